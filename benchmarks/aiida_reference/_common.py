@@ -1,0 +1,158 @@
+"""Helpers shared by the aiida-core reference benchmarks.
+
+These scripts run inside ``benchmarks/.venv-aiida`` (see ``benchmarks/_aiida_venv.py``),
+never in the jupyter-prov environment.  Each benchmark
+
+* works in a throw-away profile made by ``verdi presto --no-broker`` (SQLite
+  storage, no services) that is deleted again at exit, so results do not
+  depend on what earlier runs left in the database;
+* prints exactly one JSON object as its last stdout line (``emit``).
+
+``build_graph`` is the synthetic provenance graph used by ``query.py`` and
+``archive.py``; its shape is described in its docstring so that the same graph
+can be built in jupyter-prov for a side-by-side comparison.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import aiida
+from aiida import orm
+from aiida.common.links import LinkType
+from aiida.manage import get_manager
+from aiida.manage.configuration import load_profile
+
+VERDI = Path(sys.executable).with_name("verdi")
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process in MB (Linux reports kB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def median(values) -> float:
+    return statistics.median(values)
+
+
+def timed(func, *args, **kwargs):
+    """Return ``(seconds, result)`` of one call measured with ``time.perf_counter``."""
+    start = time.perf_counter()
+    result = func(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def create_profile(prefix: str) -> str:
+    """Create a new SQLite, broker-less profile with ``verdi presto`` and return its name."""
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    subprocess.run(
+        [str(VERDI), "presto", "--profile-name", name, "--no-broker", "--non-interactive"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return name
+
+
+def delete_profile(name: str) -> None:
+    """Delete a profile together with its storage."""
+    subprocess.run(
+        [str(VERDI), "profile", "delete", "--force", "--delete-data", name],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+
+
+@contextlib.contextmanager
+def fresh_profile(prefix: str):
+    """Create, load and finally delete a throw-away profile; yields its name."""
+    name = create_profile(prefix)
+    try:
+        load_profile(name, allow_switch=True)
+        yield name
+    finally:
+        get_manager().unload_profile()
+        delete_profile(name)
+
+
+def emit(benchmark: str, **results) -> None:
+    """Print the results as one JSON line, with the context needed to compare them."""
+    record = {
+        "benchmark": benchmark,
+        "aiida_version": aiida.__version__,
+        "python": platform.python_version(),
+        "nproc": os.cpu_count(),
+        "storage": "core.sqlite_dos",
+        **results,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+    print(json.dumps(record), flush=True)
+
+
+def build_graph(n_nodes: int = 20_000, root_descendants: int = 8_400, steps: int = 10, fanout: int = 42):
+    """Store a synthetic provenance graph of exactly ``n_nodes`` nodes; return the main root's pk.
+
+    Shape (all links are the data-provenance kinds that ``with_ancestors`` follows):
+
+    * a *chain* hangs off a data node ``d0`` and has ``steps`` steps; step ``k`` is a
+      ``CalculationNode`` ``c_k`` with an ``INPUT_CALC`` link ``d_{k-1} -> c_k``
+      (label ``x``) and an ``Int`` ``d_k`` with a ``CREATE`` link ``c_k -> d_k``
+      (label ``result``), i.e. 2 * ``steps`` nodes per chain;
+    * the main root is an ``Int`` with ``root_descendants // (2 * steps)`` chains, so it
+      has exactly that many descendants (8,400 by default: 420 chains of 10 steps);
+    * further roots with ``fanout`` chains each fill up the graph, and single
+      ``Int`` nodes pad it to exactly ``n_nodes``.
+
+    The nodes are created quickly inside one storage transaction, not by running
+    processes (``engine.py`` measures that).
+    """
+    per_chain = 2 * steps
+    created = 0
+
+    def new_int(value: int, source=None):
+        nonlocal created
+        node = orm.Int(value)
+        if source is not None:
+            node.base.links.add_incoming(source, LinkType.CREATE, "result")
+        node.store()
+        created += 1
+        return node
+
+    def new_calc(source):
+        nonlocal created
+        calc = orm.CalculationNode()
+        calc.base.links.add_incoming(source, LinkType.INPUT_CALC, "x")
+        calc.store()
+        created += 1
+        return calc
+
+    def add_chain(start):
+        data = start
+        for k in range(steps):
+            data = new_int(k, new_calc(data))
+
+    storage = get_manager().get_profile_storage()
+    with storage.transaction():
+        root = new_int(0)
+        for _ in range(root_descendants // per_chain):
+            add_chain(root)
+        while created + 1 + per_chain <= n_nodes:
+            other = new_int(1)
+            for _ in range(fanout):
+                if created + per_chain > n_nodes:
+                    break
+                add_chain(other)
+        while created < n_nodes:
+            new_int(2)
+    return root.pk, created

@@ -1,0 +1,98 @@
+"""Base of the entities that are not nodes (users, computers, groups, comments, logs, authinfos)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Iterator, Mapping, TypeVar
+
+from sqlalchemy import Table, delete, select, update
+
+from . import current
+from .exceptions import MultipleObjectsError, NotExistent
+
+E = TypeVar("E", bound="Entity")
+
+
+class Entity:
+    """A row of one table, with the columns in ``_fields`` (``id`` is ``pk``)."""
+
+    _table: ClassVar[Table]
+    _entity_name: ClassVar[str] = "entity"
+
+    def __init__(self, **fields: Any):
+        self._pk: int | None = None
+        self._fields: dict[str, Any] = fields
+
+    @property
+    def pk(self) -> int | None:
+        return self._pk
+
+    @property
+    def is_stored(self) -> bool:
+        return self._pk is not None
+
+    def _validate(self) -> None:
+        """Subclass hook run before storing."""
+
+    def store(self: E) -> E:
+        if self.is_stored:
+            return self
+        self._validate()
+        with current.get_storage().transaction() as conn:
+            self._pk = conn.execute(self._table.insert(), self._fields).inserted_primary_key[0]
+        return self
+
+    def _update(self, **values: Any) -> None:
+        self._fields.update(values)
+        if self.is_stored:
+            with current.get_storage().transaction() as conn:
+                conn.execute(update(self._table).where(self._table.c.id == self._pk).values(**values))
+
+    @classmethod
+    def _from_row(cls: type[E], row: Mapping[str, Any]) -> E:
+        entity = cls.__new__(cls)
+        entity._fields = {key: value for key, value in row.items() if key != "id"}
+        entity._pk = row["id"]
+        return entity
+
+    @classmethod
+    def find(cls: type[E], **filters: Any) -> list[E]:
+        """All stored entities whose columns equal the given values (``id`` for the pk)."""
+        stmt = select(cls._table)
+        for key, value in filters.items():
+            stmt = stmt.where(cls._table.c[key] == value)
+        with current.get_storage().connection() as conn:
+            rows = conn.execute(stmt.order_by(cls._table.c.id)).mappings().all()
+        return [cls._from_row(row) for row in rows]
+
+    @classmethod
+    def get(cls: type[E], **filters: Any) -> E:
+        """The one stored entity matching ``filters``; :class:`NotExistent` or :class:`MultipleObjectsError` otherwise."""
+        found = cls.find(**filters)
+        described = ", ".join(f"{k}={v!r}" for k, v in filters.items())
+        if not found:
+            raise NotExistent(f"no {cls._entity_name} with {described}")
+        if len(found) > 1:
+            raise MultipleObjectsError(f"more than one {cls._entity_name} has {described}")
+        return found[0]
+
+    @classmethod
+    def all(cls: type[E]) -> list[E]:
+        return cls.find()
+
+    @classmethod
+    def iter_all(cls: type[E]) -> Iterator[E]:
+        return iter(cls.find())
+
+    @classmethod
+    def delete_pk(cls, pk: int) -> None:
+        with current.get_storage().transaction() as conn:
+            if not conn.execute(delete(cls._table).where(cls._table.c.id == pk)).rowcount:
+                raise NotExistent(f"no {cls._entity_name} with pk {pk}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is type(self) and self.is_stored:
+            return self._pk == other._pk
+        return self is other
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._pk)) if self.is_stored else id(self)

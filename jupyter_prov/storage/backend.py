@@ -1,0 +1,366 @@
+"""The storage backend: one SQL database (SQLite or PostgreSQL) plus one file repository.
+
+Everything above this layer talks to the database through :class:`StorageBackend`: transactions
+(nested calls share the outer one), bulk insert/update (callers never loop row by row), and the
+schema-version check. SQLite runs in WAL mode with a busy timeout, and write transactions start with
+``BEGIN IMMEDIATE`` so that concurrent writers queue instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timezone
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from sqlalchemy import JSON, Connection, DateTime, Engine, Table, bindparam, create_engine, event, func, select, text, update
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import NullPool
+
+from . import schema
+from .repository import Repository
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+class StorageError(Exception):
+    """The storage cannot be opened or used."""
+
+
+class SchemaVersionError(StorageError):
+    """The database schema is not the one this version of jupyter-prov uses."""
+
+
+_json_dumps = json.JSONEncoder(separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    """The text SQLAlchemy's SQLite ``DateTime`` type stores (always UTC here)."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        if value.utcoffset():
+            value = value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=None)
+    text_value = str(value)
+    return text_value if value.microsecond else text_value + ".000000"
+
+
+def create_sql_engine(url: str, **kwargs: Any) -> Engine:
+    """An SQLAlchemy engine set up for our use of the dialect."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StorageError(f"storage URL {url!r} is not a valid database URL ({exc})") from None
+    dialect = parsed.get_backend_name()
+    if dialect == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, json_serializer=_json_dumps,
+                               connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+                               **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see _on_begin)
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: random UUID index inserts stay in memory
+            cursor.execute("PRAGMA temp_store=MEMORY")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection):
+            mode = connection.get_execution_options().get("sqlite_begin", "")
+            connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+        return engine
+    if dialect == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, json_serializer=_json_dumps, pool_pre_ping=True, **kwargs)
+    raise StorageError(f"storage URL {url!r}: unsupported database {dialect!r} (use sqlite or postgresql)")
+
+
+def _encode_json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return "{}" if value == {} else _json_dumps(value)
+
+
+def _memo(encode):
+    """``encode`` remembering its last argument: timestamps repeat row after row in a batch."""
+    last: list = [object(), None]
+
+    def encode_last(value):
+        if value is not last[0]:
+            last[0], last[1] = value, encode(value)
+        return last[1]
+
+    return encode_last
+
+
+class StorageBackend:
+    """SQL database + repository of one profile."""
+
+    def __init__(self, url: str, repository_folder: str | Path, *, engine_kwargs: dict | None = None):
+        self.url = url
+        self.engine = create_sql_engine(url, **(engine_kwargs or {}))
+        self.dialect = self.engine.dialect.name
+        self.repository = Repository(repository_folder)
+        self._local = threading.local()
+        self.read_only = False
+
+    # ---- life cycle -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, url: str, repository_folder: str | Path, *, initialise: bool = False) -> "StorageBackend":
+        """Open a storage; with ``initialise`` an empty database is created at the newest schema.
+
+        A database at another schema version is refused with the command that migrates it.
+        """
+        backend = cls(url, repository_folder)
+        try:
+            from .migrations import current_revision, head_revision, upgrade
+
+            revision = current_revision(backend.engine)
+            if revision is None and initialise and backend.is_empty():
+                upgrade(backend.engine)
+                revision = head_revision()
+            backend._check_revision(revision, head_revision())
+        except OperationalError as exc:
+            backend.close()
+            raise StorageError(f"cannot reach the database at {backend.safe_url}: {exc.orig}") from None
+        except Exception:
+            backend.close()
+            raise
+        return backend
+
+    def _check_revision(self, revision: str | None, head: str) -> None:
+        if revision == head:
+            return
+        if revision is None:
+            raise SchemaVersionError(
+                f"the database at {self.safe_url} is not a jupyter-prov storage (no schema version); "
+                "use an empty database, or create the profile with `jprov profile setup`"
+            )
+        from .migrations import known_revisions
+
+        if revision not in known_revisions():
+            raise SchemaVersionError(
+                f"the database at {self.safe_url} has schema version {revision}, unknown to this jupyter-prov "
+                "(written by a newer version?); upgrade jupyter-prov"
+            )
+        raise SchemaVersionError(
+            f"the database at {self.safe_url} has schema version {revision}, this jupyter-prov needs {head}; "
+            "back it up, then run `jprov storage migrate`"
+        )
+
+    @property
+    def safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def is_empty(self) -> bool:
+        from sqlalchemy import inspect
+
+        return not inspect(self.engine).get_table_names()
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.repository.close()
+
+    # ---- transactions -----------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction; a nested call joins the outer one (all or nothing)."""
+        outer = getattr(self._local, "connection", None)
+        if outer is not None:
+            yield outer
+            return
+        if self.read_only:
+            raise StorageError("this storage is read-only")
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                self._local.connection = conn
+                try:
+                    yield conn
+                finally:
+                    self._local.connection = None
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A connection for reading; inside a transaction it is the transaction's (sees its writes)."""
+        outer = getattr(self._local, "connection", None)
+        if outer is not None:
+            yield outer
+            return
+        with self.engine.connect() as conn:
+            yield conn
+
+    @property
+    def in_transaction(self) -> bool:
+        return getattr(self._local, "connection", None) is not None
+
+    # ---- bulk operations --------------------------------------------------------------------
+    def bulk_insert(self, table: Table, rows: Sequence[dict], *, return_ids: bool = False) -> list[int]:
+        """Insert many rows in one round of statements; ids in the order of ``rows`` if asked."""
+        if not rows:
+            return []
+        with self.transaction() as conn:
+            if return_ids:
+                ids = self.allocate_ids(conn, table, len(rows))
+                self.insert_many(conn, table, [{**row, "id": pk} for row, pk in zip(rows, ids)])
+                return ids
+            self.insert_many(conn, table, list(rows))
+            return []
+
+    def allocate_ids(self, conn: Connection, table: Table, count: int) -> list[int]:
+        """Reserve ``count`` primary keys of ``table`` inside the write transaction ``conn``.
+
+        Inserting rows with known ids lets a bulk insert run as one ``executemany`` instead of a
+        statement per row with ``RETURNING`` (SQLite cannot keep the order of a batched ``RETURNING``).
+        On SQLite the write lock of the transaction makes ``MAX(id)`` safe; PostgreSQL draws from the sequence.
+        """
+        if count <= 0:
+            return []
+        if self.dialect == "sqlite":
+            start = conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one() + 1
+            return list(range(start, start + count))
+        sequence = f"{table.name}_id_seq"
+        return list(conn.execute(
+            text("SELECT nextval(:seq) FROM generate_series(1, :n)"), {"seq": sequence, "n": count}
+        ).scalars())
+
+    def insert_many(self, conn: Connection, table: Table, rows: Sequence[dict]) -> None:
+        """Insert rows (all with the same keys) as fast as the driver allows, inside ``conn``'s transaction.
+
+        SQLite: one ``executemany`` of pre-encoded values; PostgreSQL: ``COPY``. SQLAlchemy's per-row
+        type processing is skipped; JSON and datetime columns are encoded here the same way it would.
+        """
+        if not rows:
+            return
+        columns = list(rows[0])
+        json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
+        json_columns |= {name for name in columns if getattr(table.c[name].type, "mapping", None)}
+        datetime_columns = {name for name in columns if isinstance(table.c[name].type, DateTime)}
+        try:
+            self._insert_many(conn, table, rows, columns, json_columns, datetime_columns)
+        except self.engine.dialect.loaded_dbapi.IntegrityError as exc:
+            raise sa_exc.IntegrityError(f"INSERT INTO {table.name}", None, exc) from exc
+
+    def _insert_many(self, conn, table, rows, columns, json_columns, datetime_columns) -> None:
+        raw = conn.connection.driver_connection
+        if self.dialect == "sqlite":
+            encoders = [
+                _encode_json if name in json_columns else _memo(_sqlite_datetime) if name in datetime_columns else None
+                for name in columns
+            ]
+            values = [
+                tuple(row[name] if encode is None else encode(row[name]) for name, encode in zip(columns, encoders))
+                for row in rows
+            ]
+            placeholders = ", ".join("?" for _ in columns)
+            names = ", ".join(f'"{name}"' for name in columns)
+            cursor = raw.cursor()
+            try:
+                cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({placeholders})', values)
+            finally:
+                cursor.close()
+            return
+        names = ", ".join(f'"{name}"' for name in columns)
+        with raw.cursor() as cursor:
+            with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(tuple(
+                        _json_dumps(row[name]) if name in json_columns and row[name] is not None else row[name]
+                        for name in columns
+                    ))
+
+    def bulk_update(self, table: Table, rows: Sequence[dict]) -> None:
+        """Update many rows by id: every row has ``id`` and the same other keys."""
+        if not rows:
+            return
+        keys = [key for key in rows[0] if key != "id"]
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({key: bindparam(f"_v_{key}") for key in keys})
+        )
+        params = [{"_id": row["id"], **{f"_v_{key}": row[key] for key in keys}} for row in rows]
+        with self.transaction() as conn:
+            conn.execute(stmt.execution_options(synchronize_session=False), params)
+
+    # ---- settings ---------------------------------------------------------------------------
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        with self.connection() as conn:
+            row = conn.execute(select(schema.settings.c.val).where(schema.settings.c.key == key)).first()
+        return default if row is None else row[0]
+
+    def set_setting(self, key: str, value: Any, description: str = "") -> None:
+        from datetime import datetime, timezone
+
+        table = schema.settings
+        with self.transaction() as conn:
+            done = conn.execute(
+                update(table).where(table.c.key == key).values(val=value, time=datetime.now(timezone.utc))
+            ).rowcount
+            if not done:
+                conn.execute(table.insert().values(key=key, val=value, description=description,
+                                                   time=datetime.now(timezone.utc)))
+
+    # ---- information and maintenance --------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        tables = {
+            "users": schema.users, "computers": schema.computers, "nodes": schema.nodes,
+            "links": schema.links, "groups": schema.groups, "comments": schema.comments, "logs": schema.logs,
+        }
+        with self.connection() as conn:
+            return {name: conn.execute(select(func.count()).select_from(t)).scalar_one() for name, t in tables.items()}
+
+    def info(self) -> dict[str, Any]:
+        from .migrations import current_revision
+
+        return {
+            "url": self.safe_url,
+            "backend": self.dialect,
+            "schema_version": current_revision(self.engine),
+            "entities": self.counts(),
+            "repository": self.repository.info(),
+        }
+
+    def referenced_object_keys(self) -> set[str]:
+        """Every repository key named by some node's file tree."""
+        from .file_tree import iter_keys
+
+        keys: set[str] = set()
+        with self.connection() as conn:
+            result = conn.execution_options(yield_per=2000).execute(
+                select(schema.nodes.c.repository_metadata).where(schema.nodes.c.repository_metadata != text("'{}'"))
+                if self.dialect == "sqlite"
+                else select(schema.nodes.c.repository_metadata)
+            )
+            for (tree,) in result:
+                keys.update(iter_keys(tree or {}))
+        return keys
+
+    def maintain(self, *, full: bool = False, dry_run: bool = False) -> dict[str, Any]:
+        """Reclaim repository objects no node references; ``full`` also repacks and vacuums the database."""
+        report = {"repository": self.repository.maintain(self.referenced_object_keys(), full=full, dry_run=dry_run)}
+        if full and not dry_run:
+            with self.engine.connect() as conn:
+                if self.dialect == "sqlite":
+                    conn.exec_driver_sql("VACUUM")
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                else:
+                    conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+            report["database"] = "vacuumed"
+        return report

@@ -1,0 +1,130 @@
+"""The file repository: a disk-objectstore container, one per profile.
+
+Objects are addressed by the SHA-256 of their bytes, so identical files are stored once. Nodes keep
+only a virtual tree of names to hash keys (see :mod:`jupyter_prov.orm.files`). Objects that no node
+references any more are removed by :meth:`Repository.maintain`.
+"""
+
+from __future__ import annotations
+
+import io
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator
+
+from disk_objectstore import CompressMode, Container
+
+
+class RepositoryError(Exception):
+    """A repository object is missing or the repository folder is not usable."""
+
+
+class Repository:
+    """Content-addressed file storage of a profile."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self._container: Container | None = None
+
+    @property
+    def container(self) -> Container:
+        if self._container is None:
+            container = Container(self.folder)
+            if not container.is_initialised:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                container.init_container(clear=False)
+            self._container = container
+        return self._container
+
+    @property
+    def is_initialised(self) -> bool:
+        return Container(self.folder).is_initialised if self.folder.exists() else False
+
+    def close(self) -> None:
+        if self._container is not None:
+            self._container.close()
+            self._container = None
+
+    # writing
+    def put_bytes(self, content: bytes) -> str:
+        return self.container.add_object(content)
+
+    def put_stream(self, stream: BinaryIO) -> str:
+        return self.container.add_streamed_object(stream)
+
+    def put_many_bytes(self, contents: list[bytes]) -> list[str]:
+        """Many small objects straight into a pack file: far faster than one loose file each."""
+        if not contents:
+            return []
+        return self.container.add_objects_to_pack(contents, do_fsync=False)
+
+    # reading
+    def get_bytes(self, key: str) -> bytes:
+        try:
+            return self.container.get_object_content(key)
+        except Exception as exc:  # disk-objectstore raises NotExistent
+            raise RepositoryError(f"object {key} is missing from the repository at {self.folder}") from exc
+
+    @contextmanager
+    def open(self, key: str) -> Iterator[BinaryIO]:
+        try:
+            with self.container.get_object_stream(key) as stream:
+                yield stream
+        except (FileNotFoundError, KeyError) as exc:
+            raise RepositoryError(f"object {key} is missing from the repository at {self.folder}") from exc
+
+    def iter_streams(self, keys: Iterable[str]) -> Iterator[tuple[str, BinaryIO, int]]:
+        """Stream many objects efficiently (pack order); yields (key, stream, size)."""
+        with self.container.get_objects_stream_and_meta(list(keys), skip_if_missing=False) as triplets:
+            for key, stream, meta in triplets:
+                if stream is None:
+                    raise RepositoryError(f"object {key} is missing from the repository at {self.folder}")
+                yield key, stream, meta.size
+
+    def has(self, keys: list[str]) -> list[bool]:
+        return self.container.has_objects(keys)
+
+    def list_keys(self) -> Iterator[str]:
+        return self.container.list_all_objects()
+
+    def delete(self, keys: list[str]) -> list[str]:
+        return list(self.container.delete_objects(keys))
+
+    # maintenance
+    def info(self) -> dict:
+        if not self.is_initialised:
+            return {"folder": str(self.folder), "initialised": False}
+        counts = self.container.count_objects()
+        sizes = self.container.get_total_size()
+        return {
+            "folder": str(self.folder),
+            "initialised": True,
+            "loose_objects": counts.loose,
+            "packed_objects": counts.packed,
+            "pack_files": counts.pack_files,
+            "packed_size_on_disk": sizes.total_size_packfiles_on_disk,
+            "loose_size_on_disk": sizes.total_size_loose,
+        }
+
+    def maintain(self, referenced: set[str], *, full: bool = False, dry_run: bool = False) -> dict:
+        """Delete unreferenced objects, pack loose ones; with ``full`` also repack and vacuum.
+
+        ``full`` must run under the exclusive profile lock (the caller takes it).
+        """
+        unreferenced = [key for key in self.list_keys() if key not in referenced]
+        report = {"unreferenced_objects": len(unreferenced), "loose_objects": self.container.count_objects().loose}
+        if dry_run:
+            return report
+        if unreferenced:
+            self.delete(unreferenced)
+        self.container.pack_all_loose(compress=CompressMode.NO, do_fsync=True, clean_loose_per_pack=True)
+        self.container.clean_storage(vacuum=full)
+        if full:
+            self.container.repack(compress_mode=CompressMode.KEEP)
+            self.container.clean_storage(vacuum=True)
+        report["deleted"] = len(unreferenced)
+        return report
+
+
+def bytes_stream(content: bytes) -> BinaryIO:
+    return io.BytesIO(content)
