@@ -32,6 +32,7 @@ from aiida import orm
 from aiida.common.links import LinkType
 from aiida.manage import get_manager
 from aiida.manage.configuration import load_profile
+from plumpy import ProcessState
 
 VERDI = Path(sys.executable).with_name("verdi")
 
@@ -100,7 +101,7 @@ def emit(benchmark: str, **results) -> None:
     print(json.dumps(record), flush=True)
 
 
-def build_graph(n_nodes: int = 20_000, root_descendants: int = 8_400, steps: int = 10, fanout: int = 42):
+def build_graph(n_nodes: int = 20_000, root_descendants: int | None = None, steps: int = 10, fanout: int = 42):
     """Store a synthetic provenance graph of exactly ``n_nodes`` nodes; return the main root's pk.
 
     Shape (all links are the data-provenance kinds that ``with_ancestors`` follows):
@@ -110,14 +111,22 @@ def build_graph(n_nodes: int = 20_000, root_descendants: int = 8_400, steps: int
       (label ``x``) and an ``Int`` ``d_k`` with a ``CREATE`` link ``c_k -> d_k``
       (label ``result``), i.e. 2 * ``steps`` nodes per chain;
     * the main root is an ``Int`` with ``root_descendants // (2 * steps)`` chains, so it
-      has exactly that many descendants (8,400 by default: 420 chains of 10 steps);
+      has exactly that many descendants (default: 42 % of ``n_nodes`` rounded down to
+      whole chains, i.e. 8,400 = 420 chains of 10 steps for 20,000 nodes);
     * further roots with ``fanout`` chains each fill up the graph, and single
       ``Int`` nodes pad it to exactly ``n_nodes``.
 
-    The nodes are created quickly inside one storage transaction, not by running
-    processes (``engine.py`` measures that).
+    Each calculation is marked finished (exit status 0) and sealed after its output
+    is linked, as a real calcfunction would be (the archive refuses unsealed process
+    nodes).  Everything is stored through the public ORM API, link validation
+    included, inside one storage transaction; no process is run (``engine.py``
+    measures that).  Returns ``(root_pk, number_of_nodes_created)``.
     """
     per_chain = 2 * steps
+    if root_descendants is None:
+        root_descendants = int(0.42 * n_nodes) // per_chain * per_chain
+    if root_descendants + 1 > n_nodes:
+        raise ValueError("root_descendants must be smaller than n_nodes")
     created = 0
 
     def new_int(value: int, source=None):
@@ -132,6 +141,8 @@ def build_graph(n_nodes: int = 20_000, root_descendants: int = 8_400, steps: int
     def new_calc(source):
         nonlocal created
         calc = orm.CalculationNode()
+        calc.set_process_state(ProcessState.FINISHED)
+        calc.set_exit_status(0)
         calc.base.links.add_incoming(source, LinkType.INPUT_CALC, "x")
         calc.store()
         created += 1
@@ -140,7 +151,9 @@ def build_graph(n_nodes: int = 20_000, root_descendants: int = 8_400, steps: int
     def add_chain(start):
         data = start
         for k in range(steps):
-            data = new_int(k, new_calc(data))
+            calc = new_calc(data)
+            data = new_int(k, calc)
+            calc.seal()
 
     storage = get_manager().get_profile_storage()
     with storage.transaction():

@@ -21,6 +21,11 @@ class Entity:
     def __init__(self, **fields: Any):
         self._pk: int | None = None
         self._fields: dict[str, Any] = fields
+        self._storage = None
+
+    @property
+    def _backend(self):
+        return self._storage or current.get_storage()
 
     @property
     def pk(self) -> int | None:
@@ -37,37 +42,43 @@ class Entity:
         if self.is_stored:
             return self
         self._validate()
-        with current.get_storage().transaction() as conn:
+        with self._backend.transaction() as conn:
             self._pk = conn.execute(self._table.insert(), self._fields).inserted_primary_key[0]
         return self
 
     def _update(self, **values: Any) -> None:
         self._fields.update(values)
         if self.is_stored:
-            with current.get_storage().transaction() as conn:
+            with self._backend.transaction() as conn:
                 conn.execute(update(self._table).where(self._table.c.id == self._pk).values(**values))
 
     @classmethod
-    def _from_row(cls: type[E], row: Mapping[str, Any]) -> E:
+    def _from_row(cls: type[E], row: Mapping[str, Any], storage=None) -> E:
         entity = cls.__new__(cls)
+        entity._storage = storage
         entity._fields = {key: value for key, value in row.items() if key != "id"}
         entity._pk = row["id"]
         return entity
 
     @classmethod
-    def find(cls: type[E], **filters: Any) -> list[E]:
-        """All stored entities whose columns equal the given values (``id`` for the pk)."""
+    def find(cls: type[E], storage=None, **filters: Any) -> list[E]:
+        """All stored entities whose columns equal the given values (``id`` for the pk).
+
+        ``storage`` reads from another storage (an archive) instead of the loaded profile's.
+        """
+        own = storage is not None and storage is not current._state["storage"]
+        storage = storage or current.get_storage()
         stmt = select(cls._table)
         for key, value in filters.items():
             stmt = stmt.where(cls._table.c[key] == value)
-        with current.get_storage().connection() as conn:
+        with storage.connection() as conn:
             rows = conn.execute(stmt.order_by(cls._table.c.id)).mappings().all()
-        return [cls._from_row(row) for row in rows]
+        return [cls._from_row(row, storage if own else None) for row in rows]
 
     @classmethod
-    def get(cls: type[E], **filters: Any) -> E:
+    def get(cls: type[E], storage=None, **filters: Any) -> E:
         """The one stored entity matching ``filters``; :class:`NotExistent` or :class:`MultipleObjectsError` otherwise."""
-        found = cls.find(**filters)
+        found = cls.find(storage, **filters)
         described = ", ".join(f"{k}={v!r}" for k, v in filters.items())
         if not found:
             raise NotExistent(f"no {cls._entity_name} with {described}")

@@ -95,7 +95,7 @@ class Group(Entity):
             if not isinstance(node, Node) or not node.is_stored:
                 raise ValidationError(f"only stored nodes can be added to group {self.label!r}, got {node!r}")
         table = schema.group_nodes
-        with current.get_storage().transaction() as conn:
+        with self._backend.transaction() as conn:
             pks = {n.pk for n in nodes}
             present = set(conn.execute(select(table.c.node_id).where(
                 and_(table.c.group_id == self.pk, table.c.node_id.in_(pks)))).scalars()) if len(pks) < 30000 else set()
@@ -107,12 +107,12 @@ class Group(Entity):
         self._require_stored()
         nodes = [nodes] if isinstance(nodes, Node) else list(nodes)
         table = schema.group_nodes
-        with current.get_storage().transaction() as conn:
+        with self._backend.transaction() as conn:
             conn.execute(delete(table).where(and_(table.c.group_id == self.pk, table.c.node_id.in_([n.pk for n in nodes]))))
 
     def clear(self) -> None:
         self._require_stored()
-        with current.get_storage().transaction() as conn:
+        with self._backend.transaction() as conn:
             conn.execute(delete(schema.group_nodes).where(schema.group_nodes.c.group_id == self.pk))
 
     @property
@@ -121,13 +121,13 @@ class Group(Entity):
         self._require_stored()
         stmt = (select(*_NODE_COLUMNS).join(schema.group_nodes, schema.group_nodes.c.node_id == schema.nodes.c.id)
                 .where(schema.group_nodes.c.group_id == self.pk).order_by(schema.nodes.c.id))
-        with current.get_storage().connection() as conn:
+        with self._backend.connection() as conn:
             rows = conn.execute(stmt).mappings().all()
-        return (Node._from_row(row) for row in rows)
+        return (Node._from_row(row, self._storage) for row in rows)
 
     def count(self) -> int:
         self._require_stored()
-        with current.get_storage().connection() as conn:
+        with self._backend.connection() as conn:
             return conn.execute(select(func.count()).where(schema.group_nodes.c.group_id == self.pk)).scalar_one()
 
     def __len__(self) -> int:
@@ -135,7 +135,7 @@ class Group(Entity):
 
     def __contains__(self, node: Node) -> bool:
         table = schema.group_nodes
-        with current.get_storage().connection() as conn:
+        with self._backend.connection() as conn:
             return conn.execute(select(table.c.id).where(
                 and_(table.c.group_id == self.pk, table.c.node_id == node.pk))).first() is not None
 

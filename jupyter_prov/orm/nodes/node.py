@@ -73,7 +73,7 @@ class Node:
 
     __slots__ = (
         "_pk", "_uuid", "_node_type", "_process_type", "_label", "_description", "_ctime", "_mtime",
-        "_user_id", "_computer_id", "_attributes", "_extras", "_files", "_hash", "_incoming", "__weakref__",
+        "_user_id", "_computer_id", "_attributes", "_extras", "_files", "_hash", "_incoming", "_storage", "__weakref__",
     )
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -98,6 +98,7 @@ class Node:
         self._files: dict[str, Any] = {}
         self._hash: str | None = None
         self._incoming: list[tuple[Node, LinkType, str]] = []
+        self._storage = None
         if label:
             self.label = label
         if description:
@@ -141,7 +142,7 @@ class Node:
     def user(self):
         from ..users import User
 
-        return User.get(id=self._user_id) if self._user_id is not None else current.get_default_user()
+        return User.get(self._storage, id=self._user_id) if self._user_id is not None else current.get_default_user()
 
     @property
     def computer(self):
@@ -149,7 +150,7 @@ class Node:
             return None
         from ..computers import Computer
 
-        return Computer.get(id=self._computer_id)
+        return Computer.get(self._storage, id=self._computer_id)
 
     @computer.setter
     def computer(self, computer) -> None:
@@ -160,6 +161,11 @@ class Node:
         if not getattr(computer, "is_stored", False):
             raise ValidationError(f"computer {computer!r} must be stored before a node refers to it")
         self._computer_id = computer.pk
+
+    @property
+    def _backend(self):
+        """The storage this node belongs to: the one it was loaded from, else the loaded profile's."""
+        return self._storage or current.get_storage()
 
     @property
     def node_hash(self) -> str | None:
@@ -207,7 +213,7 @@ class Node:
 
     def _update_columns(self, **values: Any) -> None:
         self._mtime = _now()
-        with current.get_storage().transaction() as conn:
+        with self._backend.transaction() as conn:
             conn.execute(update(schema.nodes).where(schema.nodes.c.id == self._pk).values(mtime=self._mtime, **values))
 
     # ---- attributes -------------------------------------------------------------------------
@@ -304,7 +310,7 @@ class Node:
     def _write_extras(self, change) -> None:
         """Read-modify-write of the extras in one transaction, so concurrent writers do not lose keys."""
         table = schema.nodes
-        with current.get_storage().transaction() as conn:
+        with self._backend.transaction() as conn:
             extras = conn.execute(select(table.c.extras).where(table.c.id == self._pk)).scalar_one()
             extras = dict(extras or {})
             change(extras)
@@ -317,7 +323,7 @@ class Node:
         """Add a file at ``path`` (POSIX, relative) from a local path, bytes or a binary stream; returns its hash."""
         self._check_mutable("files")
         parts = _split_path(path, self)
-        repository = current.get_storage().repository
+        repository = self._backend.repository
         if isinstance(source, (bytes, bytearray, memoryview)):
             key = repository.put_bytes(bytes(source))
         elif isinstance(source, (str, os.PathLike)):
@@ -394,7 +400,7 @@ class Node:
         entry = self._lookup(path)
         if not isinstance(entry, str):
             raise IsADirectoryError(f"{path!r} of {self!r} is a folder")
-        return current.get_storage().repository.get_bytes(entry)
+        return self._backend.repository.get_bytes(entry)
 
     def open(self, path: str, mode: str = "r"):
         """Open a file of the node for reading (``"r"`` text, ``"rb"`` bytes)."""
@@ -407,7 +413,7 @@ class Node:
     def copy_files_to(self, target: str | os.PathLike) -> None:
         """Write all files of the node under the local folder ``target``."""
         target = Path(target)
-        repository = current.get_storage().repository
+        repository = self._backend.repository
         for path, key in self.walk_files():
             destination = target / path
             destination.parent.mkdir(parents=True, exist_ok=True)
@@ -438,14 +444,14 @@ class Node:
         if not self.is_stored:
             return [LinkTriple(n, t, l) for n, t, l in self._incoming
                     if (types is None or t in types) and (link_label is None or l == link_label)]
-        return _query_links(self._pk, incoming=True, types=types, label=link_label)
+        return _query_links(self._backend, self._pk, incoming=True, types=types, label=link_label)
 
     def get_outgoing(self, link_type: LinkType | str | Sequence[LinkType | str] | None = None,
                      link_label: str | None = None) -> list[LinkTriple]:
         """Links out of this node (stored nodes only)."""
         if not self.is_stored:
             return []
-        return _query_links(self._pk, incoming=False, types=_link_types(link_type), label=link_label)
+        return _query_links(self._backend, self._pk, incoming=False, types=_link_types(link_type), label=link_label)
 
     @property
     def inputs(self) -> "LinkNamespace":
@@ -506,7 +512,8 @@ class Node:
 
     # ---- loading ------------------------------------------------------------------------------
     @classmethod
-    def _from_row(cls, row: Mapping[str, Any]) -> "Node":
+    def _from_row(cls, row: Mapping[str, Any], storage=None) -> "Node":
+        """A node from a ``db_node`` row; ``storage`` is where it came from (``None``: the loaded profile)."""
         from ..plugins import node_class_for
 
         node_class = node_class_for(row["node_type"]) or _fallback_class(row["node_type"])
@@ -526,6 +533,7 @@ class Node:
         node._files = row["repository_metadata"] or {}
         node._hash = row["node_hash"]
         node._incoming = []
+        node._storage = storage
         return node
 
     @classmethod
@@ -567,7 +575,7 @@ def _link_types(link_type) -> frozenset[LinkType] | None:
 _NODE_COLUMNS = [c for c in schema.nodes.c]
 
 
-def _query_links(pk: int, *, incoming: bool, types, label) -> list[LinkTriple]:
+def _query_links(storage, pk: int, *, incoming: bool, types, label) -> list[LinkTriple]:
     links, nodes = schema.links, schema.nodes
     near, far = (links.c.output_id, links.c.input_id) if incoming else (links.c.input_id, links.c.output_id)
     stmt = select(links.c.type, links.c.label, *_NODE_COLUMNS).join(nodes, nodes.c.id == far).where(near == pk)
@@ -575,9 +583,9 @@ def _query_links(pk: int, *, incoming: bool, types, label) -> list[LinkTriple]:
         stmt = stmt.where(links.c.type.in_([t.value for t in types]))
     if label is not None:
         stmt = stmt.where(links.c.label == label)
-    with current.get_storage().connection() as conn:
+    with storage.connection() as conn:
         rows = conn.execute(stmt.order_by(links.c.id)).mappings().all()
-    return [LinkTriple(Node._from_row(row), LinkType(row["type"]), row["label"]) for row in rows]
+    return [LinkTriple(Node._from_row(row, storage), LinkType(row["type"]), row["label"]) for row in rows]
 
 
 class LinkNamespace:
@@ -670,7 +678,7 @@ def _order_for_storing(nodes: Sequence[Node]) -> list[Node]:
 
 
 def _insert_links(rows: list[tuple], described: list[tuple]) -> None:
-    storage = current.get_storage()
+    storage = described[0][1]._backend
     try:
         with storage.transaction() as conn:
             conn.execute(schema.links.insert(), [
@@ -701,6 +709,9 @@ def store_all(nodes: Iterable[Node], *, batch_size: int = 5000) -> list[Node]:
     if not ordered:
         return nodes
     storage = current.get_storage()
+    for node in ordered:
+        if node._storage is not None and node._storage is not storage:
+            raise StoringNotAllowed(f"{node!r} belongs to another storage (an archive?); it cannot be stored here")
     user_id = current.get_default_user().pk
     for node in ordered:
         node._validate()
@@ -758,8 +769,12 @@ Node._after_store = lambda self: None  # subclass hook, run after the transactio
 
 # ---- loading --------------------------------------------------------------------------------------
 def load_node(identifier: int | str | None = None, *, pk: int | None = None, uuid: str | None = None,
-              label: str | None = None) -> Node:
-    """Load a stored node by pk, full UUID, unique UUID prefix (at least 4 characters) or unique label."""
+              label: str | None = None, storage=None) -> Node:
+    """Load a stored node by pk, full UUID, unique UUID prefix (at least 4 characters) or unique label.
+
+    ``storage`` reads from another storage (an archive) instead of the loaded profile's.
+    """
+    storage = storage or current.get_storage()
     table = schema.nodes
     if pk is None and uuid is None and label is None:
         if isinstance(identifier, int) and not isinstance(identifier, bool):
@@ -783,23 +798,25 @@ def load_node(identifier: int | str | None = None, *, pk: int | None = None, uui
     else:
         stmt = stmt.where(table.c.label == label)
         what = f"label {label!r}"
-    with current.get_storage().connection() as conn:
+    with storage.connection() as conn:
         rows = conn.execute(stmt.limit(2)).mappings().all()
     if not rows:
         raise NotExistent(f"no node with {what} in profile {_profile_name()}")
     if len(rows) > 1:
         raise MultipleObjectsError(f"more than one node has {what}; give more of the UUID")
-    return Node._from_row(rows[0])
+    return Node._from_row(rows[0], storage if storage is not current._state["storage"] else None)
 
 
-def load_nodes(pks: Iterable[int]) -> list[Node]:
+def load_nodes(pks: Iterable[int], *, storage=None) -> list[Node]:
     """Load many nodes by pk in one query, in the order given."""
+    own = storage is not None and storage is not current._state["storage"]
+    storage = storage or current.get_storage()
     pks = list(pks)
     if not pks:
         return []
-    with current.get_storage().connection() as conn:
+    with storage.connection() as conn:
         rows = conn.execute(select(*_NODE_COLUMNS).where(schema.nodes.c.id.in_(pks))).mappings().all()
-    by_pk = {row["id"]: Node._from_row(row) for row in rows}
+    by_pk = {row["id"]: Node._from_row(row, storage if own else None) for row in rows}
     missing = [pk for pk in pks if pk not in by_pk]
     if missing:
         raise NotExistent(f"no nodes with pk {missing[:10]}")

@@ -1,0 +1,29 @@
+"""The ``jprov`` command line: a face over the same Python API a notebook uses.
+
+Each command group lives in its own module (``cli/<group>.py``) and is listed in :data:`COMMAND_MODULES`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+COMMAND_MODULES = [
+    # "jupyter_prov.cli.<module>": each module defines a click command or group named `command`
+]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-p", "--profile", "profile_name", envvar="JPROV_PROFILE", default=None,
+              help="Profile to use (default: the configured default profile).")
+@click.version_option(package_name="jupyter-prov")
+@click.pass_context
+def main(ctx: click.Context, profile_name: str | None) -> None:
+    """jupyter-prov: provenance of notebooks, calculations and workflows."""
+    ctx.ensure_object(dict)
+    ctx.obj["profile"] = profile_name
+
+
+for _module_name in COMMAND_MODULES:
+    main.add_command(importlib.import_module(_module_name).command)
