@@ -163,6 +163,21 @@ settings = Table(
     Column("time", DateTime(timezone=True), nullable=False),
 )
 
+# One row per submitted process that is not terminal yet: the daemon's durable queue and the lease of the
+# worker running it (see jupyter_prov/daemon/leases.py). Broker messages only wake workers up.
+process_leases = Table(
+    "db_process_lease",
+    metadata,
+    Column("node_id", Integer, ForeignKey("db_node.id", ondelete="CASCADE"), primary_key=True),
+    Column("status", String(16), nullable=False, index=True),
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("woken", Boolean, nullable=False, default=False),
+    Column("action", String(16), nullable=True),
+    Column("worker", String(LABEL_LENGTH), nullable=True, index=True),
+    Column("expires", DateTime(timezone=True), nullable=True),
+    Column("queued_at", DateTime(timezone=True), nullable=False),
+)
+
 Index("ix_db_link_input_type", links.c.input_id, links.c.type)
 Index("ix_db_link_output_type", links.c.output_id, links.c.type)
 
