@@ -87,7 +87,7 @@ def default_profile_for(name: str, storage: str | None = None, broker: str | Non
         name=name,
         storage=storage or f"sqlite:///{folder / 'storage.sqlite'}",
         repository=repository or str(folder / "repository"),
-        broker=broker or f"sqla+sqlite:///{folder / 'broker.sqlite'}",
+        broker=broker or f"filesystem://{folder / 'broker'}",
     )
 
 
