@@ -356,11 +356,16 @@ class StorageBackend:
         """Reclaim repository objects no node references; ``full`` also repacks and vacuums the database."""
         report = {"repository": self.repository.maintain(self.referenced_object_keys(), full=full, dry_run=dry_run)}
         if full and not dry_run:
-            with self.engine.connect() as conn:
-                if self.dialect == "sqlite":
-                    conn.exec_driver_sql("VACUUM")
-                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                else:
+            if self.dialect == "sqlite":
+                # VACUUM cannot run in a transaction: use the driver connection (autocommit, see _on_connect)
+                raw = self.engine.raw_connection()
+                try:
+                    raw.driver_connection.execute("VACUUM")
+                    raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                finally:
+                    raw.close()
+            else:
+                with self.engine.connect() as conn:
                     conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
             report["database"] = "vacuumed"
         return report

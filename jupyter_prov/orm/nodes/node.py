@@ -578,14 +578,16 @@ _NODE_COLUMNS = [c for c in schema.nodes.c]
 def _query_links(storage, pk: int, *, incoming: bool, types, label) -> list[LinkTriple]:
     links, nodes = schema.links, schema.nodes
     near, far = (links.c.output_id, links.c.input_id) if incoming else (links.c.input_id, links.c.output_id)
-    stmt = select(links.c.type, links.c.label, *_NODE_COLUMNS).join(nodes, nodes.c.id == far).where(near == pk)
+    # the link columns get their own names: ``label`` would otherwise shadow the node's label
+    stmt = (select(links.c.type.label("_link_type"), links.c.label.label("_link_label"), *_NODE_COLUMNS)
+            .join(nodes, nodes.c.id == far).where(near == pk))
     if types is not None:
         stmt = stmt.where(links.c.type.in_([t.value for t in types]))
     if label is not None:
         stmt = stmt.where(links.c.label == label)
     with storage.connection() as conn:
         rows = conn.execute(stmt.order_by(links.c.id)).mappings().all()
-    return [LinkTriple(Node._from_row(row, storage), LinkType(row["type"]), row["label"]) for row in rows]
+    return [LinkTriple(Node._from_row(row, storage), LinkType(row["_link_type"]), row["_link_label"]) for row in rows]
 
 
 class LinkNamespace:
