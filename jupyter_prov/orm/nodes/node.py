@@ -469,6 +469,30 @@ class Node:
         links = self.get_incoming(LinkType.CREATE)
         return links[0].node if links else None
 
+    def ancestors(self, *, link_types=None, max_depth: int | None = None, node_types=None) -> list["Node"]:
+        """Nodes this one derives from (default: along ``input_calc``/``create`` links), ordered by pk.
+
+        See :func:`jupyter_prov.orm.traverse.ancestors` for the options.
+        """
+        from ..traverse import ancestors
+
+        pks = ancestors(self._stored_pk("ancestors"), link_types=link_types, max_depth=max_depth,
+                        node_types=node_types, storage=self._backend)
+        return load_nodes(sorted(pks), storage=self._storage)
+
+    def descendants(self, *, link_types=None, max_depth: int | None = None, node_types=None) -> list["Node"]:
+        """Nodes derived from this one (default: along ``input_calc``/``create`` links), ordered by pk."""
+        from ..traverse import descendants
+
+        pks = descendants(self._stored_pk("descendants"), link_types=link_types, max_depth=max_depth,
+                          node_types=node_types, storage=self._backend)
+        return load_nodes(sorted(pks), storage=self._storage)
+
+    def _stored_pk(self, what: str) -> int:
+        if self._pk is None:
+            raise ModificationNotAllowed(f"{self!r} is not stored: it has no {what} in the graph yet")
+        return self._pk
+
     # ---- comments and logs ------------------------------------------------------------------
     def add_comment(self, content: str):
         from ..comments import Comment
