@@ -1,0 +1,1 @@
+"""Helpers for tests and benchmarks of jupyter-prov (importable by plugins' tests too)."""
