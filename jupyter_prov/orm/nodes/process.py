@@ -198,6 +198,10 @@ class CellExecutionNode(ProcessNode):
 
     _type_string: ClassVar[str] = "process.cell"
     _link_kind: ClassVar[str] = "cell"
+    #: a cell stored early (it launched a process) gets its outcome when it ends
+    _updatable_attributes: ClassVar[frozenset[str]] = ProcessNode._updatable_attributes | frozenset({
+        "stdout", "stderr", "error", "writes", "duration_ms",
+    })
     __slots__ = ()
 
 
