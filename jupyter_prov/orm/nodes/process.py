@@ -154,12 +154,22 @@ class ProcessNode(Node):
     def checkpoint(self) -> Any:
         return self._attributes.get("checkpoint")
 
+    #: attributes that describe where the code was, not what it is: left out of the hash (the cache identity)
+    _hash_ignored_attributes: ClassVar[frozenset[str]] = frozenset({"source_file", "source_line", "version"})
+
     def _hash_payload(self) -> dict[str, Any]:
         payload = super()._hash_payload()
+        payload["attributes"] = {k: v for k, v in payload["attributes"].items() if k not in self._hash_ignored_attributes}
         payload["process_type"] = self._process_type
+        if self.is_stored:  # rehashing a stored process: its inputs are links in the database
+            from ..links import INPUT_LINKS
+
+            incoming = [(t.node, t.link_type, t.link_label) for t in self.get_incoming(INPUT_LINKS)]
+        else:
+            incoming = self._incoming
         payload["inputs"] = sorted(
             (label, source.node_hash or source.compute_hash())
-            for source, link_type, label in self._incoming
+            for source, link_type, label in incoming
             if link_type.value.startswith("input")
         )
         return payload
