@@ -11,10 +11,32 @@ import click
 
 COMMAND_MODULES = [
     # "jupyter_prov.cli.<module>": each module defines a click command or group named `command`
+    "jupyter_prov.cli.status",
+    "jupyter_prov.cli.profile",
+    "jupyter_prov.cli.node",
+    "jupyter_prov.cli.group",
+    "jupyter_prov.cli.storage",
+    "jupyter_prov.cli.user",
+    "jupyter_prov.cli.computer",
 ]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The ``jprov`` group: known errors (bad input, missing profile, locked profile...) become one clear line."""
+
+    def invoke(self, ctx: click.Context):
+        from ..config import ConfigError, ProfileLockedError
+        from ..orm.exceptions import OrmError
+        from ..storage.backend import StorageError
+        from ..storage.repository import RepositoryError
+
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, ProfileLockedError, OrmError, StorageError, RepositoryError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-p", "--profile", "profile_name", envvar="JPROV_PROFILE", default=None,
               help="Profile to use (default: the configured default profile).")
 @click.version_option(package_name="jupyter-prov")

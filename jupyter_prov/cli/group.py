@@ -1,0 +1,101 @@
+"""``jprov group``: named sets of nodes (membership may change at any time)."""
+
+from __future__ import annotations
+
+import click
+
+from ..orm import Group, load_node
+from ..orm.nodes.summary import node_summary
+from ._output import print_json, print_table
+from ._session import open_profile
+
+
+@click.group("group")
+def command() -> None:
+    """Groups: create, list, show, add and remove nodes, delete."""
+
+
+@command.command("create")
+@click.argument("label")
+@click.option("-D", "--description", default="", help="A description of the group.")
+@click.pass_context
+def create(ctx: click.Context, label: str, description: str) -> None:
+    """Create a group LABEL."""
+    open_profile(ctx)
+    group = Group(label, description).store()
+    click.echo(f"group {group.label!r} created (pk {group.pk})")
+
+
+@command.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def list_(ctx: click.Context, as_json: bool) -> None:
+    """List the groups with their number of nodes."""
+    open_profile(ctx)
+    groups = Group.all()
+    rows = [{"pk": g.pk, "label": g.label, "type_string": g.type_string, "nodes": g.count(),
+             "description": g.description} for g in groups]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(["pk", "label", "type", "nodes", "description"], [tuple(r.values()) for r in rows])
+
+
+@command.command("show")
+@click.argument("group")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def show(ctx: click.Context, group: str, as_json: bool) -> None:
+    """Show GROUP (a label, pk or UUID) and its nodes."""
+    open_profile(ctx)
+    found = Group.load(group)
+    nodes = list(found.nodes)
+    if as_json:
+        print_json({"pk": found.pk, "uuid": found.uuid, "label": found.label, "type_string": found.type_string,
+                    "description": found.description, "extras": found.extras,
+                    "nodes": [node_summary(n, links=False) for n in nodes]})
+        return
+    click.echo(f"group {found.label!r} (pk {found.pk}, {found.type_string}): {len(nodes)} nodes")
+    if found.description:
+        click.echo(found.description)
+    if nodes:
+        print_table(["pk", "uuid", "class", "label"], [(n.pk, n.uuid, type(n).__name__, n.label) for n in nodes])
+
+
+@command.command("add")
+@click.argument("group")
+@click.argument("nodes", nargs=-1, required=True)
+@click.pass_context
+def add(ctx: click.Context, group: str, nodes: tuple[str, ...]) -> None:
+    """Add NODES (pks or UUIDs) to GROUP."""
+    open_profile(ctx)
+    found = Group.load(group)
+    found.add_nodes([load_node(n) for n in nodes])
+    click.echo(f"group {found.label!r} has {found.count()} nodes")
+
+
+@command.command("remove")
+@click.argument("group")
+@click.argument("nodes", nargs=-1, required=True)
+@click.pass_context
+def remove(ctx: click.Context, group: str, nodes: tuple[str, ...]) -> None:
+    """Remove NODES (pks or UUIDs) from GROUP; the nodes themselves stay."""
+    open_profile(ctx)
+    found = Group.load(group)
+    found.remove_nodes([load_node(n) for n in nodes])
+    click.echo(f"group {found.label!r} has {found.count()} nodes")
+
+
+@command.command("delete")
+@click.argument("group")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def delete(ctx: click.Context, group: str, yes: bool) -> None:
+    """Delete GROUP; its nodes stay."""
+    open_profile(ctx)
+    found = Group.load(group)
+    if not yes:
+        click.confirm(f"Delete group {found.label!r} ({found.count()} nodes stay)?", abort=True)
+    label = found.label
+    found.delete()
+    click.echo(f"group {label!r} deleted")

@@ -1,0 +1,82 @@
+"""``jprov profile``: set up, list, show, choose and delete profiles."""
+
+from __future__ import annotations
+
+import click
+
+from ..config import get_config
+from ..orm.profile_admin import delete_profile, setup_profile
+from ._output import print_json, print_mapping, print_table
+
+
+@click.group("profile")
+def command() -> None:
+    """Profiles: one storage (database + file repository) and one broker each."""
+
+
+@command.command("setup")
+@click.argument("name")
+@click.option("--storage", help="Database URL, e.g. postgresql+psycopg://user@host:5432/db "
+              "(default: an SQLite file in the profile folder).")
+@click.option("--repository", help="Folder of the file repository (default: in the profile folder).")
+@click.option("--broker", help="Message broker URL, e.g. amqp://guest:guest@127.0.0.1:5672// "
+              "(default: an SQLite broker in the profile folder).")
+@click.option("--set-default", is_flag=True, help="Make it the default profile.")
+def setup(name: str, storage: str | None, repository: str | None, broker: str | None, set_default: bool) -> None:
+    """Create profile NAME and its database schema (the database must be reachable and empty)."""
+    profile = setup_profile(name, storage=storage, repository=repository, broker=broker, set_default=set_default)
+    click.echo(f"profile {profile.name!r} created" + (" and made the default" if set_default else ""))
+
+
+@command.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def list_(as_json: bool) -> None:
+    """List the profiles (the default one is marked with *)."""
+    config = get_config()
+    rows = [(name == config.default_profile, p) for name, p in sorted(config.profiles.items())]
+    if as_json:
+        print_json([{"name": p.name, "default": default, **p.to_json()} for default, p in rows])
+        return
+    if not rows:
+        click.echo("no profiles; run `jprov profile setup NAME` (or just load_profile() in Python)")
+        return
+    print_table(["", "name", "storage", "broker"], [("*" if d else "", p.name, p.backend, p.broker) for d, p in rows])
+
+
+@command.command("show")
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def show(name: str | None, as_json: bool) -> None:
+    """Show profile NAME (default: the default profile)."""
+    config = get_config()
+    profile = config.get_profile(name)
+    data = {"name": profile.name, "default": profile.name == config.default_profile, **profile.to_json(),
+            "folder": str(profile.folder)}
+    if as_json:
+        print_json(data)
+    else:
+        print_mapping(data)
+
+
+@command.command("set-default")
+@click.argument("name")
+def set_default(name: str) -> None:
+    """Make profile NAME the default one."""
+    config = get_config()
+    config.set_default(name)
+    config.save()
+    click.echo(f"default profile is now {name!r}")
+
+
+@command.command("delete")
+@click.argument("name")
+@click.option("--delete-data", is_flag=True, help="Also drop its database tables and delete its file repository.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete(name: str, delete_data: bool, yes: bool) -> None:
+    """Delete profile NAME from the config (its data stays unless --delete-data)."""
+    get_config().get_profile(name)
+    what = "the profile and ALL ITS DATA" if delete_data else "the profile (its data stays)"
+    if not yes:
+        click.confirm(f"Delete {what} {name!r}?", abort=True)
+    delete_profile(name, delete_data=delete_data)
+    click.echo(f"profile {name!r} deleted" + (" with its data" if delete_data else ""))

@@ -1,0 +1,156 @@
+"""Administration of profiles: set one up, delete one, migrate its database, maintain its storage.
+
+These are the actions behind ``jprov profile`` and ``jprov storage``; any other face (a notebook, the
+server) calls the same functions. Each one leaves the config file untouched when it fails.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import inspect, text
+
+from ..config import ConfigError, Profile, ProfileLock, get_config
+from ..config.profiles import default_profile_for, validate_profile_name
+from ..storage import schema
+from ..storage.backend import SchemaVersionError, StorageBackend, StorageError, create_sql_engine
+from . import current
+
+
+def setup_profile(name: str, *, storage: str | None = None, repository: str | None = None,
+                  broker: str | None = None, set_default: bool = False) -> Profile:
+    """Create a profile: its database schema (on an empty database), its repository, its config entry.
+
+    Unset parts default to files in the profile folder (SQLite, local repository, embedded broker).
+    An unreachable database or one that is not empty and not a jupyter-prov storage is refused, and
+    the config file is not written.
+    """
+    validate_profile_name(name)
+    config = get_config()
+    if name in config.profiles:
+        raise ConfigError(f"profile {name!r} exists already (see `jprov profile show {name}`)")
+    profile = default_profile_for(name, storage=storage, repository=repository, broker=broker)
+    backend = StorageBackend.open(profile.storage, profile.repository, initialise=True)
+    try:
+        backend.repository.container  # creates the disk-objectstore container
+    finally:
+        backend.close()
+    config = get_config()  # re-read: another process may have changed it meanwhile
+    config.add_profile(profile, make_default=set_default)
+    config.save()
+    return profile
+
+
+def delete_profile(name: str, *, delete_data: bool = False) -> Profile:
+    """Remove a profile from the config; with ``delete_data`` also its database tables and repository.
+
+    The profile must not be in use by another process (the exclusive profile lock is taken).
+    """
+    config = get_config()
+    profile = config.get_profile(name)
+    if current.get_profile() is not None and current.get_profile().name == name:
+        current.unload_profile()
+    lock = ProfileLock(profile.folder, profile.name)
+    lock.acquire_exclusive()
+    try:
+        if delete_data:
+            _drop_database(profile.storage)
+            repository = Path(profile.repository)
+            if repository.exists():
+                shutil.rmtree(repository)
+        config = get_config()
+        config.remove_profile(name)
+        config.save()
+    finally:
+        lock.release()
+    if delete_data and profile.folder.exists():
+        shutil.rmtree(profile.folder)
+    return profile
+
+
+def _drop_database(url: str) -> None:
+    """Drop the jupyter-prov tables (SQLite: the database file) of a storage."""
+    engine = create_sql_engine(url)
+    try:
+        if engine.dialect.name == "sqlite":
+            database = engine.url.database
+            engine.dispose()
+            if database and database != ":memory:":
+                for suffix in ("", "-wal", "-shm"):
+                    Path(database + suffix).unlink(missing_ok=True)
+            return
+        with engine.begin() as conn:
+            schema.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    finally:
+        engine.dispose()
+
+
+def schema_status(profile: Profile) -> dict[str, Any]:
+    """The schema version of a profile's database and the one this jupyter-prov needs."""
+    from ..storage.migrations import current_revision, head_revision
+
+    engine = create_sql_engine(profile.storage)
+    try:
+        return {"current": current_revision(engine), "head": head_revision(),
+                "empty": not inspect(engine).get_table_names()}
+    finally:
+        engine.dispose()
+
+
+def migrate_profile(name: str | None = None) -> dict[str, Any]:
+    """Bring a profile's database to the newest schema, under the exclusive profile lock.
+
+    Returns ``{"from": old revision, "to": new revision}``. A database written by a newer
+    jupyter-prov (unknown revision) or one that is not a jupyter-prov storage is refused.
+    """
+    from ..storage.migrations import current_revision, head_revision, known_revisions, upgrade
+
+    profile = get_config().get_profile(name or None)
+    if current.get_profile() is not None and current.get_profile().name == profile.name:
+        current.unload_profile()
+    lock = ProfileLock(profile.folder, profile.name)
+    lock.acquire_exclusive()
+    engine = create_sql_engine(profile.storage)
+    try:
+        try:
+            before = current_revision(engine)
+            empty = not inspect(engine).get_table_names()
+        except Exception as exc:  # noqa: BLE001 - unreachable database
+            raise StorageError(f"cannot reach the database of profile {profile.name!r}: {exc}") from None
+        if before is None and not empty:
+            raise SchemaVersionError(
+                f"the database of profile {profile.name!r} is not a jupyter-prov storage (no schema version); "
+                "nothing was changed"
+            )
+        if before is not None and before not in known_revisions():
+            raise SchemaVersionError(
+                f"the database of profile {profile.name!r} has schema version {before}, unknown to this "
+                "jupyter-prov (written by a newer version?); upgrade jupyter-prov, nothing was changed"
+            )
+        if before != head_revision():
+            upgrade(engine)
+        return {"from": before, "to": current_revision(engine)}
+    finally:
+        engine.dispose()
+        lock.release()
+
+
+def maintain_storage(*, full: bool = False, dry_run: bool = False) -> dict[str, Any]:
+    """Maintain the loaded profile's storage; ``full`` (repack, vacuum) holds the exclusive profile lock.
+
+    Raises :class:`~jupyter_prov.config.ProfileLockedError` when ``full`` is asked while another
+    process uses the profile.
+    """
+    storage = current.get_storage()
+    lock = current.get_profile_lock()
+    exclusive = full and not dry_run and lock is not None
+    if exclusive:
+        lock.acquire_exclusive()
+    try:
+        return storage.maintain(full=full, dry_run=dry_run)
+    finally:
+        if exclusive:
+            lock.downgrade()
