@@ -126,6 +126,8 @@ def validate_link(source: "Node", target: "Node", link_type: LinkType | str, lab
         raise LinkError(f"{where}: the target is stored, and links into a stored node never change")
     if getattr(source, "is_sealed", False):
         raise LinkError(f"{where}: the source process is sealed (terminal), it takes no new links")
+    if getattr(target, "is_sealed", False):
+        raise LinkError(f"{where}: the target process is sealed (terminal), it takes no new links")
     if link_type is LinkType.RETURN and not source.is_stored:
         raise LinkError(f"{where}: the workflow must be stored before it returns data")
     return link_type
