@@ -1,0 +1,24 @@
+"""The process engine: process functions, work chains, graph workflows, caching and checkpoints.
+
+Everything runs in plain synchronous Python (threads only where graph tasks run concurrently), so
+the same code works in a script, in a notebook cell and in a daemon worker.
+"""
+
+from .caching import configure_caching, disable_caching, enable_caching
+from .exit_codes import ExitCode
+from .functions import calcfunction, workfunction
+from .graphs import graph, task
+from .launch import run, run_get_node, run_get_pk, submit
+from .outline import if_, return_, while_
+from .ports import PortValidationError
+from .process import Process, ProcessError
+from .runner import continue_process
+from .spec import ProcessSpec
+from .workchains import ToContext, WorkChain, append_, assign_
+
+__all__ = [
+    "calcfunction", "workfunction", "WorkChain", "run", "run_get_node", "run_get_pk", "submit", "task", "graph",
+    "while_", "if_", "return_", "ToContext", "append_", "assign_", "enable_caching", "disable_caching",
+    "configure_caching", "ExitCode", "Process", "ProcessError", "ProcessSpec", "PortValidationError",
+    "continue_process",
+]

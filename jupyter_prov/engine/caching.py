@@ -1,0 +1,196 @@
+"""Caching of calculations: run nothing when an identical calculation finished before.
+
+The identity of a calculation is its node hash: process type, the recorded code version (source hash)
+and the hashes of its inputs (see ``ProcessNode._hash_payload``). A *hit* stores a new process node
+with the new inputs, copies of the original's outputs linked with the same labels, and the attribute
+``cached_from`` (the original's UUID); the function is not executed.
+
+Configuration is per profile (``options.caching`` of the profile in ``config.json``)::
+
+    {"enabled": false, "enabled_for": ["mymodule:*"], "disabled_for": ["mymodule:slow_random"]}
+
+and can be overridden for a block of code with :func:`enable_caching` / :func:`disable_caching`.
+Knobs to invalidate: :func:`set_cacheable` (the extra ``_jprov_cacheable``) on a node stops it from
+being used as a cache source; :func:`rehash` recomputes stored hashes (after a hashing change).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import copy
+import fnmatch
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator
+
+from sqlalchemy import select
+
+from ..config import get_config
+from ..orm import Node, ProcessNode, ProcessState, current, load_node
+from ..orm.links import LinkType
+from ..storage import schema
+
+CACHEABLE_EXTRA = "_jprov_cacheable"
+
+_overrides: contextvars.ContextVar[tuple[tuple[bool, frozenset[str] | None], ...]] = contextvars.ContextVar(
+    "jupyter_prov_caching", default=()
+)
+
+
+def _identifiers(identifiers: Iterable[Any]) -> frozenset[str] | None:
+    names = set()
+    for item in identifiers:
+        if isinstance(item, str):
+            names.add(item)
+        else:
+            from .process import process_class_of
+
+            names.add(process_class_of(item).process_type())
+    return frozenset(names) or None
+
+
+@contextmanager
+def enable_caching(*identifiers: Any) -> Iterator[None]:
+    """Use the cache inside this block: for all calculations, or for the given functions/classes/process types."""
+    token = _overrides.set(_overrides.get() + ((True, _identifiers(identifiers)),))
+    try:
+        yield
+    finally:
+        _overrides.reset(token)
+
+
+@contextmanager
+def disable_caching(*identifiers: Any) -> Iterator[None]:
+    """Never use the cache inside this block (for all, or for the given functions/classes/process types)."""
+    token = _overrides.set(_overrides.get() + ((False, _identifiers(identifiers)),))
+    try:
+        yield
+    finally:
+        _overrides.reset(token)
+
+
+def _matches(process_type: str, patterns: Iterable[str]) -> bool:
+    return any(process_type == p or fnmatch.fnmatchcase(process_type, p) for p in patterns)
+
+
+def get_caching_config() -> dict[str, Any]:
+    profile = current.get_profile()
+    options = profile.options.get("caching", {}) if profile is not None else {}
+    return {"enabled": bool(options.get("enabled", False)), "enabled_for": list(options.get("enabled_for", [])),
+            "disabled_for": list(options.get("disabled_for", []))}
+
+
+def configure_caching(*, enabled: bool | None = None, enabled_for: list[str] | None = None,
+                      disabled_for: list[str] | None = None) -> dict[str, Any]:
+    """Change the caching configuration of the loaded profile (saved in ``config.json``); returns it."""
+    profile = current.get_profile()
+    if profile is None:
+        current.load_profile()
+        profile = current.get_profile()
+    config = get_config()
+    stored = config.get_profile(profile.name)
+    options = dict(stored.options.get("caching", {}))
+    if enabled is not None:
+        options["enabled"] = bool(enabled)
+    if enabled_for is not None:
+        options["enabled_for"] = list(enabled_for)
+    if disabled_for is not None:
+        options["disabled_for"] = list(disabled_for)
+    stored.options["caching"] = options
+    config.save()
+    profile.options["caching"] = options
+    return get_caching_config()
+
+
+def is_caching_enabled(process_type: str) -> bool:
+    """Whether a calculation of ``process_type`` may be taken from the cache here and now."""
+    for enabled, names in reversed(_overrides.get()):
+        if names is None or _matches(process_type, names):
+            return enabled
+    config = get_caching_config()
+    if _matches(process_type, config["disabled_for"]):
+        return False
+    if _matches(process_type, config["enabled_for"]):
+        return True
+    return config["enabled"]
+
+
+def set_cacheable(node: Node, cacheable: bool) -> None:
+    """Allow or forbid ``node`` to be the source of cache hits (an extra; survives export)."""
+    if cacheable:
+        if CACHEABLE_EXTRA in node.extras:
+            node.delete_extra(CACHEABLE_EXTRA)
+    else:
+        node.set_extra(CACHEABLE_EXTRA, False)
+
+
+def is_valid_cache(node: ProcessNode) -> bool:
+    if node.process_state is not ProcessState.FINISHED or not node.is_sealed:
+        return False
+    if node.get_extra(CACHEABLE_EXTRA, True) is False:
+        return False
+    if node.get_attribute("exit_status", 0) != 0 and node.get_attribute("invalidates_cache", False):
+        return False
+    return node.get_attribute("exit_status", 0) == 0
+
+
+def find_cache_source(node: ProcessNode) -> ProcessNode | None:
+    """The oldest valid stored calculation with the hash of (unstored) ``node``, or ``None``."""
+    digest = node.compute_hash()
+    table = schema.nodes
+    stmt = (select(table.c.id).where(table.c.node_hash == digest).where(table.c.process_type == node.process_type)
+            .where(table.c.node_type == node.node_type).order_by(table.c.id).limit(20))
+    with current.get_storage().connection() as conn:
+        pks = conn.execute(stmt).scalars().all()
+    for pk in pks:
+        candidate = load_node(pk)
+        if isinstance(candidate, ProcessNode) and is_valid_cache(candidate):
+            return candidate
+    return None
+
+
+def clone_data(node: Node) -> Node:
+    """A new, unstored node of the same kind with the same content (attributes, files, label)."""
+    klass = type(node)
+    clone = klass.__new__(klass)
+    Node.__init__(clone, label=node.label, description=node.description)
+    clone._attributes = copy.deepcopy(dict(node.attributes))
+    clone._files = copy.deepcopy(dict(node.file_tree))
+    return clone
+
+
+def store_from_cache(node: ProcessNode, source: ProcessNode) -> dict[str, Node]:
+    """Store ``node`` as a copy of the finished ``source``: outputs cloned and linked; returns them by label."""
+    from ..orm import store_all
+
+    outputs: dict[str, Node] = {}
+    for triple in source.get_outgoing(LinkType.CREATE):
+        clone = clone_data(triple.node)
+        clone.add_incoming(node, LinkType.CREATE, triple.link_label)
+        outputs[triple.link_label] = clone
+    node.set_attribute_many({"process_state": ProcessState.FINISHED.value, "exit_status": 0,
+                             "exit_message": source.exit_message, "cached_from": source.uuid, "sealed": True})
+    store_all([*(s for s, _t, _l in node._incoming if not s.is_stored), node, *outputs.values()])
+    return outputs
+
+
+def rehash(nodes: Iterable[Node] | None = None) -> int:
+    """Recompute and store the hash of the given stored nodes (all nodes if ``None``); returns how many changed."""
+    from sqlalchemy import update
+
+    table = schema.nodes
+    storage = current.get_storage()
+    if nodes is None:
+        with storage.connection() as conn:
+            pks = conn.execute(select(table.c.id).order_by(table.c.id)).scalars().all()
+        from ..orm import load_nodes
+
+        nodes = (n for start in range(0, len(pks), 500) for n in load_nodes(pks[start:start + 500]))
+    changed = 0
+    with storage.transaction() as conn:
+        for node in nodes:
+            digest = node.compute_hash()
+            if digest != node.node_hash:
+                conn.execute(update(table).where(table.c.id == node.pk).values(node_hash=digest))
+                node._hash = digest
+                changed += 1
+    return changed

@@ -1,0 +1,370 @@
+"""The process model: a running process, its node, its state transitions, outputs, reports and exit.
+
+A :class:`Process` owns one process node. Its life: ``created`` (stored by ``submit``) → ``running``
+⇄ ``waiting`` (on children) → ``finished`` | ``excepted`` | ``killed``; the node is sealed when it
+is terminal. Everything runs in plain synchronous Python; the process that is running in the
+current thread/context is the caller of any process launched inside it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import importlib
+import inspect
+import sys
+import traceback
+from typing import Any, ClassVar, Iterator, Mapping
+
+from ..orm import Data, Log, Node, ProcessNode, ProcessState, ValidationError, current, store_all
+from ..orm.callers import current_caller
+from ..orm.links import LinkType
+from ..orm.nodes.process import TRANSITIONS
+from .exit_codes import ExitCode, ExitCodes
+from .ports import PortValidationError, flatten, unflatten
+from .spec import ProcessSpec
+
+_running: contextvars.ContextVar["Process | None"] = contextvars.ContextVar("jupyter_prov_process", default=None)
+
+
+class ProcessError(Exception):
+    """A process was used in a way the engine does not allow (the message says how to fix it)."""
+
+
+def current_process() -> "Process | None":
+    """The process running in this thread/context (the caller of processes launched now)."""
+    return _running.get()
+
+
+def import_process_type(process_type: str) -> Any:
+    """The class or process function named by a ``"module:qualname"`` process type (imported, never unpickled)."""
+    if not process_type or ":" not in process_type:
+        raise ProcessError(f"process type {process_type!r} is not 'module:qualname'; the process cannot be loaded")
+    module_name, _, qualname = process_type.partition(":")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        raise ProcessError(f"cannot import process type {process_type!r}: {exc}") from exc
+    return obj
+
+
+def process_class_of(process: Any) -> type["Process"]:
+    """The process class of a process class or a decorated process function."""
+    if isinstance(process, type) and issubclass(process, Process):
+        return process
+    klass = getattr(process, "process_class", None)
+    if klass is not None:
+        return klass
+    raise ProcessError(f"{process!r} is not a process class or a @calcfunction/@workfunction/@task")
+
+
+def _package_version(module_name: str) -> str | None:
+    top = module_name.split(".")[0]
+    module = sys.modules.get(top)
+    return getattr(module, "__version__", None) if module else None
+
+
+def source_of(obj: Any) -> str | None:
+    try:
+        return inspect.getsource(obj)
+    except (OSError, TypeError):
+        return None
+
+
+class Process:
+    """Base of everything that runs: process functions, work chains, graphs."""
+
+    _node_class: ClassVar[type[ProcessNode]] = ProcessNode
+    _spec_cache: ClassVar[ProcessSpec | None] = None
+    #: store the node only when the process ends (one transaction): calculations run in the foreground
+    _store_at_end: ClassVar[bool] = False
+
+    @classmethod
+    def define(cls, spec: ProcessSpec) -> None:
+        """Declare ports, exit codes (and the outline of a work chain); call ``super().define(spec)`` first."""
+
+    @classmethod
+    def spec(cls) -> ProcessSpec:
+        cached = cls.__dict__.get("_spec_cache")
+        if cached is None:
+            cached = ProcessSpec()
+            cls.define(cached)
+            cls._spec_cache = cached
+        return cached
+
+    @classmethod
+    def get_exit_codes(cls) -> ExitCodes:
+        return cls.spec().exit_codes
+
+    @classmethod
+    def process_type(cls) -> str:
+        return f"{cls.__module__}:{cls.__qualname__}"
+
+    @classmethod
+    def process_label(cls) -> str:
+        return cls.__name__
+
+    @classmethod
+    def identity_attributes(cls) -> dict[str, Any]:
+        """Attributes recording what code ran: they enter the node hash (and so the cache identity)."""
+        cached = cls.__dict__.get("_identity_cache")
+        if cached is None:
+            source = source_of(cls)
+            cached = {
+                "source_hash": hashlib.sha256(source.encode()).hexdigest() if source else None,
+                "version": {"core": _core_version(), "module": _package_version(cls.__module__)},
+            }
+            cls._identity_cache = cached
+        return cached
+
+    # ---- construction ------------------------------------------------------------------------------
+    def __init__(self, inputs: Mapping[str, Any] | None = None, *, parent: "Process | None" = None,
+                 metadata: Mapping[str, Any] | None = None):
+        self.metadata = dict(metadata or {})
+        self.parent = parent
+        self.inputs = _attribute_dict(self.spec().inputs.process(inputs or {}))
+        self.node = self._build_node()
+        self._outputs: dict[str, Node] = {}
+        self._exception: BaseException | None = None
+
+    def _build_node(self) -> ProcessNode:
+        meta = self.metadata
+        node = self._node_class(process_type=self.process_type(), process_label=self.process_label(),
+                                label=meta.get("label", ""), description=meta.get("description", ""))
+        node.set_attribute_many(self.identity_attributes())
+        link = LinkType.INPUT_CALC if node._link_kind == "calculation" else LinkType.INPUT_WORK
+        for label, value in flatten(self.inputs).items():
+            if isinstance(value, Node):
+                node.add_incoming(value, link, label)
+        self._link_caller(node)
+        return node
+
+    def _link_caller(self, node: ProcessNode) -> None:
+        caller = self.parent.node if self.parent is not None else current_caller()
+        if caller is None:
+            return
+        link = LinkType.CALL_CALC if node._link_kind == "calculation" else LinkType.CALL_WORK
+        node.add_incoming(caller, link, self.metadata.get("call_link_label", "CALL"))
+
+    @classmethod
+    def load(cls, node: ProcessNode) -> "Process":
+        """The process of a stored node, rebuilt from its input links (and checkpoint, for work chains)."""
+        process = cls.__new__(cls)
+        process.node = node
+        process.parent = None
+        process.metadata = {}
+        process._outputs = {}
+        process._exception = None
+        flat = {t.link_label: t.node for t in node.get_incoming((LinkType.INPUT_CALC, LinkType.INPUT_WORK))}
+        process.inputs = _attribute_dict(unflatten(flat))
+        process._outputs = {t.link_label: t.node for t in node.get_outgoing((LinkType.CREATE, LinkType.RETURN))}
+        process._restore(node.checkpoint or {})
+        return process
+
+    def _restore(self, checkpoint: Mapping[str, Any]) -> None:
+        """Subclass hook: take up the state saved by :meth:`_checkpoint`."""
+
+    def _checkpoint(self) -> dict[str, Any] | None:
+        """Subclass hook: the JSON state to resume from (``None``: nothing to save)."""
+        return None
+
+    # ---- the life cycle -------------------------------------------------------------------------------
+    @property
+    def exit_codes(self) -> ExitCodes:
+        return self.spec().exit_codes
+
+    def store_created(self) -> ProcessNode:
+        """Store the node in state ``created`` (with its checkpoint): what ``submit`` does."""
+        self.node.set_attribute("process_state", ProcessState.CREATED.value)
+        checkpoint = self._checkpoint()
+        if checkpoint is not None:
+            self.node.set_attribute("checkpoint", checkpoint)
+        store_all(_with_new_inputs(self.node))
+        return self.node
+
+    def execute(self, *, run_children: bool = True, reraise: bool = False) -> ProcessNode:
+        """Run until terminal (or, with ``run_children=False``, until waiting on children); returns the node.
+
+        An exception of the process's code is recorded (state ``excepted``, traceback in a Log) and,
+        with ``reraise``, raised again to the caller.
+        """
+        node = self.node
+        if node.is_stored and node.is_terminated:
+            return node
+        token = _running.set(self)
+        try:
+            if not node.is_stored:
+                if node._link_kind == "calculation" and self._from_cache():
+                    return node
+                node.set_attribute("process_state", ProcessState.RUNNING.value)
+                if not self._store_at_end:
+                    store_all(_with_new_inputs(node))
+            elif node.process_state is not ProcessState.RUNNING:
+                set_state(node, ProcessState.RUNNING)
+            try:
+                self._run(run_children=run_children)
+            except KeyboardInterrupt:
+                self.kill("interrupted by the user (KeyboardInterrupt)")
+                raise
+            except Exception as exc:  # noqa: BLE001 - any failure of user code is recorded on the node
+                self._exception = exc
+                self._except(exc)
+                if reraise:
+                    raise
+        finally:
+            _running.reset(token)
+        return node
+
+    def _from_cache(self) -> bool:
+        from .caching import find_cache_source, is_caching_enabled, store_from_cache
+
+        if not is_caching_enabled(self.node.process_type or ""):
+            return False
+        source = find_cache_source(self.node)
+        if source is None:
+            return False
+        self._outputs = store_from_cache(self.node, source)
+        return True
+
+    def _run(self, *, run_children: bool) -> None:
+        raise NotImplementedError
+
+    def child_submitted(self, child: "Process") -> None:
+        """Hook: ``child`` was submitted while this process ran (work chains wait for and run it)."""
+
+    # ---- outputs -----------------------------------------------------------------------------------
+    def out(self, label: str, value: Any) -> None:
+        """Attach an output; a dotted label puts it in an output namespace."""
+        label = label.replace(".", "__")
+        if self.node._link_kind == "calculation":
+            if not isinstance(value, Node):
+                value = self._wrap_output(label, value)
+            if value.is_stored:
+                raise ProcessError(
+                    f"{self.process_label()}: output {label!r} is stored already ({value!r}); a calculation creates "
+                    "its outputs, so return a new value (a workflow may return stored data)"
+                )
+            self._outputs[label] = value
+            return
+        if not isinstance(value, Node) or not value.is_stored:
+            raise ProcessError(
+                f"{self.process_label()}: output {label!r} is {value!r}, not stored data; a workflow only returns "
+                "data that a calculation created (run a calcfunction to create it)"
+            )
+        value.add_incoming(self.node, LinkType.RETURN, label)
+        self._outputs[label] = value
+
+    def _wrap_output(self, label: str, value: Any) -> Data:
+        from ..orm import to_data
+
+        try:
+            return to_data(value)
+        except ValidationError as exc:
+            raise PortValidationError(f"output {label!r} of {self.process_label()}: {exc}") from None
+
+    def _validate_outputs(self) -> None:
+        self.spec().outputs.process(unflatten(self._outputs), kind="output", fill_defaults=False)
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        return unflatten(self._outputs)
+
+    # ---- reports -----------------------------------------------------------------------------------
+    def report(self, message: str, *args: Any) -> None:
+        """A line in the process's log (``jprov process report``)."""
+        if args:
+            message = message % args
+        Log(self.node, message, levelname="REPORT", loggername=self.process_label(),
+            metadata={"process": self.node.uuid}).store()
+
+    # ---- terminal states ---------------------------------------------------------------------------
+    def _finish(self, exit_code: ExitCode | None = None) -> None:
+        exit_code = exit_code or ExitCode(0)
+        if exit_code.status == 0:
+            self._validate_outputs()
+        node = self.node
+        new = [n for n in self._outputs.values() if not n.is_stored]
+        for label, value in self._outputs.items():
+            if not value.is_stored:
+                value.add_incoming(node, LinkType.CREATE, label)
+        with current.get_storage().transaction():
+            set_state(node, ProcessState.FINISHED, exit_status=exit_code.status, exit_message=exit_code.message,
+                      sealed=True, **_cleared_checkpoint(node), **self._terminal_extra())
+            if not node.is_stored:
+                new = _with_new_inputs(node) + new
+            if new:
+                store_all(new)
+
+    def _terminal_extra(self) -> dict[str, Any]:
+        return {}
+
+    def _except(self, exc: BaseException) -> None:
+        node = self.node
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        with current.get_storage().transaction():
+            if not node.is_stored:
+                node._incoming = [link for link in node._incoming if link[1] is not LinkType.CREATE]
+                store_all(_with_new_inputs(node))
+            set_state(node, ProcessState.EXCEPTED, exception=f"{type(exc).__name__}: {exc}", sealed=True,
+                      **_cleared_checkpoint(node))
+            Log(node, text, levelname="ERROR", loggername=self.process_label(),
+                metadata={"process": node.uuid, "exception": type(exc).__name__}).store()
+
+    def kill(self, message: str = "killed") -> None:
+        kill_node(self.node, message)
+
+    # ---- results -----------------------------------------------------------------------------------
+    def result(self) -> Any:
+        return self.outputs
+
+
+def set_state(node: ProcessNode, state: ProcessState, **attributes: Any) -> None:
+    """Move ``node`` to ``state`` (checked against the allowed transitions) and set ``attributes``, in one write."""
+    previous = node.process_state
+    if state is not previous and state not in TRANSITIONS[previous]:
+        raise ProcessError(f"{node!r}: the process state cannot go from {previous or 'nothing'} to {state.value}")
+    node.set_attribute_many({"process_state": state.value, **attributes})
+
+
+def kill_node(node: ProcessNode, message: str = "killed") -> bool:
+    """Kill a non-terminal process and, first, its non-terminal children; ``False`` if it was terminal."""
+    if node.is_terminated:
+        return False
+    for child in node.called:
+        kill_node(child, f"caller {node.pk} was killed")
+    with current.get_storage().transaction():
+        set_state(node, ProcessState.KILLED, process_status=message, sealed=True, checkpoint=None)
+    return True
+
+
+def _cleared_checkpoint(node: ProcessNode) -> dict[str, Any]:
+    return {"checkpoint": None} if node.get_attribute("checkpoint", None) is not None else {}
+
+
+def _with_new_inputs(node: ProcessNode) -> list[Node]:
+    """``node`` and the unstored inputs it links from (stored together in one transaction)."""
+    return [source for source, _type, _label in node._incoming if not source.is_stored] + [node]
+
+
+def _attribute_dict(values: Mapping[str, Any]) -> Any:
+    from .checkpoints import AttributeDict
+
+    return AttributeDict({k: _attribute_dict(v) if isinstance(v, Mapping) and not isinstance(v, Node) else v
+                          for k, v in values.items()})
+
+
+def _core_version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def iter_descendants(node: ProcessNode) -> Iterator[tuple[int, ProcessNode]]:
+    """(depth, process) for the processes ``node`` called, depth first."""
+    stack = [(1, child) for child in reversed(node.called)]
+    while stack:
+        depth, child = stack.pop()
+        yield depth, child
+        stack.extend((depth + 1, c) for c in reversed(child.called))

@@ -1,0 +1,45 @@
+"""Continuing stored processes: the entry point of daemon workers (and of ``jprov process continue``).
+
+:func:`continue_process` loads a stored process from the database alone — its class imported from the
+node's ``process_type`` (``"module:qualname"``), its inputs from its input links, its state from the
+JSON checkpoint — and runs it. Nothing is unpickled and nothing is kept from the process that
+created it, so any OS process with the same profile and the same code can call it.
+"""
+
+from __future__ import annotations
+
+from ..orm import ProcessNode, load_node
+from .process import ProcessError, import_process_type, kill_node, process_class_of
+
+
+def load_process(node: ProcessNode):
+    """The :class:`~jupyter_prov.engine.process.Process` of a stored process node, ready to continue."""
+    if not isinstance(node, ProcessNode):
+        raise ProcessError(f"{node!r} is not a process node")
+    klass = process_class_of(import_process_type(node.process_type or ""))
+    return klass.load(node)
+
+
+def continue_process(pk: int, *, run_children: bool = True) -> ProcessNode:
+    """Run the stored process ``pk`` from its checkpoint until it is terminal; returns its node.
+
+    A terminal process is returned as it is (calling twice is safe). With ``run_children=True`` (the
+    default) children it waits for are run here too, so one call finishes the whole tree; with
+    ``False`` (daemon workers) the process stops in state ``waiting`` when it waits on children
+    that are not terminal, and should be continued again once they are.
+    """
+    node = load_node(pk)
+    if not isinstance(node, ProcessNode):
+        raise ProcessError(f"node {pk} is a {type(node).__name__}, not a process")
+    if node.is_terminated:
+        return node
+    process = load_process(node)
+    return process.execute(run_children=run_children)
+
+
+def kill_process(pk: int, message: str = "killed by the user") -> bool:
+    """Kill a process that has not terminated (and its children); ``False`` if it had terminated already."""
+    node = load_node(pk)
+    if not isinstance(node, ProcessNode):
+        raise ProcessError(f"node {pk} is a {type(node).__name__}, not a process")
+    return kill_node(node, message)
