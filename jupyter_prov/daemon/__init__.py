@@ -1,0 +1,24 @@
+"""The background daemon: workers that run submitted processes, their broker, and process control.
+
+Python API (the CLI's ``jprov daemon`` and ``jprov process pause|play|kill|watch`` call the same):
+
+- :func:`start_daemon`, :func:`stop_daemon`, :func:`restart_daemon`, :func:`scale_daemon`, :func:`daemon_status`
+- :func:`queue_processes` (what ``submit()`` calls after storing a process), :func:`wait`, :func:`watch`
+- :func:`pause`, :func:`play`, :func:`kill` (whole trees for kill)
+
+All durable state is in the database (``db_process_lease``, see :mod:`.leases`); broker messages are hints.
+"""
+
+from .broker import Broker, BrokerUnreachable, get_broker
+from .control import kill, pause, play
+from .events import WaitTimeout, wait, watch
+from .lifecycle import DaemonError, daemon_status, is_running, restart_daemon, scale_daemon, start_daemon, stop_daemon
+from .submission import DaemonNotRunningWarning, NotSubmittable, enqueue, notify, queue_processes, register_submit_hook
+
+__all__ = [
+    "Broker", "BrokerUnreachable", "NotSubmittable", "DaemonError", "DaemonNotRunningWarning", "WaitTimeout", "daemon_status",
+    "enqueue", "get_broker", "is_running", "kill", "notify", "pause", "play", "queue_processes",
+    "restart_daemon", "scale_daemon", "start_daemon", "stop_daemon", "wait", "watch",
+]
+
+register_submit_hook()

@@ -1,0 +1,215 @@
+"""Pause, play and kill submitted processes and whole workflow trees.
+
+A request is written to the process's lease row first (durable), then:
+
+- a process no live worker holds is handled right here: the caller takes its lease (one atomic
+  UPDATE, so no worker can start it meanwhile), changes the node and lets the lease go;
+- a process a worker holds gets a control message on the broadcast exchange; the holder acts as
+  soon as the engine gives control back (between steps), and workers also look at the lease rows
+  every half second in case the message was lost.
+
+Killing a workflow kills every non-terminal process it called, recursively.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from datetime import datetime, timezone
+from typing import Iterable
+
+from sqlalchemy import select
+
+from ..config import Profile
+from ..orm import current
+from ..orm.exceptions import NotExistent, ValidationError
+from ..orm.links import CALL_LINKS
+from ..orm.nodes.node import load_node
+from ..orm.nodes.process import ProcessNode, ProcessState
+from ..storage import schema
+from ..storage.backend import StorageBackend
+from . import leases
+from .broker import Broker, get_broker
+
+#: how long a controller holds a lease while it changes a process
+CONTROL_LEASE_SECONDS = 30.0
+
+
+def _controller_id() -> str:
+    return f"control:{socket.gethostname()}:{os.getpid()}"
+
+
+# ---- changes to process nodes (made only by whoever holds the lease) ----------------------------
+def mark_killed(node: ProcessNode, message: str = "killed by user") -> None:
+    if node.is_terminated:
+        return
+    node.set_attribute_many({"process_state": ProcessState.KILLED.value, "process_status": message,
+                             "paused": False, "checkpoint": None,
+                             "ended_at": datetime.now(timezone.utc).isoformat()})
+    node.seal()
+
+
+def mark_excepted(node: ProcessNode, message: str) -> None:
+    if node.is_terminated:
+        return
+    node.set_attribute_many({"process_state": ProcessState.EXCEPTED.value, "exception": message,
+                             "process_status": message.splitlines()[0][:500] if message else None, "checkpoint": None,
+                             "ended_at": datetime.now(timezone.utc).isoformat()})
+    node.seal()
+
+
+def mark_paused(node: ProcessNode, paused: bool) -> None:
+    if node.is_terminated:
+        return
+    node.set_attribute_many({"paused": paused, "process_status": "paused" if paused else None})
+
+
+def caller_pk(storage: StorageBackend, pk: int) -> int | None:
+    """The process that called ``pk`` (a workflow), if any."""
+    links = schema.links
+    with storage.connection() as conn:
+        return conn.execute(select(links.c.input_id).where(
+            links.c.output_id == pk, links.c.type.in_([t.value for t in CALL_LINKS]))).scalar()
+
+
+def called_pks(storage: StorageBackend, pks: Iterable[int]) -> list[int]:
+    """Every process called by ``pks``, recursively (depth first, children after their parents)."""
+    links = schema.links
+    found: list[int] = []
+    frontier = list(pks)
+    seen = set(frontier)
+    with storage.connection() as conn:
+        while frontier:
+            children = conn.execute(select(links.c.output_id).where(
+                links.c.input_id.in_(frontier), links.c.type.in_([t.value for t in CALL_LINKS]))).scalars().all()
+            frontier = [pk for pk in children if pk not in seen]
+            seen.update(frontier)
+            found.extend(frontier)
+    return found
+
+
+# ---- the public API ---------------------------------------------------------------------------
+def _resolve(pks: Iterable[int | ProcessNode], storage: StorageBackend) -> list[ProcessNode]:
+    nodes = []
+    for item in pks:
+        pk = item.pk if isinstance(item, ProcessNode) else item
+        try:
+            node = load_node(int(pk), storage=storage)
+        except (NotExistent, ValueError, TypeError):
+            profile = current.get_profile()
+            raise NotExistent(f"no process with pk {item!r} in profile "
+                              f"{profile.name if profile else '(none)'!r}") from None
+        if not isinstance(node, ProcessNode):
+            raise ValidationError(f"node {pk} is a {node.node_type}, not a process: only processes can be controlled")
+        nodes.append(node)
+    return nodes
+
+
+def _profile() -> Profile:
+    profile = current.get_profile()
+    if profile is None:
+        current.load_profile()
+        profile = current.get_profile()
+    return profile
+
+
+def kill(pks: Iterable[int | ProcessNode], *, message: str = "killed by user",
+         broker: Broker | None = None) -> dict[int, str]:
+    """Kill processes and everything they called. Returns ``{pk: what happened}``.
+
+    Unknown pks or non-process nodes raise before anything changes.
+    """
+    return _control(pks, leases.KILL, message=message, broker=broker)
+
+
+def pause(pks: Iterable[int | ProcessNode], *, broker: Broker | None = None) -> dict[int, str]:
+    """Pause processes (a workflow's children keep running; the workflow does not go on)."""
+    return _control(pks, leases.PAUSE, broker=broker)
+
+
+def play(pks: Iterable[int | ProcessNode], *, broker: Broker | None = None) -> dict[int, str]:
+    """Resume paused processes."""
+    return _control(pks, "play", broker=broker)
+
+
+def _control(pks, action: str, *, message: str = "killed by user", broker: Broker | None = None) -> dict[int, str]:
+    storage = current.get_storage()
+    nodes = _resolve(pks, storage)
+    targets = [node.pk for node in nodes]
+    if action == leases.KILL:
+        targets += [pk for pk in called_pks(storage, targets) if pk not in targets]
+    broker = broker or get_broker(_profile())
+    me = _controller_id()
+    report: dict[int, str] = {}
+    to_workers: list[int] = []
+    wake_parents: list[int] = []
+    for pk in targets:
+        node = load_node(pk, storage=storage)
+        row = leases.get(storage, pk)
+        if node.is_terminated:
+            report[pk] = f"already {node.process_state.value}"
+            continue
+        if row is None:
+            report[pk] = "not run by the daemon (it runs in its own Python process)"
+            continue
+        if action == "play" and not row["paused"] and row["action"] != leases.PAUSE:
+            report[pk] = "not paused"
+            continue
+        leases.request(storage, [pk], None if action == "play" else action)
+        if not leases.claim(storage, pk, me, CONTROL_LEASE_SECONDS, any_status=True):
+            to_workers.append(pk)
+            report[pk] = f"{action} requested from its worker"
+            continue
+        node = load_node(pk, storage=storage)  # fresh, now that nobody else may change it
+        try:
+            if action == leases.KILL:
+                mark_killed(node, message)
+                leases.finish(storage, pk)
+                report[pk] = "killed"
+                broker_event(broker, pk, "killed")
+                parent = caller_pk(storage, pk)
+                if parent is not None:
+                    wake_parents.append(parent)
+            elif action == leases.PAUSE:
+                mark_paused(node, True)
+                leases.release(storage, pk, me, paused=True, clear_action=True)
+                report[pk] = "paused"
+                broker_event(broker, pk, "paused")
+            else:
+                mark_paused(node, False)
+                leases.release(storage, pk, me, paused=False, clear_action=True)
+                report[pk] = "playing"
+                broker_event(broker, pk, "playing")
+                if row["status"] in (leases.QUEUED, leases.RUNNING):
+                    broker.publish_continue([pk])
+        except BaseException:
+            leases.release(storage, pk, me)
+            raise
+    if to_workers:
+        broker.publish_control("play" if action == "play" else action, to_workers)
+    for parent in wake_parents:
+        if parent not in targets and leases.wake(storage, parent) == leases.QUEUED:
+            broker.publish_continue([parent])
+    return report
+
+
+def broker_event(broker: Broker, pk: int, state: str) -> None:
+    try:
+        broker.publish_event(pk, state)
+    except Exception:  # noqa: BLE001 - events are best effort
+        pass
+
+
+def wait_for_control(pks: Iterable[int], states: Iterable[str], timeout: float = 5.0) -> bool:
+    """Poll until every process is in one of ``states`` (a helper for the CLI's ``--wait``)."""
+    storage = current.get_storage()
+    wanted = set(states)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        nodes = [load_node(pk, storage=storage) for pk in pks]
+        if all((n.process_state and n.process_state.value in wanted) or
+               ("paused" in wanted and n.get_attribute("paused", False)) for n in nodes):
+            return True
+        time.sleep(0.1)
+    return False

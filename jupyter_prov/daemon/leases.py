@@ -1,0 +1,189 @@
+"""Process leases: the daemon's durable queue in the database.
+
+Every submitted process that is not terminal has one row in ``db_process_lease``:
+
+- ``status``: ``queued`` (wants a worker), ``running`` (a worker holds it, or held it and died),
+  ``waiting`` (waits for children; a child's termination wakes it);
+- ``worker`` + ``expires``: who holds it, until when. Workers renew all their leases with one UPDATE
+  (the heartbeat); a lease that expired belongs to a dead worker and any live worker may take over;
+- ``paused``, ``action``: control requests (``kill``/``pause``) that survive lost messages;
+- ``woken``: a child terminated while the parent was held, so the parent runs again when released.
+
+Every claim is one atomic ``UPDATE ... WHERE <free>``: of two workers racing for a process exactly
+one gets a row count of 1.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Iterable, Sequence
+
+from sqlalchemy import and_, case, delete, false, or_, select, true, update
+
+from ..storage import schema
+from ..storage.backend import StorageBackend
+
+table = schema.process_leases
+QUEUED, RUNNING, WAITING = "queued", "running", "waiting"
+KILL, PAUSE = "kill", "pause"
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _free(at: datetime):
+    return or_(table.c.worker.is_(None), table.c.expires < at)
+
+
+def _runnable():
+    """Rows a worker should run: wanted, not paused; or with a control request to carry out."""
+    return or_(and_(table.c.status.in_((QUEUED, RUNNING)), table.c.paused == false()),
+               table.c.action.is_not(None))
+
+
+def enqueue(storage: StorageBackend, pks: Sequence[int]) -> None:
+    """Add queued rows for new processes (joins the caller's transaction if there is one)."""
+    if not pks:
+        return
+    at = now()
+    rows = [{"node_id": int(pk), "status": QUEUED, "paused": False, "woken": False, "action": None,
+             "worker": None, "expires": None, "queued_at": at} for pk in pks]
+    with storage.transaction() as conn:
+        existing = _existing(conn, [row["node_id"] for row in rows])
+        storage.insert_many(conn, table, [row for row in rows if row["node_id"] not in existing])
+
+
+def _existing(conn, pks: list[int]) -> set[int]:
+    found: set[int] = set()
+    for start in range(0, len(pks), 900):
+        chunk = pks[start:start + 900]
+        found.update(conn.execute(select(table.c.node_id).where(table.c.node_id.in_(chunk))).scalars())
+    return found
+
+
+def claim(storage: StorageBackend, pk: int, worker: str, lease_seconds: float, *, any_status: bool = False) -> bool:
+    """Take the lease of one process if it is free (and runnable); True if this caller won it."""
+    at = now()
+    condition = and_(table.c.node_id == pk, _free(at))
+    if not any_status:
+        condition = and_(condition, _runnable())
+    values = {"worker": worker, "expires": at + timedelta(seconds=lease_seconds)}
+    if not any_status:
+        values.update(status=case((table.c.status == WAITING, WAITING), else_=RUNNING), woken=False)
+    with storage.transaction() as conn:
+        return conn.execute(update(table).where(condition).values(**values)).rowcount == 1
+
+
+def claim_ready(storage: StorageBackend, worker: str, lease_seconds: float, limit: int,
+                grace_seconds: float) -> list[int]:
+    """Take up to ``limit`` free runnable processes nobody picked up: orphans of dead workers, lost messages.
+
+    A queued process younger than ``grace_seconds`` is left to the worker its message reaches.
+    """
+    if limit <= 0:
+        return []
+    at = now()
+    candidates = (
+        select(table.c.node_id)
+        .where(_runnable(), or_(table.c.expires < at,
+                                and_(table.c.worker.is_(None), table.c.queued_at < at - timedelta(seconds=grace_seconds))))
+        .order_by(table.c.queued_at)
+        .limit(limit)
+    )
+    with storage.connection() as conn:
+        pks = list(conn.execute(candidates).scalars())
+    return [pk for pk in pks if claim(storage, pk, worker, lease_seconds)]
+
+
+def heartbeat(storage: StorageBackend, worker: str, lease_seconds: float) -> int:
+    """Renew every lease this worker holds; returns how many."""
+    with storage.transaction() as conn:
+        return conn.execute(update(table).where(table.c.worker == worker)
+                            .values(expires=now() + timedelta(seconds=lease_seconds))).rowcount
+
+
+def finish(storage: StorageBackend, pk: int) -> None:
+    """The process is terminal: it leaves the queue."""
+    with storage.transaction() as conn:
+        conn.execute(delete(table).where(table.c.node_id == pk))
+
+
+def release_waiting(storage: StorageBackend, pk: int, worker: str) -> str | None:
+    """The process waits for children: let it go. Returns the new status (``queued`` if it was woken meanwhile)."""
+    with storage.transaction() as conn:
+        conn.execute(update(table).where(table.c.node_id == pk, table.c.worker == worker).values(
+            worker=None, expires=None,
+            status=case((table.c.woken == true(), QUEUED), else_=WAITING), woken=False,
+        ))
+        return conn.execute(select(table.c.status).where(table.c.node_id == pk)).scalar()
+
+
+def release(storage: StorageBackend, pk: int, worker: str, *, paused: bool | None = None,
+            status: str | None = None, clear_action: bool = False) -> None:
+    """Give the lease back (a stopping worker, a pause, a controller done with it)."""
+    values: dict = {"worker": None, "expires": None}
+    if paused is not None:
+        values["paused"] = paused
+    if status is not None:
+        values["status"] = status
+    if clear_action:
+        values["action"] = None
+    with storage.transaction() as conn:
+        conn.execute(update(table).where(table.c.node_id == pk, table.c.worker == worker).values(**values))
+
+
+def release_all(storage: StorageBackend, worker: str) -> int:
+    """A worker stops: everything it holds is free for others at once (no waiting for the lease to expire)."""
+    with storage.transaction() as conn:
+        return conn.execute(update(table).where(table.c.worker == worker).values(worker=None, expires=None)).rowcount
+
+
+def wake(storage: StorageBackend, pk: int) -> str | None:
+    """A child of ``pk`` terminated: mark it woken; a waiting parent becomes queued. Returns the new status."""
+    with storage.transaction() as conn:
+        conn.execute(update(table).where(table.c.node_id == pk).values(
+            woken=True, queued_at=now(),
+            status=case((table.c.status == WAITING, QUEUED), else_=table.c.status),
+        ))
+        return conn.execute(select(table.c.status).where(table.c.node_id == pk)).scalar()
+
+
+def request(storage: StorageBackend, pks: Iterable[int], action: str | None) -> None:
+    """Record a control request (``kill``/``pause``, or None to withdraw one) for each process."""
+    pks = list(pks)
+    with storage.transaction() as conn:
+        for start in range(0, len(pks), 900):
+            conn.execute(update(table).where(table.c.node_id.in_(pks[start:start + 900])).values(action=action))
+
+
+def get(storage: StorageBackend, pk: int) -> dict | None:
+    with storage.connection() as conn:
+        row = conn.execute(select(table).where(table.c.node_id == pk)).mappings().first()
+    return dict(row) if row else None
+
+
+def actions_for(storage: StorageBackend, worker: str) -> dict[int, str]:
+    """Control requests waiting on processes this worker holds."""
+    with storage.connection() as conn:
+        rows = conn.execute(select(table.c.node_id, table.c.action)
+                            .where(table.c.worker == worker, table.c.action.is_not(None))).all()
+    return {pk: action for pk, action in rows}
+
+
+def held_by(storage: StorageBackend) -> dict[str, int]:
+    """Number of processes each worker holds (live or not)."""
+    from sqlalchemy import func
+
+    with storage.connection() as conn:
+        rows = conn.execute(select(table.c.worker, func.count()).where(table.c.worker.is_not(None))
+                            .group_by(table.c.worker)).all()
+    return {worker: count for worker, count in rows}
+
+
+def counts(storage: StorageBackend) -> dict[str, int]:
+    from sqlalchemy import func
+
+    with storage.connection() as conn:
+        rows = conn.execute(select(table.c.status, func.count()).group_by(table.c.status)).all()
+    return {status: count for status, count in rows}

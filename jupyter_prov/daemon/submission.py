@@ -1,0 +1,127 @@
+"""Queue stored processes for the daemon: what ``submit()`` does after storing the process node.
+
+The lease rows are the queue (written in the caller's transaction when there is one); the broker
+message only wakes a worker up, so a message lost (or a broker down) costs a scan interval, not the
+process. Submitting thousands of processes is a batch insert plus one small message each.
+
+With no daemon running, :func:`queue_processes` says so once per profile with the command that starts
+one, or starts one itself if the profile option ``daemon_autostart`` is true (``daemon_workers`` sets
+how many workers; default 1).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from typing import Iterable
+
+from ..config import Profile
+from ..orm import current
+from ..orm.nodes.process import ProcessNode
+from . import leases
+from .broker import BrokerUnreachable, get_broker
+from .lifecycle import is_running, start_daemon
+
+log = logging.getLogger("jupyter_prov.daemon")
+
+
+class DaemonNotRunningWarning(UserWarning):
+    """Processes were queued but no daemon runs for the profile."""
+
+
+_warned: dict[str, float] = {}
+_checked: dict[str, float] = {}
+CHECK_EVERY_SECONDS = 5.0
+
+
+def enqueue(pks: Iterable[int]) -> None:
+    """Add the processes to the durable queue (inside the caller's transaction, if one is open)."""
+    leases.enqueue(current.get_storage(), [int(pk) for pk in pks])
+
+
+def notify(pks: Iterable[int], profile: Profile | None = None) -> None:
+    """After commit: wake workers for these processes and make sure a daemon will run them."""
+    profile = profile or current.get_profile() or current.load_profile()
+    pks = [int(pk) for pk in pks]
+    try:
+        get_broker(profile).publish_continue(pks)
+    except BrokerUnreachable as exc:
+        warnings.warn(f"{exc}\nThe processes are queued in the database and run once the broker and the daemon "
+                      "are up.", DaemonNotRunningWarning, stacklevel=3)
+        return
+    ensure_daemon(profile)
+
+
+def queue_processes(nodes: Iterable[ProcessNode | int]) -> None:
+    """Queue stored, non-terminal processes for the daemon (one transaction + one message each)."""
+    pks = [node.pk if isinstance(node, ProcessNode) else int(node) for node in nodes]
+    enqueue(pks)
+    notify(pks)
+
+
+class NotSubmittable(ValueError):
+    """A process a daemon worker could not import (defined in ``__main__`` or inside a function)."""
+
+
+def check_importable(node: ProcessNode) -> None:
+    """Refuse processes whose code a worker cannot import: it imports ``module:qualname`` by name."""
+    process_type = node.process_type or ""
+    module, _, qualname = process_type.partition(":")
+    if module == "__main__" or "<locals>" in qualname or not qualname:
+        where = "inside a function" if "<locals>" in qualname else "in __main__ (a notebook or a script)"
+        raise NotSubmittable(
+            f"process {process_type!r} is defined {where}, so a daemon worker cannot import it; "
+            "move it into an importable module (a .py file on the Python path), or run it here with run()"
+        )
+
+
+def on_submit(node: ProcessNode) -> None:
+    """The engine's submit hook: check the process can be imported by a worker, then queue it.
+
+    A process that cannot be imported is recorded as excepted (with the reason) and the error raised.
+    """
+    try:
+        check_importable(node)
+    except NotSubmittable as exc:
+        from .control import mark_excepted
+
+        mark_excepted(node, str(exc))
+        raise
+    queue_processes([node])
+
+
+def register_submit_hook() -> None:
+    """Make the engine's ``submit()`` queue processes for the daemon (idempotent)."""
+    try:
+        from ..engine.launch import SUBMIT_HOOKS
+    except ImportError:  # an engine without submit hooks: nothing to register
+        return
+    if on_submit not in SUBMIT_HOOKS:
+        SUBMIT_HOOKS.append(on_submit)
+
+
+def ensure_daemon(profile: Profile) -> bool:
+    """True if a daemon runs (or was started because ``daemon_autostart`` is set); warns otherwise."""
+    now = time.monotonic()
+    if now - _checked.get(profile.name, -1e9) < CHECK_EVERY_SECONDS:
+        return True
+    if is_running(profile):
+        _checked[profile.name] = now
+        return True
+    if profile.options.get("daemon_autostart"):
+        workers = int(profile.options.get("daemon_workers", 1))
+        log.info("starting the daemon of profile %r with %d worker(s) (daemon_autostart)", profile.name, workers)
+        start_daemon(profile, workers)
+        _checked[profile.name] = now
+        return True
+    if now - _warned.get(profile.name, -1e9) > 60:
+        _warned[profile.name] = now
+        warnings.warn(
+            f"no daemon is running for profile {profile.name!r}: submitted processes are queued and will run "
+            f"once you start it with `jprov -p {profile.name} daemon start` (or in Python: "
+            "`from jupyter_prov.daemon import start_daemon; start_daemon(profile)`), or set the profile option "
+            "daemon_autostart to start it on submit.",
+            DaemonNotRunningWarning, stacklevel=3,
+        )
+    return False

@@ -1,0 +1,313 @@
+"""A daemon worker: one OS process running many submitted processes at once, in threads.
+
+Where work comes from:
+
+- "continue process X" messages from the broker, acknowledged when the process *starts* here (so an
+  unstarted message goes back to the broker if this worker dies, and no acknowledgement stays open
+  for the life of a long process);
+- a scan of the lease table every ``daemon_scan_seconds``: processes nobody took (a lost message,
+  a worker that died or stopped, a woken workflow).
+
+Each process is run only after winning its lease (:func:`.leases.claim`), by calling the engine's
+``continue_process(pk)``, which goes on from the checkpoint in the database until the process is
+terminal or waits for children. A terminated child wakes its calling workflow. One heartbeat UPDATE
+renews all of this worker's leases; if the worker dies they expire and another worker takes over.
+
+Run as ``python -m jupyter_prov.daemon.worker --profile NAME`` (the supervisor does this).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import importlib
+import inspect
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import traceback
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+from ..orm import current
+from ..orm.exceptions import NotExistent
+from ..orm.nodes.node import load_node
+from ..orm.nodes.process import ProcessNode
+from . import leases
+from .broker import Broker, BrokerUnreachable
+from .control import caller_pk, mark_excepted, mark_killed, mark_paused
+from .daemon_files import DaemonFiles
+
+log = logging.getLogger("jupyter_prov.daemon.worker")
+
+DEFAULT_RUNNER = "jupyter_prov.daemon.worker:continue_with_engine"
+DEFAULTS = {"daemon_worker_threads": 8, "daemon_lease_seconds": 20.0, "daemon_scan_seconds": 1.0,
+            "daemon_grace_seconds": 2.0}
+
+
+def continue_with_engine(pk: int) -> ProcessNode:
+    """The default runner: the engine continues ``pk`` until it is terminal or waits on children."""
+    from ..engine.runner import continue_process
+
+    return continue_process(pk, run_children=False)
+
+
+def load_runner(spec: str) -> Callable[..., Any]:
+    """Import ``module:function`` (from the profile's config, never from the database)."""
+    module_name, _, attribute = spec.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise ImportError(f"the daemon's process runner {spec!r} cannot be imported: {exc}") from None
+
+
+def option(profile, key: str) -> Any:
+    value = profile.options.get(key, DEFAULTS.get(key))
+    return type(DEFAULTS[key])(value) if key in DEFAULTS else value
+
+
+class Worker:
+    """Takes processes from the broker and the lease table and runs them with the engine."""
+
+    def __init__(self, profile_name: str | None = None, *, runner: Callable[..., Any] | None = None):
+        self.profile = current.load_profile(profile_name)
+        self.storage = current.get_storage()
+        self.broker = Broker(self.profile)
+        self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.threads = option(self.profile, "daemon_worker_threads")
+        self.lease_seconds = option(self.profile, "daemon_lease_seconds")
+        self.scan_seconds = option(self.profile, "daemon_scan_seconds")
+        self.grace_seconds = option(self.profile, "daemon_grace_seconds")
+        self.runner = runner or load_runner(self.profile.options.get("daemon_runner") or DEFAULT_RUNNER)
+        self._runner_takes_interrupt = "interrupted" in inspect.signature(self.runner).parameters
+        self.stopping = threading.Event()
+        self.held: set[int] = set()
+        self.pending: set[int] = set()
+        self.requests: dict[int, str] = {}
+        self._lock = threading.Lock()
+        self._to_ack: collections.deque = collections.deque()
+        self._executor = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="process")
+        self.files = DaemonFiles.of(self.profile)
+
+    # ---- scheduling -----------------------------------------------------------------------------
+    def offer(self, pk: int, *, claimed: bool = False, message: Any = None) -> None:
+        """Run ``pk`` here when a thread is free (claimed: this worker already holds its lease)."""
+        with self._lock:
+            if pk in self.held or pk in self.pending:
+                if message is not None:
+                    self._to_ack.append(message)
+                return
+            self.pending.add(pk)
+        self._executor.submit(self._run_safely, pk, claimed, message)
+
+    @property
+    def busy(self) -> int:
+        with self._lock:
+            return len(self.pending) + len(self.held)
+
+    def _run_safely(self, pk: int, claimed: bool, message: Any) -> None:
+        if message is not None:
+            self._to_ack.append(message)
+        try:
+            if self.stopping.is_set():
+                if claimed:
+                    leases.release(self.storage, pk, self.id)
+                return
+            if not claimed and not leases.claim(self.storage, pk, self.id, self.lease_seconds):
+                return
+            with self._lock:
+                self.held.add(pk)
+            self._run(pk)
+        except Exception:  # noqa: BLE001 - never let a thread die silently
+            log.exception("process %s: unexpected error in the worker", pk)
+        finally:
+            with self._lock:
+                self.pending.discard(pk)
+                self.held.discard(pk)
+
+    def _run(self, pk: int) -> None:
+        ran = False
+        while True:
+            row = leases.get(self.storage, pk)
+            if row is None or row["worker"] != self.id:
+                return  # finished or taken over meanwhile
+            try:
+                node = load_node(pk)
+            except NotExistent:
+                leases.finish(self.storage, pk)
+                return
+            action = self.requests.pop(pk, None) or row["action"]
+            if not isinstance(node, ProcessNode):
+                leases.finish(self.storage, pk)
+                log.error("node %s is not a process; removed from the queue", pk)
+                return
+            if node.is_terminated:
+                self._finalize(node)
+                return
+            if action == leases.KILL:
+                mark_killed(node)
+                self._finalize(node)
+                return
+            if action == leases.PAUSE:
+                mark_paused(node, True)
+                leases.release(self.storage, pk, self.id, paused=True, clear_action=True)
+                self._event(pk, "paused")
+                return
+            if ran:
+                status = leases.release_waiting(self.storage, pk, self.id)
+                if status == leases.QUEUED and leases.claim(self.storage, pk, self.id, self.lease_seconds):
+                    ran = False
+                    continue
+                self._event(pk, "waiting")
+                return
+            self._event(pk, "running")
+            try:
+                if self._runner_takes_interrupt:
+                    self.runner(pk, interrupted=lambda: self.requests.get(pk))
+                else:
+                    self.runner(pk)
+            except Exception as exc:  # noqa: BLE001 - the process fails, the worker goes on
+                log.warning("process %s raised in the engine: %s", pk, exc)
+                node = load_node(pk)
+                mark_excepted(node, f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}")
+                self._finalize(node)
+                return
+            ran = True
+
+    def _finalize(self, node: ProcessNode) -> None:
+        leases.finish(self.storage, node.pk)
+        self._event(node.pk, node.process_state.value, exit_status=node.exit_status)
+        parent = caller_pk(self.storage, node.pk)
+        if parent is not None and leases.wake(self.storage, parent) == leases.QUEUED:
+            self.offer(parent)
+
+    def _event(self, pk: int, state: str, **extra: Any) -> None:
+        try:
+            self.broker.publish_event(pk, state, worker=self.id, **extra)
+        except Exception as exc:  # noqa: BLE001 - events are best effort
+            log.debug("event for %s not published: %s", pk, exc)
+
+    # ---- messages ------------------------------------------------------------------------------
+    def _on_task(self, body: Any, message: Any) -> None:
+        pk = body.get("continue") if isinstance(body, dict) else None
+        if not isinstance(pk, int) or isinstance(pk, bool):
+            log.warning("ignored a malformed task message: %r", body)
+            message.ack()
+            return
+        self.offer(pk, message=message)
+
+    def _on_control(self, body: Any, message: Any) -> None:
+        message.ack()
+        if not isinstance(body, dict) or body.get("action") not in (leases.KILL, leases.PAUSE, "play"):
+            log.warning("ignored a malformed control message: %r", body)
+            return
+        for pk in body.get("pks") or []:
+            if isinstance(pk, int) and pk in self.held:
+                self.requests[pk] = body["action"]
+                log.info("process %s: %s requested", pk, body["action"])
+
+    # ---- housekeeping ---------------------------------------------------------------------------
+    def _housekeeping(self) -> None:
+        last_beat = last_scan = 0.0
+        while not self.stopping.wait(0.25):
+            try:
+                now = time.monotonic()
+                if now - last_beat >= self.lease_seconds / 4:
+                    leases.heartbeat(self.storage, self.id, self.lease_seconds)
+                    last_beat = now
+                for pk, action in leases.actions_for(self.storage, self.id).items():
+                    self.requests.setdefault(pk, action)
+                if now - last_scan >= self.scan_seconds:
+                    last_scan = now
+                    free = self.threads - self.busy
+                    for pk in leases.claim_ready(self.storage, self.id, self.lease_seconds, free, self.grace_seconds):
+                        self.offer(pk, claimed=True)
+            except Exception as exc:  # noqa: BLE001 - a busy database: try again next round
+                log.warning("housekeeping: %s: %s", type(exc).__name__, exc)
+
+    # ---- main loop -------------------------------------------------------------------------------
+    def run(self) -> None:
+        log.info("worker %s started on profile %r (broker %s, %d threads)", self.id, self.profile.name,
+                 self.broker.url.split("@")[-1], self.threads)
+        housekeeping = threading.Thread(target=self._housekeeping, name="housekeeping", daemon=True)
+        housekeeping.start()
+        ready_file = self.files.folder / f"ready-{os.getpid()}"
+        while not self.stopping.is_set():
+            try:
+                self._consume(ready_file)
+            except BrokerUnreachable as exc:
+                log.warning("%s; retrying in 2 s (the lease table keeps work going meanwhile)", exc)
+                self.stopping.wait(2)
+            except Exception as exc:  # noqa: BLE001 - connection dropped (e.g. RabbitMQ restarted)
+                log.warning("broker connection lost (%s: %s); reconnecting", type(exc).__name__, exc)
+                self.stopping.wait(1)
+        log.info("worker %s stopping: finishing %d running processes", self.id, len(self.held))
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        released = leases.release_all(self.storage, self.id)
+        housekeeping.join(timeout=2)
+        ready_file.unlink(missing_ok=True)
+        self.broker.close()
+        log.info("worker %s stopped (%d leases released)", self.id, released)
+
+    def _ack_pending(self) -> None:
+        while self._to_ack:
+            message = self._to_ack.popleft()
+            try:
+                message.ack()
+            except Exception:  # noqa: BLE001 - its channel is gone; the lease table has the truth
+                pass
+
+    def _consume(self, ready_file) -> None:
+        conn = self.broker.connect()
+        try:
+            control_queue = self.broker.private_queue(self.broker.control_exchange, self.id)
+            channel = conn.default_channel
+            tasks = conn.Consumer([self.broker.task_queue], callbacks=[self._on_task], accept=["json"],
+                                  channel=channel, prefetch_count=self.threads * 2)
+            control = conn.Consumer([control_queue], callbacks=[self._on_control], accept=["json"],
+                                    channel=channel)
+            with tasks, control:
+                self.files.ensure()
+                ready_file.touch()
+                while not self.stopping.is_set():
+                    try:
+                        conn.drain_events(timeout=0.1)
+                    except (socket.timeout, TimeoutError):
+                        pass
+                    self._ack_pending()
+                self._ack_pending()
+                try:
+                    control_queue(channel).delete()
+                except Exception:  # noqa: BLE001
+                    pass
+        finally:
+            try:
+                conn.release()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A jupyter-prov daemon worker (started by the supervisor).")
+    parser.add_argument("--profile", default=os.environ.get("JPROV_PROFILE"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO,
+                        format=f"%(asctime)s worker[{os.getpid()}] %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    worker = Worker(args.profile)
+
+    def stop(signum, _frame):
+        log.info("received signal %d", signum)
+        worker.stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    worker.run()
+
+
+if __name__ == "__main__":
+    main()

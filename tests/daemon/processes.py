@@ -1,0 +1,68 @@
+"""Processes the daemon tests submit: importable (``tests.daemon.processes``) so worker OS processes can load them."""
+
+from __future__ import annotations
+
+import time
+
+from jupyter_prov.engine import WorkChain, calcfunction
+from jupyter_prov.engine.workchains import append_
+from jupyter_prov.orm import Float, Int
+
+
+@calcfunction
+def add(x, y):
+    return x + y
+
+
+@calcfunction
+def slow_add(x, y, seconds):
+    time.sleep(seconds.value)
+    return x + y
+
+
+@calcfunction
+def fail(x):
+    raise ValueError(f"bad value {x.value}")
+
+
+@calcfunction
+def sum_values(values):
+    return sum(v.value for v in values)
+
+
+class AddChildren(WorkChain):
+    """Submits ``count`` slow_add children, waits for all of them, returns their sum."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("count", valid_type=Int, default=3)
+        spec.input("seconds", valid_type=Float, default=0.0)
+        spec.outline(cls.launch, cls.collect)
+        spec.output("total", valid_type=Int)
+
+    def launch(self):
+        for i in range(self.inputs.count.value):
+            self.to_context(adds=append_(self.submit(slow_add, x=Int(i), y=Int(1), seconds=self.inputs.seconds)))
+
+    def collect(self):
+        total = sum_values(values=[child.outputs.result for child in self.ctx.adds])
+        self.out("total", total)
+
+
+class Nested(WorkChain):
+    """A work chain calling an AddChildren work chain: a tree of depth two."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("count", valid_type=Int, default=2)
+        spec.input("seconds", valid_type=Float, default=0.0)
+        spec.outline(cls.launch, cls.collect)
+        spec.output("total", valid_type=Int)
+
+    def launch(self):
+        self.to_context(inner=self.submit(AddChildren, count=self.inputs.count, seconds=self.inputs.seconds))
+
+    def collect(self):
+        self.out("total", self.ctx.inner.outputs.total)
