@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "jupyter_prov.cli.storage",
     "jupyter_prov.cli.user",
     "jupyter_prov.cli.computer",
+    "jupyter_prov.cli.process",
 ]
 
 

@@ -1,0 +1,128 @@
+"""``jprov process``: list, inspect, continue and kill processes (calculations and workflows)."""
+
+from __future__ import annotations
+
+import click
+
+from ..orm import ProcessNode, load_node
+from ._output import print_json, print_mapping, print_table
+from ._session import open_profile
+
+STATES = ["created", "running", "waiting", "finished", "excepted", "killed"]
+
+
+def _process(identifier: str) -> ProcessNode:
+    node = load_node(identifier)
+    if not isinstance(node, ProcessNode):
+        raise click.ClickException(f"node {identifier} is a {type(node).__name__}, not a process")
+    return node
+
+
+@click.group("process")
+def command() -> None:
+    """Processes: list them, show one, its report and status tree; continue or kill it."""
+
+
+@command.command("list")
+@click.option("-a", "--all", "all_", is_flag=True, help="All processes, not only the active ones.")
+@click.option("-S", "--state", "states", multiple=True, type=click.Choice(STATES), help="Only processes in this state (repeatable).")
+@click.option("-n", "--limit", type=int, default=100, show_default=True, help="At most this many (0: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def list_(ctx: click.Context, all_: bool, states: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """List processes, newest first (by default only those created, running or waiting)."""
+    from ..engine.reports import list_processes, state_text
+
+    open_profile(ctx)
+    nodes = list_processes(states=states or None, all=all_, limit=limit or None)
+    if as_json:
+        print_json([{"pk": n.pk, "uuid": n.uuid, "process_label": n.process_label,
+                     "state": n.process_state.value if n.process_state else None, "exit_status": n.exit_status,
+                     "cached_from": n.get_attribute("cached_from", None), "ctime": n.ctime.isoformat()} for n in nodes])
+        return
+    print_table(["pk", "process", "state", "created", "type"],
+                [(n.pk, n.process_label, state_text(n), n.ctime.strftime("%Y-%m-%d %H:%M:%S"), n.node_type) for n in nodes])
+    click.echo(f"{len(nodes)} process(es)")
+
+
+@command.command("show")
+@click.argument("identifier")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def show(ctx: click.Context, identifier: str, as_json: bool) -> None:
+    """Show a process: state, exit status, cached_from, inputs, outputs, caller and called processes."""
+    from ..engine.reports import process_summary
+
+    open_profile(ctx)
+    data = process_summary(_process(identifier))
+    if as_json:
+        print_json(data)
+        return
+    tables = {key: data.pop(key) for key in ("inputs", "outputs", "called")}
+    print_mapping({k: v for k, v in data.items() if v is not None})
+    for title, rows in tables.items():
+        if rows:
+            print_table(list(rows[0]), [list(r.values()) for r in rows], title=title)
+
+
+@command.command("report")
+@click.argument("identifier")
+@click.option("-l", "--levelname", help="Only log records of this level (REPORT, ERROR, ...).")
+@click.pass_context
+def report(ctx: click.Context, identifier: str, levelname: str | None) -> None:
+    """Print the log of a process and of every process it called, as a tree."""
+    from ..engine.reports import log_tree
+
+    open_profile(ctx)
+    any_logs = False
+    for depth, node, logs in log_tree(_process(identifier), levelname=levelname):
+        indent = "    " * depth
+        for log in logs:
+            any_logs = True
+            first, *rest = log.message.splitlines() or [""]
+            click.echo(f"{indent}{log.time:%Y-%m-%d %H:%M:%S} [{node.pk}|{node.process_label}] {log.levelname}: {first}")
+            for line in rest:
+                click.echo(f"{indent}    {line}")
+    if not any_logs:
+        click.echo("no log messages")
+
+
+@command.command("status")
+@click.argument("identifier")
+@click.pass_context
+def status(ctx: click.Context, identifier: str) -> None:
+    """Print the tree of a workflow and the processes it called, with their states."""
+    from ..engine.reports import status_tree
+
+    open_profile(ctx)
+    for line in status_tree(_process(identifier)):
+        click.echo(line)
+
+
+@command.command("continue")
+@click.argument("identifier")
+@click.pass_context
+def continue_(ctx: click.Context, identifier: str) -> None:
+    """Run a stored process from its checkpoint in this terminal until it ends."""
+    from ..engine.reports import state_text
+    from ..engine.runner import continue_process
+
+    open_profile(ctx)
+    node = continue_process(_process(identifier).pk)
+    click.echo(f"process {node.pk}: {state_text(node)}")
+
+
+@command.command("kill")
+@click.argument("identifier")
+@click.option("-m", "--message", default="killed by the user", show_default=True, help="Why it was killed.")
+@click.pass_context
+def kill(ctx: click.Context, identifier: str, message: str) -> None:
+    """Kill a process that has not ended (and the processes it called)."""
+    from ..engine.runner import kill_process
+
+    open_profile(ctx)
+    node = _process(identifier)
+    if kill_process(node.pk, message):
+        click.echo(f"process {node.pk} killed")
+    else:
+        click.echo(f"process {node.pk} had ended already ({node.process_state}); nothing to do")
