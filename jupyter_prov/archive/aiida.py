@@ -1,0 +1,317 @@
+"""Interoperability with archives of aiida-core 2.x (archive format ``main_0001``).
+
+Reading: the AiiDA database member is converted table by table into a database at our schema
+(``db_dbnode`` → ``db_node`` ...), mapping node types (:data:`AIIDA_TO_JPROV`; a type with no
+counterpart keeps its AiiDA type string and loads as a plain data or process node) and AiiDA's file
+tree ``{"o": {name: {"k": key} | {"o": ...} | {}}}`` to ours ``{name: key | {...}}``. Link types,
+groups, comments and logs map one to one. The repository members (``repo/<sha256>``) are the same in
+both formats, so nothing else changes.
+
+Writing (``create_archive(..., format="aiida")``): our archive database is converted the other way
+into the tables aiida-core reads. A notebook cell execution has no AiiDA counterpart: it is written as
+a ``WorkflowNode`` (its ``input_calc`` links become ``input_work``, its ``create`` links ``return``)
+and its own type is kept in the extra ``jprov_node_type``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from .format import ArchiveFormatError, ArchiveIntegrityError
+
+AIIDA_TO_JPROV: dict[str, str] = {
+    "data.core.int.Int.": "data.int",
+    "data.core.float.Float.": "data.float",
+    "data.core.str.Str.": "data.str",
+    "data.core.bool.Bool.": "data.bool",
+    "data.core.dict.Dict.": "data.dict",
+    "data.core.list.List.": "data.list",
+    "data.core.singlefile.SinglefileData.": "data.file",
+    "data.core.folder.FolderData.": "data.folder",
+    "data.core.remote.RemoteData.": "data.remote_folder",
+    "process.calculation.calcfunction.CalcFunctionNode.": "process.calculation.calcfunction",
+    "process.calculation.calcjob.CalcJobNode.": "process.calculation.calcjob",
+    "process.workflow.workfunction.WorkFunctionNode.": "process.workflow.workfunction",
+    "process.workflow.workchain.WorkChainNode.": "process.workflow.workchain",
+    "process.calculation.CalculationNode.": "process.calculation",
+    "process.workflow.WorkflowNode.": "process.workflow",
+}
+JPROV_TO_AIIDA: dict[str, str] = {ours: theirs for theirs, ours in AIIDA_TO_JPROV.items()}
+JPROV_TO_AIIDA.update({
+    "data.array": "data.core.array.ArrayData.",
+    "process.cell": "process.workflow.WorkflowNode.",
+    "process.workflow.graph": "process.workflow.WorkflowNode.",
+})
+AIIDA_TABLES = ("db_dbuser", "db_dbcomputer", "db_dbnode", "db_dblink", "db_dbgroup", "db_dbgroup_dbnodes",
+                "db_dbcomment", "db_dblog")
+
+
+def jprov_node_type(aiida_type: str) -> str:
+    return AIIDA_TO_JPROV.get(aiida_type, aiida_type)
+
+
+def aiida_node_type(jprov_type: str) -> str:
+    """The AiiDA node type of one of ours: a known counterpart, an AiiDA type kept as is, or a plain ``Data``."""
+    if jprov_type in JPROV_TO_AIIDA:
+        return JPROV_TO_AIIDA[jprov_type]
+    if jprov_type.endswith("."):
+        return jprov_type  # an AiiDA type string we kept
+    if jprov_type.startswith("process.calculation"):
+        return "process.calculation.CalculationNode."
+    if jprov_type.startswith("process."):
+        return "process.workflow.WorkflowNode."
+    rest = jprov_type[len("data."):] if jprov_type.startswith("data.") else jprov_type
+    return f"data.jprov.{rest}.Data."
+
+
+def tree_from_aiida(tree: Any) -> dict:
+    """AiiDA's ``repository_metadata`` → our file tree."""
+    if not tree:
+        return {}
+    if not isinstance(tree, dict):
+        raise ValueError(f"repository_metadata must be an object, got {type(tree).__name__}")
+    return _objects_from_aiida(tree.get("o", {}))
+
+
+def _objects_from_aiida(objects: dict) -> dict:
+    result: dict[str, Any] = {}
+    for name, entry in objects.items():
+        if not isinstance(entry, dict):
+            raise ValueError(f"repository entry {name!r} is not an object")
+        if "k" in entry:
+            result[name] = entry["k"]
+        else:
+            result[name] = _objects_from_aiida(entry.get("o", {}))
+    return result
+
+
+def tree_to_aiida(tree: dict) -> dict:
+    """Our file tree → AiiDA's ``repository_metadata``."""
+    if not tree:
+        return {}
+    return {"o": {name: ({"k": value} if isinstance(value, str) else tree_to_aiida(value))
+                  for name, value in tree.items()}}
+
+
+def _attributes_to_aiida(node_type: str, attributes: str | None) -> str:
+    if node_type != "data.array" or not attributes:
+        return attributes or "{}"
+    values = json.loads(attributes)
+    arrays = values.pop("arrays", {}) or {}
+    for name, description in arrays.items():
+        values[f"array|{name}"] = description.get("shape", [])
+    return json.dumps(values)
+
+
+def _sql_function(function):
+    """A Python function registered in SQLite: errors become SQL errors that name the value."""
+    def call(*args):
+        try:
+            return function(*args)
+        except (ValueError, TypeError) as exc:  # json.JSONDecodeError is a ValueError
+            raise sqlite3.DataError(f"{exc} in value {str(args)[:200]}") from None
+    return call
+
+
+def convert_aiida_database(source: Path, target: Path, archive_path: Path | str) -> None:
+    """Write the AiiDA archive database ``source`` as a database at our schema in ``target``."""
+    from .database import create_archive_database, finish_archive_database
+
+    check = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        present = {row[0] for row in check.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveFormatError(f"archive {archive_path}: db.sqlite3 is not readable ({exc})") from None
+    finally:
+        check.close()
+    missing = [name for name in AIIDA_TABLES if name not in present]
+    if missing:
+        raise ArchiveFormatError(f"archive {archive_path}: the AiiDA database lacks the tables {', '.join(missing)}")
+    finish_archive_database(create_archive_database(target))
+    conn = sqlite3.connect(target, isolation_level=None)
+    conn.create_function("jp_type", 1, _sql_function(jprov_node_type), deterministic=True)
+    conn.create_function("jp_tree", 1, _sql_function(lambda text: json.dumps(tree_from_aiida(json.loads(text) if text else {}),
+                                                                                separators=(",", ":"))), deterministic=True)
+    try:
+        conn.execute("ATTACH DATABASE ? AS a", (str(source),))
+        conn.executescript("""
+            BEGIN;
+            INSERT INTO db_user (id, email, first_name, last_name, institution)
+                SELECT id, email, first_name, last_name, institution FROM a.db_dbuser;
+            INSERT INTO db_computer (id, uuid, label, hostname, description, scheduler_type, transport_type, metadata)
+                SELECT id, uuid, label, hostname, description, scheduler_type, transport_type, coalesce(metadata, '{}')
+                FROM a.db_dbcomputer;
+            INSERT INTO db_node (id, uuid, node_type, process_type, label, description, ctime, mtime, user_id,
+                                 computer_id, attributes, extras, repository_metadata, node_hash)
+                SELECT id, uuid, jp_type(node_type), process_type, label, description, ctime, mtime, user_id,
+                       dbcomputer_id, coalesce(attributes, '{}'), coalesce(extras, '{}'), jp_tree(repository_metadata), NULL
+                FROM a.db_dbnode;
+            INSERT INTO db_link (id, input_id, output_id, label, type)
+                SELECT id, input_id, output_id, label, type FROM a.db_dblink;
+            INSERT INTO db_group (id, uuid, label, type_string, time, description, extras, user_id)
+                SELECT id, uuid, label, type_string, time, description, coalesce(extras, '{}'), user_id FROM a.db_dbgroup;
+            INSERT INTO db_group_node (id, group_id, node_id)
+                SELECT id, dbgroup_id, dbnode_id FROM a.db_dbgroup_dbnodes;
+            INSERT INTO db_comment (id, uuid, node_id, ctime, mtime, user_id, content)
+                SELECT id, uuid, dbnode_id, ctime, mtime, user_id, content FROM a.db_dbcomment;
+            INSERT INTO db_log (id, uuid, time, loggername, levelname, node_id, message, metadata)
+                SELECT id, uuid, time, loggername, levelname, dbnode_id, message, coalesce(metadata, '{}') FROM a.db_dblog;
+            COMMIT;
+        """)
+    except sqlite3.IntegrityError as exc:
+        raise ArchiveIntegrityError(
+            f"archive {archive_path}: its rows break a rule of the provenance graph or of uniqueness ({exc}); "
+            "for example a datum with two creators or a process with two callers") from None
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveFormatError(f"archive {archive_path}: its AiiDA database cannot be read ({exc})") from None
+    finally:
+        conn.close()
+
+
+# ---- writing ------------------------------------------------------------------------------------
+_AIIDA_SCHEMA = """
+CREATE TABLE db_dbuser (
+    id INTEGER NOT NULL PRIMARY KEY, email VARCHAR(254) NOT NULL, first_name VARCHAR(254) NOT NULL,
+    last_name VARCHAR(254) NOT NULL, institution VARCHAR(254) NOT NULL,
+    CONSTRAINT uq_db_dbuser_email UNIQUE (email));
+CREATE TABLE db_dbcomputer (
+    id INTEGER NOT NULL PRIMARY KEY, uuid VARCHAR(32) NOT NULL, label VARCHAR(255) NOT NULL,
+    hostname VARCHAR(255) NOT NULL, description TEXT NOT NULL, scheduler_type VARCHAR(255) NOT NULL,
+    transport_type VARCHAR(255) NOT NULL, metadata JSON NOT NULL,
+    CONSTRAINT uq_db_dbcomputer_uuid UNIQUE (uuid), CONSTRAINT uq_db_dbcomputer_label UNIQUE (label));
+CREATE TABLE db_dbauthinfo (
+    id INTEGER NOT NULL PRIMARY KEY,
+    aiidauser_id INTEGER NOT NULL REFERENCES db_dbuser (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    dbcomputer_id INTEGER NOT NULL REFERENCES db_dbcomputer (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    metadata JSON NOT NULL, auth_params JSON NOT NULL, enabled BOOLEAN NOT NULL,
+    CONSTRAINT uq_db_dbauthinfo_aiidauser_id_dbcomputer_id UNIQUE (aiidauser_id, dbcomputer_id));
+CREATE TABLE db_dbnode (
+    id INTEGER NOT NULL PRIMARY KEY, uuid VARCHAR(32) NOT NULL, node_type VARCHAR(255) NOT NULL,
+    process_type VARCHAR(255), label VARCHAR(255) NOT NULL, description TEXT NOT NULL,
+    ctime DATETIME NOT NULL, mtime DATETIME NOT NULL, attributes JSON, extras JSON,
+    repository_metadata JSON NOT NULL,
+    dbcomputer_id INTEGER REFERENCES db_dbcomputer (id) ON DELETE RESTRICT DEFERRABLE INITIALLY DEFERRED,
+    user_id INTEGER NOT NULL REFERENCES db_dbuser (id) ON DELETE RESTRICT DEFERRABLE INITIALLY DEFERRED,
+    CONSTRAINT uq_db_dbnode_uuid UNIQUE (uuid));
+CREATE TABLE db_dblink (
+    id INTEGER NOT NULL PRIMARY KEY,
+    input_id INTEGER NOT NULL REFERENCES db_dbnode (id) DEFERRABLE INITIALLY DEFERRED,
+    output_id INTEGER NOT NULL REFERENCES db_dbnode (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    label VARCHAR(255) NOT NULL, type VARCHAR(255) NOT NULL);
+CREATE TABLE db_dbgroup (
+    id INTEGER NOT NULL PRIMARY KEY, uuid VARCHAR(32) NOT NULL, label VARCHAR(255) NOT NULL,
+    type_string VARCHAR(255) NOT NULL, time DATETIME NOT NULL, description TEXT NOT NULL, extras JSON NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES db_dbuser (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    CONSTRAINT uq_db_dbgroup_uuid UNIQUE (uuid), CONSTRAINT uq_db_dbgroup_label_type_string UNIQUE (label, type_string));
+CREATE TABLE db_dbgroup_dbnodes (
+    id INTEGER NOT NULL PRIMARY KEY,
+    dbnode_id INTEGER NOT NULL REFERENCES db_dbnode (id) DEFERRABLE INITIALLY DEFERRED,
+    dbgroup_id INTEGER NOT NULL REFERENCES db_dbgroup (id) DEFERRABLE INITIALLY DEFERRED,
+    CONSTRAINT uq_db_dbgroup_dbnodes_dbgroup_id_dbnode_id UNIQUE (dbgroup_id, dbnode_id));
+CREATE TABLE db_dbcomment (
+    id INTEGER NOT NULL PRIMARY KEY, uuid VARCHAR(32) NOT NULL,
+    dbnode_id INTEGER NOT NULL REFERENCES db_dbnode (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    ctime DATETIME NOT NULL, mtime DATETIME NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES db_dbuser (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    content TEXT NOT NULL, CONSTRAINT uq_db_dbcomment_uuid UNIQUE (uuid));
+CREATE TABLE db_dblog (
+    id INTEGER NOT NULL PRIMARY KEY, uuid VARCHAR(32) NOT NULL, time DATETIME NOT NULL,
+    loggername VARCHAR(255) NOT NULL, levelname VARCHAR(50) NOT NULL,
+    dbnode_id INTEGER NOT NULL REFERENCES db_dbnode (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    message TEXT NOT NULL, metadata JSON NOT NULL, CONSTRAINT uq_db_dblog_uuid UNIQUE (uuid));
+CREATE TABLE db_dbsetting (
+    id INTEGER NOT NULL PRIMARY KEY, "key" VARCHAR(1024) NOT NULL, val JSON, description TEXT NOT NULL,
+    time DATETIME NOT NULL, CONSTRAINT uq_db_dbsetting_key UNIQUE ("key"));
+"""
+_AIIDA_INDEXES = """
+CREATE INDEX ix_db_dbnode_db_dbnode_node_type ON db_dbnode (node_type);
+CREATE INDEX ix_db_dbnode_db_dbnode_process_type ON db_dbnode (process_type);
+CREATE INDEX ix_db_dbnode_db_dbnode_label ON db_dbnode (label);
+CREATE INDEX ix_db_dbnode_db_dbnode_ctime ON db_dbnode (ctime);
+CREATE INDEX ix_db_dbnode_db_dbnode_mtime ON db_dbnode (mtime);
+CREATE INDEX ix_db_dbnode_db_dbnode_user_id ON db_dbnode (user_id);
+CREATE INDEX ix_db_dbnode_db_dbnode_dbcomputer_id ON db_dbnode (dbcomputer_id);
+CREATE INDEX ix_db_dblink_db_dblink_input_id ON db_dblink (input_id);
+CREATE INDEX ix_db_dblink_db_dblink_output_id ON db_dblink (output_id);
+CREATE INDEX ix_db_dblink_db_dblink_type ON db_dblink (type);
+CREATE INDEX ix_db_dblink_db_dblink_label ON db_dblink (label);
+CREATE INDEX ix_db_dbgroup_db_dbgroup_label ON db_dbgroup (label);
+CREATE INDEX ix_db_dbgroup_db_dbgroup_type_string ON db_dbgroup (type_string);
+CREATE INDEX ix_db_dbgroup_db_dbgroup_user_id ON db_dbgroup (user_id);
+CREATE INDEX ix_db_dbgroup_dbnodes_db_dbgroup_dbnodes_dbgroup_id ON db_dbgroup_dbnodes (dbgroup_id);
+CREATE INDEX ix_db_dbgroup_dbnodes_db_dbgroup_dbnodes_dbnode_id ON db_dbgroup_dbnodes (dbnode_id);
+CREATE INDEX ix_db_dbcomment_db_dbcomment_dbnode_id ON db_dbcomment (dbnode_id);
+CREATE INDEX ix_db_dbcomment_db_dbcomment_user_id ON db_dbcomment (user_id);
+CREATE INDEX ix_db_dblog_db_dblog_dbnode_id ON db_dblog (dbnode_id);
+CREATE INDEX ix_db_dblog_db_dblog_levelname ON db_dblog (levelname);
+CREATE INDEX ix_db_dblog_db_dblog_loggername ON db_dblog (loggername);
+"""
+
+
+def _extras_to_aiida(node_type: str, extras: str | None) -> str:
+    if node_type not in ("process.cell", "process.workflow.graph"):
+        return extras or "{}"
+    values = json.loads(extras) if extras else {}
+    values["jprov_node_type"] = node_type
+    return json.dumps(values)
+
+
+def write_aiida_database(source: Path, target: Path) -> None:
+    """Convert our archive database ``source`` into the tables aiida-core's archive reader expects."""
+    conn = sqlite3.connect(target, isolation_level=None)
+    conn.create_function("ai_type", 1, _sql_function(aiida_node_type), deterministic=True)
+    conn.create_function("ai_tree", 1, _sql_function(lambda text: json.dumps(tree_to_aiida(json.loads(text) if text else {}))),
+                         deterministic=True)
+    conn.create_function("ai_attributes", 2, _sql_function(_attributes_to_aiida), deterministic=True)
+    conn.create_function("ai_extras", 2, _sql_function(_extras_to_aiida), deterministic=True)
+    try:
+        conn.executescript(_AIIDA_SCHEMA)
+        conn.execute("ATTACH DATABASE ? AS j", (str(source),))
+        conn.executescript("""
+            BEGIN;
+            INSERT INTO db_dbuser SELECT id, email, first_name, last_name, institution FROM j.db_user;
+            INSERT INTO db_dbcomputer SELECT id, uuid, label, hostname, description, scheduler_type, transport_type,
+                metadata FROM j.db_computer;
+            INSERT INTO db_dbnode (id, uuid, node_type, process_type, label, description, ctime, mtime, attributes,
+                                   extras, repository_metadata, dbcomputer_id, user_id)
+                SELECT id, uuid, ai_type(node_type), process_type, label, description, ctime, mtime,
+                       ai_attributes(node_type, attributes), ai_extras(node_type, extras),
+                       ai_tree(repository_metadata), computer_id, user_id FROM j.db_node;
+            INSERT INTO db_dblink SELECT l.id, l.input_id, l.output_id, l.label,
+                CASE WHEN n.node_type = 'process.cell' AND l.type = 'input_calc' THEN 'input_work'
+                     WHEN s.node_type = 'process.cell' AND l.type = 'create' THEN 'return'
+                     ELSE l.type END
+                FROM j.db_link AS l JOIN j.db_node AS n ON n.id = l.output_id JOIN j.db_node AS s ON s.id = l.input_id;
+            INSERT INTO db_dbgroup SELECT id, uuid, label, type_string, time, description, extras, user_id FROM j.db_group;
+            INSERT INTO db_dbgroup_dbnodes (id, dbnode_id, dbgroup_id) SELECT id, node_id, group_id FROM j.db_group_node;
+            INSERT INTO db_dbcomment SELECT id, uuid, node_id, ctime, mtime, user_id, content FROM j.db_comment;
+            INSERT INTO db_dblog SELECT id, uuid, time, loggername, levelname, node_id, message, metadata FROM j.db_log;
+            COMMIT;
+        """)
+        conn.execute("DETACH DATABASE j")
+        conn.executescript(_AIIDA_INDEXES)
+    finally:
+        conn.close()
+
+
+def aiida_metadata(our_metadata: dict[str, Any]) -> dict[str, Any]:
+    """``metadata.json`` of an AiiDA archive written from ours."""
+    parameters = our_metadata.get("creation_parameters", {})
+    return {
+        "export_version": "main_0001",
+        "aiida_version": "2.9.4",
+        "key_format": "sha256",
+        "compression": our_metadata.get("compression", 6),
+        "ctime": our_metadata.get("ctime"),
+        "creation_parameters": {
+            "entities_starting_set": parameters.get("entities_starting_set"),
+            "include_authinfos": False,
+            "include_comments": parameters.get("include_comments", True),
+            "include_logs": parameters.get("include_logs", True),
+            "graph_traversal_rules": parameters.get("graph_traversal_rules", {}),
+        },
+        "written_by": {"jupyter_prov": our_metadata.get("jprov_version")},
+    }

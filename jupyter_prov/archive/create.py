@@ -1,0 +1,287 @@
+"""Export: a provenance-complete part of a profile (or all of it) into one archive file.
+
+The primary keys to export are gathered with the export traversal rules
+(:data:`jupyter_prov.orm.traverse.EXPORT_RULES`: a node comes with its inputs and creator, a workflow
+with its call tree, ...). Rows are then streamed in batches into a fresh SQLite database at the main
+store's schema (primary keys kept, so links need no mapping), the file bytes are streamed from the
+repository into the zip, and ``metadata.json`` (counts, users, computers, node types) is written first
+so that inspecting an archive never opens the database. Process checkpoints are stripped and
+authentication information is never exported.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from sqlalchemy import select
+
+from ..orm import current
+from ..orm.traverse import EXPORT_RULES, traverse_graph
+from ..storage import schema
+from ..storage.file_tree import iter_keys
+from .database import create_archive_database, finish_archive_database
+from .format import FORMAT_NAME, FORMAT_VERSION, KEY_FORMAT, ArchiveError, ArchiveSummary
+from .progress import phase
+from .writer import write_archive_zip
+
+CHECKPOINT_ATTRIBUTE = "checkpoint"
+_IN_CHUNK = 5000
+
+
+def jprov_version() -> str:
+    try:
+        return version("jupyter-prov")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
+        return "unknown"
+
+
+def _node_pks(nodes: Iterable[Any], storage) -> list[int]:
+    from ..orm.nodes.node import Node, load_node
+
+    pks = []
+    for item in nodes:
+        if isinstance(item, Node):
+            if not item.is_stored:
+                raise ArchiveError(f"cannot export {item!r}: it is not stored")
+            pks.append(item.pk)
+        elif isinstance(item, int) and not isinstance(item, bool):
+            pks.append(item)
+        elif isinstance(item, str):
+            pks.append(load_node(item, storage=storage).pk)
+        else:
+            raise ArchiveError(f"cannot export {item!r}: give nodes, pks or UUIDs")
+    return pks
+
+
+def _group_pks(groups: Iterable[Any], storage) -> list[int]:
+    from ..orm.groups import Group
+
+    pks = []
+    for item in groups:
+        if isinstance(item, Group):
+            pks.append(item.pk)
+        elif isinstance(item, (int, str)) and not isinstance(item, bool):
+            pks.append(Group.load(item).pk)
+        else:
+            raise ArchiveError(f"cannot export group {item!r}: give groups, labels, pks or UUIDs")
+    return pks
+
+
+def _chunks(values: list[int], size: int) -> Iterator[list[int]]:
+    for offset in range(0, len(values), size):
+        yield values[offset:offset + size]
+
+
+class _Selection:
+    """What to export: all of a table, or the rows whose key is in a sorted list of pks."""
+
+    def __init__(self, pks: list[int] | None):
+        self.all = pks is None
+        self.pks = pks or []
+        self.lookup = None if pks is None else set(pks)
+
+    def __contains__(self, pk: int) -> bool:
+        return self.all or pk in self.lookup
+
+    def __len__(self) -> int:
+        return len(self.pks)
+
+
+def _rows(conn, table, column, selection: _Selection, batch_size: int, extra_condition=None) -> Iterator[list[dict]]:
+    """Rows of ``table`` whose ``column`` is in ``selection``, in batches of dicts."""
+    if selection.all:
+        stmt = select(table).order_by(table.c.id)
+        if extra_condition is not None:
+            stmt = stmt.where(extra_condition)
+        result = conn.execution_options(yield_per=batch_size).execute(stmt).mappings()
+        for batch in result.partitions(batch_size):
+            yield [dict(row) for row in batch]
+        return
+    for chunk in _chunks(selection.pks, max(batch_size, 1)):
+        stmt = select(table).where(column.in_(chunk)).order_by(table.c.id)
+        if extra_condition is not None:
+            stmt = stmt.where(extra_condition)
+        rows = [dict(row) for row in conn.execute(stmt).mappings()]
+        if rows:
+            yield rows
+
+
+def create_archive(filename: str | Path | None, *, nodes: Iterable[Any] | None = None,
+                   groups: Iterable[Any] | None = None, all: bool = False, batch_size: int = 1000,  # noqa: A002
+                   compression: int = 6, include_comments: bool = True, include_logs: bool = True,
+                   test_run: bool = False, format: str = "jprov", overwrite: bool = False,  # noqa: A002
+                   storage=None, show_progress: bool = False, **traversal_toggles: bool) -> ArchiveSummary:
+    """Export nodes (with what provenance requires), groups, or everything into the archive ``filename``.
+
+    ``nodes``: nodes, pks or UUIDs; ``groups``: groups, labels or pks (their members are exported);
+    ``all``: the whole profile. ``traversal_toggles`` switch the toggleable export rules
+    (``input_calc_forward``, ``create_backward``, ``return_backward``, ``input_work_forward``,
+    ``call_calc_backward``, ``call_work_backward``). ``format="aiida"`` writes an archive aiida-core 2.x imports.
+    ``test_run`` gathers and counts, writes nothing. Returns the counts of what was (or would be) exported.
+    """
+    if format not in (FORMAT_NAME, "aiida"):
+        raise ArchiveError(f"unknown archive format {format!r}: use 'jprov' or 'aiida'")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ArchiveError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if not isinstance(compression, int) or not 0 <= compression <= 9:
+        raise ArchiveError(f"compression must be an integer from 0 (none) to 9, got {compression!r}")
+    storage = storage or current.get_storage()
+    rules = EXPORT_RULES.with_toggles(**traversal_toggles)
+    if filename is None:
+        filename = Path(f"export-{datetime.now().strftime('%Y%m%d-%H%M%S')}.aiida" if format == "aiida"
+                        else f"export-{datetime.now().strftime('%Y%m%d-%H%M%S')}.jprov")
+    filename = Path(filename)
+    if not test_run and filename.exists() and not overwrite:
+        raise ArchiveError(f"archive {filename} exists already; choose another name or overwrite=True")
+
+    # ---- gather ---------------------------------------------------------------------------------
+    group_pks = _group_pks(groups or [], storage)
+    start = _node_pks(nodes or [], storage)
+    if all:
+        node_selection = _Selection(None)
+        with storage.connection() as conn:
+            group_pks = list(conn.execute(select(schema.groups.c.id).order_by(schema.groups.c.id)).scalars())
+    else:
+        if not start and not group_pks:
+            raise ArchiveError("nothing to export: give nodes, groups, or all=True")
+        if group_pks:
+            with storage.connection() as conn:
+                for chunk in _chunks(group_pks, _IN_CHUNK):
+                    start += conn.execute(select(schema.group_nodes.c.node_id)
+                                          .where(schema.group_nodes.c.group_id.in_(chunk))).scalars().all()
+        with phase("gathering nodes", None, show=show_progress) as advance:
+            reached = traverse_graph(start, rules=rules, storage=storage, get_links=False).nodes if start else set()
+            advance(len(reached))
+        node_selection = _Selection(sorted(reached))
+    group_selection = _Selection(sorted(set(group_pks)))
+    parameters = {
+        "entities_starting_set": None if all else {"node": sorted(start), "group": sorted(set(group_pks))},
+        "include_authinfos": False, "include_comments": include_comments, "include_logs": include_logs,
+        "graph_traversal_rules": dict(rules),
+    }
+
+    with tempfile.TemporaryDirectory(prefix="jprov-export-") as temp:
+        database = Path(temp) / "db.sqlite3"
+        exported = _write_database(storage, database, node_selection, group_selection, batch_size=batch_size,
+                                   include_comments=include_comments, include_logs=include_logs,
+                                   show_progress=show_progress)
+        counts = exported["counts"]
+        if test_run:
+            return ArchiveSummary(str(filename), counts, test_run=True,
+                                  details={"node_types": exported["node_types"]})
+        metadata = {
+            "format": FORMAT_NAME,
+            "export_version": FORMAT_VERSION,
+            "jprov_version": jprov_version(),
+            "db_schema_revision": exported["revision"],
+            "key_format": KEY_FORMAT,
+            "compression": compression,
+            "ctime": datetime.now(timezone.utc).isoformat(),
+            "creation_parameters": parameters,
+            "counts": counts,
+            "node_types": exported["node_types"],
+            "link_types": exported["link_types"],
+            "users": exported["users"],
+            "computers": exported["computers"],
+        }
+        member = database
+        if format == "aiida":
+            from .aiida import aiida_metadata, write_aiida_database
+
+            member = Path(temp) / "aiida.sqlite3"
+            write_aiida_database(database, member)
+            metadata = aiida_metadata(metadata)
+        keys = exported["keys"]
+        write_archive_zip(filename, metadata, member, storage.repository.iter_streams(keys), len(keys),
+                          compression=compression, show_progress=show_progress)
+    return ArchiveSummary(str(filename), counts, details={"node_types": exported["node_types"], "format": format})
+
+
+def _write_database(storage, database: Path, nodes: _Selection, groups: _Selection, *, batch_size: int,
+                    include_comments: bool, include_logs: bool, show_progress: bool) -> dict[str, Any]:
+    """Stream the selected rows of ``storage`` into a new archive database; returns counts and summaries."""
+    from ..storage.migrations import head_revision
+
+    archive = create_archive_database(database)
+    node_types: Counter = Counter()
+    link_types: Counter = Counter()
+    user_ids: set[int] = set()
+    computer_ids: set[int] = set()
+    keys: set[str] = set()
+    counts: dict[str, int] = {}
+    try:
+        with storage.connection() as source, archive.transaction() as target:
+            target.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+            n = 0
+            with phase("exporting nodes", None if nodes.all else len(nodes), show=show_progress) as advance:
+                for rows in _rows(source, schema.nodes, schema.nodes.c.id, nodes, batch_size):
+                    for row in rows:
+                        node_types[row["node_type"]] += 1
+                        user_ids.add(row["user_id"])
+                        if row["computer_id"] is not None:
+                            computer_ids.add(row["computer_id"])
+                        tree = row["repository_metadata"]
+                        if tree:
+                            keys.update(iter_keys(tree))
+                        attributes = row["attributes"]
+                        if attributes and CHECKPOINT_ATTRIBUTE in attributes and row["node_type"].startswith("process"):
+                            row["attributes"] = {k: v for k, v in attributes.items() if k != CHECKPOINT_ATTRIBUTE}
+                    archive.insert_many(target, schema.nodes, rows)
+                    n += len(rows)
+                    advance(len(rows))
+            counts["nodes"] = n
+            n = 0
+            with phase("exporting links", None, show=show_progress) as advance:
+                for rows in _rows(source, schema.links, schema.links.c.input_id, nodes, batch_size * 4):
+                    if not nodes.all:
+                        rows = [row for row in rows if row["output_id"] in nodes]
+                    for row in rows:
+                        link_types[row["type"]] += 1
+                    archive.insert_many(target, schema.links, rows)
+                    n += len(rows)
+                    advance(len(rows))
+            counts["links"] = n
+            n = members = 0
+            for rows in _rows(source, schema.groups, schema.groups.c.id, groups, batch_size):
+                user_ids.update(row["user_id"] for row in rows)
+                archive.insert_many(target, schema.groups, rows)
+                n += len(rows)
+            counts["groups"] = n
+            for rows in _rows(source, schema.group_nodes, schema.group_nodes.c.group_id, groups, batch_size * 4):
+                rows = [row for row in rows if row["node_id"] in nodes]
+                archive.insert_many(target, schema.group_nodes, rows)
+                members += len(rows)
+            counts["group_nodes"] = members
+            for name, table, include in (("comments", schema.comments, include_comments),
+                                         ("logs", schema.logs, include_logs)):
+                n = 0
+                if include:
+                    for rows in _rows(source, table, table.c.node_id, nodes, batch_size):
+                        if name == "comments":
+                            user_ids.update(row["user_id"] for row in rows)
+                        archive.insert_many(target, table, rows)
+                        n += len(rows)
+                counts[name] = n
+            users = [dict(row) for row in source.execute(
+                select(schema.users).where(schema.users.c.id.in_(sorted(user_ids))).order_by(schema.users.c.id)).mappings()]
+            computers = [dict(row) for row in source.execute(
+                select(schema.computers).where(schema.computers.c.id.in_(sorted(computer_ids)))
+                .order_by(schema.computers.c.id)).mappings()]
+            archive.insert_many(target, schema.users, users)
+            archive.insert_many(target, schema.computers, computers)
+            counts["users"] = len(users)
+            counts["computers"] = len(computers)
+            counts["files"] = len(keys)
+    finally:
+        finish_archive_database(archive)
+    return {
+        "counts": counts, "node_types": dict(sorted(node_types.items())), "link_types": dict(sorted(link_types.items())),
+        "users": [user["email"] for user in users],
+        "computers": [{"label": c["label"], "hostname": c["hostname"], "uuid": c["uuid"]} for c in computers],
+        "keys": sorted(keys), "revision": head_revision(),
+    }

@@ -1,0 +1,137 @@
+"""The SQLite database inside an archive: created at the main store's schema, opened read-only in place.
+
+:class:`ArchiveStorage` is a :class:`~jupyter_prov.storage.backend.StorageBackend` over a database file
+extracted from the archive, with a repository that reads ``repo/<key>`` members straight from the zip.
+Everything the ORM and the query builder do with a storage works on it, except writing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import zipfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator
+
+from ..storage import schema
+from ..storage.backend import StorageBackend
+from ..storage.migrations import head_revision
+from .format import REPO_PREFIX, ArchiveFormatError, ArchiveReadOnlyError
+
+#: tables of the main schema that an archive holds (never authinfos: they hold credentials)
+ARCHIVE_TABLES = [schema.users, schema.computers, schema.nodes, schema.links, schema.groups,
+                  schema.group_nodes, schema.comments, schema.logs]
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{Path(path).resolve()}"
+
+
+def create_archive_database(path: Path) -> StorageBackend:
+    """A new, empty SQLite database at the main store's schema, stamped with its Alembic revision."""
+    backend = StorageBackend(sqlite_url(path), path.parent / "unused-repository")
+    schema.metadata.create_all(backend.engine)
+    with backend.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+                             "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))")
+        conn.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES (?)", (head_revision(),))
+    return backend
+
+
+def finish_archive_database(backend: StorageBackend) -> None:
+    """Fold the write-ahead log into the file and close it, so the file alone is the database."""
+    database = backend.engine.url.database
+    backend.close()
+    conn = sqlite3.connect(database, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        conn.close()
+
+
+def check_sqlite_file(path: Path, archive_path: Path | str) -> None:
+    """Refuse a database member that SQLite cannot read (damaged or not a database at all)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            result = conn.execute("PRAGMA quick_check(1)").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveFormatError(f"archive {archive_path}: db.sqlite3 is not a readable SQLite database ({exc})") from None
+    if result is None or result[0] != "ok":
+        raise ArchiveFormatError(f"archive {archive_path}: db.sqlite3 is corrupted ({result[0] if result else 'no answer'})")
+
+
+class ZipRepository:
+    """Read-only repository over the ``repo/<key>`` members of an archive (the API of ``Repository``)."""
+
+    def __init__(self, archive: zipfile.ZipFile, path: Path | str):
+        self._zip = archive
+        self.path = path
+        self.folder = Path(path)
+
+    def _name(self, key: str) -> str:
+        return f"{REPO_PREFIX}{key}"
+
+    def get_bytes(self, key: str) -> bytes:
+        from ..storage.repository import RepositoryError
+
+        try:
+            return self._zip.read(self._name(key))
+        except KeyError:
+            raise RepositoryError(f"object {key} is missing from archive {self.path}") from None
+
+    @contextmanager
+    def open(self, key: str) -> Iterator[BinaryIO]:
+        from ..storage.repository import RepositoryError
+
+        try:
+            stream = self._zip.open(self._name(key))
+        except KeyError:
+            raise RepositoryError(f"object {key} is missing from archive {self.path}") from None
+        with stream:
+            yield stream
+
+    def iter_streams(self, keys: Iterable[str]) -> Iterator[tuple[str, BinaryIO, int]]:
+        for key in keys:
+            with self.open(key) as stream:
+                yield key, stream, self._zip.getinfo(self._name(key)).file_size
+
+    def has(self, keys: list[str]) -> list[bool]:
+        names = self._zip.NameToInfo
+        return [self._name(key) in names for key in keys]
+
+    def list_keys(self) -> Iterator[str]:
+        return (name[len(REPO_PREFIX):] for name in self._zip.namelist() if name.startswith(REPO_PREFIX))
+
+    def info(self) -> dict:
+        return {"folder": str(self.path), "initialised": True, "archive": True}
+
+    def close(self) -> None:
+        """The zip is closed by its owner."""
+
+    def _read_only(self, *args, **kwargs):
+        raise ArchiveReadOnlyError(f"archive {self.path} is read-only: import it to add files")
+
+    put_bytes = put_stream = put_many_bytes = delete = maintain = _read_only
+
+
+class ArchiveStorage(StorageBackend):
+    """A read-only storage backend over an archive's database and zip."""
+
+    def __init__(self, database: Path, archive: zipfile.ZipFile, archive_path: Path | str):
+        super().__init__(sqlite_url(database), Path(database).parent / "unused-repository")
+        self.repository = ZipRepository(archive, archive_path)
+        self.read_only = True
+        self.archive_path = archive_path
+
+    @contextmanager
+    def transaction(self):
+        raise ArchiveReadOnlyError(
+            f"archive {self.archive_path} is read-only: import it (`jprov archive import`) to change its content")
+        yield  # pragma: no cover
+
+    def set_setting(self, key, value, description: str = "") -> None:
+        raise ArchiveReadOnlyError(f"archive {self.archive_path} is read-only")

@@ -1,0 +1,432 @@
+"""Import: merge an archive into a profile, by UUID.
+
+Order of work, so that bad input leaves the profile as it was:
+
+1. open and check the archive (zip, metadata, database; :mod:`.validate`: link rules, references, files);
+2. plan: which users, computers, nodes, groups exist already (matched by email / UUID);
+3. stream the missing file objects from the zip into the repository, checking each one's bytes
+   against its hash (objects added here are removed again if anything later fails);
+4. one transaction: users, computers, nodes (new primary keys), links, groups and members, comments,
+   logs, and the import group. Importing the same archive twice adds nothing the second time.
+
+Extras of nodes new to the profile are imported (``extras_mode_new="import"``) or dropped (``"none"``);
+for nodes that exist already ``extras_mode_existing`` is one of ``keep_existing`` (add keys the node
+lacks), ``update_existing`` (archive values win), ``mirror`` (the archive's extras replace them) or
+``none``. A comment that exists already is replaced by the archive's if it is newer
+(``comment_mode="newest"``) or always (``"overwrite"``). From AiiDA archives, extras starting with
+``_aiida_`` (AiiDA's own hashes) are dropped, as aiida-core does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid as uuid_module
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..orm import current
+from ..storage import schema
+from ..storage.file_tree import iter_keys
+from .format import REPO_PREFIX, ArchiveError, ArchiveIntegrityError, ArchiveReadOnlyError, ArchiveSummary
+from .progress import phase
+from .source import OpenedArchive
+from .validate import validate_archive_content
+
+EXTRAS_MODES_NEW = ("import", "none")
+EXTRAS_MODES_EXISTING = ("keep_existing", "update_existing", "mirror", "none")
+COMMENT_MODES = ("newest", "overwrite")
+IMPORT_GROUP_TYPE = "core.import"
+_CHUNK = 5000
+_SMALL_OBJECT = 4 * 2**20
+_PACK_BATCH_BYTES = 64 * 2**20
+
+
+@dataclass
+class _Plan:
+    user_map: dict[int, int] = field(default_factory=dict)
+    new_users: list[dict] = field(default_factory=list)
+    computer_map: dict[int, int] = field(default_factory=dict)
+    new_computers: list[dict] = field(default_factory=list)
+    node_map: dict[int, int] = field(default_factory=dict)  # archive id -> profile id, existing nodes only here
+    existing_nodes: int = 0
+    new_nodes: int = 0
+    missing_keys: list[str] = field(default_factory=list)
+    group_map: dict[int, int] = field(default_factory=dict)
+    new_groups: list[dict] = field(default_factory=list)
+
+
+def _chunks(values: list, size: int = _CHUNK) -> Iterator[list]:
+    for offset in range(0, len(values), size):
+        yield values[offset:offset + size]
+
+
+def import_archive(filename: str | Path, *, storage=None, import_group: bool = True, group_label: str | None = None,
+                   extras_mode_new: str = "import", extras_mode_existing: str = "keep_existing",
+                   comment_mode: str = "newest", test_run: bool = False, batch_size: int = 1000,
+                   show_progress: bool = False) -> ArchiveSummary:
+    """Import the archive ``filename`` (ours or an AiiDA archive) into the loaded profile (or ``storage``)."""
+    for value, allowed, name in ((extras_mode_new, EXTRAS_MODES_NEW, "extras_mode_new"),
+                                 (extras_mode_existing, EXTRAS_MODES_EXISTING, "extras_mode_existing"),
+                                 (comment_mode, COMMENT_MODES, "comment_mode")):
+        if value not in allowed:
+            raise ArchiveError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    storage = storage or current.get_storage()
+    if getattr(storage, "read_only", False):
+        raise ArchiveReadOnlyError(f"cannot import {filename} into a read-only storage")
+    with OpenedArchive(filename) as opened:
+        validate_archive_content(opened)
+        plan = _plan(opened, storage, show_progress)
+        counts = {"nodes": plan.new_nodes, "existing_nodes": plan.existing_nodes, "users": len(plan.new_users),
+                  "computers": len(plan.new_computers), "groups": len(plan.new_groups), "files": len(plan.missing_keys)}
+        if test_run:
+            return ArchiveSummary(str(filename), counts, test_run=True)
+        added = _import_files(opened, storage, plan.missing_keys, show_progress)
+        try:
+            with storage.transaction() as conn:
+                written = _write(opened, storage, conn, plan, import_group=import_group, group_label=group_label,
+                                 extras_mode_new=extras_mode_new, extras_mode_existing=extras_mode_existing,
+                                 comment_mode=comment_mode, batch_size=batch_size, show_progress=show_progress)
+        except IntegrityError as exc:
+            _remove_objects(storage, added)
+            raise ArchiveIntegrityError(
+                f"archive {filename} cannot be merged into this profile, nothing was imported: a row breaks a rule "
+                f"of the provenance graph or of uniqueness ({getattr(exc, 'orig', exc)})") from None
+        except BaseException:
+            _remove_objects(storage, added)
+            raise
+    counts.update(written["counts"])
+    return ArchiveSummary(str(filename), counts, details=written["details"])
+
+
+def _remove_objects(storage, keys: list[str]) -> None:
+    if keys:
+        try:
+            storage.repository.delete(keys)
+        except Exception:  # noqa: BLE001 - unreferenced objects are also reclaimed by `jprov storage maintain`
+            pass
+
+
+# ---- plan --------------------------------------------------------------------------------------
+def _plan(opened: OpenedArchive, storage, show_progress: bool) -> _Plan:
+    plan = _Plan()
+    archive = opened.storage
+    with archive.connection() as source, storage.connection() as target:
+        for row in source.execute(select(schema.users).order_by(schema.users.c.id)).mappings():
+            found = target.execute(select(schema.users.c.id).where(schema.users.c.email == row["email"])).scalar()
+            if found is None:
+                plan.new_users.append(dict(row))
+            else:
+                plan.user_map[row["id"]] = found
+        for row in source.execute(select(schema.computers).order_by(schema.computers.c.id)).mappings():
+            found = target.execute(select(schema.computers.c.id).where(schema.computers.c.uuid == row["uuid"])).scalar()
+            if found is None:
+                plan.new_computers.append(dict(row))
+            else:
+                plan.computer_map[row["id"]] = found
+        for row in source.execute(select(schema.groups).order_by(schema.groups.c.id)).mappings():
+            found = target.execute(select(schema.groups.c.id).where(schema.groups.c.uuid == row["uuid"])).scalar()
+            if found is None:
+                plan.new_groups.append(dict(row))
+            else:
+                plan.group_map[row["id"]] = found
+        keys: set[str] = set()
+        nodes = schema.nodes
+        stmt = select(nodes.c.id, nodes.c.uuid, nodes.c.repository_metadata).order_by(nodes.c.id)
+        with phase("matching nodes", None, show=show_progress) as advance:
+            for batch in source.execution_options(yield_per=_CHUNK).execute(stmt).partitions(_CHUNK):
+                by_uuid = {row[1]: row[0] for row in batch}
+                existing = dict(target.execute(select(nodes.c.uuid, nodes.c.id).where(nodes.c.uuid.in_(list(by_uuid)))).all())
+                for archive_id, uuid, tree in batch:
+                    if uuid in existing:
+                        plan.node_map[archive_id] = existing[uuid]
+                        plan.existing_nodes += 1
+                    else:
+                        plan.new_nodes += 1
+                        if tree:
+                            keys.update(iter_keys(tree))
+                advance(len(batch))
+    if keys:
+        ordered = sorted(keys)
+        present = storage.repository.has(ordered)
+        plan.missing_keys = [key for key, have in zip(ordered, present) if not have]
+    return plan
+
+
+# ---- files --------------------------------------------------------------------------------------
+def _import_files(opened: OpenedArchive, storage, keys: list[str], show_progress: bool) -> list[str]:
+    """Stream objects from the zip into the repository, each checked against its hash; returns the keys added."""
+    repository = storage.repository
+    added: list[str] = []
+    batch: list[bytes] = []
+    batch_keys: list[str] = []
+    batch_bytes = 0
+
+    def flush() -> None:
+        nonlocal batch, batch_keys, batch_bytes
+        if batch:
+            repository.container.add_objects_to_pack(batch, do_fsync=True)
+            added.extend(batch_keys)
+        batch, batch_keys, batch_bytes = [], [], 0
+
+    try:
+        with phase("importing files", len(keys), show=show_progress) as advance:
+            for key in keys:
+                name = f"{REPO_PREFIX}{key}"
+                info = opened.zip.getinfo(name)
+                if info.file_size <= _SMALL_OBJECT:
+                    content = _read_member(opened, name)
+                    if hashlib.sha256(content).hexdigest() != key:
+                        raise ArchiveIntegrityError(
+                            f"archive {opened.path}: the bytes of {name} do not match its hash; the archive is "
+                            "damaged or was tampered with, nothing was imported")
+                    batch.append(content)
+                    batch_keys.append(key)
+                    batch_bytes += len(content)
+                    if batch_bytes >= _PACK_BATCH_BYTES:
+                        flush()
+                else:
+                    with opened.zip.open(name) as stream:
+                        stored = repository.put_stream(stream)
+                    if stored != key:
+                        _remove_objects(storage, [stored])
+                        raise ArchiveIntegrityError(
+                            f"archive {opened.path}: the bytes of {name} do not match its hash; the archive is "
+                            "damaged or was tampered with, nothing was imported")
+                    added.append(key)
+                advance(1)
+            flush()
+    except BaseException:
+        _remove_objects(storage, added)
+        raise
+    return added
+
+
+def _read_member(opened: OpenedArchive, name: str) -> bytes:
+    import zipfile
+    import zlib
+
+    try:
+        return opened.zip.read(name)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+        raise ArchiveIntegrityError(f"archive {opened.path}: member {name} is damaged ({exc}), nothing was imported") from None
+
+
+# ---- rows ---------------------------------------------------------------------------------------
+def _unique_label(conn, table, label: str, suffix: str, **where: Any) -> str:
+    column = table.c.label
+    stmt = select(table.c.id).where(column == label)
+    for key, value in where.items():
+        stmt = stmt.where(table.c[key] == value)
+    if conn.execute(stmt).first() is None:
+        return label
+    return f"{label}_{suffix}"[: schema.LABEL_LENGTH]
+
+
+def _merge_extras(existing: dict, incoming: dict, mode: str) -> dict | None:
+    if mode == "none":
+        return None
+    if mode == "mirror":
+        return dict(incoming)
+    if mode == "keep_existing":
+        merged = {**incoming, **existing}
+    else:
+        merged = {**existing, **incoming}
+    return merged if merged != existing else None
+
+
+def _write(opened: OpenedArchive, storage, conn, plan: _Plan, *, import_group: bool, group_label: str | None,
+           extras_mode_new: str, extras_mode_existing: str, comment_mode: str, batch_size: int,
+           show_progress: bool) -> dict[str, Any]:
+    archive = opened.storage
+    aiida = opened.family == "aiida"
+    counts: dict[str, int] = {}
+    details: dict[str, Any] = {}
+    if storage.dialect == "sqlite":
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+
+    # users and computers
+    if plan.new_users:
+        ids = storage.allocate_ids(conn, schema.users, len(plan.new_users))
+        rows = []
+        for row, pk in zip(plan.new_users, ids):
+            plan.user_map[row["id"]] = pk
+            rows.append({**row, "id": pk})
+        storage.insert_many(conn, schema.users, rows)
+    if plan.new_computers:
+        ids = storage.allocate_ids(conn, schema.computers, len(plan.new_computers))
+        rows = []
+        for row, pk in zip(plan.new_computers, ids):
+            plan.computer_map[row["id"]] = pk
+            label = _unique_label(conn, schema.computers, row["label"], row["uuid"][:8])
+            rows.append({**row, "id": pk, "label": label})
+        storage.insert_many(conn, schema.computers, rows)
+
+    # nodes
+    node_map = plan.node_map
+    existing_ids = set(node_map)
+    new_ids = iter(storage.allocate_ids(conn, schema.nodes, plan.new_nodes))
+    extras_updates: list[tuple[int, dict]] = []
+    nodes = schema.nodes
+    with archive.connection() as source:
+        with phase("importing nodes", plan.new_nodes + plan.existing_nodes, show=show_progress) as advance:
+            result = source.execution_options(yield_per=batch_size).execute(select(nodes).order_by(nodes.c.id)).mappings()
+            for batch in result.partitions(batch_size):
+                rows = []
+                for row in batch:
+                    extras = row["extras"] or {}
+                    if aiida and extras:
+                        extras = {k: v for k, v in extras.items() if not k.startswith("_aiida_")}
+                    if row["id"] in existing_ids:
+                        if extras_mode_existing != "none":
+                            extras_updates.append((node_map[row["id"]], extras))
+                        continue
+                    pk = next(new_ids)
+                    node_map[row["id"]] = pk
+                    attributes = row["attributes"] or {}
+                    if "checkpoint" in attributes and row["node_type"].startswith("process"):
+                        attributes = {k: v for k, v in attributes.items() if k != "checkpoint"}
+                    rows.append(_utc({
+                        **row, "id": pk, "attributes": attributes,
+                        "extras": extras if extras_mode_new == "import" else {},
+                        "user_id": plan.user_map[row["user_id"]],
+                        "computer_id": None if row["computer_id"] is None else plan.computer_map[row["computer_id"]],
+                    }))
+                storage.insert_many(conn, nodes, rows)
+                advance(len(batch))
+        counts["nodes"] = plan.new_nodes
+        updated = 0
+        for chunk in _chunks(extras_updates):
+            current_extras = dict(conn.execute(select(nodes.c.id, nodes.c.extras)
+                                               .where(nodes.c.id.in_([pk for pk, _ in chunk]))).all())
+            now = datetime.now(timezone.utc)
+            for pk, incoming in chunk:
+                merged = _merge_extras(current_extras.get(pk) or {}, incoming, extras_mode_existing)
+                if merged is not None:
+                    conn.execute(update(nodes).where(nodes.c.id == pk).values(extras=merged, mtime=now))
+                    updated += 1
+        counts["extras_updated"] = updated
+
+        # links
+        links = schema.links
+        new_links = 0
+        with phase("importing links", None, show=show_progress) as advance:
+            result = source.execution_options(yield_per=batch_size * 4).execute(select(links).order_by(links.c.id)).mappings()
+            for batch in result.partitions(batch_size * 4):
+                rows, both_existing = [], []
+                for row in batch:
+                    link = {"input_id": node_map[row["input_id"]], "output_id": node_map[row["output_id"]],
+                            "label": row["label"], "type": row["type"]}
+                    if row["input_id"] in existing_ids and row["output_id"] in existing_ids:
+                        both_existing.append(link)
+                    else:
+                        rows.append(link)
+                if both_existing:
+                    present = set(conn.execute(
+                        select(links.c.input_id, links.c.output_id, links.c.label, links.c.type)
+                        .where(links.c.output_id.in_(sorted({link["output_id"] for link in both_existing})))).all())
+                    rows += [link for link in both_existing
+                             if (link["input_id"], link["output_id"], link["label"], link["type"]) not in present]
+                if rows:
+                    ids = storage.allocate_ids(conn, links, len(rows))
+                    storage.insert_many(conn, links, [{**link, "id": pk} for link, pk in zip(rows, ids)])
+                new_links += len(rows)
+                advance(len(batch))
+        counts["links"] = new_links
+
+        # groups and their members
+        groups, members = schema.groups, schema.group_nodes
+        if plan.new_groups:
+            ids = storage.allocate_ids(conn, groups, len(plan.new_groups))
+            rows = []
+            for row, pk in zip(plan.new_groups, ids):
+                plan.group_map[row["id"]] = pk
+                label = _unique_label(conn, groups, row["label"], row["uuid"][:8], type_string=row["type_string"])
+                rows.append(_utc({**row, "id": pk, "label": label, "user_id": plan.user_map[row["user_id"]]}))
+            storage.insert_many(conn, groups, rows)
+        new_members = 0
+        result = source.execution_options(yield_per=_CHUNK).execute(select(members).order_by(members.c.id)).mappings()
+        for batch in result.partitions(_CHUNK):
+            wanted = {(plan.group_map[row["group_id"]], node_map[row["node_id"]]) for row in batch}
+            present = set(conn.execute(select(members.c.group_id, members.c.node_id).where(
+                members.c.group_id.in_(sorted({g for g, _ in wanted})),
+                members.c.node_id.in_(sorted({n for _, n in wanted})))).all())
+            rows = [{"group_id": g, "node_id": n} for g, n in sorted(wanted - present)]
+            if rows:
+                ids = storage.allocate_ids(conn, members, len(rows))
+                storage.insert_many(conn, members, [{**row, "id": pk} for row, pk in zip(rows, ids)])
+            new_members += len(rows)
+        counts["groups"] = len(plan.new_groups)
+        counts["group_memberships"] = new_members
+
+        # comments and logs
+        for name, table in (("comments", schema.comments), ("logs", schema.logs)):
+            added = updated = 0
+            result = source.execution_options(yield_per=_CHUNK).execute(select(table).order_by(table.c.id)).mappings()
+            for batch in result.partitions(_CHUNK):
+                found = {row.uuid: row for row in conn.execute(select(table).where(
+                    table.c.uuid.in_([row["uuid"] for row in batch])))}
+                rows = []
+                for row in batch:
+                    if row["uuid"] in found:
+                        if name == "comments":
+                            mine = found[row["uuid"]]
+                            if comment_mode == "overwrite" or _later(row["mtime"], mine.mtime):
+                                if row["content"] != mine.content or row["mtime"] != mine.mtime:
+                                    conn.execute(update(table).where(table.c.id == mine.id)
+                                                 .values(content=row["content"], mtime=_utc(dict(row))["mtime"]))
+                                    updated += 1
+                        continue
+                    new = _utc({**row, "node_id": node_map[row["node_id"]]})
+                    if "user_id" in new:
+                        new["user_id"] = plan.user_map[row["user_id"]]
+                    rows.append(new)
+                if rows:
+                    ids = storage.allocate_ids(conn, table, len(rows))
+                    storage.insert_many(conn, table, [{**row, "id": pk} for row, pk in zip(rows, ids)])
+                added += len(rows)
+            counts[name] = added
+            if name == "comments":
+                counts["comments_updated"] = updated
+
+    # the import group
+    if import_group and node_map:
+        label = group_label or f"{Path(opened.path).name} import {datetime.now().strftime('%Y-%m-%d %H:%M:%S')}"
+        label = _unique_label(conn, groups, label[: schema.LABEL_LENGTH], uuid_module.uuid4().hex[:8],
+                              type_string=IMPORT_GROUP_TYPE)
+        group_id = storage.allocate_ids(conn, groups, 1)[0]
+        storage.insert_many(conn, groups, [{
+            "id": group_id, "uuid": str(uuid_module.uuid4()), "label": label, "type_string": IMPORT_GROUP_TYPE,
+            "time": datetime.now(timezone.utc), "description": f"nodes imported from {opened.path}",
+            "extras": {}, "user_id": current.get_default_user().pk if storage is current._state["storage"]
+            else next(iter(plan.user_map.values())),
+        }])
+        for chunk in _chunks(sorted(set(node_map.values()))):
+            ids = storage.allocate_ids(conn, members, len(chunk))
+            storage.insert_many(conn, members, [{"id": pk, "group_id": group_id, "node_id": node}
+                                                for pk, node in zip(ids, chunk)])
+        details["import_group"] = label
+    return {"counts": counts, "details": details}
+
+
+def _utc(row: dict) -> dict:
+    """Datetimes read from the archive's SQLite are naive UTC; make them aware for PostgreSQL's COPY."""
+    for key in ("ctime", "mtime", "time"):
+        value = row.get(key)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            row[key] = value.replace(tzinfo=timezone.utc)
+    return row
+
+
+def _later(left: datetime | None, right: datetime | None) -> bool:
+    if left is None or right is None:
+        return False
+    if left.tzinfo is None:
+        left = left.replace(tzinfo=timezone.utc)
+    if right.tzinfo is None:
+        right = right.replace(tzinfo=timezone.utc)
+    return left > right

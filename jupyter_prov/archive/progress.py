@@ -1,0 +1,20 @@
+"""Progress bars for the phases of an archive operation (shown by the CLI, silent by default in Python)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+
+@contextmanager
+def phase(description: str, total: int | None, *, show: bool) -> Iterator[Callable[[int], None]]:
+    """A progress bar for one phase; yields ``advance(n)``. With ``show=False`` it costs nothing."""
+    if not show:
+        yield lambda n=1: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  transient=False) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda n=1: progress.advance(task, n)

@@ -1,0 +1,156 @@
+"""An archive opened for reading: checked zip, parsed metadata, and its database at our newest format.
+
+Whatever the archive is — ours at the newest version, ours at an older version, or one written by
+aiida-core — :func:`open_archive` gives the same thing: a temporary SQLite file at the main store's
+schema (only the database member is extracted; repository files stay in the zip) and a read-only
+repository over the zip. The reader, the importer, ``inspect --database`` and the migrator all start here.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlalchemy import func, select
+
+from ..storage import schema
+from ..storage.file_tree import iter_keys
+from ..storage.migrations import head_revision
+from .database import ArchiveStorage, ZipRepository, check_sqlite_file
+from .format import (
+    DATABASE_NAME,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    ArchiveFormatError,
+    archive_format,
+    copy_member_to,
+    open_zip,
+    read_metadata,
+)
+
+
+class OpenedArchive:
+    """A validated archive with its database extracted (and converted or migrated) to a temporary folder."""
+
+    def __init__(self, path: str | Path, *, temp_dir: str | Path | None = None):
+        self.path = Path(path)
+        self.zip: zipfile.ZipFile = open_zip(self.path)
+        self._temp = Path(tempfile.mkdtemp(prefix="jprov-archive-", dir=temp_dir))
+        self._storage: ArchiveStorage | None = None
+        try:
+            self.metadata: dict[str, Any] = read_metadata(self.zip, self.path)
+            self.family, self.version = archive_format(self.metadata, self.path)
+            self.conversion_info: list[str] = []
+            extracted = self._temp / "extracted.sqlite3"
+            copy_member_to(self.zip, self.path, DATABASE_NAME, extracted)
+            check_sqlite_file(extracted, self.path)
+            if self.family == "aiida":
+                from .aiida import convert_aiida_database
+
+                self.database = self._temp / "db.sqlite3"
+                convert_aiida_database(extracted, self.database, self.path)
+                extracted.unlink()
+                self.conversion_info.append(f"converted from AiiDA archive format {self.version}")
+            else:
+                self.database = extracted
+                if self.version != FORMAT_VERSION:
+                    from .migrate import migrate_database
+
+                    self.conversion_info += migrate_database(self.database, self.version, self.path)
+                self._check_revision()
+            self.repository = ZipRepository(self.zip, self.path)
+        except BaseException:
+            self.close()
+            raise
+
+    def _check_revision(self) -> None:
+        import sqlite3
+
+        try:
+            conn = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)
+            try:
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveFormatError(f"archive {self.path}: db.sqlite3 is not a jupyter-prov archive database ({exc})") from None
+        if row is None or row[0] != head_revision():
+            raise ArchiveFormatError(
+                f"archive {self.path}: db.sqlite3 has schema revision {row[0] if row else None!r}, but format "
+                f"{self.version} means revision {head_revision()!r}; the archive is inconsistent")
+
+    # ---- access -------------------------------------------------------------------------------
+    @property
+    def storage(self) -> ArchiveStorage:
+        """The read-only storage backend over this archive (opened on first use)."""
+        if self._storage is None:
+            self._storage = ArchiveStorage(self.database, self.zip, self.path)
+        return self._storage
+
+    def repository_keys(self) -> set[str]:
+        """Every repository key some node of the archive refers to."""
+        keys: set[str] = set()
+        with self.storage.connection() as conn:
+            for (tree,) in conn.execution_options(yield_per=5000).execute(select(schema.nodes.c.repository_metadata)):
+                if tree:
+                    keys.update(iter_keys(tree))
+        return keys
+
+    def database_counts(self) -> dict[str, Any]:
+        """Counts and summaries read from the database (what ``inspect --database`` shows)."""
+        tables = {"users": schema.users, "computers": schema.computers, "nodes": schema.nodes, "links": schema.links,
+                  "groups": schema.groups, "group_nodes": schema.group_nodes, "comments": schema.comments,
+                  "logs": schema.logs}
+        with self.storage.connection() as conn:
+            counts = {name: conn.execute(select(func.count()).select_from(t)).scalar_one() for name, t in tables.items()}
+            node_types = dict(conn.execute(select(schema.nodes.c.node_type, func.count())
+                                           .group_by(schema.nodes.c.node_type).order_by(schema.nodes.c.node_type)).all())
+            link_types = dict(conn.execute(select(schema.links.c.type, func.count())
+                                           .group_by(schema.links.c.type).order_by(schema.links.c.type)).all())
+            users = list(conn.execute(select(schema.users.c.email).order_by(schema.users.c.id)).scalars())
+            computers = list(conn.execute(select(schema.computers.c.label).order_by(schema.computers.c.id)).scalars())
+        counts["files"] = len(self.repository_keys())
+        return {"counts": counts, "node_types": node_types, "link_types": link_types, "users": users,
+                "computers": computers}
+
+    def normalized_metadata(self) -> dict[str, Any]:
+        """Metadata in our format's shape (for an AiiDA archive: built from its database)."""
+        if self.family == FORMAT_NAME:
+            return dict(self.metadata)
+        summary = self.database_counts()
+        metadata = {
+            "format": FORMAT_NAME,
+            "export_version": FORMAT_VERSION,
+            "ctime": self.metadata.get("ctime"),
+            "key_format": self.metadata.get("key_format", "sha256"),
+            "creation_parameters": self.metadata.get("creation_parameters", {}),
+            "source": {"aiida_version": self.metadata.get("aiida_version"), "export_version": self.version},
+            **summary,
+        }
+        return metadata
+
+    def iter_repository_members(self) -> Iterator[zipfile.ZipInfo]:
+        from .format import is_repo_member
+
+        return (info for info in self.zip.infolist() if is_repo_member(info.filename))
+
+    def close(self) -> None:
+        if self._storage is not None:
+            self._storage.engine.dispose()
+            self._storage = None
+        self.zip.close()
+        shutil.rmtree(self._temp, ignore_errors=True)
+
+    def __enter__(self) -> "OpenedArchive":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_archive(path: str | Path) -> OpenedArchive:
+    """Open and check an archive; use as a context manager (it cleans up its temporary database)."""
+    return OpenedArchive(path)

@@ -1,0 +1,149 @@
+"""``jprov archive``: export to one file, inspect, import, migrate (our format and AiiDA's)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._output import print_json, print_mapping, print_table
+from ._session import open_profile
+
+_TOGGLES = [
+    ("input_calc_forward", "Also export the calculations that used an exported datum."),
+    ("create_backward", "Export the creator of each exported datum (default on)."),
+    ("return_backward", "Also export the workflows that returned an exported datum."),
+    ("input_work_forward", "Also export the workflows that used an exported datum."),
+    ("call_calc_backward", "Export the caller of each exported calculation (default on)."),
+    ("call_work_backward", "Export the caller of each exported workflow (default on)."),
+]
+
+
+def _archive_errors(function):
+    """Archive errors become one clear line (exit code 1)."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        from ..archive import ArchiveError
+        from ..orm.traverse import TraversalError
+
+        try:
+            return function(*args, **kwargs)
+        except (ArchiveError, TraversalError) as exc:
+            raise click.ClickException(str(exc)) from exc
+    return wrapper
+
+
+@click.group("archive")
+def command() -> None:
+    """Archives: one file holding nodes, their provenance and files; also AiiDA archives."""
+
+
+def _toggle_options(function):
+    for name, help_text in reversed(_TOGGLES):
+        flag = name.replace("_", "-")
+        function = click.option(f"--{flag}/--no-{flag}", name, default=None, help=help_text)(function)
+    return function
+
+
+@command.command("create")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-a", "--all", "all_", is_flag=True, help="Export the whole profile.")
+@click.option("-N", "--nodes", "node_ids", multiple=True, help="Node pk or UUID to export (repeatable).")
+@click.option("-G", "--groups", "group_ids", multiple=True, help="Group label or pk to export (repeatable).")
+@_toggle_options
+@click.option("--format", "format_", type=click.Choice(["jprov", "aiida"]), default="jprov", show_default=True,
+              help="Write our format or one that aiida-core 2.x imports.")
+@click.option("--batch-size", default=1000, show_default=True, help="Rows per database batch.")
+@click.option("--compression", type=click.IntRange(0, 9), default=6, show_default=True,
+              help="zlib level of the zip members (0: stored).")
+@click.option("--include-comments/--no-include-comments", default=True, show_default=True, help="Export comments.")
+@click.option("--include-logs/--no-include-logs", default=True, show_default=True, help="Export logs.")
+@click.option("--test-run", is_flag=True, help="Print what would be exported and stop.")
+@click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+@click.pass_context
+@_archive_errors
+def create(ctx, output, all_, node_ids, group_ids, format_, batch_size, compression, include_comments,
+           include_logs, test_run, force, **toggles) -> None:
+    """Export nodes (with the provenance they need), groups or everything to the archive OUTPUT."""
+    from ..archive import create_archive
+
+    open_profile(ctx)
+    nodes = [int(i) if i.isdigit() else i for i in node_ids]
+    summary = create_archive(output, nodes=nodes, groups=list(group_ids), all=all_, batch_size=batch_size,
+                             compression=compression, include_comments=include_comments, include_logs=include_logs,
+                             test_run=test_run, format=format_, overwrite=force, show_progress=not test_run,
+                             **{k: v for k, v in toggles.items() if v is not None})
+    print_table(["entity", "count"], summary.counts.items(),
+                title="would export (test run, nothing written)" if test_run else f"exported to {output}")
+
+
+@command.command("inspect")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-d", "--database", is_flag=True, help="Also count the rows in the archive's database.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@_archive_errors
+def inspect(archive, database, as_json) -> None:
+    """Version, creation time, counts, users, computers and node types of ARCHIVE."""
+    from ..archive import inspect_archive
+
+    info = inspect_archive(archive, database=database)
+    if as_json:
+        print_json(info)
+        return
+    print_mapping({key: info.get(key) for key in ("path", "format", "version", "ctime", "written_by", "size",
+                                                   "repository_objects")}, title="archive")
+    print_table(["entity", "count"], info.get("counts", {}).items(), title="counts")
+    print_table(["node type", "count"], info.get("node_types", {}).items(), title="node types")
+    print_table(["user"], [[u] for u in info.get("users", [])], title="users")
+    print_table(["computer"], [[c] for c in info.get("computers", [])], title="computers")
+    if database:
+        print_table(["entity", "count"], info["database"]["counts"].items(), title="counted in the database")
+
+
+@command.command("import")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--import-group/--no-import-group", default=True, show_default=True,
+              help="Put the imported nodes in a new group of type core.import.")
+@click.option("--group-label", default=None, help="Label of the import group (default: file name and time).")
+@click.option("--extras-mode-new", type=click.Choice(["import", "none"]), default="import", show_default=True,
+              help="Extras of nodes new to this profile: import them or drop them.")
+@click.option("--extras-mode-existing", type=click.Choice(["keep_existing", "update_existing", "mirror", "none"]),
+              default="keep_existing", show_default=True, help="Extras of nodes this profile has already.")
+@click.option("--comment-mode", type=click.Choice(["newest", "overwrite"]), default="newest", show_default=True,
+              help="A comment that exists already: keep the newest, or take the archive's.")
+@click.option("--batch-size", default=1000, show_default=True, help="Rows per database batch.")
+@click.option("--test-run", is_flag=True, help="Check the archive and print what would be imported; write nothing.")
+@click.pass_context
+@_archive_errors
+def import_(ctx, archive, import_group, group_label, extras_mode_new, extras_mode_existing, comment_mode,
+            batch_size, test_run) -> None:
+    """Merge ARCHIVE (ours or an AiiDA archive) into the profile; nodes are matched by UUID."""
+    from ..archive import import_archive
+
+    open_profile(ctx)
+    summary = import_archive(archive, import_group=import_group, group_label=group_label,
+                             extras_mode_new=extras_mode_new, extras_mode_existing=extras_mode_existing,
+                             comment_mode=comment_mode, test_run=test_run, batch_size=batch_size,
+                             show_progress=not test_run)
+    print_table(["entity", "new"], summary.counts.items(),
+                title="would import (test run, nothing written)" if test_run else f"imported {archive}")
+    if summary.details.get("import_group"):
+        click.echo(f"import group: {summary.details['import_group']}")
+
+
+@command.command("migrate")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-f", "--force", is_flag=True, help="Overwrite TARGET if it exists.")
+@click.option("--compression", type=click.IntRange(0, 9), default=6, show_default=True, help="zlib level of the zip members.")
+@_archive_errors
+def migrate(source, target, force, compression) -> None:
+    """Write SOURCE (an older jupyter-prov archive, or an AiiDA archive) as TARGET at the newest format."""
+    from ..archive import migrate_archive
+
+    summary = migrate_archive(source, target, compression=compression, force=force, show_progress=True)
+    click.echo(f"{source} ({summary.details['from']}) -> {target} ({summary.details['to']})")
+    for note in summary.details["conversion_info"]:
+        click.echo(f"  {note}")
