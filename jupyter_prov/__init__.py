@@ -15,4 +15,18 @@ from .orm import Node, load_node, load_profile, store_all, to_data
 
 __version__ = "0.1.0"
 
+
+def load_ipython_extension(shell) -> None:
+    """``%load_ext jupyter_prov``: record this notebook's provenance (see :mod:`jupyter_prov.notebook`)."""
+    from .notebook import load_ipython_extension as load
+
+    load(shell)
+
+
+def unload_ipython_extension(shell) -> None:
+    from .notebook import unload_ipython_extension as unload
+
+    unload(shell)
+
+
 __all__ = ["orm", "Node", "load_node", "load_profile", "store_all", "to_data", "__version__"]
