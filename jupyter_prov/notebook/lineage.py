@@ -1,0 +1,190 @@
+"""Questions about a variable's recorded past: its versions, its lineage, the cells that recompute it.
+
+**Slice**: the minimal, ordered cell executions that recompute a value. Start at the value's node; the
+cell that created it (or, for a value made by a process, the cell that called the process; for a value
+a cell returned that no process made, the first cell that returned it) is in the slice; then the same
+for every input of every cell (and process) in the slice. Cells run in their original order (the
+``sequence`` of the recording session, then start time). A value with no creator that no recorded
+cell produced (set while recording was off) makes the slice *incomplete*; the slice says which.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from ..orm.links import LinkType
+from ..orm.nodes.node import Node, load_nodes
+from ..orm.nodes.process import CellExecutionNode, ProcessNode
+from ..storage import schema
+
+
+@dataclass
+class Slice:
+    target: Node
+    cells: list[CellExecutionNode] = field(default_factory=list)
+    unrecorded: list[Node] = field(default_factory=list)
+    """values the slice depends on that no recorded cell or process produced"""
+
+    @property
+    def complete(self) -> bool:
+        return not self.unrecorded
+
+    def sources(self) -> list[str]:
+        return [cell.get_attribute("source", "") for cell in self.cells]
+
+
+def _order_key(cell: Node):
+    return (cell.get_attribute("started_at", ""), cell.get_attribute("sequence", 0), cell.pk)
+
+
+def compute_slice(target: Node) -> Slice:
+    """The cell executions that recompute ``target`` (a stored data node), in execution order."""
+    result = Slice(target)
+    cells: dict[int, CellExecutionNode] = {}
+    seen: set[int] = set()
+    todo: list[Node] = [target]
+    while todo:
+        node = todo.pop()
+        if node.pk in seen:
+            continue
+        seen.add(node.pk)
+        if isinstance(node, ProcessNode):
+            if isinstance(node, CellExecutionNode):
+                cells[node.pk] = node
+            else:
+                todo.extend(t.node for t in node.get_incoming((LinkType.CALL_CALC, LinkType.CALL_WORK)))
+            todo.extend(t.node for t in node.get_incoming((LinkType.INPUT_CALC, LinkType.INPUT_WORK)))
+            continue
+        creators = node.get_incoming(LinkType.CREATE)
+        if creators:
+            todo.append(creators[0].node)
+            continue
+        returned_by = [t.node for t in node.get_incoming(LinkType.RETURN) if isinstance(t.node, CellExecutionNode)]
+        if returned_by:
+            todo.append(min(returned_by, key=_order_key))
+        else:
+            result.unrecorded.append(node)
+    result.cells = sorted(cells.values(), key=_order_key)
+    return result
+
+
+def versions_of(name: str, cell_pks: list[int], storage) -> list[tuple[Node, CellExecutionNode, str]]:
+    """Every recorded version of variable ``name`` made by the given cells: (value, cell, link type)."""
+    links = schema.links
+    rows: list[tuple[int, int, str, int]] = []
+    with storage.connection() as conn:
+        for start in range(0, len(cell_pks), 5000):
+            chunk = cell_pks[start:start + 5000]
+            stmt = (select(links.c.input_id, links.c.output_id, links.c.type, links.c.id)
+                    .where(links.c.input_id.in_(chunk), links.c.label == name,
+                           links.c.type.in_([LinkType.CREATE.value, LinkType.RETURN.value])))
+            rows.extend(conn.execute(stmt).all())
+    rows.sort(key=lambda r: r[3])
+    nodes = {n.pk: n for n in load_nodes({pk for r in rows for pk in r[:2]})} if rows else {}
+    return [(nodes[r[1]], nodes[r[0]], r[2]) for r in rows]
+
+
+def summarize(node: Node, limit: int = 60) -> str:
+    """A short description of a data node's value for tables."""
+    attributes = node.attributes
+    kind = node.node_type.split(".")[-1]
+    if "value" in attributes:
+        text = repr(attributes["value"])
+    elif node.node_type == "data.list":
+        text = repr(attributes.get("list"))
+    elif node.node_type == "data.dict":
+        text = repr(dict(attributes))
+    elif node.node_type == "data.array":
+        meta = attributes.get("arrays", {}).get("default", {})
+        text = f"shape {tuple(meta.get('shape', ()))} {meta.get('dtype', '')}"
+    elif node.node_type == "data.table":
+        text = f"{attributes.get('shape')} columns {attributes.get('columns')}"
+    elif node.node_type == "data.reference":
+        text = attributes.get("repr", "")
+    elif node.node_type == "data.file":
+        text = attributes.get("path", attributes.get("filename", ""))
+    else:
+        text = ""
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"{kind}: {text}"
+
+
+def lineage_graph(target: Node, *, max_nodes: int = 200):
+    """A graphviz Digraph of the ancestry of ``target`` (the interop layer's when it is installed)."""
+    try:
+        from ..interop.dot import provenance_graph  # type: ignore[import-not-found]
+    except ImportError:
+        provenance_graph = None
+    if provenance_graph is not None:
+        return provenance_graph(target, ancestors=True, descendants=False)
+    return _fallback_graph(target, max_nodes=max_nodes)
+
+
+def _fallback_graph(target: Node, *, max_nodes: int):
+    """Minimal drawing used until ``jupyter_prov.interop.dot`` exists: ancestors with labelled links."""
+    import graphviz
+
+    dot = graphviz.Digraph(graph_attr={"rankdir": "LR"}, node_attr={"fontsize": "10"})
+    seen: set[int] = set()
+    todo = [target]
+    while todo and len(seen) < max_nodes:
+        node = todo.pop()
+        if node.pk in seen:
+            continue
+        seen.add(node.pk)
+        if isinstance(node, CellExecutionNode):
+            label = f"{node.label}\n{node.get_attribute('source', '')[:40]}"
+            dot.node(str(node.pk), label, shape="rectangle", style="filled", fillcolor="#fde9b8")
+        elif isinstance(node, ProcessNode):
+            dot.node(str(node.pk), f"{node.process_label or node.node_type}", shape="rectangle", style="filled",
+                     fillcolor="#cfe8fc")
+        else:
+            dot.node(str(node.pk), f"{node.label or node.pk}\n{summarize(node, 30)}", shape="ellipse",
+                     style="filled", fillcolor="#e0f3db" if node is not target else "#a6dba0")
+        for triple in node.get_incoming():
+            dot.edge(str(triple.node.pk), str(node.pk), label=f"{triple.link_type.value}\n{triple.link_label}",
+                     fontsize="8")
+            todo.append(triple.node)
+    return dot
+
+
+def lineage_text(target: Node, *, max_nodes: int = 200) -> str:
+    """The ancestry as indented text (terminals)."""
+    lines: list[str] = []
+    seen: set[int] = set()
+
+    def walk(node: Node, depth: int, via: str) -> None:
+        if len(seen) >= max_nodes:
+            return
+        what = node.label if isinstance(node, ProcessNode) else summarize(node)
+        marker = " (see above)" if node.pk in seen else ""
+        lines.append(f"{'  ' * depth}{via}{what} <{node.pk}>{marker}")
+        if marker:
+            return
+        seen.add(node.pk)
+        for triple in node.get_incoming():
+            walk(triple.node, depth + 1, f"{triple.link_type.value} {triple.link_label} <- ")
+
+    walk(target, 0, "")
+    return "\n".join(lines)
+
+
+class LineageView:
+    """Displays the lineage graph as SVG in a notebook and as text in a terminal."""
+
+    def __init__(self, target: Node):
+        self.target = target
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        bundle = {"text/plain": lineage_text(self.target)}
+        try:
+            bundle["image/svg+xml"] = lineage_graph(self.target).pipe(format="svg").decode()
+        except Exception:  # noqa: BLE001 - no graphviz executable: the text is still there
+            pass
+        return bundle
+
+    def __repr__(self) -> str:
+        return lineage_text(self.target)

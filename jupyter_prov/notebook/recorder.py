@@ -1,0 +1,283 @@
+"""The recorder: IPython's ``pre_run_cell``/``post_run_cell`` events → cell records for the writer thread.
+
+On the kernel thread it only does what must happen while the values are there: parse the cell,
+fingerprint the values it reads (before) and the names that changed (after), copy small values, note the
+files opened. Hashing of large values, building nodes and writing the database happen on the
+:class:`~jupyter_prov.notebook.writer.ProvenanceWriter` thread.
+
+Which names a cell *changed*: names it binds (syntax), names whose object identity changed in the
+namespace (``global`` in a function, ``exec``, a magic), and names it read whose value changed in place
+(``a.append(1)``, ``df["x"] = ...``). A value that changes while nothing records (``%provenance off``,
+``%%provenance skip``) is noticed when a recorded cell next reads it, and enters the graph then, without
+a creator.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from ..orm import callers
+from . import file_audit
+from .capture import CapturePolicy, capture, fingerprint
+from .cell_analysis import analyse_cell
+from .records import CellRecord, FileSnapshot
+from .streams import CellStreams
+from .writer import ProvenanceWriter
+
+_MAGIC_PREFIXES = ("%provenance", "%%provenance", "%load_ext jupyter_prov", "%reload_ext jupyter_prov",
+                   "%unload_ext jupyter_prov")
+_IMMUTABLE = (int, float, str, bool, bytes, type(None))
+
+
+def is_provenance_control(source: str) -> bool:
+    """A cell that only holds provenance magics is not itself recorded."""
+    lines = [line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("#")]
+    return bool(lines) and (lines[0].startswith("%%provenance") or all(line.startswith(_MAGIC_PREFIXES) for line in lines))
+
+
+class _ActiveCell:
+    __slots__ = ("record", "pre_ids", "read_prints", "streams", "caller_cm", "t0", "info")
+
+
+class Recorder:
+    """Records the cells of one IPython shell. One per kernel (see :mod:`jupyter_prov.notebook.extension`)."""
+
+    def __init__(self, shell: Any, policy: CapturePolicy | None = None):
+        self.shell = shell
+        self.policy = policy or CapturePolicy()
+        self.session = str(uuid.uuid4())
+        self.enabled = True
+        self.ignored: set[str] = set()
+        self.tracked: set[str] = set()
+        self.known: dict[str, tuple[int, str]] = {}
+        self.function_globals: dict[str, list[str]] = {}
+        self.sequence = 0
+        self.errors: list[str] = []
+        self._reported = 0
+        self._active: _ActiveCell | None = None
+        self._depth = 0
+        self.hook_seconds: list[float] = []
+        self.measure = False
+        self.hidden = set(getattr(shell, "user_ns_hidden", {}) or {})
+        self.writer = ProvenanceWriter(self.policy, self._writer_error)
+
+    # ---- reporting -----------------------------------------------------------------------------
+    def _writer_error(self, message: str) -> None:
+        self.errors.append(message)
+
+    def _report_errors(self) -> None:
+        """Say once, in the cell's output, that recording failed; later failures are only counted."""
+        if len(self.errors) > self._reported:
+            new = self.errors[self._reported:]
+            first = self._reported == 0
+            self._reported = len(self.errors)
+            if first:
+                print(f"jupyter-prov: recording failed; your cell ran normally. {new[0]}\n"
+                      "(further recording errors are counted in `%provenance status`)", file=sys.__stderr__)
+                try:
+                    print(f"jupyter-prov: recording failed; your cell ran normally. {new[0]}", file=sys.stderr)
+                except Exception:  # noqa: BLE001
+                    pass
+
+    def _fail(self, where: str, exc: BaseException) -> None:
+        self.errors.append(f"{where}: {type(exc).__name__}: {exc}")
+
+    # ---- names ---------------------------------------------------------------------------------
+    def trackable(self, name: str) -> bool:
+        if name in self.tracked:
+            return True
+        return not name.startswith("_") and name not in self.ignored and name not in self.hidden
+
+    def _notebook_path(self) -> str | None:
+        ns = self.shell.user_ns
+        return ns.get("__session__") or os.environ.get("JPY_SESSION_NAME") or ns.get("__vsc_ipynb_file__")
+
+    # ---- events --------------------------------------------------------------------------------
+    def pre_run_cell(self, info: Any) -> None:
+        self._depth += 1
+        if self._depth > 1 or not self.enabled or getattr(info, "silent", False):
+            return
+        source = info.raw_cell or ""
+        if is_provenance_control(source):
+            return
+        start = time.perf_counter()
+        try:
+            self._start_cell(info, source, start)
+        except Exception as exc:  # noqa: BLE001 - never break the user's cell
+            self._active = None
+            self._fail("preparing the cell record", exc)
+        if self.measure:
+            self.hook_seconds.append(time.perf_counter() - start)
+
+    def _start_cell(self, info: Any, source: str, start: float) -> None:
+        ns = self.shell.user_ns
+        try:
+            python = self.shell.transform_cell(source)
+        except Exception:  # noqa: BLE001
+            python = source
+        analysis = analyse_cell(python)
+        for name, names in analysis.function_globals.items():
+            self.function_globals[name] = names
+        reads = [n for n in analysis.reads if n in ns and self.trackable(n)]
+        seen = set(reads)
+        stack = list(reads)
+        while stack:  # globals read by notebook functions this cell may call, transitively
+            for name in self.function_globals.get(stack.pop(), ()):
+                if name not in seen and name in ns and self.trackable(name):
+                    seen.add(name)
+                    reads.append(name)
+                    stack.append(name)
+        self.sequence += 1
+        record = CellRecord(
+            sequence=self.sequence, source=source, cell_id=getattr(info, "cell_id", None),
+            execution_count=getattr(self.shell, "execution_count", None), notebook=self._notebook_path(),
+            session=self.session, started_at=datetime.now(timezone.utc), reads=reads,
+            analysis={"reads": analysis.reads, "imports": analysis.imports, "defines": analysis.defines,
+                      **({"syntax_error": analysis.syntax_error} if analysis.syntax_error else {})},
+        )
+        active = _ActiveCell()
+        active.record = record
+        active.info = info
+        active.read_prints = {}
+        for name in reads:
+            obj = ns[name]
+            kind, digest = fingerprint(obj, self.policy)
+            active.read_prints[name] = (id(obj), digest)
+            if self.known.get(name) != (id(obj), digest):
+                known = self.known.get(name)
+                if known is None or known[1] != digest:
+                    record.external[name] = capture(obj, kind, digest, self.policy)
+                self.known[name] = (id(obj), digest)
+        trackable = self.trackable
+        active.pre_ids = {name: id(obj) for name, obj in ns.items() if trackable(name)}
+        active.streams = CellStreams(self.policy.max_stream_chars) if self.policy.capture_streams else None
+        if self.policy.record_files:
+            file_audit.start()
+        active.caller_cm = callers.calling_context(self._provide_caller)
+        active.caller_cm.__enter__()
+        active.t0 = start
+        self._active = active
+
+    def _provide_caller(self):
+        """The cell node, stored now, for a process launched in the cell (called by the engine)."""
+        active = self._active
+        if active is None:
+            return None
+        if active.record.early_node is None:
+            self.writer.store_early(active.record)
+        return active.record.early_node
+
+    def post_run_cell(self, result: Any) -> None:
+        self._depth = max(0, self._depth - 1)
+        if self._depth > 0:
+            return
+        active, self._active = self._active, None
+        if active is None:
+            self._report_errors()
+            return
+        start = time.perf_counter()
+        try:
+            self._end_cell(active, result)
+        except Exception as exc:  # noqa: BLE001
+            self._fail("finishing the cell record", exc)
+        finally:
+            if active.streams is not None:
+                active.streams.restore()
+            file_audit.stop()
+        if self.measure:
+            self.hook_seconds[-1] += time.perf_counter() - start
+        self._report_errors()
+
+    def _end_cell(self, active: _ActiveCell, result: Any) -> None:
+        record = active.record
+        record.ended_at = datetime.now(timezone.utc)
+        try:
+            active.caller_cm.__exit__(None, None, None)
+        except (ValueError, RuntimeError):
+            pass  # the context var was set in another context (async runner); nothing to undo
+        opens = file_audit.stop()
+        if active.streams is not None:
+            record.stdout, record.stderr, record.stdout_chars, record.stderr_chars = active.streams.restore()
+        error = getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec", None)
+        if error is not None:
+            record.success = False
+            record.error = {"ename": type(error).__name__, "evalue": str(error)[:2000]}
+            record.traceback = "".join(traceback.format_exception(type(error), error, error.__traceback__))[-20000:]
+        ns = self.shell.user_ns
+        trackable, pre_ids = self.trackable, active.pre_ids
+        candidates: dict[str, None] = {}
+        for name, obj in ns.items():
+            if pre_ids.get(name) != id(obj) and trackable(name):
+                candidates[name] = None
+        for name in record.analysis.get("defines", ()):
+            if name in ns and trackable(name):
+                candidates[name] = None
+        for name, (obj_id, digest) in active.read_prints.items():
+            obj = ns.get(name, None)
+            if obj is not None and id(obj) == obj_id and not isinstance(obj, _IMMUTABLE):
+                candidates[name] = None  # check for an in-place change
+        for name in candidates:
+            obj = ns[name]
+            kind, digest = fingerprint(obj, self.policy)
+            known = self.known.get(name)
+            self.known[name] = (id(obj), digest)
+            if known is not None and known[1] == digest:
+                continue
+            record.outputs[name] = capture(obj, kind, digest, self.policy)
+        for name in list(pre_ids):
+            if name not in ns and name in self.known:
+                del self.known[name]
+                record.deleted.append(name)
+        if opens:
+            access = file_audit.classify(opens, self.policy.ignore_file_patterns)
+            record.file_reads = [s for s in map(self._snapshot_file, access.reads) if s]
+            record.file_writes = [s for s in map(self._snapshot_file, access.writes) if s]
+        self.writer.submit(record)
+
+    def _snapshot_file(self, path: str) -> FileSnapshot | None:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        if stat.st_size > self.policy.max_file_bytes:
+            return None
+        content = None
+        if stat.st_size <= self.policy.inline_file_bytes:
+            file_audit_was = file_audit._sink
+            file_audit._sink = None
+            try:
+                with open(path, "rb") as handle:
+                    content = handle.read()
+            except OSError:
+                return None
+            finally:
+                file_audit._sink = file_audit_was
+        return FileSnapshot(path, stat.st_size, stat.st_mtime_ns, content)
+
+    # ---- control -------------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        from ..orm import current
+
+        profile = current.get_profile()
+        return {
+            "profile": profile.name if profile else None,
+            "storage": current.get_storage().safe_url if profile else None,
+            "recording": "on" if self.enabled else "off",
+            "session": self.session,
+            "notebook": self._notebook_path(),
+            "cells recorded": self.writer.cells_recorded,
+            "pending writes": self.writer.pending,
+            "variables tracked": len(self.writer.versions),
+            "ignored": ", ".join(sorted(self.ignored)) or "-",
+            "errors": len(self.errors) + 0,
+            "last error": self.errors[-1][:300] if self.errors else "-",
+        }
+
+    def close(self, timeout: float | None = 60) -> bool:
+        return self.writer.close(timeout)

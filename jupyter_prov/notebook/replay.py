@@ -1,0 +1,63 @@
+"""Re-execute a slice in a fresh kernel and compare the value's hash with the recorded one."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from .lineage import Slice
+
+_MARK = "JPROV-REPLAY-HASH:"
+
+
+@dataclass
+class ReplayResult:
+    name: str
+    recorded_hash: str | None
+    replayed_hash: str | None
+    cells: int
+    error: str | None = None
+
+    @property
+    def matches(self) -> bool:
+        return self.error is None and self.recorded_hash is not None and self.recorded_hash == self.replayed_hash
+
+
+def replay_source(source: str) -> str:
+    """A cell's source without provenance magics (the replay kernel does not record)."""
+    return "\n".join(line for line in source.splitlines()
+                     if not line.strip().startswith(("%provenance", "%%provenance", "%load_ext jupyter_prov")))
+
+
+def replay_slice(piece: Slice, name: str, *, cwd: str | None = None, kernel_name: str = "python3",
+                 timeout: int = 600) -> ReplayResult:
+    """Run the cells of ``piece`` in a new kernel (nbclient), then hash the value of ``name`` there."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    cells = [nbformat.v4.new_code_cell(replay_source(src)) for src in piece.sources()]
+    cells.append(nbformat.v4.new_code_cell(
+        "from jupyter_prov.notebook.capture import value_hash as _jprov_value_hash\n"
+        f"print({_MARK!r} + str(_jprov_value_hash({name})))"
+    ))
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    env = dict(os.environ)
+    env["JPROV_RECORD"] = "0"
+    client = NotebookClient(notebook, timeout=timeout, kernel_name=kernel_name,
+                            resources={"metadata": {"path": cwd or os.getcwd()}})
+    recorded = piece.target.node_hash
+    try:
+        client.execute(env=env)
+    except CellExecutionError as exc:
+        return ReplayResult(name, recorded, None, len(piece.cells), error=str(exc).strip().splitlines()[-1][:500])
+    replayed = None
+    for output in notebook.cells[-1].get("outputs", []):
+        for line in output.get("text", "").splitlines():
+            if line.startswith(_MARK):
+                value = line[len(_MARK):].strip()
+                replayed = None if value == "None" else value
+    if replayed is None and recorded is not None:
+        return ReplayResult(name, recorded, None, len(piece.cells),
+                            error="the replayed value has no content hash (a reference value); cannot compare")
+    return ReplayResult(name, recorded, replayed, len(piece.cells))

@@ -1,0 +1,344 @@
+"""The writer thread: turns cell records into nodes and links, in order, in batches, off the kernel thread.
+
+It owns the *current version* of every recorded variable (name → data node) and of every recorded file
+(path → File node). A new value whose node hash equals an earlier version of the same name is that
+earlier node again (the cell ``return``s it) — unchanged values are the same node. Records queued
+together are stored with one :func:`store_all` (one transaction); if a batch fails, its records are
+retried one at a time and only the failing one is dropped (and reported).
+
+Link rule for cells (also in ``docs/link-rules.md``): a cell node is stored with all its inputs
+(``input_calc`` from the versions of the names it reads and the files it read) and creates the new
+versions of the names it wrote (``create``); values that exist already (made by a process it called, or
+an earlier version that came back) are ``return``ed. A cell that launches a process is stored at that
+moment (the engine links the process with ``call_calc``/``call_work``): its inputs are then those known
+before it ran (static reads), and its outputs and outcome are added when it ends.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import traceback as traceback_module
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..orm.links import LINK_LABEL, LinkType
+from ..orm.nodes.node import Node, store_all
+from ..orm.nodes.process import CellExecutionNode, ProcessState
+from .capture import Captured, CapturePolicy, build_node
+from .records import CellRecord, FileSnapshot
+
+INLINE_STREAM_CHARS = 4096
+BATCH_MAX = 500
+
+
+def variable_label(name: str) -> str:
+    """The link label of a variable: its name, or a stable ASCII stand-in for a non-ASCII name."""
+    if LINK_LABEL.match(name) and len(name) <= 200:
+        return name
+    import hashlib
+
+    return "v_" + hashlib.sha1(name.encode()).hexdigest()[:16]
+
+
+def file_label(path: str) -> str:
+    base = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in os.path.basename(path))
+    return f"file_{base[:120]}"
+
+
+def _unique(label: str, used: set[str]) -> str:
+    candidate, n = label, 2
+    while candidate in used:
+        candidate, n = f"{label}_{n}", n + 1
+    used.add(candidate)
+    return candidate
+
+
+@dataclass
+class _Plan:
+    record: CellRecord
+    cell: CellExecutionNode
+    new_nodes: list[Node] = field(default_factory=list)
+    returns: list[tuple[Node, str]] = field(default_factory=list)
+    used_out: set[str] = field(default_factory=set)
+
+
+class ProvenanceWriter:
+    """A daemon thread with a queue of :class:`CellRecord` (and flush markers)."""
+
+    def __init__(self, policy: CapturePolicy, on_error: Callable[[str], None]):
+        self.policy = policy
+        self.on_error = on_error
+        self.lock = threading.RLock()
+        self.versions: dict[str, Node] = {}
+        self.by_hash: dict[tuple[str, str], Node] = {}
+        self.file_versions: dict[str, Node] = {}
+        self.cell_pks: list[int] = []
+        self.cells_recorded = 0
+        self.failures = 0
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._pending = 0
+        self._pending_lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="jupyter-prov-writer", daemon=True)
+        self._thread.start()
+
+    # ---- kernel-thread API ---------------------------------------------------------------------
+    def submit(self, record: CellRecord) -> None:
+        with self._pending_lock:
+            self._pending += 1
+        self._queue.put(record)
+
+    @property
+    def pending(self) -> int:
+        """Cell records queued or being written."""
+        return self._pending
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until everything submitted so far is written; ``False`` on timeout."""
+        if not self._thread.is_alive():
+            return self._pending == 0
+        done = threading.Event()
+        self._queue.put(done)
+        return done.wait(timeout)
+
+    def close(self, timeout: float | None = 60) -> bool:
+        ok = self.flush(timeout)
+        self._queue.put(None)
+        return ok
+
+    def store_early(self, record: CellRecord) -> CellExecutionNode:
+        """Store the cell node now (it is launching a process): everything queued before it first."""
+        self.flush()
+        with self.lock:
+            snapshot = self._snapshot()
+            plan = self._plan_inputs(record, ProcessState.RUNNING)
+            try:
+                store_all(plan.new_nodes)
+            except BaseException:
+                self._restore(snapshot)
+                raise
+            record.external = {}
+            record.early_node = plan.cell
+            self.cell_pks.append(plan.cell.pk)
+            return plan.cell
+
+    # ---- writer thread ------------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            batch: list[CellRecord] = []
+            markers: list[threading.Event] = []
+            stop = False
+            while True:
+                if item is None:
+                    stop = True
+                elif isinstance(item, threading.Event):
+                    markers.append(item)
+                    break  # write what came before the marker, then release it
+                else:
+                    batch.append(item)
+                if stop or len(batch) >= BATCH_MAX:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if batch:
+                try:
+                    with self.lock:
+                        self._write(batch)
+                except BaseException as exc:  # noqa: BLE001 - the thread must survive anything
+                    self.failures += len(batch)
+                    self.on_error(f"recording {len(batch)} cell(s) failed: {type(exc).__name__}: {exc}")
+                finally:
+                    with self._pending_lock:
+                        self._pending -= len(batch)
+            for marker in markers:
+                marker.set()
+            if stop:
+                return
+
+    def _snapshot(self):
+        return dict(self.versions), dict(self.by_hash), dict(self.file_versions)
+
+    def _restore(self, snapshot) -> None:
+        self.versions, self.by_hash, self.file_versions = (dict(s) for s in snapshot)
+
+    def _write(self, records: list[CellRecord]) -> None:
+        snapshot = self._snapshot()
+        try:
+            plans = [self._plan(record) for record in records]
+            store_all([node for plan in plans for node in plan.new_nodes])
+        except Exception as exc:
+            self._restore(snapshot)
+            if len(records) == 1:
+                record = records[0]
+                self.failures += 1
+                self.on_error(
+                    f"cell [{record.execution_count}] was not recorded: {type(exc).__name__}: {exc}"
+                )
+                return
+            for record in records:
+                self._write([record])
+            return
+        for plan in plans:
+            self._finish(plan)
+
+    # ---- planning: nodes and links of one record -----------------------------------------------
+    def _version(self, name: str, captured: Captured) -> tuple[Node, bool]:
+        """(node, is new) of a value of ``name``: an earlier version with the same hash, or a new node."""
+        node = build_node(captured, policy=self.policy)
+        if node.is_stored:
+            return node, False
+        node.label = name[:255]
+        digest = node.compute_hash()
+        existing = self.by_hash.get((name, digest))
+        if existing is not None:
+            return existing, False
+        self.by_hash[(name, digest)] = node
+        return node, True
+
+    def _file_node(self, snapshot: FileSnapshot) -> tuple[Node, bool]:
+        from ..orm.nodes.files import File
+
+        node = File(filename=os.path.basename(snapshot.path) or "file")
+        if snapshot.content is not None:
+            node.set_content(snapshot.content)
+        else:
+            node.put_file(node.filename, snapshot.path)
+            try:
+                stat = os.stat(snapshot.path)
+                if (stat.st_size, stat.st_mtime_ns) != (snapshot.size, snapshot.mtime_ns):
+                    node.set_attribute("changed_after_cell", True)
+            except OSError:
+                pass
+        node.set_attribute("path", snapshot.path)
+        node.label = os.path.basename(snapshot.path)[:255]
+        digest = node.compute_hash()
+        existing = self.by_hash.get(("file:" + snapshot.path, digest))
+        if existing is not None:
+            return existing, False
+        self.by_hash[("file:" + snapshot.path, digest)] = node
+        return node, True
+
+    def _new_cell(self, record: CellRecord, state: ProcessState) -> CellExecutionNode:
+        count = record.execution_count
+        cell = CellExecutionNode(process_label="cell", label=f"cell [{count if count is not None else ' '}]")
+        cell.set_attribute_many({
+            "source": record.source,
+            "cell_id": record.cell_id,
+            "execution_count": count,
+            "notebook": record.notebook,
+            "session": record.session,
+            "sequence": record.sequence,
+            "started_at": record.started_at.isoformat(),
+            "reads": record.analysis.get("reads", []),
+            "imports": record.analysis.get("imports", []),
+            "defines": record.analysis.get("defines", []),
+        })
+        cell.set_attribute("process_state", state.value)  # recorded after the fact: no transitions to walk
+        return cell
+
+    def _plan_inputs(self, record: CellRecord, state: ProcessState) -> _Plan:
+        """The cell node with its inputs, and the creator-less nodes of values changed while not recording."""
+        plan = _Plan(record, self._new_cell(record, state))
+        for name, captured in record.external.items():
+            node, new = self._version(name, captured)
+            if new:
+                plan.new_nodes.append(node)
+            self.versions[name] = node
+        used: set[str] = set()
+        for name in record.reads:
+            node = self.versions.get(name)
+            if node is not None:
+                plan.cell.add_incoming(node, LinkType.INPUT_CALC, _unique(variable_label(name), used))
+        written = {s.path for s in record.file_writes}
+        for snapshot in record.file_reads:
+            if snapshot.path in written:  # read and rewritten: the input is the version before, if known
+                node = self.file_versions.get(snapshot.path)
+                if node is None:
+                    continue
+            else:
+                node, new = self._file_node(snapshot)
+                if new:
+                    plan.new_nodes.append(node)
+                self.file_versions[snapshot.path] = node
+            plan.cell.add_incoming(node, LinkType.INPUT_CALC, _unique(file_label(snapshot.path), used))
+        plan.new_nodes.append(plan.cell)
+        return plan
+
+    def _output(self, plan: _Plan, label: str, node: Node, new: bool) -> None:
+        label = _unique(label, plan.used_out)
+        if not new:
+            plan.returns.append((node, label))
+        else:
+            node.add_incoming(plan.cell, LinkType.CREATE, label)
+            plan.new_nodes.append(node)
+
+    def _plan(self, record: CellRecord) -> _Plan:
+        if record.early_node is not None:
+            plan = _Plan(record, record.early_node)
+        else:
+            plan = self._plan_inputs(record, ProcessState.FINISHED if record.success else ProcessState.EXCEPTED)
+        for name, captured in record.outputs.items():
+            node, new = self._version(name, captured)
+            if node is self.versions.get(name):
+                continue
+            self.versions[name] = node
+            self._output(plan, variable_label(name), node, new)
+        for name in record.deleted:
+            self.versions.pop(name, None)
+        for snapshot in record.file_writes:
+            node, new = self._file_node(snapshot)
+            if node is self.file_versions.get(snapshot.path):
+                continue
+            self.file_versions[snapshot.path] = node
+            self._output(plan, file_label(snapshot.path), node, new)
+        if record.early_node is None:
+            plan.cell.set_attribute_many(self._outcome(record, plan.cell))
+            if not plan.returns:
+                plan.cell.set_attribute("sealed", True)
+        return plan
+
+    def _outcome(self, record: CellRecord, cell: CellExecutionNode) -> dict[str, Any]:
+        outcome: dict[str, Any] = {
+            "process_state": (ProcessState.FINISHED if record.success else ProcessState.EXCEPTED).value,
+            "exit_status": 0 if record.success else 1,
+            "exit_message": None if record.success else f"{record.error['ename']}: {record.error['evalue']}"[:1000],
+            "ended_at": record.ended_at.isoformat() if record.ended_at else None,
+            "duration_ms": round((record.ended_at - record.started_at).total_seconds() * 1000, 3) if record.ended_at else None,
+            "writes": sorted(record.outputs),
+            "error": record.error,
+        }
+        for stream in ("stdout", "stderr"):
+            text, total = getattr(record, stream), getattr(record, f"{stream}_chars")
+            outcome[stream] = text[:INLINE_STREAM_CHARS]
+            if total > INLINE_STREAM_CHARS and not cell.is_stored:
+                outcome[f"{stream}_chars"] = total  # the whole count; the text kept is in {stream}.txt
+                cell.put_file(f"{stream}.txt", text.encode("utf-8", "replace"))
+        return outcome
+
+    def _finish(self, plan: _Plan) -> None:
+        """After the batch is stored: returns, the outcome of early cells, seal, error log."""
+        record, cell = plan.record, plan.cell
+        try:
+            for node, label in plan.returns:
+                node.add_incoming(cell, LinkType.RETURN, label)
+            if record.early_node is not None:
+                outcome = self._outcome(record, cell)
+                outcome["sealed"] = True
+                cell.set_attribute_many(outcome)
+            elif plan.returns:
+                cell.seal()
+            if record.traceback:
+                from ..orm.logs import Log
+
+                Log.store_many([Log(cell, record.traceback, levelname="ERROR", loggername="jupyter_prov.notebook",
+                                    metadata={"ename": record.error["ename"] if record.error else None})])
+        except Exception as exc:  # noqa: BLE001
+            self.on_error(f"finishing the record of cell [{record.execution_count}] failed: {type(exc).__name__}: "
+                          f"{exc}\n{traceback_module.format_exc(limit=3)}")
+        if record.early_node is None:
+            self.cell_pks.append(cell.pk)
+        self.cells_recorded += 1
