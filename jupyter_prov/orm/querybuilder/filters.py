@@ -1,0 +1,416 @@
+"""Filters of the QueryBuilder as SQL, the same answer on SQLite (JSON1) and PostgreSQL (JSONB).
+
+A filter dictionary maps a *key* (a column, or a path into a JSON column: ``attributes.energy``,
+``extras.tags.0``) to a value (meaning ``==``) or to ``{operator: value}``; ``and``/``or`` take lists of
+such dictionaries and ``not`` one. Operators may be negated with a leading ``!`` (``!in``, ``!like``).
+
+Where the two databases differ by nature, the SQL here makes them agree:
+
+- JSON values are compared only with values of the same JSON type (a string is never ``> 5``;
+  ``true`` is not ``1``), so SQLite's loose typing cannot give answers PostgreSQL would not.
+- ``like`` is case-sensitive on both (SQLite's ``LIKE`` is not, so it becomes ``GLOB``); ``ilike``
+  folds ASCII case on both.
+- strings compare and sort by code point (``COLLATE "C"`` on PostgreSQL, SQLite's default).
+- a JSON path ordered by sorts numbers, then strings, then booleans, then the rest, then missing/null.
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from .errors import QueryError
+
+JSON_TYPES = ("object", "array", "string", "number", "boolean", "null")
+_SQLITE_TYPES = {
+    "object": ("object",), "array": ("array",), "string": ("text",), "number": ("integer", "real"),
+    "boolean": ("true", "false"), "null": ("null",),
+}
+COMPARISONS = ("<", "<=", ">", ">=")
+OPERATORS = ("==", "<", "<=", ">", ">=", "in", "like", "ilike", "is null", "contains", "has_key", "of_type",
+             "of_length", "longer", "shorter")
+JSON_ONLY = ("contains", "has_key", "of_type", "of_length", "longer", "shorter")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+class JsonPath:
+    """A path into a JSON column of one table alias, rendered for one dialect."""
+
+    def __init__(self, column, path: list[str | int], dialect: str, key: str):
+        self.column = column
+        self.path = path
+        self.dialect = dialect
+        self.key = key
+        for part in path:
+            if isinstance(part, str) and ('"' in part or not part):
+                raise QueryError(f"filter key {key!r}: JSON path parts must be non-empty and have no '\"'")
+
+    # -- pieces per dialect ---------------------------------------------------------------------
+    def _sqlite_path(self, extra: list[str | int] = ()) -> str:
+        text = "$"
+        for part in [*self.path, *extra]:
+            text += f"[{part}]" if isinstance(part, int) else f'."{part}"'
+        return text
+
+    def _pg_path(self, extra: list[str | int] = ()) -> list[str]:
+        return [str(part) for part in [*self.path, *extra]]
+
+    def jsonb(self) -> ColumnElement:
+        """PostgreSQL: the value as JSONB (SQL NULL when missing)."""
+        if not self.path:
+            return self.column
+        return self.column.op("#>", return_type=JSONB)(literal(self._pg_path(), type_=_pg_text_array()))
+
+    def sqlite_type(self) -> ColumnElement:
+        return func.json_type(self.column, self._sqlite_path())
+
+    def sqlite_value(self) -> ColumnElement:
+        return func.json_extract(self.column, self._sqlite_path())
+
+    def json_type_is(self, *types: str) -> ColumnElement[bool]:
+        """The value is of one of these JSON types (``string``, ``number``, ...)."""
+        if self.dialect == "postgresql":
+            return func.coalesce(func.jsonb_typeof(self.jsonb()), "missing").in_(list(types))
+        return func.coalesce(self.sqlite_type(), "missing").in_([t for name in types for t in _SQLITE_TYPES[name]])
+
+    def number(self) -> ColumnElement:
+        if self.dialect == "postgresql":
+            return case((func.jsonb_typeof(self.jsonb()) == "number", cast(self.jsonb(), Float)), else_=None)
+        return case((self.json_type_is("number"), self.sqlite_value()), else_=None)
+
+    def text(self) -> ColumnElement:
+        if self.dialect == "postgresql":
+            value = self.column.op("#>>", return_type=Text)(literal(self._pg_path(), type_=_pg_text_array()))
+            return case((func.jsonb_typeof(self.jsonb()) == "string", value), else_=None).collate("C")
+        return case((self.json_type_is("string"), self.sqlite_value()), else_=None)
+
+    def projected(self) -> ColumnElement:
+        """The value as JSON, for a projection (decoded to Python by the JSON type)."""
+        if self.dialect == "postgresql":
+            return self.jsonb()
+        return type_coerce(self.column.op("->", return_type=Text)(self._sqlite_path()), JSON)
+
+    def array_length(self) -> ColumnElement:
+        if self.dialect == "postgresql":
+            return case((func.jsonb_typeof(self.jsonb()) == "array", func.jsonb_array_length(self.jsonb())), else_=None)
+        return case((self.json_type_is("array"), func.json_array_length(self.column, self._sqlite_path())), else_=None)
+
+    def child(self, part: str | int) -> "JsonPath":
+        return JsonPath(self.column, [*self.path, part], self.dialect, self.key)
+
+    # -- operators --------------------------------------------------------------------------------
+    def equals(self, value: Any) -> ColumnElement[bool]:
+        if value is None:
+            return self.is_null()
+        if isinstance(value, bool):
+            if self.dialect == "postgresql":
+                return and_(self.json_type_is("boolean"), self.jsonb() == literal(value, JSONB))
+            return self.sqlite_type() == ("true" if value else "false")
+        if _is_number(value):
+            return and_(self.json_type_is("number"), self.number() == value)
+        if isinstance(value, str):
+            return and_(self.json_type_is("string"), self.text() == value)
+        if isinstance(value, (list, tuple, dict)):
+            if self.dialect == "postgresql":
+                return self.jsonb() == literal(_json_value(value, self.key), JSONB)
+            raise QueryError(
+                f"filter {self.key!r}: SQLite cannot compare whole JSON objects or arrays for equality; "
+                "use 'contains' together with 'of_length', or filter on the keys"
+            )
+        raise QueryError(f"filter {self.key!r}: cannot compare with a {type(value).__name__} ({value!r})")
+
+    def compare(self, operator: str, value: Any) -> ColumnElement[bool]:
+        if _is_number(value):
+            return and_(self.json_type_is("number"), _comparison(self.number(), operator, value))
+        if isinstance(value, str):
+            return and_(self.json_type_is("string"), _comparison(self.text(), operator, value))
+        raise QueryError(f"filter {self.key!r}: {operator!r} on a JSON value needs a number or a string, got {value!r}")
+
+    def is_null(self) -> ColumnElement[bool]:
+        if self.dialect == "postgresql":
+            return or_(self.jsonb().is_(None), func.jsonb_typeof(self.jsonb()) == "null")
+        return or_(self.sqlite_type().is_(None), self.sqlite_type() == "null")
+
+    def like(self, pattern: str, insensitive: bool) -> ColumnElement[bool]:
+        return and_(self.json_type_is("string"), _like(self.text(), pattern, insensitive, self.dialect))
+
+    def contains(self, value: Any) -> ColumnElement[bool]:
+        if isinstance(value, dict):
+            if self.dialect == "postgresql":
+                return and_(self.json_type_is("object"), self.jsonb().op("@>")(literal(_json_value(value, self.key), JSONB)))
+            clauses = [self.json_type_is("object")]
+            for key, item in value.items():
+                child = self.child(key)
+                clauses.append(child.contains(item) if isinstance(item, (dict, list)) else child.equals(item))
+            return and_(*clauses)
+        if isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, (dict, list, tuple)) or (item is None):
+                    raise QueryError(f"filter {self.key!r}: 'contains' on an array takes scalar elements, got {item!r}")
+            if self.dialect == "postgresql":
+                return and_(self.json_type_is("array"), self.jsonb().op("@>")(literal(_json_value(list(value), self.key), JSONB)))
+            clauses = [self.json_type_is("array")]
+            for item in value:
+                each = func.json_each(self.column, self._sqlite_path()).table_valued("value", "type")
+                clauses.append(select(literal(1)).select_from(each).where(_element_equals(each, item)).exists())
+            return and_(*clauses)
+        raise QueryError(f"filter {self.key!r}: 'contains' takes a list (array elements) or a dict (object keys), got {value!r}")
+
+    def has_key(self, key: Any) -> ColumnElement[bool]:
+        if not isinstance(key, str) or not key or '"' in key:
+            raise QueryError(f"filter {self.key!r}: 'has_key' takes a non-empty string, got {key!r}")
+        if self.dialect == "postgresql":
+            return and_(self.json_type_is("object"), self.jsonb().op("?")(literal(key, Text)))
+        return and_(self.json_type_is("object"), self.child(key).sqlite_type().is_not(None))
+
+    def of_type(self, name: Any) -> ColumnElement[bool]:
+        if name not in JSON_TYPES:
+            raise QueryError(f"filter {self.key!r}: 'of_type' takes one of {', '.join(JSON_TYPES)}, got {name!r}")
+        return self.json_type_is(name)
+
+
+def _element_equals(each, item) -> ColumnElement[bool]:
+    if isinstance(item, bool):
+        return each.c.type == ("true" if item else "false")
+    if _is_number(item):
+        return and_(each.c.type.in_(["integer", "real"]), each.c.value == item)
+    if isinstance(item, str):
+        return and_(each.c.type == "text", each.c.value == item)
+    raise QueryError(f"cannot look for {item!r} in a JSON array")
+
+
+def _pg_text_array():
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    return ARRAY(Text)
+
+
+def _json_value(value: Any, key: str) -> Any:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise QueryError(f"filter {key!r}: {value!r} is not a JSON value ({exc})") from None
+    return value
+
+
+def _comparison(expression, operator: str, value: Any) -> ColumnElement[bool]:
+    return {
+        "<": expression < value, "<=": expression <= value, ">": expression > value, ">=": expression >= value,
+    }[operator]
+
+
+def like_to_glob(pattern: str) -> str:
+    """A LIKE pattern (``%``, ``_``, backslash escapes) as a case-sensitive SQLite GLOB pattern."""
+    out, escaped = [], False
+    for char in pattern:
+        if escaped:
+            out.append({"*": "[*]", "?": "[?]", "[": "[[]"}.get(char, char))
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "%":
+            out.append("*")
+        elif char == "_":
+            out.append("?")
+        else:
+            out.append({"*": "[*]", "?": "[?]", "[": "[[]"}.get(char, char))
+    if escaped:
+        out.append("\\")
+    return "".join(out)
+
+
+def _like(expression, pattern: Any, insensitive: bool, dialect: str) -> ColumnElement[bool]:
+    if not isinstance(pattern, str):
+        raise QueryError(f"'like'/'ilike' take a string pattern, got {pattern!r}")
+    if insensitive:
+        return func.lower(expression).like(func.lower(pattern), escape="\\")
+    if dialect == "sqlite":
+        return expression.op("GLOB")(like_to_glob(pattern))
+    return expression.like(pattern, escape="\\")
+
+
+# ---- columns -----------------------------------------------------------------------------------------
+def column_kind(column) -> str:
+    kind = column.type
+    if isinstance(kind, JSON):
+        return "json"
+    if isinstance(kind, DateTime):
+        return "datetime"
+    if isinstance(kind, Boolean):
+        return "bool"
+    if isinstance(kind, Integer):
+        return "int"
+    if isinstance(kind, (String, Text)):
+        return "str"
+    return "other"
+
+
+_VALUE_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "str": lambda v: isinstance(v, str),
+    "datetime": lambda v: isinstance(v, datetime),
+    "bool": lambda v: isinstance(v, bool),
+    "json": lambda v: True,
+    "other": lambda v: True,
+}
+
+
+def _check_value(key: str, kind: str, operator: str, value: Any) -> None:
+    if value is None and operator == "==":
+        return
+    if not _VALUE_CHECKS[kind](value):
+        raise QueryError(f"filter {key!r}: operator {operator!r} on a {kind} column needs a {kind} value, got {value!r}")
+
+
+def column_condition(column, key: str, operator: str, value: Any, dialect: str) -> ColumnElement[bool]:
+    kind = column_kind(column)
+    if operator in JSON_ONLY:
+        raise QueryError(f"filter {key!r}: operator {operator!r} works on JSON values (attributes.*, extras.*), "
+                         f"not on the {kind} column {key!r}")
+    if operator == "is null":
+        if not isinstance(value, bool):
+            raise QueryError(f"filter {key!r}: 'is null' takes True or False, got {value!r}")
+        return column.is_(None) if value else column.is_not(None)
+    if operator == "==":
+        if value is None:
+            return column.is_(None)
+        _check_value(key, kind, operator, value)
+        return column == value
+    if operator in COMPARISONS:
+        _check_value(key, kind, operator, value)
+        if kind == "bool":
+            raise QueryError(f"filter {key!r}: {operator!r} does not apply to a boolean column")
+        if kind == "str" and dialect == "postgresql":
+            column = column.collate("C")
+        return _comparison(column, operator, value)
+    if operator == "in":
+        values = _in_values(key, value)
+        for item in values:
+            _check_value(key, kind, operator, item)
+        return column.in_(values) if values else false()
+    if operator in ("like", "ilike"):
+        if kind != "str":
+            raise QueryError(f"filter {key!r}: {operator!r} works on text columns, {key!r} is a {kind} column")
+        return _like(column, value, operator == "ilike", dialect)
+    raise QueryError(f"filter {key!r}: unknown operator {operator!r} (known: {', '.join(OPERATORS)})")
+
+
+def _in_values(key: str, value: Any) -> list:
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        raise QueryError(f"filter {key!r}: 'in' takes a list of values, got {value!r}")
+    return list(value)
+
+
+def json_condition(path: JsonPath, operator: str, value: Any) -> ColumnElement[bool]:
+    if operator == "==":
+        return path.equals(value)
+    if operator in COMPARISONS:
+        return path.compare(operator, value)
+    if operator == "in":
+        values = _in_values(path.key, value)
+        return or_(*[path.equals(item) for item in values]) if values else false()
+    if operator in ("like", "ilike"):
+        return path.like(value, operator == "ilike")
+    if operator == "is null":
+        if not isinstance(value, bool):
+            raise QueryError(f"filter {path.key!r}: 'is null' takes True or False, got {value!r}")
+        return path.is_null() if value else not_(path.is_null())
+    if operator == "contains":
+        return path.contains(value)
+    if operator == "has_key":
+        return path.has_key(value)
+    if operator == "of_type":
+        return path.of_type(value)
+    if operator in ("of_length", "longer", "shorter"):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise QueryError(f"filter {path.key!r}: {operator!r} takes a non-negative integer, got {value!r}")
+        length = path.array_length()
+        test = {"of_length": length == value, "longer": length > value, "shorter": length < value}[operator]
+        return and_(path.json_type_is("array"), test)
+    raise QueryError(f"filter {path.key!r}: unknown operator {operator!r} (known: {', '.join(OPERATORS)})")
+
+
+def operator_condition(resolve, key: str, operator: str, value: Any, dialect: str) -> ColumnElement[bool]:
+    """One ``{operator: value}`` on ``key``; ``resolve(key)`` gives a column or a :class:`JsonPath`."""
+    if operator in ("and", "or"):
+        if not isinstance(value, (list, tuple)) or not value:
+            raise QueryError(f"filter {key!r}: {operator!r} takes a non-empty list of operator dictionaries")
+        parts = [value_condition(resolve, key, item, dialect) for item in value]
+        return and_(*parts) if operator == "and" else or_(*parts)
+    if operator in ("not", "~"):
+        return not_(value_condition(resolve, key, value, dialect))
+    negate = operator.startswith("!") and operator not in ("!=",)
+    if operator == "!=":
+        operator, negate = "==", True
+    if negate:
+        operator = operator[1:]
+    if operator == "=":
+        operator = "=="
+    target = resolve(key)
+    if isinstance(target, JsonPath):
+        condition = json_condition(target, operator, value)
+        if negate:
+            # a negated test holds only where the value exists: "!==" 3 does not match a missing key
+            return and_(not_(target.is_null()) if operator != "is null" else true(), not_(condition))
+        return condition
+    condition = column_condition(target, key, operator, value, dialect)
+    if negate:
+        return and_(target.is_not(None), not_(condition)) if operator != "is null" else not_(condition)
+    return condition
+
+
+def value_condition(resolve, key: str, value: Any, dialect: str) -> ColumnElement[bool]:
+    """The filter value of ``key``: a plain value (``==``) or a dictionary of operators (all must hold)."""
+    if isinstance(value, dict):
+        if not value:
+            raise QueryError(f"filter {key!r}: an empty operator dictionary (to compare with {{}}, use {{'==': {{}}}})")
+        return and_(*[operator_condition(resolve, key, op, item, dialect) for op, item in value.items()])
+    return operator_condition(resolve, key, "==", value, dialect)
+
+
+def filter_condition(resolve, filters: Any, dialect: str, where: str) -> ColumnElement[bool]:
+    """A whole filter dictionary of one vertex (``where`` names it in errors)."""
+    if filters is None:
+        return true()
+    if not isinstance(filters, dict):
+        raise QueryError(f"filters of {where} must be a dictionary, got {filters!r}")
+    parts = []
+    for key, value in filters.items():
+        if key in ("and", "or"):
+            if not isinstance(value, (list, tuple)) or not value:
+                raise QueryError(f"filters of {where}: {key!r} takes a non-empty list of filter dictionaries")
+            items = [filter_condition(resolve, item, dialect, where) for item in value]
+            parts.append(and_(*items) if key == "and" else or_(*items))
+        elif key in ("not", "~"):
+            parts.append(not_(filter_condition(resolve, value, dialect, where)))
+        else:
+            parts.append(value_condition(resolve, key, value, dialect))
+    return and_(*parts) if parts else true()
