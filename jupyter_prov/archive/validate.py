@@ -84,8 +84,8 @@ def validate_archive_content(opened: OpenedArchive) -> None:
     conn = sqlite3.connect(f"file:{opened.database}?mode=ro", uri=True)
     try:
         _check_references(conn, opened)
-        _check_link_kinds(conn, opened)
         _check_degrees(conn, opened)
+        _check_link_kinds(conn, opened)
         _check_acyclic(conn, opened)
         _check_files(conn, opened)
     except sqlite3.DatabaseError as exc:
