@@ -51,7 +51,7 @@ class CapturePolicy:
     capture_streams: bool = True
     record_files: bool = True
     ignore_file_patterns: list[str] = field(default_factory=lambda: [
-        "*.py", "*.pyc", "*.so", "*.pth", "*.ipynb_checkpoints*", "/proc/*", "/dev/*", "/sys/*",
+        "*.py", "*.pyc", "*.so", "*.pth", "*.ipynb_checkpoints*", "/proc/*", "/dev/*", "/sys/*", "/usr/*", "/etc/*",
         "*/site-packages/*", "*/.ipython/*", "*/.jupyter/*", "*/.cache/*", "*/.local/share/jupyter/*",
     ])
 
@@ -171,9 +171,9 @@ def _code_digest(code: types.CodeType) -> str:
 
 
 def _node_types():
-    from ..orm.nodes.node import Node
+    from ..orm.nodes.data import Data
 
-    return Node
+    return Data
 
 
 def fingerprint(obj: Any, policy: CapturePolicy) -> tuple[str, str]:

@@ -51,10 +51,6 @@ def load_ipython_extension(shell: Any) -> None:
     shell.events.register("pre_run_cell", recorder.pre_run_cell)
     shell.events.register("post_run_cell", recorder.post_run_cell)
     shell.register_magics(ProvenanceMagics(shell, recorder))
-    try:
-        shell.set_hook("shutdown_hook", lambda *args, **kwargs: recorder.close())
-    except Exception:  # noqa: BLE001 - hook API differs between IPython versions
-        pass
 
 
 def unload_ipython_extension(shell: Any) -> None:

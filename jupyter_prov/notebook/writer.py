@@ -322,9 +322,12 @@ class ProvenanceWriter:
     def _finish(self, plan: _Plan) -> None:
         """After the batch is stored: returns, the outcome of early cells, seal, error log."""
         record, cell = plan.record, plan.cell
-        try:
-            for node, label in plan.returns:
+        for node, label in plan.returns:
+            try:
                 node.add_incoming(cell, LinkType.RETURN, label)
+            except Exception as exc:  # noqa: BLE001 - one odd value must not lose the cell's outcome
+                self.on_error(f"cell [{record.execution_count}]: output {label!r} not linked: {exc}")
+        try:
             if record.early_node is not None:
                 outcome = self._outcome(record, cell)
                 outcome["sealed"] = True
