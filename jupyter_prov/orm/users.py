@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
+
 from ..storage import schema
 from .entity import Entity
 from .exceptions import NotExistent, ValidationError
@@ -21,7 +23,11 @@ class User(Entity):
         try:
             return cls.get(email=email)
         except NotExistent:
+            pass
+        try:
             return cls(email).store()
+        except IntegrityError:  # another process created it since we looked
+            return cls.get(email=email)
 
     @property
     def email(self) -> str:
