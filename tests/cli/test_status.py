@@ -48,7 +48,6 @@ def test_status_reports_a_stale_daemon_pid_file(run, profile):
     pid_file = profile.folder / "daemon.pid"
     pid_file.write_text("999999999\n")
     try:
-        daemon = run.json("status")[-1] if False else None
         result = run("status", "--json", code=1)
         daemon = json.loads(result.output)[-1]
         assert daemon["ok"] is False and "stale" in daemon["message"]
