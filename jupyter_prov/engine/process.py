@@ -73,6 +73,13 @@ def source_of(obj: Any) -> str | None:
         return None
 
 
+class _ExitCodesOfClass:
+    """``cls.exit_codes`` and ``self.exit_codes``: the exit codes of the process class."""
+
+    def __get__(self, instance: Any, owner: type) -> ExitCodes:
+        return owner.spec().exit_codes
+
+
 class Process:
     """Base of everything that runs: process functions, work chains, graphs."""
 
@@ -171,9 +178,7 @@ class Process:
         return None
 
     # ---- the life cycle -------------------------------------------------------------------------------
-    @property
-    def exit_codes(self) -> ExitCodes:
-        return self.spec().exit_codes
+    exit_codes = _ExitCodesOfClass()
 
     def store_created(self) -> ProcessNode:
         """Store the node in state ``created`` (with its checkpoint): what ``submit`` does."""

@@ -16,7 +16,12 @@ def load_process(node: ProcessNode):
     """The :class:`~jupyter_prov.engine.process.Process` of a stored process node, ready to continue."""
     if not isinstance(node, ProcessNode):
         raise ProcessError(f"{node!r} is not a process node")
-    klass = process_class_of(import_process_type(node.process_type or ""))
+    target = import_process_type(node.process_type or "")
+    try:
+        klass = process_class_of(target)
+    except ProcessError:
+        raise ProcessError(f"{node!r}: its process type {node.process_type!r} names {target!r}, which is not a process "
+                           "class or process function; it cannot be continued") from None
     return klass.load(node)
 
 
