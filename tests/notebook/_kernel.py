@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from sqlalchemy import select
 
@@ -27,6 +28,8 @@ class LabLikeClient(NotebookClient):
 
         kc.execute = execute
         return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+
+    execute_cell = run_sync(async_execute_cell)
 
 
 def run_notebook(name: str, env: dict, cwd: Path, order: list[int] | None = None, timeout: int = 180):

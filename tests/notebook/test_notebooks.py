@@ -1,0 +1,143 @@
+"""Real notebooks in real kernels (nbclient + ipykernel) on both backends; the recorded graph, node by node."""
+
+from __future__ import annotations
+
+import pytest
+
+from ._kernel import inputs, output_text, outputs, recorded_cells, run_notebook
+
+pytestmark = pytest.mark.slow
+
+
+def _labels(mapping):
+    return {k: (v[0], v[1].node_type) if isinstance(v, tuple) else v.node_type for k, v in mapping.items()}
+
+
+def test_data_pipeline(subprocess_env, tmp_path):
+    # all cells in order, then cell 4 again (out of order, after the failing cell), then the flush
+    notebook = run_notebook("data_pipeline.ipynb", subprocess_env, tmp_path, order=list(range(12)) + [4, 12])
+    assert "16.0" in output_text(notebook.cells[7])
+    cells = recorded_cells()
+    # the %load_ext cell and the %provenance cell are not recorded; cell 4 twice
+    assert [c.get_attribute("cell_id") for c in cells] == [f"data_pipelin-{i:02d}" for i in list(range(1, 12)) + [4]]
+    imports, write_csv, read_csv, to_numpy, mutate, define, call, loop, make_list, append, fail, again = cells
+    assert len({c.get_attribute("session") for c in cells}) == 1
+    assert [c.get_attribute("execution_count") for c in cells] == list(range(2, 14))
+
+    assert inputs(imports) == {}
+    assert _labels(outputs(imports)) == {"np": ("create", "data.reference"), "pd": ("create", "data.reference")}
+    assert outputs(imports)["np"][1].get_attribute("repr").startswith("<module numpy")
+
+    # a file written in one cell and read in the next: the same File node links the two cells
+    written = outputs(write_csv)["file_measurements_csv"]
+    assert written[0] == "create" and written[1].node_type == "data.file"
+    assert written[1].get_content() == "t,v\n0,1.0\n1,2.5\n2,4.0\n"
+    assert written[1].get_attribute("path") == str(tmp_path / "measurements.csv")
+    assert set(inputs(read_csv)) == {"pd", "file_measurements_csv"}
+    assert inputs(read_csv)["file_measurements_csv"].pk == written[1].pk
+    assert inputs(read_csv)["pd"].pk == outputs(imports)["pd"][1].pk
+    df1 = outputs(read_csv)["df"]
+    assert df1[0] == "create" and df1[1].node_type == "data.table"
+    assert df1[1].get_attribute("columns") == ["t", "v"] and df1[1].get_attribute("shape") == [3, 2]
+
+    assert inputs(to_numpy) == {"df": df1[1]}
+    values, scaled = outputs(to_numpy)["values"][1], outputs(to_numpy)["scaled"][1]
+    assert values.get_array().tolist() == [1.0, 2.5, 4.0] and scaled.get_array().tolist() == [2.0, 5.0, 8.0]
+
+    # in-place mutation of a DataFrame: a new version, created from the old one
+    assert inputs(mutate) == {"df": df1[1]}
+    df2 = outputs(mutate)["df"][1]
+    assert df2.pk != df1[1].pk and df2.get_attribute("columns") == ["t", "v", "v2"]
+    assert df2.get_dataframe()["v2"].tolist() == [1.0, 6.25, 16.0]
+
+    # a function defined in one cell, called in another: its globals are inputs of the caller
+    assert _labels(outputs(define)) == {"offset": ("create", "data.float"), "total": ("create", "data.reference")}
+    assert {k: v.pk for k, v in inputs(call).items()} == {
+        "total": outputs(define)["total"][1].pk, "offset": outputs(define)["offset"][1].pk, "scaled": scaled.pk}
+    assert outputs(call)["result"][1].value == 16.0
+    assert call.get_attribute("stdout") == "16.0\n"
+
+    # a loop that rebinds a variable: one version, the final value
+    assert {k: v.pk for k, v in inputs(loop).items()} == {"values": values.pk}
+    assert outputs(loop)["acc"][1].value == 7.5 and outputs(loop)["v"][1].value == 4.0
+
+    items1 = outputs(make_list)["items"][1]
+    assert items1.get_list() == [1, 2]
+    assert inputs(append) == {"items": items1}
+    assert outputs(append)["items"][1].get_list() == [1, 2, 3]
+
+    # the failing cell: excepted, with the error and the traceback in a log; nothing it did not bind
+    assert fail.process_state.value == "excepted" and fail.exit_status == 1
+    assert fail.get_attribute("error")["ename"] == "ZeroDivisionError"
+    assert outputs(fail) == {} and inputs(fail) == {}
+    logs = fail.get_logs()
+    assert len(logs) == 1 and "ZeroDivisionError" in logs[0].message and logs[0].levelname == "ERROR"
+
+    # re-executed out of order: reads the *current* df (the mutated one); its values are unchanged,
+    # so it creates nothing new (the same nodes stay the current versions)
+    assert again.get_attribute("source") == to_numpy.get_attribute("source")
+    assert inputs(again) == {"df": df2}
+    assert outputs(again) == {}
+
+    for cell in cells:
+        assert cell.is_sealed
+        assert cell.get_attribute("ended_at") >= cell.get_attribute("started_at")
+    # data provenance: every created value has exactly this cell as creator
+    for cell in cells:
+        for label, (link_type, node) in outputs(cell).items():
+            if link_type == "create":
+                assert node.creator.pk == cell.pk
+
+
+def test_calcfunction_called_from_a_cell(subprocess_env, tmp_path):
+    pytest.importorskip("jupyter_prov.engine")
+    run_notebook("calcfunction.ipynb", subprocess_env, tmp_path)
+    cells = recorded_cells()
+    imports, define, make, call = cells
+    assert {k: v[0] for k, v in outputs(make).items()} == {"a": "return", "b": "return"}
+    a, b = outputs(make)["a"][1], outputs(make)["b"][1]
+    assert {"a", "b", "add"} <= set(inputs(call)) and inputs(call)["a"].pk == a.pk
+    called = call.called
+    assert len(called) == 1 and called[0].node_type == "process.calculation.calcfunction"
+    calc = called[0]
+    assert calc.caller.pk == call.pk
+    total_link, total = outputs(call)["total"]
+    assert total_link == "return" and total.value == 7 and total.creator.pk == calc.pk
+    doubled_link, doubled = outputs(call)["doubled"]
+    assert doubled_link == "create" and doubled.value == 14
+    assert call.is_sealed and call.process_state.value == "finished"
+
+
+def test_process_launched_in_a_cell_is_linked_to_it(subprocess_env, tmp_path):
+    """The engine's contract: current_caller() inside a cell returns the stored cell node."""
+    run_notebook("provider.ipynb", subprocess_env, tmp_path)
+    first, second = recorded_cells()
+    x = outputs(first)["x"][1]
+    assert inputs(second) == {"x": x}  # stored early, with the inputs known before it ran
+    calc = second.called[0]
+    assert calc.get_attribute("process_label") == "double"
+    assert outputs(second)["y"][0] == "return" and outputs(second)["y"][1].value == 42
+    assert outputs(second)["y"][1].creator.pk == calc.pk
+    assert outputs(second)["z"][0] == "create" and outputs(second)["z"][1].value == 22
+    assert second.is_sealed and second.process_state.value == "finished"
+    assert outputs(second)["caller"][1].node_type == "data.reference"
+
+
+def test_slice_replay_history_show_export(subprocess_env, tmp_path):
+    notebook = run_notebook("slice.ipynb", subprocess_env, tmp_path)
+    text = {c.source.split()[1] if c.source.startswith("%provenance") else c.source: output_text(c)
+            for c in notebook.cells}
+    sliced = text["slice"]
+    assert "slice of signal: 6 cell(s)" in sliced
+    assert "the hash of signal matches" in sliced
+    assert "unrelated.upper()" not in sliced
+    assert "history of grid" in text["history"] and text["history"].count("array: shape (5,)") == 2
+    assert "create signal <- cell [7]" in text["show"]
+    assert "pending writes     0" in text["status"]
+    assert (tmp_path / "session.jprov").is_file()
+    signal = outputs(recorded_cells()[5])["signal"][1]
+    from jupyter_prov.notebook.lineage import compute_slice
+
+    piece = compute_slice(signal)
+    assert [c.get_attribute("cell_id") for c in piece.cells] == [f"slice-{i:02d}" for i in range(1, 7)]
+    assert piece.complete
