@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "jupyter_prov.cli.user",
     "jupyter_prov.cli.computer",
     "jupyter_prov.cli.process",
+    "jupyter_prov.cli.daemon",
     "jupyter_prov.cli.archive",
 ]
 

@@ -112,17 +112,5 @@ def continue_(ctx: click.Context, identifier: str) -> None:
     click.echo(f"process {node.pk}: {state_text(node)}")
 
 
-@command.command("kill")
-@click.argument("identifier")
-@click.option("-m", "--message", default="killed by the user", show_default=True, help="Why it was killed.")
-@click.pass_context
-def kill(ctx: click.Context, identifier: str, message: str) -> None:
-    """Kill a process that has not ended (and the processes it called)."""
-    from ..engine.runner import kill_process
-
-    open_profile(ctx)
-    node = _process(identifier)
-    if kill_process(node.pk, message):
-        click.echo(f"process {node.pk} killed")
-    else:
-        click.echo(f"process {node.pk} had ended already ({node.process_state}); nothing to do")
+# pause/play/kill/watch go through the daemon's process control (see cli/process_control.py)
+from . import process_control  # noqa: E402,F401

@@ -1,0 +1,152 @@
+"""``jprov daemon``: start, stop, scale and inspect the background daemon of a profile."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from ._output import print_json, print_table
+from ._session import open_profile
+
+
+def _profile(ctx: click.Context):
+    return open_profile(ctx)
+
+
+def _fail_on_daemon_errors(func):
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from ..daemon import BrokerUnreachable, DaemonError
+
+        try:
+            return func(*args, **kwargs)
+        except (DaemonError, BrokerUnreachable) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+@click.group("daemon")
+def command() -> None:
+    """The background daemon: workers that run submitted processes."""
+
+
+def _echo_status(status: dict) -> None:
+    if status.get("note"):
+        click.echo(f"note: {status['note']}")
+    if not status["running"]:
+        stale = f" (stale pid file {status['stale_pid_file']})" if status.get("stale_pid_file") else ""
+        click.echo(f"daemon of profile {status['profile']!r} is not running{stale}")
+        return
+    sup = status["supervisor"]
+    click.echo(f"daemon of profile {status['profile']!r} is running: supervisor pid {sup['pid']}, "
+               f"{len(status['workers'])} worker(s), broker {status['broker']}")
+    print_table(["worker pid", "alive", "ready", "started"],
+                [(w["pid"], w["alive"], w["ready"], w["started"]) for w in status["workers"]])
+    click.echo(f"log: {status['log']}")
+
+
+@command.command("start")
+@click.argument("workers", type=click.IntRange(min=1), default=1)
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for the workers.")
+@click.pass_context
+@_fail_on_daemon_errors
+def start(ctx: click.Context, workers: int, timeout: float) -> None:
+    """Start the daemon with WORKERS worker processes (default 1)."""
+    from ..daemon import start_daemon
+
+    _echo_status(start_daemon(_profile(ctx), workers, wait=timeout))
+
+
+@command.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the supervisor and workers with their pids as JSON.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Is the daemon running; the supervisor and each worker with its pid."""
+    from ..daemon import daemon_status
+
+    data = daemon_status(_profile(ctx))
+    if as_json:
+        print_json(data)
+    else:
+        _echo_status(data)
+
+
+@command.command("stop")
+@click.option("--timeout", type=float, default=60.0, show_default=True,
+              help="Seconds to let workers finish what runs before they are killed.")
+@click.pass_context
+@_fail_on_daemon_errors
+def stop(ctx: click.Context, timeout: float) -> None:
+    """Stop the daemon; running processes are taken up again by the next daemon."""
+    from ..daemon import stop_daemon
+
+    result = stop_daemon(_profile(ctx), timeout=timeout)
+    click.echo(result.get("message") or f"daemon stopped (supervisor pid {result['supervisor']})")
+
+
+@command.command("restart")
+@click.pass_context
+@_fail_on_daemon_errors
+def restart(ctx: click.Context) -> None:
+    """Stop the daemon and start it again with as many workers."""
+    from ..daemon import restart_daemon
+
+    _echo_status(restart_daemon(_profile(ctx)))
+
+
+@command.command("incr")
+@click.argument("number", type=click.IntRange(min=1), default=1)
+@click.pass_context
+@_fail_on_daemon_errors
+def incr(ctx: click.Context, number: int) -> None:
+    """Add NUMBER workers (default 1)."""
+    from ..daemon import scale_daemon
+
+    _echo_status(scale_daemon(_profile(ctx), number))
+
+
+@command.command("decr")
+@click.argument("number", type=click.IntRange(min=1), default=1)
+@click.pass_context
+@_fail_on_daemon_errors
+def decr(ctx: click.Context, number: int) -> None:
+    """Remove NUMBER workers (default 1; at least one stays)."""
+    from ..daemon import scale_daemon
+
+    _echo_status(scale_daemon(_profile(ctx), -number))
+
+
+@command.command("logs")
+@click.option("-n", "--lines", type=int, default=50, show_default=True, help="How many lines from the end.")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines (Ctrl-C to stop).")
+@click.pass_context
+def logs(ctx: click.Context, lines: int, follow: bool) -> None:
+    """Print the end of the daemon's log (supervisor and workers)."""
+    from ..daemon.daemon_files import DaemonFiles
+    from ..daemon.lifecycle import read_log
+
+    profile = _profile(ctx)
+    path = DaemonFiles.of(profile).log
+    if not path.exists():
+        click.echo(f"no daemon log yet ({path})")
+        return
+    text = read_log(profile, lines)
+    if text:
+        click.echo(text)
+    if not follow:
+        return
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        try:
+            while True:
+                line = handle.readline()
+                if line:
+                    click.echo(line.decode("utf-8", "replace").rstrip("\n"))
+                else:
+                    time.sleep(0.2)
+        except KeyboardInterrupt:
+            pass
