@@ -151,7 +151,13 @@ def _control(pks, action: str, *, message: str = "killed by user", broker: Broke
             report[pk] = f"already {node.process_state.value}"
             continue
         if row is None:
-            report[pk] = "not run by the daemon (it runs in its own Python process)"
+            if action == leases.KILL and pk in (n.pk for n in nodes):
+                from ..engine.process import kill_node
+
+                kill_node(node, message)
+                report[pk] = "killed (it was not run by the daemon)"
+            else:
+                report[pk] = "not run by the daemon (it runs in its own Python process)"
             continue
         if action == "play" and not row["paused"] and row["action"] != leases.PAUSE:
             report[pk] = "not paused"

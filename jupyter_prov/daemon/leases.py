@@ -32,8 +32,10 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _free(at: datetime):
-    return or_(table.c.worker.is_(None), table.c.expires < at)
+def _free(at: datetime, worker: str | None = None):
+    """Nobody holds the lease, its holder died, or the claimer holds it already (claims are re-entrant)."""
+    condition = or_(table.c.worker.is_(None), table.c.expires < at)
+    return condition if worker is None else or_(condition, table.c.worker == worker)
 
 
 def _runnable():
@@ -65,7 +67,7 @@ def _existing(conn, pks: list[int]) -> set[int]:
 def claim(storage: StorageBackend, pk: int, worker: str, lease_seconds: float, *, any_status: bool = False) -> bool:
     """Take the lease of one process if it is free (and runnable); True if this caller won it."""
     at = now()
-    condition = and_(table.c.node_id == pk, _free(at))
+    condition = and_(table.c.node_id == pk, _free(at, worker))
     if not any_status:
         condition = and_(condition, _runnable())
     values = {"worker": worker, "expires": at + timedelta(seconds=lease_seconds)}

@@ -244,7 +244,7 @@ class Worker:
                 self.stopping.wait(2)
             except Exception as exc:  # noqa: BLE001 - connection dropped (e.g. RabbitMQ restarted)
                 log.warning("broker connection lost (%s: %s); reconnecting", type(exc).__name__, exc)
-                self.stopping.wait(1)
+                self.stopping.wait(0.2)
         log.info("worker %s stopping: finishing %d running processes", self.id, len(self.held))
         self._executor.shutdown(wait=True, cancel_futures=True)
         released = leases.release_all(self.storage, self.id)
