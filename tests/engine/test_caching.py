@@ -1,0 +1,191 @@
+"""Caching: hits and misses, what a hit records, the knobs, and the classic surprises."""
+
+import importlib
+import math
+import sys
+import uuid
+
+import pytest
+from sqlalchemy import update
+
+from jupyter_prov.engine import disable_caching, enable_caching
+from jupyter_prov.engine.caching import is_caching_enabled, rehash, set_cacheable
+from jupyter_prov.orm import Float, ProcessState, load_node
+from jupyter_prov.storage import schema
+
+from .conftest import links_in, links_out
+
+V1 = '''
+from jupyter_prov.engine import calcfunction, workfunction
+
+CALLS = []
+
+
+@calcfunction
+def scale(x, factor=2):
+    CALLS.append(x.value)
+    return {"scaled": x.value * factor.value, "note": "v1"}
+
+
+@workfunction
+def twice(x):
+    return scale(x)
+'''
+
+
+@pytest.fixture
+def module(tmp_path, monkeypatch):
+    """A module written to disk, importable and rewritable: ``write(source)`` returns the (re)loaded module."""
+    name = f"cachemod_{uuid.uuid4().hex[:8]}"
+    path = tmp_path / f"{name}.py"
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def write(source: str):
+        path.write_text(source)
+        if name in sys.modules:
+            return importlib.reload(sys.modules[name])
+        return importlib.import_module(name)
+
+    yield write
+    sys.modules.pop(name, None)
+
+
+def test_caching_is_off_by_default(profile, module):
+    mod = module(V1)
+    assert not is_caching_enabled(mod.scale.process_class.process_type())
+    mod.scale(3)
+    _, second = mod.scale.run_get_node(3)
+    assert mod.CALLS == [3, 3] and second.get_attribute("cached_from", None) is None
+
+
+def test_hit_runs_nothing_and_links_like_the_original(profile, module):
+    mod = module(V1)
+    _, original = mod.scale.run_get_node(3)
+    with enable_caching():
+        result, cached = mod.scale.run_get_node(3)
+    assert mod.CALLS == [3]
+    assert cached.pk != original.pk and cached.get_attribute("cached_from") == original.uuid
+    assert cached.is_finished_ok and cached.is_sealed and cached.node_hash == original.node_hash
+    assert links_in(cached) == links_in(original) == [("input_calc", "factor", "Int"), ("input_calc", "x", "Int")]
+    assert links_out(cached) == links_out(original) == [("create", "note", "Str"), ("create", "scaled", "Int")]
+    assert result["scaled"].value == 6 and result["scaled"].creator.pk == cached.pk
+    assert result["scaled"].pk != original.outputs.scaled.pk  # outputs are new nodes, created by the new calculation
+    assert result["scaled"].node_hash == original.outputs.scaled.node_hash
+    assert cached.inputs.x.pk != original.inputs.x.pk
+
+
+def test_hit_inside_a_workfunction_is_called_by_it(profile, module):
+    mod = module(V1)
+    mod.scale(3)
+    with enable_caching(mod.scale):
+        result, work = mod.twice.run_get_node(3)
+    (call,) = work.called
+    assert call.get_attribute("cached_from") and call.caller.pk == work.pk
+    assert {k: v.pk for k, v in result.items()} == {t.link_label: t.node.pk for t in work.get_outgoing("return")}
+    assert all(v.creator.pk == call.pk for v in result.values())
+    assert mod.CALLS == [3]
+
+
+def test_miss_on_other_input_including_one_bit(profile, module):
+    mod = module(V1)
+    mod.scale(1.0)
+    with enable_caching():
+        mod.scale(4)
+        mod.scale(math.nextafter(1.0, 2.0))
+    assert len(mod.CALLS) == 3
+    assert Float(1.0).compute_hash() != Float(math.nextafter(1.0, 2.0)).compute_hash()
+
+
+def test_changed_source_code_is_a_miss(profile, module):
+    mod = module(V1)
+    mod.scale(3)
+    mod = module(V1.replace('"note": "v1"', '"note": "v2"'))
+    with enable_caching():
+        result, node = mod.scale.run_get_node(3)
+    assert node.get_attribute("cached_from", None) is None and result["note"].value == "v2"
+    assert mod.CALLS == [3]
+
+
+def test_changed_default_argument_is_a_miss(profile, module):
+    mod = module(V1)
+    mod.scale(3)
+    mod = module(V1.replace("factor=2", "factor=3"))
+    with enable_caching():
+        result, node = mod.scale.run_get_node(3)
+    assert node.get_attribute("cached_from", None) is None and result["scaled"].value == 9
+    assert node.inputs.factor.value == 3
+
+
+def test_unchanged_source_reloaded_is_a_hit(profile, module):
+    mod = module(V1)
+    mod.scale(3)
+    mod = module(V1 + "\n# a comment after the function does not change it\n")
+    with enable_caching():
+        _, node = mod.scale.run_get_node(3)
+    assert node.get_attribute("cached_from", None) is not None and mod.CALLS == []
+
+
+def test_not_cacheable_mark_and_failed_sources_are_skipped(profile, module):
+    mod = module(V1)
+    _, original = mod.scale.run_get_node(3)
+    set_cacheable(original, False)
+    with enable_caching():
+        _, node = mod.scale.run_get_node(3)
+    assert node.get_attribute("cached_from", None) is None
+    set_cacheable(node, False)
+    set_cacheable(original, True)
+    with enable_caching():
+        _, again = mod.scale.run_get_node(3)
+    assert again.get_attribute("cached_from") == original.uuid
+
+
+def test_rehash_after_a_hash_change(profile, storage, module):
+    mod = module(V1)
+    _, original = mod.scale.run_get_node(3)
+    with storage.transaction() as conn:  # what an older hashing scheme would have left behind
+        conn.execute(update(schema.nodes).where(schema.nodes.c.id == original.pk).values(node_hash="0" * 64))
+    with enable_caching():
+        _, miss = mod.scale.run_get_node(3)
+    assert miss.get_attribute("cached_from", None) is None
+    assert rehash([load_node(original.pk)]) == 1
+    assert load_node(original.pk).node_hash == miss.node_hash
+    with enable_caching():
+        _, hit = mod.scale.run_get_node(3)
+    assert hit.get_attribute("cached_from") in (original.uuid, miss.uuid)
+
+
+def test_profile_configuration_per_process_type(profile, module, caching_config):
+    mod = module(V1)
+    process_type = mod.scale.process_class.process_type()
+    mod.scale(3)
+    caching_config(enabled_for=[process_type])
+    assert is_caching_enabled(process_type) and not is_caching_enabled("other:thing")
+    _, hit = mod.scale.run_get_node(3)
+    assert hit.get_attribute("cached_from", None)
+    with disable_caching(mod.scale):
+        _, miss = mod.scale.run_get_node(3)
+    assert miss.get_attribute("cached_from", None) is None
+    caching_config(enabled=True, enabled_for=[], disabled_for=[process_type.split(":")[0] + ":*"])
+    assert not is_caching_enabled(process_type) and is_caching_enabled("other:thing")
+
+
+def test_workflows_are_never_cached(profile, module):
+    mod = module(V1)
+    _, first = mod.twice.run_get_node(3)
+    with enable_caching():
+        _, second = mod.twice.run_get_node(3)
+    assert second.get_attribute("cached_from", None) is None
+    assert second.process_state is ProcessState.FINISHED
+
+
+def test_cached_from_is_shown_by_the_cli(profile, module):
+    from click.testing import CliRunner
+
+    from jupyter_prov.cli import main
+
+    mod = module(V1)
+    _, original = mod.scale.run_get_node(3)
+    with enable_caching():
+        _, cached = mod.scale.run_get_node(3)
+    out = CliRunner().invoke(main, ["-p", profile.name, "process", "show", str(cached.pk)], catch_exceptions=False).output
+    assert "cached_from" in out and original.uuid in out
