@@ -16,7 +16,7 @@ from ..config import ConfigError, Profile, get_config
 from ..storage.backend import StorageBackend, StorageError
 
 #: where a running daemon of a profile leaves its process id (relative to the profile folder)
-DAEMON_PID_FILES = ("daemon.pid", "daemon/daemon.pid", "daemon/circus.pid")
+DAEMON_PID_FILES = ("daemon/supervisor.pid", "daemon.pid", "daemon/daemon.pid", "daemon/circus.pid")
 BROKER_TIMEOUT_S = 3.0
 
 
