@@ -177,7 +177,17 @@ def _node_types():
 
 
 def fingerprint(obj: Any, policy: CapturePolicy) -> tuple[str, str]:
-    """(kind, digest) of a value: equal digests mean "unchanged" for the recorder."""
+    """(kind, digest) of a value: equal digests mean "unchanged" for the recorder.
+
+    A value that cannot be digested (a DataFrame of objects whose ``__hash__`` raises) is a reference.
+    """
+    try:
+        return _fingerprint(obj, policy)
+    except Exception:  # noqa: BLE001 - one odd value must not lose the cell's record
+        return "reference", _digest("object", _type_name(obj), str(id(obj)))
+
+
+def _fingerprint(obj: Any, policy: CapturePolicy) -> tuple[str, str]:
     kind = type(obj)
     if kind in _JSON_SCALARS or kind in (list, tuple, dict):
         text = _json_text(obj, policy)

@@ -245,10 +245,14 @@ class _TopLevel:
             self.imports.extend([module] if module else [a.name for a in node.names])
             self.store(names)
         elif isinstance(node, ast.Assign):
-            self.expr(node.value)
             if isinstance(node.value, ast.Lambda) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                # ``f = lambda ...``: its body reads globals when called, like a def
+                for default in node.value.args.defaults + node.value.args.kw_defaults:
+                    self.expr(default)
                 free, _ = _Scope.function_free_names(node.value)
                 self.function_globals[node.targets[0].id] = free
+            else:
+                self.expr(node.value)
             for target in node.targets:
                 self.target(target)
         elif isinstance(node, ast.AugAssign):

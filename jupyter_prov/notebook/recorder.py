@@ -78,10 +78,9 @@ class Recorder:
             first = self._reported == 0
             self._reported = len(self.errors)
             if first:
-                print(f"jupyter-prov: recording failed; your cell ran normally. {new[0]}\n"
-                      "(further recording errors are counted in `%provenance status`)", file=sys.__stderr__)
                 try:
-                    print(f"jupyter-prov: recording failed; your cell ran normally. {new[0]}", file=sys.stderr)
+                    print(f"jupyter-prov: recording failed; your cells run normally. {new[0]}\n"
+                          "(further recording errors are only counted: see `%provenance status`)", file=sys.stderr)
                 except Exception:  # noqa: BLE001
                     pass
 
