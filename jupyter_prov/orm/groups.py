@@ -133,6 +133,12 @@ class Group(Entity):
     def __len__(self) -> int:
         return self.count()
 
+    def _repr_html_(self) -> str:
+        """The group's first members as a compact table in a notebook."""
+        from .display import group_html
+
+        return group_html(self)
+
     def __contains__(self, node: Node) -> bool:
         table = schema.group_nodes
         with self._backend.connection() as conn:
