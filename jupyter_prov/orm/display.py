@@ -20,7 +20,7 @@ def short(value: Any, limit: int = MAX_VALUE) -> str:
     from .nodes.node import Node
 
     if isinstance(value, Node):
-        text = f"{type(value).__name__} {value.uuid[:8]}" + (f" pk={value.pk}" if value.pk is not None else "")
+        text = f"{type(value).__name__} pk={value.pk} uuid={value.uuid}"
     elif isinstance(value, (dict, list)):
         try:
             text = json.dumps(value, ensure_ascii=False, default=str)
@@ -87,17 +87,32 @@ def _value_of(node) -> Any:
 
 def node_html(node) -> str:
     rows = _node_rows(node)
-    return table_html(["", ""], rows, caption=f"{type(node).__name__} {node.uuid[:8]}")
+    return table_html(["", ""], rows, caption=f"{type(node).__name__} pk={node.pk}")
 
 
 def node_text(node) -> str:
     return table_text(["field", "value"], _node_rows(node))
 
 
-def group_html(group, members: Sequence[Any], total: int) -> str:
-    rows = [(node.pk, type(node).__name__, node.uuid[:8], node.label) for node in members]
+def group_html(group) -> str:
+    """The first :data:`MAX_ROWS` members of a stored group (unstored: just its label)."""
+    if not group.is_stored:
+        return table_html(["", ""], [("label", group.label), ("stored", "no")], caption="Group")
+    from .querybuilder import QueryBuilder
+
+    qb = QueryBuilder(storage=group._storage).append(type(group), filters={"id": group.pk}, tag="g")
+    qb.append(_node_class(), with_group="g", project="*").order_by({"node": "id"}).limit(MAX_ROWS)
+    members = qb.all(flat=True)
+    total = group.count()
+    rows = [(node.pk, type(node).__name__, node.uuid, node.label) for node in members]
     caption = f"Group {group.label!r} ({total} nodes)"
     return table_html(["pk", "type", "uuid", "label"], rows, caption=caption, more=max(0, total - len(rows)))
+
+
+def _node_class():
+    from .nodes.node import Node
+
+    return Node
 
 
 def mimebundle(html_text: str, plain: str) -> dict[str, str]:

@@ -177,3 +177,17 @@ def test_empty_query_and_unknown_projection(profile):
         QueryBuilder().count()
     with pytest.raises(QueryError, match="no column"):
         QueryBuilder().append(Node, project="colour").all()
+
+
+def test_rich_display(graph):
+    html = graph["r1"]._repr_html_()
+    assert "<table" in html and graph["r1"].uuid in html and "attributes.energy" in html
+    bundle = graph["calc"]._repr_mimebundle_()
+    assert bundle["text/plain"] == repr(graph["calc"]) and "relax" in bundle["text/html"]
+    group = Group("shown").store()
+    group.add_nodes([graph["x"], graph["y"]])
+    html = group._repr_html_()
+    assert "2 nodes" in html and graph["y"].uuid in html
+    qb = QueryBuilder().append(Int, project=["label", "attributes.value"])
+    html = qb._repr_html_()
+    assert "2 rows" in html and "int.attributes.value" in html
