@@ -73,10 +73,12 @@ class Port:
                 raise PortValidationError(f"{where}: {exc}") from None
         return value
 
-    def validate(self, value: Any, where: str) -> None:
+    def validate(self, value: Any, where: str, given: Any = UNSET) -> None:
         if self.valid_type is not None and not isinstance(value, self.valid_type):
-            shown = value if not isinstance(value, Node) else type(value).__name__
-            raise PortValidationError(f"{where}: expected {_type_names(self.valid_type)}, got {shown!r}")
+            shown = type(value).__name__ if isinstance(value, Node) else repr(value)
+            if given is not UNSET and given is not value:
+                shown += f" ({given!r})"
+            raise PortValidationError(f"{where}: expected {_type_names(self.valid_type)}, got {shown}")
         if not self.non_db and not isinstance(value, Data):
             raise PortValidationError(f"{where}: expected a data node, got {type(value).__name__}")
         if self.validator is not None:
@@ -159,8 +161,9 @@ class PortNamespace(Port):
                 sub = PortNamespace(name, dynamic=True)
                 result[name] = sub.process(value, kind=kind, prefix=f"{prefix}{name}.", fill_defaults=fill_defaults)
                 continue
+            given = value
             value = port.convert(value, where)
-            port.validate(value, where)
+            port.validate(value, where, given)
             result[name] = value
         for name, port in self.ports.items():
             if name in result:
