@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "jupyter_prov.cli.process",
     "jupyter_prov.cli.daemon",
     "jupyter_prov.cli.archive",
+    "jupyter_prov.cli.query",
 ]
 
 
