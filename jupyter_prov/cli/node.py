@@ -110,3 +110,9 @@ def extras(ctx: click.Context, identifier: str, to_set: tuple, to_delete: tuple,
         print_mapping({key: value if isinstance(value, str) else json.dumps(value) for key, value in node.extras.items()})
     else:
         click.echo("no extras")
+
+
+from .node_graph import delete as _delete, graph as _graph  # noqa: E402  (commands of this group kept in their own module)
+
+command.add_command(_graph)
+command.add_command(_delete)
