@@ -116,11 +116,12 @@ class Recorder:
 
     def _start_cell(self, info: Any, source: str, start: float) -> None:
         ns = self.shell.user_ns
-        try:
-            python = self.shell.transform_cell(source)
-        except Exception:  # noqa: BLE001
-            python = source
-        analysis = analyse_cell(python)
+        analysis = analyse_cell(source)
+        if analysis.syntax_error is not None:  # IPython syntax (magics, !shell, ?help): transform it first
+            try:
+                analysis = analyse_cell(self.shell.transform_cell(source))
+            except Exception:  # noqa: BLE001
+                pass
         for name, names in analysis.function_globals.items():
             self.function_globals[name] = names
         reads = [n for n in analysis.reads if n in ns and self.trackable(n)]
@@ -153,8 +154,8 @@ class Recorder:
                 if known is None or known[1] != digest:
                     record.external[name] = capture(obj, kind, digest, self.policy)
                 self.known[name] = (id(obj), digest)
-        trackable = self.trackable
-        active.pre_ids = {name: id(obj) for name, obj in ns.items() if trackable(name)}
+        tracked = self.tracked
+        active.pre_ids = {name: id(obj) for name, obj in ns.items() if name[:1] != "_" or name in tracked}
         active.streams = CellStreams(self.policy.max_stream_chars) if self.policy.capture_streams else None
         if self.policy.record_files:
             file_audit.start()
@@ -162,6 +163,7 @@ class Recorder:
         active.caller_cm.__enter__()
         active.t0 = start
         self._active = active
+        self.writer.kernel_busy()
 
     def _provide_caller(self):
         """The cell node, stored now, for a process launched in the cell (called by the engine)."""
@@ -189,6 +191,7 @@ class Recorder:
             if active.streams is not None:
                 active.streams.restore()
             file_audit.stop()
+            self.writer.kernel_idle()
         if self.measure:
             self.hook_seconds[-1] += time.perf_counter() - start
         self._report_errors()
@@ -209,10 +212,10 @@ class Recorder:
             record.error = {"ename": type(error).__name__, "evalue": str(error)[:2000]}
             record.traceback = "".join(traceback.format_exception(type(error), error, error.__traceback__))[-20000:]
         ns = self.shell.user_ns
-        trackable, pre_ids = self.trackable, active.pre_ids
+        trackable, pre_ids, tracked = self.trackable, active.pre_ids, self.tracked
         candidates: dict[str, None] = {}
         for name, obj in ns.items():
-            if pre_ids.get(name) != id(obj) and trackable(name):
+            if pre_ids.get(name) != id(obj) and (name[:1] != "_" or name in tracked) and trackable(name):
                 candidates[name] = None
         for name in record.analysis.get("defines", ()):
             if name in ns and trackable(name):
@@ -229,8 +232,8 @@ class Recorder:
             if known is not None and known[1] == digest:
                 continue
             record.outputs[name] = capture(obj, kind, digest, self.policy)
-        for name in list(pre_ids):
-            if name not in ns and name in self.known:
+        for name in [n for n in pre_ids if n not in ns]:
+            if name in self.known:
                 del self.known[name]
                 record.deleted.append(name)
         if opens:

@@ -31,6 +31,8 @@ from .records import CellRecord, FileSnapshot
 
 INLINE_STREAM_CHARS = 4096
 BATCH_MAX = 500
+#: the writer waits this long at most for the kernel to be idle (between cells) before writing anyway
+IDLE_WAIT_SECONDS = 1.0
 
 
 def variable_label(name: str) -> str:
@@ -80,6 +82,12 @@ class ProvenanceWriter:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._pending = 0
         self._pending_lock = threading.Lock()
+        # Writing competes with the cell for the GIL (a thread that wants it may wait a whole switch
+        # interval, 5 ms): the writer works between cells, and during a cell only after IDLE_WAIT_SECONDS
+        # or when someone waits for it (flush).
+        self._idle_condition = threading.Condition()
+        self._kernel_idle = True
+        self._urgent = 0
         self._thread = threading.Thread(target=self._run, name="jupyter-prov-writer", daemon=True)
         self._thread.start()
 
@@ -94,13 +102,29 @@ class ProvenanceWriter:
         """Cell records queued or being written."""
         return self._pending
 
+    def kernel_busy(self) -> None:
+        with self._idle_condition:
+            self._kernel_idle = False
+
+    def kernel_idle(self) -> None:
+        with self._idle_condition:
+            self._kernel_idle = True
+            self._idle_condition.notify_all()
+
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything submitted so far is written; ``False`` on timeout."""
         if not self._thread.is_alive():
             return self._pending == 0
         done = threading.Event()
-        self._queue.put(done)
-        return done.wait(timeout)
+        with self._idle_condition:
+            self._urgent += 1
+            self._idle_condition.notify_all()
+        try:
+            self._queue.put(done)
+            return done.wait(timeout)
+        finally:
+            with self._idle_condition:
+                self._urgent -= 1
 
     def close(self, timeout: float | None = 60) -> bool:
         ok = self.flush(timeout)
@@ -145,6 +169,9 @@ class ProvenanceWriter:
                 except queue.Empty:
                     break
             if batch:
+                with self._idle_condition:
+                    self._idle_condition.wait_for(lambda: self._kernel_idle or self._urgent or stop,
+                                                  timeout=IDLE_WAIT_SECONDS)
                 try:
                     with self.lock:
                         self._write(batch)

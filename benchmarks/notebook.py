@@ -1,0 +1,285 @@
+"""Notebook recording overhead: what recording adds to each cell, measured inside the kernel.
+
+    python benchmarks/notebook.py                 # all parts, SQLite profile in a temporary JPROV_HOME
+    python benchmarks/notebook.py --part cells    # only the 200-cell notebook (also: big, many, ipyflow)
+    python benchmarks/notebook.py --postgres URL  # the same on a PostgreSQL database (must be empty)
+
+Parts:
+
+- ``cells``: a 200-cell synthetic notebook of small operations, executed in a real ipykernel (nbclient)
+  with recording off and on, alternating, ``--repeat`` times each. Each cell is timed inside the kernel
+  from the first ``pre_run_cell`` callback to the last ``post_run_cell`` callback (the recorder's own
+  callbacks, the stream tee and the audit hook are inside that window; the writer thread runs
+  concurrently and competes for the GIL, so its cost is inside too). Added time per cell = median time
+  with recording minus median time without, cell by cell; we report p50/p95 over the 200 cells, and the
+  time spent in the recorder's callbacks alone.
+- ``big``: a cell creating a 500 MB numpy array, off vs on (the array is hashed and stored behind it), and
+  how long the writer then needs to store it.
+- ``many``: 10,000 cells recorded into one profile (a terminal ``InteractiveShell`` in a subprocess),
+  per-cell added time and the writer's throughput.
+- ``ipyflow``: the ``cells`` notebook under ipyflow (``%load_ext ipyflow``) when ipyflow is installed in
+  ``/tmp/ipyflow-venv`` (kept out of this environment: it pins its own IPython).
+
+Results go to ``benchmarks/results/notebook.md`` (``--write``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+TIMER_SETUP = textwrap.dedent("""
+    import time as _time, json as _json
+    _bench = []
+    def _bench_pre(info):
+        _bench.append([_time.perf_counter(), None])
+    def _bench_post(result):
+        if _bench:
+            _bench[-1][1] = _time.perf_counter()
+    get_ipython().events.register("pre_run_cell", _bench_pre)
+""")
+TIMER_POST = 'get_ipython().events.register("post_run_cell", _bench_post)\n_bench.clear()'
+TIMER_DUMP = textwrap.dedent("""
+    _rec = None
+    try:
+        from jupyter_prov.notebook import get_recorder as _gr
+        _rec = _gr()
+    except ImportError:
+        pass
+    print("BENCH-JSON:" + _json.dumps({
+        "cells": [b - a for a, b in _bench[:-1] if b is not None],
+        "hooks": list(_rec.hook_seconds) if _rec is not None else [],
+        "errors": list(_rec.errors) if _rec is not None else [],
+    }))
+""")
+
+
+def synthetic_cells(n: int = 200) -> list[str]:
+    """Small operations of the kinds notebooks are made of, reading what earlier cells made."""
+    cells = ["import numpy as np\nimport math\ntotal = 0\nrows = []\nconfig = {'scale': 2}"]
+    for i in range(1, n):
+        k = ((i - 1) // 10) % 5  # groups of ten cells of every kind, reusing five sets of names
+        cells.append([
+            f"x{k} = {i} * config['scale']",
+            f"total = total + x{k}",
+            f"rows.append({{'i': {i}, 'v': x{k}}})",
+            f"s{k} = 'item-' + str({i}).zfill(4)",
+            f"a{k} = np.arange(64) * {i}",
+            f"m{k} = float(a{k}.mean()) + math.sqrt({i})",
+            f"def f{k}(v):\n    return v * config['scale'] + {i}",
+            f"y{k} = f{k}(x{k})",
+            f"config['last'] = {i}",
+            f"words = [w.upper() for w in ['a', 'b', 'c']]\nn_words = len(words)",
+        ][(i - 1) % 10])
+    return cells
+
+
+# ---- running notebooks in kernels ------------------------------------------------------------
+def _notebook(cells: list[str], extension: str | None):
+    import nbformat
+
+    load = f"%load_ext {extension}" if extension else "pass"
+    if extension == "jupyter_prov":
+        load += "\nfrom jupyter_prov.notebook import get_recorder as _gr\n_gr().measure = True"
+    sources = [TIMER_SETUP, load, TIMER_POST, *cells]
+    if extension == "jupyter_prov":
+        sources.append("%provenance flush")
+    sources.append(TIMER_DUMP)
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+
+
+def run_in_kernel(cells: list[str], extension: str | None, env: dict, kernel_name: str = "python3",
+                  cwd: str | None = None) -> dict:
+    from nbclient import NotebookClient
+
+    notebook = _notebook(cells, extension)
+    client = NotebookClient(notebook, timeout=1800, kernel_name=kernel_name,
+                            resources={"metadata": {"path": cwd or tempfile.gettempdir()}})
+    flush_start = time.perf_counter()
+    client.execute(env=env)
+    for output in notebook.cells[-1].outputs:
+        for line in output.get("text", "").splitlines():
+            if line.startswith("BENCH-JSON:"):
+                result = json.loads(line[len("BENCH-JSON:"):])
+                result["wall"] = time.perf_counter() - flush_start
+                return result
+    raise RuntimeError(f"no timing output: {notebook.cells[-1].outputs}")
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    index = min(len(values) - 1, max(0, round(q / 100 * (len(values) - 1))))
+    return values[index]
+
+
+def part_cells(env: dict, repeat: int, extension: str = "jupyter_prov", kernel_name: str = "python3") -> dict:
+    cells = synthetic_cells()
+    off_runs, on_runs, hooks = [], [], []
+    for _ in range(repeat):
+        off_runs.append(run_in_kernel(cells, None, env, kernel_name)["cells"])
+        on = run_in_kernel(cells, extension, env, kernel_name)
+        on_runs.append(on["cells"])
+        hooks.extend(on["hooks"])
+        if on.get("errors"):
+            print("recording errors:", on["errors"][:3], file=sys.stderr)
+    n = min(len(r) for r in off_runs + on_runs)
+    off = [statistics.median(r[i] for r in off_runs) for i in range(n)]
+    on = [statistics.median(r[i] for r in on_runs) for i in range(n)]
+    added = [b - a for a, b in zip(off, on)]
+    ms = 1000
+    return {
+        "cells": n, "repeat": repeat,
+        "off_p50_ms": percentile(off, 50) * ms, "on_p50_ms": percentile(on, 50) * ms,
+        "added_p50_ms": percentile(added, 50) * ms, "added_p95_ms": percentile(added, 95) * ms,
+        "added_mean_ms": statistics.mean(added) * ms,
+        "hooks_p50_ms": percentile(hooks, 50) * ms if hooks else None,
+        "hooks_p95_ms": percentile(hooks, 95) * ms if hooks else None,
+    }
+
+
+def part_big(env: dict, repeat: int) -> dict:
+    cells = ["import numpy as np"] + [f"big = np.full(62_500_000, {i}.0)  # 500 MB" for i in range(repeat)]
+    off = run_in_kernel(cells, None, env)
+    start = time.perf_counter()
+    on = run_in_kernel(cells, "jupyter_prov", env)
+    total_on = time.perf_counter() - start
+    off_cells, on_cells = off["cells"][1:], on["cells"][1:]
+    ms = 1000
+    return {
+        "off_ms": statistics.median(off_cells) * ms, "on_ms": statistics.median(on_cells) * ms,
+        "added_ms": (statistics.median(on_cells) - statistics.median(off_cells)) * ms,
+        "added_max_ms": max(b - a for a, b in zip(off_cells, on_cells)) * ms,
+        "arrays": repeat, "kernel_session_with_flush_s": total_on,
+        "errors": on.get("errors"),
+    }
+
+
+MANY_SCRIPT = textwrap.dedent("""
+    import json, sys, time
+    from IPython.core.interactiveshell import InteractiveShell
+    n, record = int(sys.argv[1]), sys.argv[2] == "on"
+    shell = InteractiveShell.instance()
+    if record:
+        shell.run_cell("%load_ext jupyter_prov")
+        from jupyter_prov.notebook import get_recorder
+        get_recorder(shell).measure = True
+    base = json.load(open(sys.argv[3]))
+    cells = [base[0]] + [base[1 + i % 199] for i in range(n - 1)]
+    times = []
+    start = time.perf_counter()
+    for source in cells:
+        t0 = time.perf_counter()
+        shell.run_cell(source, store_history=True)
+        times.append(time.perf_counter() - t0)
+    ran = time.perf_counter() - start
+    out = {"times": times, "ran_s": ran}
+    if record:
+        from jupyter_prov.notebook import get_recorder
+        rec = get_recorder(shell)
+        t0 = time.perf_counter()
+        rec.writer.flush()
+        out["flush_s"] = time.perf_counter() - t0
+        out["recorded"] = rec.writer.cells_recorded
+        out["errors"] = rec.errors[:3]
+        out["hooks"] = rec.hook_seconds
+    print("BENCH-JSON:" + json.dumps(out))
+""")
+
+
+def part_many(env: dict, n: int) -> dict:
+    script = Path(tempfile.mkdtemp()) / "many.py"
+    script.write_text(MANY_SCRIPT)
+    (script.parent / "cells.json").write_text(json.dumps(synthetic_cells(200)))
+    results = {}
+    for mode in ("off", "on"):
+        proc = subprocess.run([sys.executable, str(script), str(n), mode, str(script.parent / "cells.json")], env=env, capture_output=True, text=True,
+                              timeout=3600)
+        line = [l for l in proc.stdout.splitlines() if l.startswith("BENCH-JSON:")]
+        if not line:
+            raise RuntimeError(proc.stderr[-3000:])
+        results[mode] = json.loads(line[-1][len("BENCH-JSON:"):])
+    off, on = results["off"]["times"], results["on"]["times"]
+    added = [b - a for a, b in zip(off, on)]
+    ms = 1000
+    return {
+        "cells": n, "recorded": results["on"].get("recorded"),
+        "added_p50_ms": percentile(added, 50) * ms, "added_p95_ms": percentile(added, 95) * ms,
+        "hooks_p50_ms": percentile(results["on"]["hooks"], 50) * ms,
+        "hooks_p95_ms": percentile(results["on"]["hooks"], 95) * ms,
+        "ran_off_s": results["off"]["ran_s"], "ran_on_s": results["on"]["ran_s"],
+        "flush_after_s": results["on"]["flush_s"],
+        "cells_per_s_written": n / (results["on"]["ran_s"] + results["on"]["flush_s"]),
+        "errors": results["on"].get("errors"),
+    }
+
+
+def part_ipyflow(env: dict, repeat: int) -> dict | None:
+    venv_python = Path("/tmp/ipyflow-venv/bin/python")
+    if not venv_python.exists():
+        return None
+    check = subprocess.run([str(venv_python), "-c", "import ipyflow, ipykernel; print(ipyflow.__version__)"],
+                           capture_output=True, text=True)
+    if check.returncode != 0:
+        return {"error": check.stderr.strip().splitlines()[-1] if check.stderr else "not importable"}
+    spec_root = Path(tempfile.mkdtemp())
+    kernel_dir = spec_root / "kernels" / "ipyflow-bench"
+    kernel_dir.mkdir(parents=True)
+    (kernel_dir / "kernel.json").write_text(json.dumps({
+        "argv": [str(venv_python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "ipyflow bench", "language": "python"}))
+    os.environ["JUPYTER_PATH"] = str(spec_root) + os.pathsep + os.environ.get("JUPYTER_PATH", "")
+    result = part_cells(env, repeat, extension="ipyflow", kernel_name="ipyflow-bench")
+    result["version"] = check.stdout.strip()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--part", action="append", choices=["cells", "big", "many", "ipyflow"])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--many", type=int, default=10_000)
+    parser.add_argument("--postgres", help="PostgreSQL URL of an empty database (default: SQLite)")
+    parser.add_argument("--write", action="store_true", help="write benchmarks/results/notebook.md")
+    args = parser.parse_args()
+    parts = args.part or ["cells", "big", "many", "ipyflow"]
+    home = tempfile.mkdtemp(prefix="jprov-bench-notebook-")
+    env = dict(os.environ, JPROV_HOME=home, JPROV_PROFILE="bench")
+    os.environ.update(JPROV_HOME=home, JPROV_PROFILE="bench")
+    from jupyter_prov.config import get_config
+    from jupyter_prov.config.profiles import default_profile_for
+
+    config = get_config()
+    config.add_profile(default_profile_for("bench", storage=args.postgres), make_default=True)
+    config.save()
+    results: dict = {"load_before": os.getloadavg(), "backend": "postgresql" if args.postgres else "sqlite"}
+    for part in parts:
+        started = time.perf_counter()
+        if part == "cells":
+            results["cells"] = part_cells(env, args.repeat)
+        elif part == "big":
+            results["big"] = part_big(env, args.repeat)
+        elif part == "many":
+            results["many"] = part_many(env, args.many)
+        elif part == "ipyflow":
+            results["ipyflow"] = part_ipyflow(env, args.repeat)
+        print(part, f"{time.perf_counter() - started:.1f}s", json.dumps(results.get(part), indent=1), flush=True)
+    results["load_after"] = os.getloadavg()
+    print(json.dumps(results, indent=1))
+    if args.write:
+        (HERE / "results" / "notebook-raw.json").write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
