@@ -72,6 +72,12 @@ def _group_pks(groups: Iterable[Any], storage) -> list[int]:
     return pks
 
 
+def _streams(repository, keys: list[str], chunk: int = 5000) -> Iterator:
+    """The repository's streams of ``keys``, asked for in chunks so the object store's bookkeeping stays small."""
+    for offset in range(0, len(keys), chunk):
+        yield from repository.iter_streams(keys[offset:offset + chunk])
+
+
 def _chunks(values: list[int], size: int) -> Iterator[list[int]]:
     for offset in range(0, len(values), size):
         yield values[offset:offset + size]
@@ -197,7 +203,7 @@ def create_archive(filename: str | Path | None, *, nodes: Iterable[Any] | None =
             write_aiida_database(database, member)
             metadata = aiida_metadata(metadata)
         keys = exported["keys"]
-        write_archive_zip(filename, metadata, member, storage.repository.iter_streams(keys), len(keys),
+        write_archive_zip(filename, metadata, member, _streams(storage.repository, keys), len(keys),
                           compression=compression, show_progress=show_progress)
     return ArchiveSummary(str(filename), counts, details={"node_types": exported["node_types"], "format": format})
 

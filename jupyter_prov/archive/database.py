@@ -8,28 +8,46 @@ Everything the ORM and the query builder do with a storage works on it, except w
 from __future__ import annotations
 
 import sqlite3
-import zipfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import TYPE_CHECKING, BinaryIO, Iterable, Iterator
+
+from sqlalchemy import event
 
 from ..storage import schema
 from ..storage.backend import StorageBackend
 from ..storage.migrations import head_revision
 from .format import REPO_PREFIX, ArchiveFormatError, ArchiveReadOnlyError
 
+if TYPE_CHECKING:
+    from .zipio import ZipReader
+
 #: tables of the main schema that an archive holds (never authinfos: they hold credentials)
 ARCHIVE_TABLES = [schema.users, schema.computers, schema.nodes, schema.links, schema.groups,
                   schema.group_nodes, schema.comments, schema.logs]
+
+
+#: SQLite page cache of an archive database connection (the main store's is larger; archives are read once)
+ARCHIVE_CACHE_KIB = 8192
 
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{Path(path).resolve()}"
 
 
+def _small_cache(backend: StorageBackend) -> StorageBackend:
+    @event.listens_for(backend.engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA cache_size=-{ARCHIVE_CACHE_KIB}")
+        cursor.close()
+
+    return backend
+
+
 def create_archive_database(path: Path) -> StorageBackend:
     """A new, empty SQLite database at the main store's schema, stamped with its Alembic revision."""
-    backend = StorageBackend(sqlite_url(path), path.parent / "unused-repository")
+    backend = _small_cache(StorageBackend(sqlite_url(path), path.parent / "unused-repository"))
     schema.metadata.create_all(backend.engine)
     with backend.engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
@@ -67,7 +85,7 @@ def check_sqlite_file(path: Path, archive_path: Path | str) -> None:
 class ZipRepository:
     """Read-only repository over the ``repo/<key>`` members of an archive (the API of ``Repository``)."""
 
-    def __init__(self, archive: zipfile.ZipFile, path: Path | str):
+    def __init__(self, archive: "ZipReader", path: Path | str):
         self._zip = archive
         self.path = path
         self.folder = Path(path)
@@ -83,6 +101,9 @@ class ZipRepository:
         except KeyError:
             raise RepositoryError(f"object {key} is missing from archive {self.path}") from None
 
+    def size(self, key: str) -> int:
+        return self._zip.size(self._name(key))
+
     @contextmanager
     def open(self, key: str) -> Iterator[BinaryIO]:
         from ..storage.repository import RepositoryError
@@ -97,14 +118,13 @@ class ZipRepository:
     def iter_streams(self, keys: Iterable[str]) -> Iterator[tuple[str, BinaryIO, int]]:
         for key in keys:
             with self.open(key) as stream:
-                yield key, stream, self._zip.getinfo(self._name(key)).file_size
+                yield key, stream, self._zip.size(self._name(key))
 
     def has(self, keys: list[str]) -> list[bool]:
-        names = self._zip.NameToInfo
-        return [self._name(key) in names for key in keys]
+        return [self._zip.has_key(key) for key in keys]
 
     def list_keys(self) -> Iterator[str]:
-        return (name[len(REPO_PREFIX):] for name in self._zip.namelist() if name.startswith(REPO_PREFIX))
+        return self._zip.keys()
 
     def info(self) -> dict:
         return {"folder": str(self.path), "initialised": True, "archive": True}
@@ -121,8 +141,9 @@ class ZipRepository:
 class ArchiveStorage(StorageBackend):
     """A read-only storage backend over an archive's database and zip."""
 
-    def __init__(self, database: Path, archive: zipfile.ZipFile, archive_path: Path | str):
+    def __init__(self, database: Path, archive: "ZipReader", archive_path: Path | str):
         super().__init__(sqlite_url(database), Path(database).parent / "unused-repository")
+        _small_cache(self)
         self.repository = ZipRepository(archive, archive_path)
         self.read_only = True
         self.archive_path = archive_path

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import json
 import re
-import zipfile
 import zlib
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .zipio import ZipReader
 
 #: the format family of archives jupyter-prov writes
 FORMAT_NAME = "jprov"
@@ -81,66 +83,76 @@ def is_repo_member(name: str) -> bool:
     return name.startswith(REPO_PREFIX) and len(name) > len(REPO_PREFIX)
 
 
-def check_member_name(path: Path, name: str) -> None:
-    """Refuse member names that could leave the extraction folder or that are not plain relative paths."""
-    pure = PurePosixPath(name)
-    if (not name or name.startswith(("/", "\\")) or pure.is_absolute() or ".." in pure.parts
-            or "\\" in name or re.match(r"^[A-Za-z]:", name) or "\x00" in name):
-        raise ArchiveFormatError(f"archive {path}: member {name!r} has an absolute path or '..'; refusing it")
-
-
-def check_member_size(path: Path, info: zipfile.ZipInfo) -> None:
-    if info.file_size > MAX_MEMBER_SIZE:
-        raise ArchiveFormatError(
-            f"archive {path}: member {info.filename!r} declares {info.file_size} bytes uncompressed "
-            "(a zip bomb?); refusing it")
-    if info.file_size > RATIO_CHECK_MIN_SIZE and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-        raise ArchiveFormatError(
-            f"archive {path}: member {info.filename!r} expands {info.file_size / max(info.compress_size, 1):.0f}-fold "
-            f"(more than {MAX_COMPRESSION_RATIO}x: a zip bomb?); refusing it")
-
-
-def open_zip(path: str | Path) -> zipfile.ZipFile:
+def open_zip(path: str | Path) -> "ZipReader":
     """Open an archive for reading after checking its central directory is sound and safe."""
+    from .zipio import ZipReader
+
     path = Path(path)
     if not path.exists():
         raise ArchiveError(f"archive {path} does not exist")
     if not path.is_file():
         raise ArchiveError(f"archive {path} is not a file")
     try:
-        archive = zipfile.ZipFile(path, "r")
-    except zipfile.BadZipFile as exc:
-        raise ArchiveFormatError(f"archive {path} is not a zip file or is truncated ({exc})") from None
-    except (OSError, EOFError, ValueError) as exc:
-        raise ArchiveFormatError(f"archive {path} cannot be read as a zip file ({exc})") from None
+        archive = ZipReader(path)
+    except OSError as exc:
+        raise ArchiveFormatError(f"archive {path} cannot be read ({exc})") from None
     try:
-        size = path.stat().st_size
-        total = 0
-        for info in archive.infolist():
-            check_member_name(path, info.filename)
-            check_member_size(path, info)
-            if info.header_offset + info.compress_size > size:
-                raise ArchiveFormatError(
-                    f"archive {path} is truncated: member {info.filename!r} extends past the end of the file")
-            total += info.file_size
-        if total > MAX_MEMBER_SIZE:
-            raise ArchiveFormatError(f"archive {path} declares {total} bytes uncompressed in all (a zip bomb?)")
         for required in (METADATA_NAME, DATABASE_NAME):
-            try:
-                archive.getinfo(required)
-            except KeyError:
-                raise ArchiveFormatError(f"archive {path} has no {required}; it is not a jupyter-prov or AiiDA archive") from None
+            if required not in archive:
+                raise ArchiveFormatError(f"archive {path} has no {required}; it is not a jupyter-prov or AiiDA archive")
     except BaseException:
         archive.close()
         raise
     return archive
 
 
-def read_metadata(archive: zipfile.ZipFile, path: str | Path) -> dict[str, Any]:
+def read_metadata_fast(path: str | Path) -> dict[str, Any] | None:
+    """``metadata.json`` read from the first local header, without parsing the central directory.
+
+    Works for archives whose first member is ``metadata.json`` stored uncompressed (ours); returns
+    ``None`` otherwise (the caller then opens the zip fully). The end of the file must still hold
+    the zip's end record, so a truncated archive is not taken for a good one.
+    """
+    import struct
+
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(30)
+            if len(header) < 30 or header[:4] != b"PK\x03\x04":
+                return None
+            _, _, flags, method, _, _, _, compressed, size, name_len, extra_len = struct.unpack("<4s5H3L2H", header)
+            name = handle.read(name_len)
+            if name != METADATA_NAME.encode() or method != 0 or flags & 0x8 or size != compressed:
+                return None
+            if size > MAX_METADATA_SIZE:
+                return None
+            handle.seek(extra_len, 1)
+            content = handle.read(size)
+            handle.seek(0, 2)
+            end = handle.tell()
+            handle.seek(max(0, end - 22 - 65535))
+            if b"PK\x05\x06" not in handle.read():
+                return None
+    except OSError:
+        return None
+    if len(content) != size or zlib.crc32(content) != struct.unpack_from("<L", header, 14)[0]:
+        return None
+    try:
+        metadata = json.loads(content)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ArchiveFormatError(f"archive {path}: metadata.json is not valid JSON ({exc})") from None
+    if not isinstance(metadata, dict):
+        raise ArchiveFormatError(f"archive {path}: metadata.json is not a JSON object")
+    archive_format(metadata, path)
+    return metadata
+
+
+def read_metadata(archive: "ZipReader", path: str | Path) -> dict[str, Any]:
     """The parsed ``metadata.json`` of an open archive, with its format version checked."""
-    info = archive.getinfo(METADATA_NAME)
-    if info.file_size > MAX_METADATA_SIZE:
-        raise ArchiveFormatError(f"archive {path}: metadata.json is {info.file_size} bytes, too large to be metadata")
+    size = archive.size(METADATA_NAME)
+    if size > MAX_METADATA_SIZE:
+        raise ArchiveFormatError(f"archive {path}: metadata.json is {size} bytes, too large to be metadata")
     try:
         metadata = json.loads(read_member(archive, path, METADATA_NAME))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -181,22 +193,22 @@ def _is_newer(version: str, than: str) -> bool:
         return False
 
 
-def read_member(archive: zipfile.ZipFile, path: str | Path, name: str) -> bytes:
+def read_member(archive: "ZipReader", path: str | Path, name: str) -> bytes:
     try:
         return archive.read(name)
     except KeyError:
         raise ArchiveFormatError(f"archive {path} has no member {name!r}") from None
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+    except (EOFError, OSError, ValueError) as exc:
         raise ArchiveFormatError(f"archive {path}: member {name!r} is damaged ({exc})") from None
 
 
-def copy_member_to(archive: zipfile.ZipFile, path: str | Path, name: str, target: Path) -> None:
-    """Extract one member to the file ``target`` in chunks (CRC and size checked by zipfile)."""
+def copy_member_to(archive: "ZipReader", path: str | Path, name: str, target: Path) -> None:
+    """Extract one member to the file ``target`` in chunks (CRC and size checked while reading)."""
     try:
         with archive.open(name) as source, open(target, "wb") as out:
             while chunk := source.read(4 * 2**20):
                 out.write(chunk)
     except KeyError:
         raise ArchiveFormatError(f"archive {path} has no member {name!r}") from None
-    except (zipfile.BadZipFile, EOFError, ValueError, zlib.error) as exc:
+    except (EOFError, ValueError, zlib.error) as exc:
         raise ArchiveFormatError(f"archive {path}: member {name!r} is damaged or truncated ({exc})") from None

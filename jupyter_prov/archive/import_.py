@@ -43,7 +43,7 @@ COMMENT_MODES = ("newest", "overwrite")
 IMPORT_GROUP_TYPE = "core.import"
 _CHUNK = 5000
 _SMALL_OBJECT = 4 * 2**20
-_PACK_BATCH_BYTES = 64 * 2**20
+_PACK_BATCH_BYTES = 16 * 2**20
 
 
 @dataclass
@@ -177,8 +177,7 @@ def _import_files(opened: OpenedArchive, storage, keys: list[str], show_progress
         with phase("importing files", len(keys), show=show_progress) as advance:
             for key in keys:
                 name = f"{REPO_PREFIX}{key}"
-                info = opened.zip.getinfo(name)
-                if info.file_size <= _SMALL_OBJECT:
+                if opened.zip.size(name) <= _SMALL_OBJECT:
                     content = _read_member(opened, name)
                     if hashlib.sha256(content).hexdigest() != key:
                         raise ArchiveIntegrityError(
@@ -207,12 +206,11 @@ def _import_files(opened: OpenedArchive, storage, keys: list[str], show_progress
 
 
 def _read_member(opened: OpenedArchive, name: str) -> bytes:
-    import zipfile
     import zlib
 
     try:
         return opened.zip.read(name)
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+    except (zlib.error, EOFError, ValueError) as exc:
         raise ArchiveIntegrityError(f"archive {opened.path}: member {name} is damaged ({exc}), nothing was imported") from None
 
 

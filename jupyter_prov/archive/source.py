@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import zipfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -37,7 +36,7 @@ class OpenedArchive:
 
     def __init__(self, path: str | Path, *, temp_dir: str | Path | None = None):
         self.path = Path(path)
-        self.zip: zipfile.ZipFile = open_zip(self.path)
+        self.zip = open_zip(self.path)
         self._temp = Path(tempfile.mkdtemp(prefix="jprov-archive-", dir=temp_dir))
         self._storage: ArchiveStorage | None = None
         try:
@@ -131,11 +130,6 @@ class OpenedArchive:
             **summary,
         }
         return metadata
-
-    def iter_repository_members(self) -> Iterator[zipfile.ZipInfo]:
-        from .format import is_repo_member
-
-        return (info for info in self.zip.infolist() if is_repo_member(info.filename))
 
     def close(self) -> None:
         if self._storage is not None:

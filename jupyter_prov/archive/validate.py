@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from ..orm.links import RULES, LinkType
 from ..storage.file_tree import iter_keys
-from .format import KEY_PATTERN, REPO_PREFIX, ArchiveIntegrityError
+from .format import KEY_PATTERN, ArchiveIntegrityError
 from .source import OpenedArchive
 
 _MISSING_REFERENCES = [
@@ -166,7 +166,7 @@ def _check_acyclic(conn: sqlite3.Connection, opened: OpenedArchive) -> None:
 
 
 def _check_files(conn: sqlite3.Connection, opened: OpenedArchive) -> None:
-    names = opened.zip.NameToInfo
+    archive = opened.zip
     problems = []
     for uuid, text in conn.execute("SELECT uuid, repository_metadata FROM db_node WHERE repository_metadata != '{}'"):
         try:
@@ -180,7 +180,7 @@ def _check_files(conn: sqlite3.Connection, opened: OpenedArchive) -> None:
         for key in keys:
             if not isinstance(key, str) or not KEY_PATTERN.match(key):
                 problems.append(f"node {uuid} names the file key {key!r}, which is not a sha256 hash")
-            elif f"{REPO_PREFIX}{key}" not in names:
+            elif not archive.has_key(key):
                 problems.append(f"node {uuid} has a file {key} that is missing from the archive")
         if len(problems) > 5:
             break
