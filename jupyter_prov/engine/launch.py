@@ -18,6 +18,13 @@ from .process import Process, ProcessError, current_process, process_class_of
 SUBMIT_HOOKS: list[Callable[[ProcessNode], None]] = []
 
 
+def _register_daemon() -> None:
+    """The daemon adds its queueing hook when first needed (imported lazily: ``run`` never needs it)."""
+    import importlib
+
+    importlib.import_module("jupyter_prov.daemon.submission").register_submit_hook()
+
+
 def _run_process(process: Process) -> tuple[Any, ProcessNode]:
     node = process.execute(run_children=True, reraise=True)
     return process.result(), node
@@ -68,6 +75,7 @@ def submit(process: Any, *args: Any, **inputs: Any) -> ProcessNode:
     node = instance.store_created()
     if instance.parent is not None:
         instance.parent.child_submitted(instance)
+    _register_daemon()
     for hook in SUBMIT_HOOKS:
         hook(node)
     return node
