@@ -13,10 +13,10 @@ from .broker import Broker, BrokerUnreachable, get_broker
 from .control import kill, pause, play
 from .events import WaitTimeout, wait, watch
 from .lifecycle import DaemonError, daemon_status, is_running, restart_daemon, scale_daemon, start_daemon, stop_daemon
-from .submission import DaemonNotRunningWarning, NotSubmittable, enqueue, notify, queue_processes, register_submit_hook
+from .submission import DaemonNotRunningWarning, NotSubmittableWarning, enqueue, notify, queue_processes, register_submit_hook
 
 __all__ = [
-    "Broker", "BrokerUnreachable", "NotSubmittable", "DaemonError", "DaemonNotRunningWarning", "WaitTimeout", "daemon_status",
+    "Broker", "BrokerUnreachable", "NotSubmittableWarning", "DaemonError", "DaemonNotRunningWarning", "WaitTimeout", "daemon_status",
     "enqueue", "get_broker", "is_running", "kill", "notify", "pause", "play", "queue_processes",
     "restart_daemon", "scale_daemon", "start_daemon", "stop_daemon", "wait", "watch",
 ]

@@ -60,34 +60,29 @@ def queue_processes(nodes: Iterable[ProcessNode | int]) -> None:
     notify(pks)
 
 
-class NotSubmittable(ValueError):
-    """A process a daemon worker could not import (defined in ``__main__`` or inside a function)."""
+class NotSubmittableWarning(UserWarning):
+    """A submitted process a daemon worker could not import (defined in ``__main__`` or inside a function)."""
 
 
-def check_importable(node: ProcessNode) -> None:
-    """Refuse processes whose code a worker cannot import: it imports ``module:qualname`` by name."""
+def importable_problem(node: ProcessNode) -> str | None:
+    """Why a worker could not import the process's code (it imports ``module:qualname`` by name), or None."""
     process_type = node.process_type or ""
     module, _, qualname = process_type.partition(":")
     if module == "__main__" or "<locals>" in qualname or not qualname:
         where = "inside a function" if "<locals>" in qualname else "in __main__ (a notebook or a script)"
-        raise NotSubmittable(
-            f"process {process_type!r} is defined {where}, so a daemon worker cannot import it; "
-            "move it into an importable module (a .py file on the Python path), or run it here with run()"
-        )
+        return (f"process {node.pk} ({process_type!r}) is defined {where}, so a daemon worker cannot import it: "
+                "it is stored in state created but NOT queued for the daemon. Move the process into an importable "
+                "module (a .py file on the Python path) to submit it, run it here with run(), or continue it in "
+                f"this Python process with continue_process({node.pk}).")
+    return None
 
 
 def on_submit(node: ProcessNode) -> None:
-    """The engine's submit hook: check the process can be imported by a worker, then queue it.
-
-    A process that cannot be imported is recorded as excepted (with the reason) and the error raised.
-    """
-    try:
-        check_importable(node)
-    except NotSubmittable as exc:
-        from .control import mark_excepted
-
-        mark_excepted(node, str(exc))
-        raise
+    """The engine's submit hook: queue the process for the daemon, unless a worker could not import it (warns)."""
+    problem = importable_problem(node)
+    if problem:
+        warnings.warn(problem, NotSubmittableWarning, stacklevel=3)
+        return
     queue_processes([node])
 
 

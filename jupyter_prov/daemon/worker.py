@@ -140,7 +140,8 @@ class Worker:
             except NotExistent:
                 leases.finish(self.storage, pk)
                 return
-            action = self.requests.pop(pk, None) or row["action"]
+            self.requests.pop(pk, None)
+            action = row["action"]  # the lease row is the truth; control messages only wake us sooner
             if not isinstance(node, ProcessNode):
                 leases.finish(self.storage, pk)
                 log.error("node %s is not a process; removed from the queue", pk)
@@ -219,8 +220,6 @@ class Worker:
                 if now - last_beat >= self.lease_seconds / 4:
                     leases.heartbeat(self.storage, self.id, self.lease_seconds)
                     last_beat = now
-                for pk, action in leases.actions_for(self.storage, self.id).items():
-                    self.requests.setdefault(pk, action)
                 if now - last_scan >= self.scan_seconds:
                     last_scan = now
                     free = self.threads - self.busy

@@ -23,6 +23,15 @@ FAST_OPTIONS = {"daemon_lease_seconds": 3.0, "daemon_scan_seconds": 0.5, "daemon
 _used_namespaces: set[str] = set()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_daemon_checks():
+    """Each test sees the "no daemon running" warning afresh (it is given once a minute per profile)."""
+    from jupyter_prov.daemon import submission
+
+    submission._warned.clear()
+    submission._checked.clear()
+
+
 @pytest.fixture(params=["embedded", "rabbitmq"])
 def broker_kind(request) -> str:
     return request.param

@@ -83,22 +83,23 @@ def test_autostart_option_starts_the_daemon_on_submit(daemon_profile):
     config.save()
 
 
-def test_a_process_defined_in_main_is_refused_with_a_clear_message(daemon_profile):
-    from jupyter_prov.daemon import NotSubmittable
+def test_a_process_defined_in_a_function_is_not_queued_and_says_why(daemon_profile):
+    from jupyter_prov.daemon import NotSubmittableWarning, leases
     from jupyter_prov.engine import calcfunction
+    from jupyter_prov.orm import current
 
     @calcfunction
     def local_add(x, y):
         return x + y
 
-    with pytest.raises(NotSubmittable, match="cannot import it"):
-        submit(local_add, x=Int(1), y=Int(2))
+    with pytest.warns(NotSubmittableWarning, match="cannot import it.*NOT queued.*importable module"):
+        node = submit(local_add, x=Int(1), y=Int(2))
+    assert leases.get(current.get_storage(), node.pk) is None
 
 
 def test_wait_times_out_with_the_state_named(daemon_profile):
     from jupyter_prov.daemon import WaitTimeout, submission
 
-    submission._warned["x"] = 0
     with pytest.warns(Warning):
         node = submit(add, x=Int(1), y=Float(1.0))
     start = time.monotonic()

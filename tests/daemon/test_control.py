@@ -1,0 +1,110 @@
+"""Pause, play and kill through the daemon, for single processes and whole trees, within a second."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from jupyter_prov.daemon import kill, pause, play, wait
+from jupyter_prov.engine import submit
+from jupyter_prov.orm import Float, Int, ProcessState, load_node
+from jupyter_prov.orm.exceptions import NotExistent, ValidationError
+from tests.daemon.processes import AddChildren, Nested, add
+
+
+def _until(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"not within {timeout} s: {what}")
+
+
+def _descendants(pk):
+    from jupyter_prov.daemon.control import called_pks
+    from jupyter_prov.orm import current
+
+    return called_pks(current.get_storage(), [pk])
+
+
+def test_kill_a_workflow_tree_within_a_second(daemon):
+    outer = submit(Nested, count=Int(3), seconds=Float(3.0))
+    inner_pk = _until(lambda: next((pk for pk in _descendants(outer.pk)
+                                    if load_node(pk).process_label == "AddChildren"
+                                    and load_node(pk).process_state is ProcessState.WAITING), None), 30,
+                      "the inner work chain waits on its children")
+    start = time.monotonic()
+    report = kill([outer])
+    assert report[outer.pk] in ("killed", "kill requested from its worker")
+    assert report[inner_pk] in ("killed", "kill requested from its worker")
+    _until(lambda: load_node(outer.pk).is_killed and load_node(inner_pk).is_killed, 1.0, "the tree is killed")
+    assert time.monotonic() - start < 1.0
+    # every process of the tree ends; calcfunctions that were mid-run finish their body
+    _until(lambda: all(load_node(pk).is_terminated for pk in _descendants(outer.pk)), 15, "the tree ends")
+    time.sleep(1)
+    assert load_node(outer.pk).is_killed and "outputs" not in load_node(outer.pk).attributes
+    assert len(load_node(outer.pk).outputs) == 0
+
+
+def test_pause_and_play_a_waiting_workflow(daemon):
+    chain = submit(AddChildren, count=Int(2), seconds=Float(1.0))
+    _until(lambda: load_node(chain.pk).process_state is ProcessState.WAITING, 30, "the chain waits")
+    start = time.monotonic()
+    assert pause([chain.pk])[chain.pk] in ("paused", "pause requested from its worker")
+    _until(lambda: load_node(chain.pk).get_attribute("paused", False), 1.0, "the chain is paused")
+    assert time.monotonic() - start < 1.0
+    _until(lambda: all(c.is_terminated for c in load_node(chain.pk).called), 15, "the children end")
+    time.sleep(2)
+    assert not load_node(chain.pk).is_terminated  # paused: it does not go on
+    assert play([chain.pk])[chain.pk] == "playing"
+    done = wait(chain, timeout=30)
+    assert done.is_finished_ok and done.outputs.total.value == 3 and not done.get_attribute("paused")
+
+
+def test_kill_a_queued_process_before_any_daemon_runs(daemon_profile):
+    from jupyter_prov.daemon import start_daemon
+
+    with pytest.warns(Warning):
+        node = submit(add, x=Int(1), y=Int(2))
+    assert kill([node.pk]) == {node.pk: "killed"}
+    start_daemon(daemon_profile, 1)
+    time.sleep(2)
+    fresh = load_node(node.pk)
+    assert fresh.is_killed and len(fresh.outputs) == 0
+
+
+def test_unknown_pk_and_non_process_are_refused_with_the_input_named(daemon_profile):
+    with pytest.raises(NotExistent, match="no process with pk 987654"):
+        pause([987654])
+    data = Int(5).store()
+    with pytest.raises(ValidationError, match="not a process"):
+        kill([data.pk])
+
+
+def test_cli_pause_play_kill_watch(daemon):
+    from jupyter_prov.cli import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["-p", daemon.name, "process", "pause", "987654"])
+    assert result.exit_code != 0 and "no process '987654'" in result.output
+
+    chain = submit(AddChildren, count=Int(2), seconds=Float(0.5))
+    _until(lambda: load_node(chain.pk).process_state is ProcessState.WAITING, 30, "the chain waits")
+    result = runner.invoke(main, ["-p", daemon.name, "process", "pause", "--wait", str(chain.pk)])
+    assert result.exit_code == 0, result.output
+    assert f"process {chain.pk}:" in result.output
+    result = runner.invoke(main, ["-p", daemon.name, "process", "play", str(chain.pk)])
+    assert result.exit_code == 0 and "playing" in result.output, result.output
+    result = runner.invoke(main, ["-p", daemon.name, "process", "watch", "--timeout", "60", str(chain.pk)])
+    assert result.exit_code == 0, result.output
+    assert "finished" in result.output.splitlines()[-1] or "finished" in result.output
+
+    other = submit(AddChildren, count=Int(2), seconds=Float(5.0))
+    _until(lambda: load_node(other.pk).process_state is ProcessState.WAITING, 30, "the chain waits")
+    result = runner.invoke(main, ["-p", daemon.name, "process", "kill", str(other.pk)])
+    assert result.exit_code == 0 and f"process {other.pk}: kill" in result.output, result.output
+    _until(lambda: load_node(other.pk).is_killed, 1.0, "the chain is killed")
