@@ -151,10 +151,27 @@ def _plan(opened: OpenedArchive, storage, show_progress: bool) -> _Plan:
                             keys.update(iter_keys(tree))
                 advance(len(batch))
     if keys:
-        ordered = sorted(keys)
-        present = storage.repository.has(ordered)
-        plan.missing_keys = [key for key, have in zip(ordered, present) if not have]
+        plan.missing_keys = _missing_objects(storage.repository, sorted(keys))
     return plan
+
+
+#: up to this many objects in the repository, listing them all is cheaper than asking for each key
+_LIST_ALL_LIMIT = 300_000
+
+
+def _missing_objects(repository, keys: list[str]) -> list[str]:
+    """Those of ``keys`` the repository lacks; asking per key stats a loose file for each, so avoid it."""
+    counts = repository.container.count_objects()
+    total = counts.loose + counts.packed
+    if total == 0:
+        return keys
+    if total <= _LIST_ALL_LIMIT:
+        present = set(repository.list_keys())
+        return [key for key in keys if key not in present]
+    missing = []
+    for chunk in _chunks(keys, 50_000):
+        missing += [key for key, have in zip(chunk, repository.has(chunk)) if not have]
+    return missing
 
 
 # ---- files --------------------------------------------------------------------------------------
@@ -175,10 +192,9 @@ def _import_files(opened: OpenedArchive, storage, keys: list[str], show_progress
 
     try:
         with phase("importing files", len(keys), show=show_progress) as advance:
-            for key in keys:
+            for key, content, _ in opened.zip.iter_repository(keys, small=_SMALL_OBJECT):
                 name = f"{REPO_PREFIX}{key}"
-                if opened.zip.size(name) <= _SMALL_OBJECT:
-                    content = _read_member(opened, name)
+                if content is not None:
                     if hashlib.sha256(content).hexdigest() != key:
                         raise ArchiveIntegrityError(
                             f"archive {opened.path}: the bytes of {name} do not match its hash; the archive is "
@@ -203,15 +219,6 @@ def _import_files(opened: OpenedArchive, storage, keys: list[str], show_progress
         _remove_objects(storage, added)
         raise
     return added
-
-
-def _read_member(opened: OpenedArchive, name: str) -> bytes:
-    import zlib
-
-    try:
-        return opened.zip.read(name)
-    except (zlib.error, EOFError, ValueError) as exc:
-        raise ArchiveIntegrityError(f"archive {opened.path}: member {name} is damaged ({exc}), nothing was imported") from None
 
 
 # ---- rows ---------------------------------------------------------------------------------------

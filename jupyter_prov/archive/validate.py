@@ -168,6 +168,14 @@ def _check_acyclic(conn: sqlite3.Connection, opened: OpenedArchive) -> None:
 def _check_files(conn: sqlite3.Connection, opened: OpenedArchive) -> None:
     archive = opened.zip
     problems = []
+    batch: list[tuple[str, str]] = []
+
+    def check(batch: list[tuple[str, str]]) -> None:
+        missing = set(archive.missing_keys([key for _, key in batch]))
+        for uuid, key in batch:
+            if key in missing and len(problems) < 6:
+                problems.append(f"node {uuid} has a file {key} that is missing from the archive")
+
     for uuid, text in conn.execute("SELECT uuid, repository_metadata FROM db_node WHERE repository_metadata != '{}'"):
         try:
             tree = json.loads(text) if isinstance(text, str) else (text or {})
@@ -180,9 +188,13 @@ def _check_files(conn: sqlite3.Connection, opened: OpenedArchive) -> None:
         for key in keys:
             if not isinstance(key, str) or not KEY_PATTERN.match(key):
                 problems.append(f"node {uuid} names the file key {key!r}, which is not a sha256 hash")
-            elif not archive.has_key(key):
-                problems.append(f"node {uuid} has a file {key} that is missing from the archive")
+            else:
+                batch.append((uuid, key))
+        if len(batch) >= 10_000:
+            check(batch)
+            batch = []
         if len(problems) > 5:
             break
+    check(batch)
     if problems:
         _fail(opened, problems)

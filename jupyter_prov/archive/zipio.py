@@ -215,7 +215,60 @@ class ZipReader:
 
     def keys(self) -> Iterator[str]:
         """The repository keys, sorted."""
-        return (key.hex() for key in self._keys.tolist())
+        raw = self._keys.tobytes()  # not .tolist(): numpy drops trailing zero bytes of "S32" items
+        return (raw[at:at + 32].hex() for at in range(0, len(raw), 32))
+
+    def _positions(self, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Index of each key in the sorted arrays, and whether it is there at all (vectorised)."""
+        if not keys or not len(self._keys):
+            return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=bool)
+        needles = np.frombuffer(b"".join(bytes.fromhex(key) for key in keys), dtype="S32")
+        positions = np.minimum(np.searchsorted(self._keys, needles), len(self._keys) - 1)
+        return positions, self._keys[positions] == needles
+
+    def missing_keys(self, keys: list[str]) -> list[str]:
+        """Those of ``keys`` (64 hex digits each) that are not repository members."""
+        _, found = self._positions(keys)
+        return [key for key, ok in zip(keys, found.tolist()) if not ok]
+
+    def iter_repository(self, keys: list[str], *, small: int) -> Iterator[tuple[str, bytes | None, int]]:
+        """(key, bytes, size) of each repository member in file order; bytes ``None`` above ``small`` bytes.
+
+        Small members are read and inflated in one piece, their CRC-32 and size checked; read the
+        others with :meth:`open`. A key that is not a member raises ``KeyError``.
+        """
+        positions, found = self._positions(keys)
+        if not found.all():
+            raise KeyError(REPO_PREFIX + keys[int(np.argmin(found))])
+        order = np.argsort(self._offsets[positions], kind="stable")
+        handle = self._file
+        for at in order.tolist():
+            position = int(positions[at])
+            key, size = keys[at], int(self._sizes[position])
+            if size > small:
+                yield key, None, size
+                continue
+            offset, compressed = int(self._offsets[position]), int(self._compressed[position])
+            handle.seek(offset)
+            header = handle.read(_LOCAL.size)
+            if len(header) < _LOCAL.size or header[:4] != _SIG_LOCAL:
+                raise ArchiveFormatError(f"archive {self.path}: the local header of repo/{key} is damaged")
+            name_len, extra_len = _LOCAL.unpack(header)[-2:]
+            handle.seek(name_len + extra_len, 1)
+            payload = handle.read(compressed)
+            if len(payload) != compressed:
+                raise ArchiveFormatError(f"archive {self.path} is truncated: repo/{key} extends past the end of the file")
+            if int(self._methods[position]) == DEFLATED:
+                inflate = zlib.decompressobj(-15)
+                try:
+                    data = inflate.decompress(payload, size + 1)
+                except zlib.error as exc:
+                    raise ArchiveFormatError(f"archive {self.path}: member repo/{key} is damaged ({exc})") from None
+            else:
+                data = payload
+            if len(data) != size or zlib.crc32(data) != int(self._crcs[position]):
+                raise ArchiveFormatError(f"archive {self.path}: member repo/{key} is damaged (size or CRC-32 mismatch)")
+            yield key, data, size
 
     def other_names(self) -> list[str]:
         return list(self._others)
