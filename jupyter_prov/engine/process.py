@@ -13,7 +13,9 @@ import hashlib
 import importlib
 import inspect
 import sys
+import threading
 import traceback
+from contextlib import contextmanager
 from typing import Any, ClassVar, Iterator, Mapping
 
 from ..orm import Data, Log, Node, ProcessNode, ProcessState, ValidationError, current, store_all
@@ -294,7 +296,7 @@ class Process:
         for label, value in self._outputs.items():
             if not value.is_stored:
                 value.add_incoming(node, LinkType.CREATE, label)
-        with current.get_storage().transaction():
+        with _write_turn(), current.get_storage().transaction():
             set_state(node, ProcessState.FINISHED, exit_status=exit_code.status, exit_message=exit_code.message,
                       sealed=True, **_cleared_checkpoint(node), **self._terminal_extra())
             if not node.is_stored:
@@ -308,7 +310,7 @@ class Process:
     def _except(self, exc: BaseException) -> None:
         node = self.node
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        with current.get_storage().transaction():
+        with _write_turn(), current.get_storage().transaction():
             if not node.is_stored:
                 node._incoming = [link for link in node._incoming if link[1] is not LinkType.CREATE]
                 store_all(_with_new_inputs(node))
@@ -342,6 +344,20 @@ def kill_node(node: ProcessNode, message: str = "killed") -> bool:
     with current.get_storage().transaction():
         set_state(node, ProcessState.KILLED, process_status=message, sealed=True, checkpoint=None)
     return True
+
+
+_sqlite_writes = threading.RLock()
+
+
+@contextmanager
+def _write_turn() -> Iterator[None]:
+    """On SQLite, threads of this process (graph tasks) take turns to write: waiting on a Python lock is
+    immediate, while SQLite's busy handler sleeps for milliseconds between retries."""
+    if current.get_storage().dialect != "sqlite":
+        yield
+        return
+    with _sqlite_writes:
+        yield
 
 
 def _cleared_checkpoint(node: ProcessNode) -> dict[str, Any]:
