@@ -57,7 +57,7 @@ def aiida_env() -> dict[str, str]:
 
 def _run(cmd: list, timeout: float = 1800) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(c) for c in cmd], env=aiida_env(), capture_output=True, text=True, timeout=timeout
+        [str(c) for c in cmd], check=False, env=aiida_env(), capture_output=True, text=True, timeout=timeout
     )
 
 
@@ -122,6 +122,7 @@ def run_aiida_script(name: str, *args, timeout: float = 3600) -> dict:
     script = SCRIPTS_DIR / f"{name}.py"
     proc = subprocess.run(
         [str(python), str(script), *map(str, args)],
+        check=False,
         env=aiida_env(),
         cwd=str(SCRIPTS_DIR),
         capture_output=True,
@@ -138,7 +139,7 @@ def run_aiida_script(name: str, *args, timeout: float = 3600) -> dict:
     except (IndexError, json.JSONDecodeError) as exc:
         raise RuntimeError(f"{script.name} printed no JSON last line:\n{proc.stdout[-2000:]}") from exc
     if not isinstance(result, dict):
-        raise RuntimeError(f"{script.name} printed JSON that is not an object: {lines[-1]!r}")
+        raise RuntimeError(f"{script.name} printed JSON that is not an object: {lines[-1]!r}")  # noqa: TRY004
     return result
 
 

@@ -31,7 +31,7 @@ import aiida
 from aiida import orm
 from aiida.common.links import LinkType
 from aiida.manage import get_manager
-from aiida.manage.configuration import load_profile
+from aiida.manage.configuration import load_profile, reset_config
 from plumpy import ProcessState
 
 VERDI = Path(sys.executable).with_name("verdi")
@@ -62,6 +62,7 @@ def create_profile(prefix: str) -> str:
         capture_output=True,
         text=True,
     )
+    reset_config()  # the profile was written to config.json by another process
     return name
 
 
@@ -73,6 +74,7 @@ def delete_profile(name: str) -> None:
         capture_output=True,
         text=True,
     )
+    reset_config()
 
 
 @contextlib.contextmanager
@@ -97,11 +99,15 @@ def emit(benchmark: str, **results) -> None:
         "storage": "core.sqlite_dos",
         **results,
         "peak_rss_mb": peak_rss_mb(),
+        # other work on the machine distorts timings; the 1-minute load average shows it
+        "loadavg_1min_at_end": round(os.getloadavg()[0], 2),
     }
     print(json.dumps(record), flush=True)
 
 
-def build_graph(n_nodes: int = 20_000, root_descendants: int | None = None, steps: int = 10, fanout: int = 42):
+def build_graph(
+    n_nodes: int = 20_000, root_descendants: int | None = None, steps: int = 10, fanout: int = 42
+):
     """Store a synthetic provenance graph of exactly ``n_nodes`` nodes; return the main root's pk.
 
     Shape (all links are the data-provenance kinds that ``with_ancestors`` follows):

@@ -1,6 +1,6 @@
 """Export a synthetic provenance graph to an AiiDA archive and import it into a fresh profile.
 
-Usage: python archive.py [--nodes N] [--repeats R]        (defaults: N=20000, R=1)
+Usage: python archive.py [--nodes N] [--repeats R]        (defaults: N=20000, R=3)
 
 Builds the graph of ``_common.build_graph`` in a fresh profile, then per repeat
 times ``create_archive(None, filename=...)`` (= ``verdi archive create --all``) and
@@ -20,7 +20,7 @@ from aiida.tools.archive import create_archive, import_archive
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=20_000)
-    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
     create_runs, import_runs, imported = [], [], []
