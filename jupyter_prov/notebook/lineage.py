@@ -101,7 +101,7 @@ def summarize(node: Node, limit: int = 60) -> str:
         meta = attributes.get("arrays", {}).get("default", {})
         text = f"shape {tuple(meta.get('shape', ()))} {meta.get('dtype', '')}"
     elif node.node_type == "data.table":
-        text = f"{attributes.get('shape')} columns {attributes.get('columns')}"
+        text = f"shape {tuple(attributes.get('shape', ()))} columns {attributes.get('columns')}"
     elif node.node_type == "data.reference":
         text = attributes.get("repr", "")
     elif node.node_type == "data.file":

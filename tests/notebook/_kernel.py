@@ -32,9 +32,9 @@ class LabLikeClient(NotebookClient):
     execute_cell = run_sync(async_execute_cell)
 
 
-def run_notebook(name: str, env: dict, cwd: Path, order: list[int] | None = None, timeout: int = 180):
+def run_notebook(name: str | Path, env: dict, cwd: Path, order: list[int] | None = None, timeout: int = 180):
     """Execute ``tests/notebooks/<name>`` in a new ipykernel (cells in ``order`` if given); returns the notebook."""
-    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    notebook = nbformat.read(NOTEBOOKS / name if isinstance(name, str) else name, as_version=4)
     client = LabLikeClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(cwd)}})
     if order is None:

@@ -7,6 +7,7 @@ import pytest
 from ._kernel import inputs, output_text, outputs, recorded_cells, run_notebook
 
 pytestmark = pytest.mark.slow
+NOTEBOOK_DIR = __import__("pathlib").Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def _labels(mapping):
@@ -141,3 +142,23 @@ def test_slice_replay_history_show_export(subprocess_env, tmp_path):
     piece = compute_slice(signal)
     assert [c.get_attribute("cell_id") for c in piece.cells] == [f"slice-{i:02d}" for i in range(1, 7)]
     assert piece.complete
+
+
+def test_tutorial_notebook(subprocess_env, tmp_path):
+    """notebooks/provenance-of-your-notebook.ipynb (the tutorial page's notebook) runs and says what it claims."""
+    notebook = run_notebook(NOTEBOOK_DIR / "provenance-of-your-notebook.ipynb", subprocess_env, tmp_path)
+    errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors, errors
+    code = {c["id"]: output_text(c) for c in notebook.cells if c.cell_type == "code"}
+    assert "recording          on" in code["tutorial-02"]
+    assert code["tutorial-09"].strip() == "3"
+    assert "history of temperatures" in code["tutorial-15"] and "table: shape (4, 3)" in code["tutorial-15"]
+    assert "create n_warm <- cell" in code["tutorial-17"]
+    assert "the hash of n_warm matches" in code["tutorial-19"]
+    assert (tmp_path / "my-session.jprov").is_file()
+    cells = recorded_cells()
+    call = next(c for c in cells if c.get_attribute("cell_id") == "tutorial-13")
+    assert call.called[0].node_type == "process.calculation.calcfunction"
+    assert outputs(call)["mean_celsius"][0] == "return"
+    read = next(c for c in cells if c.get_attribute("cell_id") == "tutorial-05")
+    assert "file_temperatures_csv" in inputs(read)
