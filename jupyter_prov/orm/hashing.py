@@ -15,8 +15,11 @@ from typing import Any
 HASH_SCHEME = 1
 
 
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
 def canonical_json(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    return _canonical(value).encode()
 
 
 def make_hash(payload: dict[str, Any]) -> str:

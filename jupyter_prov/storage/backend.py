@@ -9,6 +9,7 @@ schema-version check. SQLite runs in WAL mode with a busy timeout, and write tra
 from __future__ import annotations
 
 import json
+import operator
 import threading
 from datetime import datetime, timezone
 from contextlib import contextmanager
@@ -42,12 +43,13 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
     """The text SQLAlchemy's SQLite ``DateTime`` type stores (always UTC here)."""
     if value is None:
         return None
+    if value.tzinfo is timezone.utc:  # the usual case: skip building a naive copy
+        return value.isoformat(" ", "microseconds")[:-6]
     if value.tzinfo is not None:
         if value.utcoffset():
             value = value.astimezone(timezone.utc)
         value = value.replace(tzinfo=None)
-    text_value = str(value)
-    return text_value if value.microsecond else text_value + ".000000"
+    return value.isoformat(" ", "microseconds")
 
 
 def create_sql_engine(url: str, **kwargs: Any) -> Engine:
@@ -73,7 +75,9 @@ def create_sql_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: random UUID index inserts stay in memory
+            # 16 MiB: enough now that UUIDs are time-ordered (index inserts append); 64 MiB cost 48 MB of peak
+            # RSS in a 100k-node store_all for no measurable speed (docs/performance.md)
+            cursor.execute("PRAGMA cache_size=-16384")
             cursor.execute("PRAGMA temp_store=MEMORY")
             cursor.close()
 
@@ -108,6 +112,30 @@ def _memo(encode):
     return encode_last
 
 
+def _encoded_values(rows: Sequence[dict], columns: Sequence[str], encoders: dict) -> list:
+    """The rows as value sequences in ``columns`` order, the columns named in ``encoders`` encoded.
+
+    Picking the values with one ``itemgetter`` call per row and encoding only the few JSON/datetime
+    columns made bulk inserts of nodes about twice as fast as a generator over every column.
+    """
+    pick = operator.itemgetter(*columns)
+    if len(columns) == 1:
+        rows_values = [(pick(row),) for row in rows]
+    else:
+        rows_values = [pick(row) for row in rows]
+    special = [(i, encoders[name]) for i, name in enumerate(columns) if name in encoders]
+    if not special:
+        return rows_values
+    out = []
+    append = out.append
+    for values in rows_values:
+        values = list(values)
+        for i, encode in special:
+            values[i] = encode(values[i])
+        append(values)
+    return out
+
+
 class StorageBackend:
     """SQL database + repository of one profile."""
 
@@ -117,6 +145,8 @@ class StorageBackend:
         self.dialect = self.engine.dialect.name
         self.repository = Repository(repository_folder)
         self._local = threading.local()
+        self._raw_connections: list = []
+        self._raw_lock = threading.Lock()
         self.read_only = False
 
     # ---- life cycle -------------------------------------------------------------------------
@@ -173,6 +203,14 @@ class StorageBackend:
         return not inspect(self.engine).get_table_names()
 
     def close(self) -> None:
+        with self._raw_lock:
+            raws, self._raw_connections = self._raw_connections, []
+        for raw in raws:
+            try:
+                raw.close()
+            except Exception:  # noqa: BLE001 - closing anyway
+                pass
+        self._local = threading.local()
         self.engine.dispose()
         self.repository.close()
 
@@ -208,7 +246,84 @@ class StorageBackend:
 
     @property
     def in_transaction(self) -> bool:
-        return getattr(self._local, "connection", None) is not None
+        return getattr(self._local, "connection", None) is not None or getattr(self._local, "raw", None) is not None
+
+    @contextmanager
+    def driver_transaction(self) -> Iterator[Any]:
+        """A short write transaction straight on the database driver; yields a DB-API cursor.
+
+        For the hot path of storing one node: SQLAlchemy's per-statement work (connection checkout,
+        events, compiled-statement lookup, result objects) costs more than SQLite's own insert and commit.
+        The driver connection is kept per thread and comes from the engine's pool, so it has the same
+        settings (WAL, busy timeout). SQL must use the driver's placeholder (:attr:`placeholder`).
+        Only for a transaction of its own: inside :meth:`transaction` use that one instead.
+        Driver ``IntegrityError`` is raised as SQLAlchemy's, like every other write.
+        """
+        if self.in_transaction:
+            raise StorageError("driver_transaction() cannot nest in another transaction")
+        if self.read_only:
+            raise StorageError("this storage is read-only")
+        raw = self._raw_connection()
+        driver = raw.driver_connection
+        cursor = driver.cursor()
+        self._local.raw = cursor
+        try:
+            if self.dialect == "sqlite":
+                cursor.execute("BEGIN IMMEDIATE")
+            yield cursor
+            driver.commit()
+        except BaseException as exc:
+            try:
+                driver.rollback()
+            except Exception:  # noqa: BLE001 - the connection is broken: drop it, raise the first error
+                self._drop_raw_connection()
+            if isinstance(exc, self.engine.dialect.loaded_dbapi.IntegrityError):
+                raise sa_exc.IntegrityError("driver transaction", None, exc) from exc
+            if isinstance(exc, self.engine.dialect.loaded_dbapi.OperationalError):
+                raise sa_exc.OperationalError("driver transaction", None, exc) from exc
+            raise
+        finally:
+            self._local.raw = None
+            cursor.close()
+
+    @property
+    def placeholder(self) -> str:
+        """The driver's parameter placeholder (``?`` for sqlite3, ``%s`` for psycopg)."""
+        return "?" if self.dialect == "sqlite" else "%s"
+
+    def _raw_connection(self):
+        raw = getattr(self._local, "raw_connection", None)
+        if raw is None:
+            raw = self.engine.raw_connection()
+            self._local.raw_connection = raw
+            with self._raw_lock:
+                self._raw_connections.append(raw)
+        return raw
+
+    def _drop_raw_connection(self) -> None:
+        raw = getattr(self._local, "raw_connection", None)
+        self._local.raw_connection = None
+        if raw is not None:
+            with self._raw_lock:
+                if raw in self._raw_connections:
+                    self._raw_connections.remove(raw)
+            try:
+                raw.invalidate()
+            except Exception:  # noqa: BLE001
+                pass
+
+    def encode_row(self, table: Table, columns: Sequence[str]):
+        """A function turning a row dict into the driver's parameter tuple (JSON and datetimes encoded)."""
+        json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)
+                        or getattr(table.c[name].type, "mapping", None)}
+        datetime_columns = {name for name in columns if isinstance(table.c[name].type, DateTime)}
+        if self.dialect == "sqlite":
+            encoders = [_encode_json if name in json_columns else _sqlite_datetime if name in datetime_columns else None
+                        for name in columns]
+        else:
+            encoders = [_encode_json if name in json_columns else None for name in columns]
+        pairs = list(zip(columns, encoders))
+        return lambda row: tuple(row[name] if encode is None else encode(row[name]) for name, encode in pairs)
 
     # ---- bulk operations --------------------------------------------------------------------
     def bulk_insert(self, table: Table, rows: Sequence[dict], *, return_ids: bool = False) -> list[int]:
@@ -260,14 +375,10 @@ class StorageBackend:
     def _insert_many(self, conn, table, rows, columns, json_columns, datetime_columns) -> None:
         raw = conn.connection.driver_connection
         if self.dialect == "sqlite":
-            encoders = [
-                _encode_json if name in json_columns else _memo(_sqlite_datetime) if name in datetime_columns else None
-                for name in columns
-            ]
-            values = [
-                tuple(row[name] if encode is None else encode(row[name]) for name, encode in zip(columns, encoders))
-                for row in rows
-            ]
+            encode_datetime = _memo(_sqlite_datetime)  # shared: ctime and mtime of a new row are one object
+            values = _encoded_values(rows, columns, {
+                **{name: _encode_json for name in json_columns}, **{name: encode_datetime for name in datetime_columns}
+            })
             placeholders = ", ".join("?" for _ in columns)
             names = ", ".join(f'"{name}"' for name in columns)
             cursor = raw.cursor()
@@ -279,11 +390,8 @@ class StorageBackend:
         names = ", ".join(f'"{name}"' for name in columns)
         with raw.cursor() as cursor:
             with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(tuple(
-                        _json_dumps(row[name]) if name in json_columns and row[name] is not None else row[name]
-                        for name in columns
-                    ))
+                for values in _encoded_values(rows, columns, {name: _encode_json for name in json_columns}):
+                    copy.write_row(values)
 
     def bulk_update(self, table: Table, rows: Sequence[dict]) -> None:
         """Update many rows by id: every row has ``id`` and the same other keys."""
