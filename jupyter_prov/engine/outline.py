@@ -81,7 +81,7 @@ class Return(Instruction):
         return Return(exit_code)
 
     def names(self) -> list[str]:
-        return ["return"]
+        return [f"return({self.exit_code.label})" if self.exit_code else "return"]
 
 
 _DONE = object()

@@ -99,8 +99,12 @@ class Process:
         cached = cls.__dict__.get("_spec_cache")
         if cached is None:
             cached = ProcessSpec()
-            cls.define(cached)
-            cls._spec_cache = cached
+            cls._spec_cache = cached  # set first: define() may read cls.exit_codes (``return_(cls.exit_codes.X)``)
+            try:
+                cls.define(cached)
+            except BaseException:
+                del cls._spec_cache
+                raise
         return cached
 
     @classmethod

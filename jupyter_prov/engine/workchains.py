@@ -68,8 +68,14 @@ class WorkChain(Process):
         return block.names() if block is not None else []
 
     def _checkpoint(self) -> dict[str, Any]:
-        return {"version": CHECKPOINT_VERSION, "position": list(self._position), "context": encode_context(self.ctx),
-                "awaiting": list(self._awaiting), "called": list(self._called), "outline": self._outline_names()}
+        checkpoint = {"version": CHECKPOINT_VERSION, "position": list(self._position),
+                      "context": encode_context(self.ctx), "awaiting": list(self._awaiting), "called": list(self._called),
+                      "outline": self._outline_names()}
+        non_db = {name: self.inputs[name] for name, port in self.spec().inputs.ports.items()
+                  if getattr(port, "non_db", False) and name in self.inputs}
+        if non_db:
+            checkpoint["non_db_inputs"] = encode_context(non_db)
+        return checkpoint
 
     def _restore(self, checkpoint: Mapping[str, Any]) -> None:
         self._init_state()
@@ -88,6 +94,7 @@ class WorkChain(Process):
         self.ctx = decode_context(checkpoint.get("context", {}))
         self._awaiting = list(checkpoint.get("awaiting", []))
         self._called = list(checkpoint.get("called", []))
+        self.inputs.update(decode_context(checkpoint.get("non_db_inputs", {})))
 
     # ---- children ---------------------------------------------------------------------------------
     def submit(self, process: Any, *args: Any, **inputs: Any) -> ProcessNode:

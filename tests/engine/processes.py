@@ -191,3 +191,30 @@ def diamond(x):
 @task
 def add_task(x, y):
     return x + y
+
+
+@task
+def maybe_crash(x):
+    if os.environ.get("JPROV_TEST_CRASH") == "1":
+        os._exit(3)
+    return x.value + 1
+
+
+@graph(max_workers=1)
+def fragile(values):
+    return maybe_crash(sum_all([square(v) for v in values]))
+
+
+class EarlyExit(WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("stop", valid_type=bool, non_db=True, default=True)
+        spec.exit_code(410, "STOPPED", "stopped early")
+        spec.outline(if_(cls.should_stop)(return_(cls.exit_codes.STOPPED)), cls.never)
+
+    def should_stop(self):
+        return self.inputs.stop
+
+    def never(self):
+        pass

@@ -99,3 +99,39 @@ def test_unknown_process_type_is_a_clear_error_and_changes_nothing(profile, stor
     else:
         raise AssertionError("an importable non-process was run")
     assert load_node(node.pk).process_state is ProcessState.CREATED
+
+
+def test_graph_resumes_without_rerunning_finished_tasks(profile, subprocess_env):
+    from .processes import fragile
+
+    node = submit(fragile, [1, 2, 3])
+    crash_env = dict(subprocess_env, JPROV_TEST_CRASH="1")
+    _python(f"from jupyter_prov.engine.runner import continue_process; continue_process({node.pk})", crash_env, expect=3)
+    crashed = load_node(node.pk)
+    assert crashed.process_state is ProcessState.RUNNING
+    done_before = {t.link_label: t.node.pk for t in crashed.get_outgoing("call_calc")}
+    assert set(done_before) == {"square_1", "square_2", "square_3", "sum_all_1"}
+    out = _python(
+        "from jupyter_prov.engine.runner import continue_process\n"
+        f"node = continue_process({node.pk})\n"
+        "print(node.process_state.value, node.outputs.result.value)",
+        subprocess_env,
+    )
+    assert out.split() == ["finished", "15"]
+    calls = {t.link_label: t.node.pk for t in load_node(node.pk).get_outgoing("call_calc")}
+    assert set(calls) == {"square_1", "square_2", "square_3", "sum_all_1", "maybe_crash_1"}
+    assert {k: calls[k] for k in done_before} == done_before  # the finished tasks were not run again
+
+
+def test_non_db_inputs_are_kept_in_the_checkpoint(profile, subprocess_env):
+    from .processes import EarlyExit
+
+    node = submit(EarlyExit, stop=True)
+    assert node.checkpoint["non_db_inputs"] == {"stop": True}
+    out = _python(
+        "from jupyter_prov.engine.runner import continue_process\n"
+        f"node = continue_process({node.pk})\n"
+        "print(node.exit_status, node.exit_message)",
+        subprocess_env,
+    )
+    assert out.strip() == "410 stopped early"
