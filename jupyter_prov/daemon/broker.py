@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from kombu import Connection, Exchange, Queue
+from kombu.transport import filesystem as _filesystem
 
 from ..config import Profile
 
@@ -35,6 +36,35 @@ from ..config import Profile
 CONNECT_TIMEOUT = 3.0
 #: how often the virtual (embedded) transports look for new messages
 POLLING_INTERVAL = 0.05
+
+
+class _AtomicFilesystemChannel(_filesystem.Channel):
+    """kombu's filesystem channel, but a message file appears only once it is complete.
+
+    kombu creates the file and then writes it, so a consumer can take a still-empty file (it then fails
+    to decode it and the message is lost). Writing under a name consumers ignore and renaming it into
+    place makes each message appear atomically.
+    """
+
+    def _put(self, queue, payload, **kwargs):
+        import os
+        import uuid as _uuid
+
+        from kombu.utils.json import dumps
+
+        name = f"{int(round(time.monotonic() * 1000))}_{_uuid.uuid4()}.{queue}.msg"
+        final = os.path.join(self.data_folder_out, name)
+        partial = os.path.join(self.data_folder_out, f".partial-{name}")
+        try:
+            with open(partial, "wb") as handle:
+                handle.write(dumps(payload).encode())
+            os.replace(partial, final)
+        except OSError as exc:
+            raise _filesystem.ChannelError(f"cannot add message {final!r}") from exc
+
+
+class _AtomicFilesystemTransport(_filesystem.Transport):
+    Channel = _AtomicFilesystemChannel
 
 
 class BrokerUnreachable(ConnectionError):
@@ -72,6 +102,8 @@ class Broker:
         self._lock = threading.Lock()
         self._publisher: Connection | None = None
         self._producer = None
+        self._outbox = None
+        self._outbox_done = threading.Event()
         ns = f"jprov.{self.namespace}"
         self.task_exchange = Exchange(f"{ns}.tasks", "direct", durable=True)
         self.task_queue = Queue(f"{ns}.tasks", self.task_exchange, routing_key="tasks", durable=True)
@@ -99,8 +131,11 @@ class Broker:
 
     def connect(self) -> Connection:
         """A new connection, checked; raises :class:`BrokerUnreachable` with a clear message."""
-        url = "filesystem://" if self.folder is not None else self.url
-        conn = Connection(url, transport_options=self._transport_options(), connect_timeout=CONNECT_TIMEOUT)
+        if self.folder is not None:
+            conn = Connection("filesystem://", transport=_AtomicFilesystemTransport,
+                              transport_options=self._transport_options(), connect_timeout=CONNECT_TIMEOUT)
+        else:
+            conn = Connection(self.url, connect_timeout=CONNECT_TIMEOUT)
         try:
             conn.ensure_connection(max_retries=1, timeout=CONNECT_TIMEOUT)
         except Exception as exc:  # noqa: BLE001 - kombu raises transport-specific errors
@@ -152,6 +187,50 @@ class Broker:
             except Exception:  # noqa: BLE001
                 pass
         self._publisher = self._producer = None
+
+    def ensure_publisher(self) -> None:
+        """Connect the publishing connection now (raises :class:`BrokerUnreachable`); cheap once connected."""
+        with self._lock:
+            if self._publisher is None:
+                self._publisher = self.connect()
+                self._producer = self._publisher.Producer(serializer="json")
+                for entity in (self.task_queue, self.control_exchange, self.event_exchange):
+                    entity(self._publisher.default_channel).declare()
+
+    def publish_continue_soon(self, pks: Iterable[int]) -> None:
+        """Queue "continue" messages for a background thread, so ``submit`` does not wait for the broker.
+
+        Safe to lose (a crash before they are sent): the lease rows are the queue, workers scan them.
+        """
+        import queue as queue_module
+
+        with self._lock:
+            if self._outbox is None:
+                self._outbox = queue_module.SimpleQueue()
+                threading.Thread(target=self._send_outbox, name="jprov-broker-outbox", daemon=True).start()
+        self._outbox.put([int(pk) for pk in pks])
+
+    def _send_outbox(self) -> None:
+        import logging
+
+        while True:
+            pks = self._outbox.get()
+            try:
+                while not self._outbox.empty():
+                    pks.extend(self._outbox.get_nowait())
+                self.publish_continue(pks)
+            except Exception as exc:  # noqa: BLE001 - the lease table still has them
+                logging.getLogger(__name__).warning("continue messages not sent (%s); workers will find the "
+                                                    "processes in the database", exc)
+            finally:
+                self._outbox_done.set()
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait (up to ``timeout``) until the background thread sent what was queued."""
+        deadline = time.monotonic() + timeout
+        while self._outbox is not None and not self._outbox.empty() and time.monotonic() < deadline:
+            self._outbox_done.wait(0.05)
+            self._outbox_done.clear()
 
     def publish_continue(self, pks: Iterable[int]) -> None:
         """Ask some worker to continue each process (one message each)."""
@@ -256,5 +335,8 @@ def get_broker(profile: Profile) -> Broker:
     with _brokers_lock:
         broker = _brokers.get(key)
         if broker is None:
+            import atexit
+
             broker = _brokers[key] = Broker(profile)
+            atexit.register(broker.flush)
         return broker

@@ -45,27 +45,22 @@ def _runnable():
 
 
 def enqueue(storage: StorageBackend, pks: Sequence[int]) -> None:
-    """Add queued rows for new processes (joins the caller's transaction if there is one)."""
+    """Add queued rows for new processes; a process queued already keeps its row (joins an open transaction)."""
     if not pks:
         return
+    from sqlalchemy.dialects import postgresql, sqlite
+
     at = now()
     rows = [{"node_id": int(pk), "status": QUEUED, "paused": False, "woken": False, "action": None,
-             "worker": None, "expires": None, "queued_at": at} for pk in pks]
+             "worker": None, "expires": None, "queued_at": at} for pk in dict.fromkeys(pks)]
+    insert = (postgresql.insert if storage.dialect == "postgresql" else sqlite.insert)(table)
     with storage.transaction() as conn:
-        existing = _existing(conn, [row["node_id"] for row in rows])
-        storage.insert_many(conn, table, [row for row in rows if row["node_id"] not in existing])
+        conn.execute(insert.on_conflict_do_nothing(index_elements=["node_id"]), rows)
 
 
-def _existing(conn, pks: list[int]) -> set[int]:
-    found: set[int] = set()
-    for start in range(0, len(pks), 900):
-        chunk = pks[start:start + 900]
-        found.update(conn.execute(select(table.c.node_id).where(table.c.node_id.in_(chunk))).scalars())
-    return found
-
-
-def claim(storage: StorageBackend, pk: int, worker: str, lease_seconds: float, *, any_status: bool = False) -> bool:
-    """Take the lease of one process if it is free (and runnable); True if this caller won it."""
+def take(storage: StorageBackend, pk: int, worker: str, lease_seconds: float, *,
+         any_status: bool = False) -> tuple[bool, str | None]:
+    """Take the lease of one process if it is free (and runnable): ``(won, pending control action)``."""
     at = now()
     condition = and_(table.c.node_id == pk, _free(at, worker))
     if not any_status:
@@ -74,7 +69,13 @@ def claim(storage: StorageBackend, pk: int, worker: str, lease_seconds: float, *
     if not any_status:
         values.update(status=case((table.c.status == WAITING, WAITING), else_=RUNNING), woken=False)
     with storage.transaction() as conn:
-        return conn.execute(update(table).where(condition).values(**values)).rowcount == 1
+        row = conn.execute(update(table).where(condition).values(**values).returning(table.c.action)).first()
+    return (row is not None, row[0] if row is not None else None)
+
+
+def claim(storage: StorageBackend, pk: int, worker: str, lease_seconds: float, *, any_status: bool = False) -> bool:
+    """Take the lease of one process if it is free (and runnable); True if this caller won it."""
+    return take(storage, pk, worker, lease_seconds, any_status=any_status)[0]
 
 
 def claim_ready(storage: StorageBackend, worker: str, lease_seconds: float, limit: int,
@@ -105,10 +106,15 @@ def heartbeat(storage: StorageBackend, worker: str, lease_seconds: float) -> int
                             .values(expires=now() + timedelta(seconds=lease_seconds))).rowcount
 
 
-def finish(storage: StorageBackend, pk: int) -> None:
-    """The process is terminal: it leaves the queue."""
+def finish(storage: StorageBackend, pk: int) -> int | None:
+    """The process is terminal: it leaves the queue. Returns the pk of its caller to wake, if it has one queued."""
+    from ..orm.links import CALL_LINKS
+
+    links = schema.links
     with storage.transaction() as conn:
         conn.execute(delete(table).where(table.c.node_id == pk))
+        return conn.execute(select(links.c.input_id).where(
+            links.c.output_id == pk, links.c.type.in_([t.value for t in CALL_LINKS]))).scalar()
 
 
 def release_waiting(storage: StorageBackend, pk: int, worker: str) -> str | None:

@@ -44,8 +44,10 @@ def notify(pks: Iterable[int], profile: Profile | None = None) -> None:
     """After commit: wake workers for these processes and make sure a daemon will run them."""
     profile = profile or current.get_profile() or current.load_profile()
     pks = [int(pk) for pk in pks]
+    broker = get_broker(profile)
     try:
-        get_broker(profile).publish_continue(pks)
+        broker.ensure_publisher()
+        broker.publish_continue_soon(pks)
     except BrokerUnreachable as exc:
         warnings.warn(f"{exc}\nThe processes are queued in the database and run once the broker and the daemon "
                       "are up.", DaemonNotRunningWarning, stacklevel=3)

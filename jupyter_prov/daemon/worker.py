@@ -39,7 +39,7 @@ from ..orm.nodes.node import load_node
 from ..orm.nodes.process import ProcessNode
 from . import leases
 from .broker import Broker, BrokerUnreachable
-from .control import caller_pk, mark_excepted, mark_killed, mark_paused
+from .control import mark_excepted, mark_killed, mark_paused
 from .daemon_files import DaemonFiles
 
 log = logging.getLogger("jupyter_prov.daemon.worker")
@@ -117,11 +117,12 @@ class Worker:
                 if claimed:
                     leases.release(self.storage, pk, self.id)
                 return
-            if not claimed and not leases.claim(self.storage, pk, self.id, self.lease_seconds):
+            won, action = leases.take(self.storage, pk, self.id, self.lease_seconds)
+            if not won:
                 return
             with self._lock:
                 self.held.add(pk)
-            self._run(pk)
+            self._run(pk, action)
         except Exception:  # noqa: BLE001 - never let a thread die silently
             log.exception("process %s: unexpected error in the worker", pk)
         finally:
@@ -129,60 +130,73 @@ class Worker:
                 self.pending.discard(pk)
                 self.held.discard(pk)
 
-    def _run(self, pk: int) -> None:
-        ran = False
+    def _run(self, pk: int, action: str | None) -> None:
+        """Run ``pk`` (whose lease this worker holds) until it is terminal, waits, or a control request stops it."""
         while True:
-            row = leases.get(self.storage, pk)
-            if row is None or row["worker"] != self.id:
-                return  # finished or taken over meanwhile
-            try:
-                node = load_node(pk)
-            except NotExistent:
-                leases.finish(self.storage, pk)
-                return
             self.requests.pop(pk, None)
-            action = row["action"]  # the lease row is the truth; control messages only wake us sooner
-            if not isinstance(node, ProcessNode):
-                leases.finish(self.storage, pk)
-                log.error("node %s is not a process; removed from the queue", pk)
-                return
-            if node.is_terminated:
-                self._finalize(node)
-                return
-            if action == leases.KILL:
-                mark_killed(node)
-                self._finalize(node)
-                return
-            if action == leases.PAUSE:
-                mark_paused(node, True)
-                leases.release(self.storage, pk, self.id, paused=True, clear_action=True)
-                self._event(pk, "paused")
-                return
-            if ran:
-                status = leases.release_waiting(self.storage, pk, self.id)
-                if status == leases.QUEUED and leases.claim(self.storage, pk, self.id, self.lease_seconds):
-                    ran = False
-                    continue
-                self._event(pk, "waiting")
+            if action is not None:
+                self._carry_out(pk, action)
                 return
             self._event(pk, "running")
             try:
                 if self._runner_takes_interrupt:
-                    self.runner(pk, interrupted=lambda: self.requests.get(pk))
+                    node = self.runner(pk, interrupted=lambda: self.requests.get(pk))
                 else:
-                    self.runner(pk)
+                    node = self.runner(pk)
+                if not isinstance(node, ProcessNode):
+                    node = load_node(pk)
             except Exception as exc:  # noqa: BLE001 - the process fails, the worker goes on
                 log.warning("process %s raised in the engine: %s", pk, exc)
-                node = load_node(pk)
-                mark_excepted(node, f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}")
+                try:
+                    node = load_node(pk)
+                except NotExistent:
+                    leases.finish(self.storage, pk)
+                    return
+                if isinstance(node, ProcessNode):
+                    mark_excepted(node, f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}")
+                    self._finalize(node)
+                else:
+                    leases.finish(self.storage, pk)
+                return
+            if node.is_terminated:
                 self._finalize(node)
                 return
-            ran = True
+            row = leases.get(self.storage, pk)
+            if row is None or row["worker"] != self.id:
+                return  # finished or taken over meanwhile
+            if row["action"] is not None:
+                action = row["action"]
+                continue
+            status = leases.release_waiting(self.storage, pk, self.id)
+            if status == leases.QUEUED:
+                won, action = leases.take(self.storage, pk, self.id, self.lease_seconds)
+                if won:
+                    continue
+            self._event(pk, "waiting")
+            return
+
+    def _carry_out(self, pk: int, action: str) -> None:
+        """A kill or pause request on a process this worker holds."""
+        try:
+            node = load_node(pk)
+        except NotExistent:
+            leases.finish(self.storage, pk)
+            return
+        if not isinstance(node, ProcessNode):
+            leases.finish(self.storage, pk)
+            log.error("node %s is not a process; removed from the queue", pk)
+            return
+        if node.is_terminated or action == leases.KILL:
+            mark_killed(node)
+            self._finalize(node)
+            return
+        mark_paused(node, True)
+        leases.release(self.storage, pk, self.id, paused=True, clear_action=True)
+        self._event(pk, "paused")
 
     def _finalize(self, node: ProcessNode) -> None:
-        leases.finish(self.storage, node.pk)
+        parent = leases.finish(self.storage, node.pk)
         self._event(node.pk, node.process_state.value, exit_status=node.exit_status)
-        parent = caller_pk(self.storage, node.pk)
         if parent is not None and leases.wake(self.storage, parent) == leases.QUEUED:
             self.offer(parent)
 
