@@ -134,7 +134,8 @@ def _reachable(pks, direction, link_types, max_depth, node_types, storage, count
         nodes = schema.nodes
         if node_types is not None:
             stmt = select(nodes.c.id).where(nodes.c.id.in_(select(ids.c.id)),
-                                            node_type_condition(nodes.c.node_type, node_types))
+                                            node_type_condition(nodes.c.node_type, node_types,
+                                                                dialect=storage.dialect))
         else:
             stmt = select(ids.c.id)
         with storage.connection() as conn:

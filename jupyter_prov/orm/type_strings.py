@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from .exceptions import ValidationError
 
@@ -25,8 +25,14 @@ def type_string_of(node_type: Any) -> str:
     raise ValidationError(f"{node_type!r} is not a node class or a node type string (such as 'data.int')")
 
 
-def node_type_condition(column, node_types: Any, *, subclasses: bool = True) -> ColumnElement[bool]:
-    """SQL condition on a ``node_type`` column for one node class/type string or several (any of them)."""
+def node_type_condition(column, node_types: Any, *, subclasses: bool = True,
+                        dialect: str | None = None) -> ColumnElement[bool]:
+    """SQL condition on a ``node_type`` column for one node class/type string or several (any of them).
+
+    On SQLite subclasses are a range of the column (``> 'data.dict.'`` and ``< 'data.dict/'``, since ``/``
+    follows ``.``), which the ``node_type`` index answers; elsewhere (collations that ignore punctuation)
+    a ``LIKE`` prefix.
+    """
     if node_types is None:
         return true()
     if isinstance(node_types, (str, type)):
@@ -37,7 +43,9 @@ def node_type_condition(column, node_types: Any, *, subclasses: bool = True) -> 
         if not prefix:
             return true()
         clauses.append(column == prefix)
-        if subclasses:
+        if subclasses and dialect == "sqlite":
+            clauses.append(and_(column > prefix + ".", column < prefix + "/"))
+        elif subclasses:
             clauses.append(column.startswith(prefix + ".", autoescape=True))
     return or_(*clauses) if clauses else false()
 

@@ -66,9 +66,11 @@ class GraphSpec:
         return graph
 
 
-def _data(spec: GraphSpec, rng: random.Random, type_string: str = DICT) -> int:
+def _data(spec: GraphSpec, rng: random.Random, type_string: str = DICT, rich: bool = True) -> int:
     if type_string == INT:
         return spec.add(INT, {"value": rng.randrange(100)})
+    if not rich:
+        return spec.add(DICT, {"x": rng.randrange(10), "energy": round(rng.uniform(-6.0, 0.0), 3)})
     return spec.add(DICT, {"x": rng.randrange(10), "energy": round(rng.uniform(-6.0, 0.0), 3),
                            "tags": ["a", "b"][: rng.randrange(3)], "nested": {"k": rng.randrange(4)}})
 
@@ -116,20 +118,21 @@ def chains(n_nodes: int = 20_000, *, root_descendants: int | None = None, steps:
 
 
 def mixed_graph(n_nodes: int = 1000, *, components: int = 1, seed: int = 0, workflow_every: int = 3,
-                fan_in: float = 0.3, fan_out: float = 0.3) -> GraphSpec:
+                fan_in: float = 0.3, fan_out: float = 0.3, rich: bool = True) -> GraphSpec:
     """``components`` independent graphs of about ``n_nodes / components`` nodes each.
 
     Each grows from a root ``Dict``: a calculation takes a recent datum (a chain) and, with probability
     ``fan_in``, a second one from anywhere before it; it creates one output, or two with probability
     ``fan_out``. Every ``workflow_every``-th calculation is called by a work chain that takes the same
     inputs and returns the first output. Marks: ``root`` (of the first component), ``leaf`` (its last datum).
+    Data are ``Dict`` nodes with ``x`` (0-9) and ``energy``; ``rich`` adds a list and a nested dict.
     """
     rng = random.Random(seed)
     spec = GraphSpec()
     per_component = max(2, n_nodes // components)
     for component in range(components):
         target = n_nodes if component == components - 1 else len(spec) + per_component
-        root = _data(spec, rng)
+        root = _data(spec, rng, rich=rich)
         data = [root]
         if component == 0:
             spec.marks["root"] = root
@@ -151,7 +154,7 @@ def mixed_graph(n_nodes: int = 1000, *, components: int = 1, seed: int = 0, work
                 spec.link(source, calc, "input_calc", f"x{k}")
             if workflow is not None:
                 spec.link(workflow, calc, "call_calc", "step")
-            outputs = [_data(spec, rng) for _ in range(2 if rng.random() < fan_out else 1)]
+            outputs = [_data(spec, rng, rich=rich) for _ in range(2 if rng.random() < fan_out else 1)]
             for k, output in enumerate(outputs):
                 spec.link(calc, output, "create", f"result{k}")
             if workflow is not None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import Text, and_, case, func, select, true
+from sqlalchemy import and_, case, func, literal_column, select, true
 from sqlalchemy.sql import ColumnElement
 
 from ...storage import schema
@@ -250,7 +250,8 @@ class QueryBuilder:
             resolvers[vertex.tag] = self._resolver(alias, vertex.tag, vertex.kind, dialect)
             own = [filter_condition(resolvers[vertex.tag], f, dialect, f"tag {vertex.tag!r}") for f in vertex.filters]
             if vertex.kind == "node" and vertex.node_types is not None:
-                own.insert(0, node_type_condition(alias.c.node_type, vertex.node_types, subclasses=vertex.subclassing))
+                own.insert(0, node_type_condition(alias.c.node_type, vertex.node_types,
+                                                  subclasses=vertex.subclassing, dialect=dialect))
             if vertex.edge_tag:
                 edge = schema.links.alias(f"e{index}")
                 edges[vertex.edge_tag] = edge
@@ -272,6 +273,8 @@ class QueryBuilder:
             if not vertex.outer:
                 where += own
         columns, converters = self._projections(aliases, edges, resolvers, dialect)
+        if for_count and not self._distinct:
+            columns = [literal_column("1")]  # the number of rows does not depend on what they hold
         stmt = select(*columns).select_from(from_clause)
         if where:
             stmt = stmt.where(and_(*where))
@@ -291,7 +294,8 @@ class QueryBuilder:
         resolve = self._resolver(table, vertex.tag, vertex.kind, dialect)
         conditions = [filter_condition(resolve, f, dialect, f"tag {vertex.tag!r}") for f in vertex.filters]
         if vertex.node_types is not None:
-            conditions.append(node_type_condition(table.c.node_type, vertex.node_types, subclasses=vertex.subclassing))
+            conditions.append(node_type_condition(table.c.node_type, vertex.node_types,
+                                                  subclasses=vertex.subclassing, dialect=dialect))
         return select(table.c.id).where(and_(true(), *conditions))
 
     def _projection_plan(self) -> list[tuple[str, str, bool]]:

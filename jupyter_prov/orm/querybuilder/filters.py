@@ -95,11 +95,21 @@ class JsonPath:
     def sqlite_value(self) -> ColumnElement:
         return func.json_extract(self.column, self._sqlite_path())
 
-    def json_type_is(self, *types: str) -> ColumnElement[bool]:
-        """The value is of one of these JSON types (``string``, ``number``, ...)."""
+    def json_type_is(self, *types: str, two_valued: bool = False) -> ColumnElement[bool]:
+        """The value is of one of these JSON types (``string``, ``number``, ...).
+
+        A missing value gives SQL NULL (cheaper, and as good as false inside AND) unless ``two_valued``:
+        then false, so that ``not`` of it holds for a missing value.
+        """
         if self.dialect == "postgresql":
-            return func.coalesce(func.jsonb_typeof(self.jsonb()), "missing").in_(list(types))
-        return func.coalesce(self.sqlite_type(), "missing").in_([t for name in types for t in _SQLITE_TYPES[name]])
+            kind = func.jsonb_typeof(self.jsonb())
+            names = list(types)
+        else:
+            kind = self.sqlite_type()
+            names = [t for name in types for t in _SQLITE_TYPES[name]]
+        if two_valued:
+            kind = func.coalesce(kind, "missing")
+        return kind.in_(names) if len(names) > 1 else kind == names[0]
 
     def number(self) -> ColumnElement:
         if self.dialect == "postgresql":
@@ -111,6 +121,13 @@ class JsonPath:
             value = self.column.op("#>>", return_type=Text)(literal(self._pg_path(), type_=_pg_text_array()))
             return case((func.jsonb_typeof(self.jsonb()) == "string", value), else_=None).collate("C")
         return case((self.json_type_is("string"), self.sqlite_value()), else_=None)
+
+    def _compared_number(self) -> ColumnElement:
+        """The number to compare, next to a type test in the same AND (SQLite needs no guard: nothing fails)."""
+        return self.sqlite_value() if self.dialect == "sqlite" else self.number()
+
+    def _compared_text(self) -> ColumnElement:
+        return self.sqlite_value() if self.dialect == "sqlite" else self.text()
 
     def projected(self) -> ColumnElement:
         """The value as JSON, for a projection (decoded to Python by the JSON type)."""
@@ -135,9 +152,9 @@ class JsonPath:
                 return and_(self.json_type_is("boolean"), self.jsonb() == literal(value, JSONB))
             return self.sqlite_type() == ("true" if value else "false")
         if _is_number(value):
-            return and_(self.json_type_is("number"), self.number() == value)
+            return and_(self.json_type_is("number"), self._compared_number() == value)
         if isinstance(value, str):
-            return and_(self.json_type_is("string"), self.text() == value)
+            return and_(self.json_type_is("string"), self._compared_text() == value)
         if isinstance(value, (list, tuple, dict)):
             if self.dialect == "postgresql":
                 return self.jsonb() == literal(_json_value(value, self.key), JSONB)
@@ -149,9 +166,9 @@ class JsonPath:
 
     def compare(self, operator: str, value: Any) -> ColumnElement[bool]:
         if _is_number(value):
-            return and_(self.json_type_is("number"), _comparison(self.number(), operator, value))
+            return and_(self.json_type_is("number"), _comparison(self._compared_number(), operator, value))
         if isinstance(value, str):
-            return and_(self.json_type_is("string"), _comparison(self.text(), operator, value))
+            return and_(self.json_type_is("string"), _comparison(self._compared_text(), operator, value))
         raise QueryError(f"filter {self.key!r}: {operator!r} on a JSON value needs a number or a string, got {value!r}")
 
     def is_null(self) -> ColumnElement[bool]:
@@ -160,7 +177,7 @@ class JsonPath:
         return or_(self.sqlite_type().is_(None), self.sqlite_type() == "null")
 
     def like(self, pattern: str, insensitive: bool) -> ColumnElement[bool]:
-        return and_(self.json_type_is("string"), _like(self.text(), pattern, insensitive, self.dialect))
+        return and_(self.json_type_is("string"), _like(self._compared_text(), pattern, insensitive, self.dialect))
 
     def contains(self, value: Any) -> ColumnElement[bool]:
         if isinstance(value, dict):
@@ -194,7 +211,7 @@ class JsonPath:
     def of_type(self, name: Any) -> ColumnElement[bool]:
         if name not in JSON_TYPES:
             raise QueryError(f"filter {self.key!r}: 'of_type' takes one of {', '.join(JSON_TYPES)}, got {name!r}")
-        return self.json_type_is(name)
+        return self.json_type_is(name, two_valued=True)
 
 
 def _element_equals(each, item) -> ColumnElement[bool]:
