@@ -79,7 +79,7 @@ def synthetic_cells(n: int = 200) -> list[str]:
             f"def f{k}(v):\n    return v * config['scale'] + {i}",
             f"y{k} = f{k}(x{k})",
             f"config['last'] = {i}",
-            f"words = [w.upper() for w in ['a', 'b', 'c']]\nn_words = len(words)",
+            "words = [w.upper() for w in ['a', 'b', 'c']]\nn_words = len(words)",
         ][(i - 1) % 10])
     return cells
 
@@ -138,9 +138,13 @@ def part_cells(env: dict, repeat: int, extension: str = "jupyter_prov", kernel_n
     off = [statistics.median(r[i] for r in off_runs) for i in range(n)]
     on = [statistics.median(r[i] for r in on_runs) for i in range(n)]
     added = [b - a for a, b in zip(off, on)]
+    # the noise floor: the same measurement between two runs *without* recording
+    noise = [abs(off_runs[0][i] - off_runs[1][i]) for i in range(n)] if len(off_runs) > 1 else []
     ms = 1000
     return {
         "cells": n, "repeat": repeat,
+        "noise_off_vs_off_p50_ms": percentile(noise, 50) * ms if noise else None,
+        "noise_off_vs_off_p95_ms": percentile(noise, 95) * ms if noise else None,
         "off_p50_ms": percentile(off, 50) * ms, "on_p50_ms": percentile(on, 50) * ms,
         "added_p50_ms": percentile(added, 50) * ms, "added_p95_ms": percentile(added, 95) * ms,
         "added_mean_ms": statistics.mean(added) * ms,
@@ -208,7 +212,7 @@ def part_many(env: dict, n: int) -> dict:
     (script.parent / "cells.json").write_text(json.dumps(synthetic_cells(200)))
     results = {}
     for mode in ("off", "on"):
-        proc = subprocess.run([sys.executable, str(script), str(n), mode, str(script.parent / "cells.json")], env=env, capture_output=True, text=True,
+        proc = subprocess.run([sys.executable, str(script), str(n), mode, str(script.parent / "cells.json")], check=False, env=env, capture_output=True, text=True,
                               timeout=3600)
         line = [l for l in proc.stdout.splitlines() if l.startswith("BENCH-JSON:")]
         if not line:
@@ -233,7 +237,7 @@ def part_ipyflow(env: dict, repeat: int) -> dict | None:
     venv_python = Path("/tmp/ipyflow-venv/bin/python")
     if not venv_python.exists():
         return None
-    check = subprocess.run([str(venv_python), "-c", "import ipyflow, ipykernel; print(ipyflow.__version__)"],
+    check = subprocess.run([str(venv_python), "-c", "import ipyflow, ipykernel; print(ipyflow.__version__)"], check=False,
                            capture_output=True, text=True)
     if check.returncode != 0:
         return {"error": check.stderr.strip().splitlines()[-1] if check.stderr else "not importable"}

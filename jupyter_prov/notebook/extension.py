@@ -26,7 +26,7 @@ def _flush_all() -> None:
     for recorder in list(_recorders.values()):
         try:
             recorder.close(timeout=float(os.environ.get("JPROV_FLUSH_TIMEOUT", "300")))
-        except Exception:  # noqa: BLE001 - interpreter shutting down
+        except Exception:  # noqa: BLE001, S110 - interpreter shutting down
             pass
 
 

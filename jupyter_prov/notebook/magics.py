@@ -10,7 +10,8 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from .recorder import Recorder
 
 USAGE = """%provenance status                 profile, recording on/off, cells recorded, pending writes
-%provenance on | off               start / stop recording cells
+%provenance on                     start recording cells
+%provenance off                    stop recording cells (values changed meanwhile enter the graph later)
 %provenance ignore NAME [NAME...]  never record these variables
 %provenance track NAME [NAME...]   record these variables (also names starting with _)
 %provenance show NAME              the lineage of a variable: cells, values, files, calculations

@@ -42,7 +42,7 @@ def is_provenance_control(source: str) -> bool:
 
 
 class _ActiveCell:
-    __slots__ = ("record", "pre_ids", "read_prints", "streams", "caller_cm", "t0", "info")
+    __slots__ = ("caller_cm", "info", "pre_keys", "read_prints", "record", "static_writes", "streams", "t0")
 
 
 class Recorder:
@@ -81,7 +81,7 @@ class Recorder:
                 try:
                     print(f"jupyter-prov: recording failed; your cells run normally. {new[0]}\n"
                           "(further recording errors are only counted: see `%provenance status`)", file=sys.stderr)
-                except Exception:  # noqa: BLE001
+                except Exception:  # noqa: BLE001, S110
                     pass
 
     def _fail(self, where: str, exc: BaseException) -> None:
@@ -120,7 +120,7 @@ class Recorder:
         if analysis.syntax_error is not None:  # IPython syntax (magics, !shell, ?help): transform it first
             try:
                 analysis = analyse_cell(self.shell.transform_cell(source))
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001, S110
                 pass
         for name, names in analysis.function_globals.items():
             self.function_globals[name] = names
@@ -154,8 +154,9 @@ class Recorder:
                 if known is None or known[1] != digest:
                     record.external[name] = capture(obj, kind, digest, self.policy)
                 self.known[name] = (id(obj), digest)
-        tracked = self.tracked
-        active.pre_ids = {name: id(obj) for name, obj in ns.items() if name[:1] != "_" or name in tracked}
+        # the names that exist now (a C-level copy: IPython keeps one _iN per input, so the namespace grows)
+        active.pre_keys = set(ns)
+        active.static_writes = analysis.writes
         active.streams = CellStreams(self.policy.max_stream_chars) if self.policy.capture_streams else None
         if self.policy.record_files:
             file_audit.start()
@@ -212,12 +213,20 @@ class Recorder:
             record.error = {"ename": type(error).__name__, "evalue": str(error)[:2000]}
             record.traceback = "".join(traceback.format_exception(type(error), error, error.__traceback__))[-20000:]
         ns = self.shell.user_ns
-        trackable, pre_ids, tracked = self.trackable, active.pre_ids, self.tracked
+        trackable, known = self.trackable, self.known
         candidates: dict[str, None] = {}
-        for name, obj in ns.items():
-            if pre_ids.get(name) != id(obj) and (name[:1] != "_" or name in tracked) and trackable(name):
+        missing = object()
+        for name, (obj_id, _digest) in list(known.items()):  # rebound (by any means) or deleted
+            obj = ns.get(name, missing)
+            if obj is missing:
+                del known[name]
+                record.deleted.append(name)
+            elif id(obj) != obj_id and trackable(name):
                 candidates[name] = None
-        for name in record.analysis.get("defines", ()):
+        for name in ns.keys() - active.pre_keys:  # new names
+            if trackable(name):
+                candidates[name] = None
+        for name in active.static_writes:  # bound by the cell's code (also names not recorded so far)
             if name in ns and trackable(name):
                 candidates[name] = None
         for name, (obj_id, digest) in active.read_prints.items():
@@ -232,10 +241,6 @@ class Recorder:
             if known is not None and known[1] == digest:
                 continue
             record.outputs[name] = capture(obj, kind, digest, self.policy)
-        for name in [n for n in pre_ids if n not in ns]:
-            if name in self.known:
-                del self.known[name]
-                record.deleted.append(name)
         if opens:
             access = file_audit.classify(opens, self.policy.ignore_file_patterns)
             record.file_reads = [s for s in map(self._snapshot_file, access.reads) if s]

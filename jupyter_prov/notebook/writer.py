@@ -20,8 +20,9 @@ import os
 import queue
 import threading
 import traceback as traceback_module
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ..orm.links import LINK_LABEL, LinkType
 from ..orm.nodes.node import Node, store_all
@@ -170,7 +171,7 @@ class ProvenanceWriter:
                     break
             if batch:
                 with self._idle_condition:
-                    self._idle_condition.wait_for(lambda: self._kernel_idle or self._urgent or stop,
+                    self._idle_condition.wait_for(lambda stop=stop: self._kernel_idle or self._urgent or stop,
                                                   timeout=IDLE_WAIT_SECONDS)
                 try:
                     with self.lock:
@@ -197,7 +198,7 @@ class ProvenanceWriter:
         try:
             plans = [self._plan(record) for record in records]
             store_all([node for plan in plans for node in plan.new_nodes])
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - reported; the other records of the batch are retried
             self._restore(snapshot)
             if len(records) == 1:
                 record = records[0]

@@ -25,8 +25,8 @@ def run(source):
 
 
 run("%load_ext jupyter_prov")
-from jupyter_prov.notebook import get_recorder  # noqa: E402
-from jupyter_prov.orm import current  # noqa: E402
+from jupyter_prov.notebook import get_recorder
+from jupyter_prov.orm import current
 
 recorder = get_recorder(shell)
 run("import numpy as np")

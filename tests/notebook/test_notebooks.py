@@ -85,7 +85,7 @@ def test_data_pipeline(subprocess_env, tmp_path):
         assert cell.get_attribute("ended_at") >= cell.get_attribute("started_at")
     # data provenance: every created value has exactly this cell as creator
     for cell in cells:
-        for label, (link_type, node) in outputs(cell).items():
+        for link_type, node in outputs(cell).values():
             if link_type == "create":
                 assert node.creator.pk == cell.pk
 
@@ -94,10 +94,12 @@ def test_calcfunction_called_from_a_cell(subprocess_env, tmp_path):
     pytest.importorskip("jupyter_prov.engine")
     run_notebook("calcfunction.ipynb", subprocess_env, tmp_path)
     cells = recorded_cells()
-    imports, define, make, call = cells
+    _imports, define, make, call = cells
     assert {k: v[0] for k, v in outputs(make).items()} == {"a": "return", "b": "return"}
     a, b = outputs(make)["a"][1], outputs(make)["b"][1]
-    assert {"a", "b", "add"} <= set(inputs(call)) and inputs(call)["a"].pk == a.pk
+    assert {"a", "b", "add"} <= set(inputs(call))
+    assert inputs(call)["a"].pk == a.pk and inputs(call)["b"].pk == b.pk
+    assert inputs(call)["add"].pk == outputs(define)["add"][1].pk
     called = call.called
     assert len(called) == 1 and called[0].node_type == "process.calculation.calcfunction"
     calc = called[0]
@@ -162,3 +164,12 @@ def test_tutorial_notebook(subprocess_env, tmp_path):
     assert outputs(call)["mean_celsius"][0] == "return"
     read = next(c for c in cells if c.get_attribute("cell_id") == "tutorial-05")
     assert "file_temperatures_csv" in inputs(read)
+
+
+def test_kernel_shutdown_writes_what_is_pending(subprocess_env, tmp_path):
+    """No %provenance flush: the kernel's exit (atexit) writes the pending records."""
+    run_notebook("shutdown.ipynb", subprocess_env, tmp_path)
+    first, second = recorded_cells()
+    assert outputs(first)["x"][1].value == 1
+    assert inputs(second) == {"x": outputs(first)["x"][1]}
+    assert outputs(second)["z"][1].get_list() == [2, 2, 2]
