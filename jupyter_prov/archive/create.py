@@ -173,9 +173,9 @@ def create_archive(filename: str | Path | None, *, nodes: Iterable[Any] | None =
 
     with tempfile.TemporaryDirectory(prefix="jprov-export-") as temp:
         database = Path(temp) / "db.sqlite3"
-        exported = _write_database(storage, database, node_selection, group_selection, batch_size=batch_size,
-                                   include_comments=include_comments, include_logs=include_logs,
-                                   show_progress=show_progress)
+        write = _write_database_sqlite if storage.dialect == "sqlite" else _write_database
+        exported = write(storage, database, node_selection, group_selection, batch_size=batch_size,
+                         include_comments=include_comments, include_logs=include_logs, show_progress=show_progress)
         counts = exported["counts"]
         if test_run:
             return ArchiveSummary(str(filename), counts, test_run=True,
@@ -206,6 +206,77 @@ def create_archive(filename: str | Path | None, *, nodes: Iterable[Any] | None =
         write_archive_zip(filename, metadata, member, _streams(storage.repository, keys), len(keys),
                           compression=compression, show_progress=show_progress)
     return ArchiveSummary(str(filename), counts, details={"node_types": exported["node_types"], "format": format})
+
+
+def _write_database_sqlite(storage, database: Path, nodes: _Selection, groups: _Selection, *, batch_size: int,
+                           include_comments: bool, include_logs: bool, show_progress: bool) -> dict[str, Any]:
+    """The same as :func:`_write_database` for an SQLite profile, done inside SQLite: the profile's
+    database is attached to the archive's and rows are copied with ``INSERT ... SELECT`` (JSON and
+    timestamps stay the text they are; checkpoints are removed with ``json_remove``)."""
+    import sqlite3
+
+    from ..storage.migrations import head_revision
+
+    finish_archive_database(create_archive_database(database))
+    source = storage.engine.url.database
+    conn = sqlite3.connect(database, isolation_level=None)
+    try:
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("ATTACH DATABASE ? AS src", (source,))
+        conn.execute("CREATE TEMP TABLE export_nodes (id INTEGER PRIMARY KEY)")
+        conn.execute("CREATE TEMP TABLE export_groups (id INTEGER PRIMARY KEY)")
+        conn.execute("BEGIN")
+        if nodes.all:
+            conn.execute("INSERT INTO export_nodes SELECT id FROM src.db_node")
+        else:
+            conn.executemany("INSERT INTO export_nodes VALUES (?)", ((pk,) for pk in nodes.pks))
+        conn.executemany("INSERT INTO export_groups VALUES (?)", ((pk,) for pk in groups.pks))
+        columns = ", ".join(f'"{c.name}"' for c in schema.nodes.c)
+        selected = ", ".join(
+            "CASE WHEN node_type LIKE 'process%' AND json_type(attributes, '$.checkpoint') IS NOT NULL "
+            "THEN json_remove(attributes, '$.checkpoint') ELSE attributes END" if c.name == "attributes" else f'"{c.name}"'
+            for c in schema.nodes.c)
+        with phase("exporting rows", None, show=show_progress):
+            conn.execute(f"INSERT INTO db_node ({columns}) SELECT {selected} FROM src.db_node "
+                         "WHERE id IN (SELECT id FROM export_nodes) ORDER BY id")
+            conn.execute("INSERT INTO db_link SELECT * FROM src.db_link WHERE input_id IN (SELECT id FROM export_nodes) "
+                         "AND output_id IN (SELECT id FROM export_nodes) ORDER BY id")
+            conn.execute("INSERT INTO db_group SELECT * FROM src.db_group WHERE id IN (SELECT id FROM export_groups)")
+            conn.execute("INSERT INTO db_group_node SELECT * FROM src.db_group_node WHERE group_id IN "
+                         "(SELECT id FROM export_groups) AND node_id IN (SELECT id FROM export_nodes)")
+            if include_comments:
+                conn.execute("INSERT INTO db_comment SELECT * FROM src.db_comment "
+                             "WHERE node_id IN (SELECT id FROM export_nodes)")
+            if include_logs:
+                conn.execute("INSERT INTO db_log SELECT * FROM src.db_log WHERE node_id IN (SELECT id FROM export_nodes)")
+            conn.execute("INSERT INTO db_user SELECT * FROM src.db_user WHERE id IN (SELECT user_id FROM db_node "
+                         "UNION SELECT user_id FROM db_group UNION SELECT user_id FROM db_comment)")
+            conn.execute("INSERT INTO db_computer SELECT * FROM src.db_computer WHERE id IN "
+                         "(SELECT computer_id FROM db_node WHERE computer_id IS NOT NULL)")
+        conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE src")
+        count = lambda table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: E731
+        counts = {"nodes": count("db_node"), "links": count("db_link"), "groups": count("db_group"),
+                  "group_nodes": count("db_group_node"), "comments": count("db_comment"), "logs": count("db_log"),
+                  "users": count("db_user"), "computers": count("db_computer")}
+        keys = [row[0] for row in conn.execute(
+            "SELECT DISTINCT j.value FROM db_node, json_tree(db_node.repository_metadata) AS j "
+            "WHERE db_node.repository_metadata != '{}' AND j.type = 'text' ORDER BY 1")]
+        counts["files"] = len(keys)
+        node_types = dict(conn.execute("SELECT node_type, count(*) FROM db_node GROUP BY 1 ORDER BY 1").fetchall())
+        link_types = dict(conn.execute("SELECT type, count(*) FROM db_link GROUP BY 1 ORDER BY 1").fetchall())
+        users = [row[0] for row in conn.execute("SELECT email FROM db_user ORDER BY id")]
+        computers = [{"label": label, "hostname": hostname, "uuid": uuid} for label, hostname, uuid in
+                     conn.execute("SELECT label, hostname, uuid FROM db_computer ORDER BY id")]
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
+    return {"counts": counts, "node_types": node_types, "link_types": link_types, "users": users,
+            "computers": computers, "keys": keys, "revision": head_revision()}
 
 
 def _write_database(storage, database: Path, nodes: _Selection, groups: _Selection, *, batch_size: int,

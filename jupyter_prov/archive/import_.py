@@ -20,6 +20,8 @@ lacks), ``update_existing`` (archive values win), ``mirror`` (the archive's extr
 from __future__ import annotations
 
 import hashlib
+import json
+import sqlite3
 import uuid as uuid_module
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -136,19 +138,19 @@ def _plan(opened: OpenedArchive, storage, show_progress: bool) -> _Plan:
                 plan.group_map[row["id"]] = found
         keys: set[str] = set()
         nodes = schema.nodes
-        stmt = select(nodes.c.id, nodes.c.uuid, nodes.c.repository_metadata).order_by(nodes.c.id)
+        query = "SELECT id, uuid, repository_metadata FROM db_node ORDER BY id"
         with phase("matching nodes", None, show=show_progress) as advance:
-            for batch in source.execution_options(yield_per=_CHUNK).execute(stmt).partitions(_CHUNK):
-                by_uuid = {row[1]: row[0] for row in batch}
-                existing = dict(target.execute(select(nodes.c.uuid, nodes.c.id).where(nodes.c.uuid.in_(list(by_uuid)))).all())
+            for batch in _RawArchive(opened).batches(query, _CHUNK):
+                existing = dict(target.execute(select(nodes.c.uuid, nodes.c.id)
+                                               .where(nodes.c.uuid.in_([row[1] for row in batch]))).all())
                 for archive_id, uuid, tree in batch:
                     if uuid in existing:
                         plan.node_map[archive_id] = existing[uuid]
                         plan.existing_nodes += 1
                     else:
                         plan.new_nodes += 1
-                        if tree:
-                            keys.update(iter_keys(tree))
+                        if tree and tree != "{}":
+                            keys.update(iter_keys(json.loads(tree)))
                 advance(len(batch))
     if keys:
         plan.missing_keys = _missing_objects(storage.repository, sorted(keys))
@@ -277,31 +279,30 @@ def _write(opened: OpenedArchive, storage, conn, plan: _Plan, *, import_group: b
     new_ids = iter(storage.allocate_ids(conn, schema.nodes, plan.new_nodes))
     extras_updates: list[tuple[int, dict]] = []
     nodes = schema.nodes
+    raw = _RawArchive(opened)
+    node_columns = [c.name for c in nodes.c]
     with archive.connection() as source:
         with phase("importing nodes", plan.new_nodes + plan.existing_nodes, show=show_progress) as advance:
-            result = source.execution_options(yield_per=batch_size).execute(select(nodes).order_by(nodes.c.id)).mappings()
-            for batch in result.partitions(batch_size):
+            for batch in raw.batches(f"SELECT {', '.join(node_columns)} FROM db_node ORDER BY id", batch_size):
                 rows = []
-                for row in batch:
-                    extras = row["extras"] or {}
-                    if aiida and extras:
-                        extras = {k: v for k, v in extras.items() if not k.startswith("_aiida_")}
-                    if row["id"] in existing_ids:
+                for (archive_id, uuid, node_type, process_type, label, description, ctime, mtime, user_id,
+                     computer_id, attributes, extras, tree, node_hash) in batch:
+                    extras = extras or "{}"
+                    if aiida and '"_aiida_' in extras:
+                        extras = _dumps({k: v for k, v in json.loads(extras).items() if not k.startswith("_aiida_")})
+                    if archive_id in existing_ids:
                         if extras_mode_existing != "none":
-                            extras_updates.append((node_map[row["id"]], extras))
+                            extras_updates.append((node_map[archive_id], json.loads(extras)))
                         continue
                     pk = next(new_ids)
-                    node_map[row["id"]] = pk
-                    attributes = row["attributes"] or {}
-                    if "checkpoint" in attributes and row["node_type"].startswith("process"):
-                        attributes = {k: v for k, v in attributes.items() if k != "checkpoint"}
-                    rows.append(_utc({
-                        **row, "id": pk, "attributes": attributes,
-                        "extras": extras if extras_mode_new == "import" else {},
-                        "user_id": plan.user_map[row["user_id"]],
-                        "computer_id": None if row["computer_id"] is None else plan.computer_map[row["computer_id"]],
-                    }))
-                storage.insert_many(conn, nodes, rows)
+                    node_map[archive_id] = pk
+                    attributes = attributes or "{}"
+                    if '"checkpoint"' in attributes and node_type.startswith("process"):
+                        attributes = _dumps({k: v for k, v in json.loads(attributes).items() if k != "checkpoint"})
+                    rows.append((pk, uuid, node_type, process_type, label, description, ctime, mtime,
+                                 plan.user_map[user_id], None if computer_id is None else plan.computer_map[computer_id],
+                                 attributes, extras if extras_mode_new == "import" else "{}", tree or "{}", node_hash))
+                _insert_raw(storage, conn, nodes, node_columns, rows)
                 advance(len(batch))
         counts["nodes"] = plan.new_nodes
         updated = 0
@@ -320,25 +321,24 @@ def _write(opened: OpenedArchive, storage, conn, plan: _Plan, *, import_group: b
         links = schema.links
         new_links = 0
         with phase("importing links", None, show=show_progress) as advance:
-            result = source.execution_options(yield_per=batch_size * 4).execute(select(links).order_by(links.c.id)).mappings()
-            for batch in result.partitions(batch_size * 4):
+            query = "SELECT input_id, output_id, label, type FROM db_link ORDER BY id"
+            for batch in raw.batches(query, batch_size * 10):
                 rows, both_existing = [], []
-                for row in batch:
-                    link = {"input_id": node_map[row["input_id"]], "output_id": node_map[row["output_id"]],
-                            "label": row["label"], "type": row["type"]}
-                    if row["input_id"] in existing_ids and row["output_id"] in existing_ids:
+                for input_id, output_id, label, link_type in batch:
+                    link = (node_map[input_id], node_map[output_id], label, link_type)
+                    if input_id in existing_ids and output_id in existing_ids:
                         both_existing.append(link)
                     else:
                         rows.append(link)
                 if both_existing:
-                    present = set(conn.execute(
+                    present = set(tuple(row) for row in conn.execute(
                         select(links.c.input_id, links.c.output_id, links.c.label, links.c.type)
-                        .where(links.c.output_id.in_(sorted({link["output_id"] for link in both_existing})))).all())
-                    rows += [link for link in both_existing
-                             if (link["input_id"], link["output_id"], link["label"], link["type"]) not in present]
+                        .where(links.c.output_id.in_(sorted({link[1] for link in both_existing})))).all())
+                    rows += [link for link in both_existing if link not in present]
                 if rows:
                     ids = storage.allocate_ids(conn, links, len(rows))
-                    storage.insert_many(conn, links, [{**link, "id": pk} for link, pk in zip(rows, ids)])
+                    _insert_raw(storage, conn, links, ["id", "input_id", "output_id", "label", "type"],
+                                [(pk, *link) for pk, link in zip(ids, rows)])
                 new_links += len(rows)
                 advance(len(batch))
         counts["links"] = new_links
@@ -416,6 +416,54 @@ def _write(opened: OpenedArchive, storage, conn, plan: _Plan, *, import_group: b
                                                 for pk, node in zip(ids, chunk)])
         details["import_group"] = label
     return {"counts": counts, "details": details}
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+class _RawArchive:
+    """Rows of the archive's database as the text SQLite stores (no JSON or datetime round trip)."""
+
+    def __init__(self, opened: OpenedArchive):
+        self.database = opened.database
+
+    def batches(self, sql: str, size: int) -> Iterator[list[tuple]]:
+        conn = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)
+        try:
+            cursor = conn.execute(sql)
+            while batch := cursor.fetchmany(size):
+                yield batch
+        finally:
+            conn.close()
+
+
+def _insert_raw(storage, conn, table, columns: list[str], rows: list[tuple]) -> None:
+    """Insert rows of stored text (JSON as text, timestamps as SQLite's UTC text) into the profile's database."""
+    if not rows:
+        return
+    names = ", ".join(f'"{name}"' for name in columns)
+    driver = conn.connection.driver_connection
+    try:
+        if storage.dialect == "sqlite":
+            cursor = driver.cursor()
+            try:
+                cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" for _ in columns)})', rows)
+            finally:
+                cursor.close()
+            return
+        stamps = [i for i, name in enumerate(columns) if name in ("ctime", "mtime", "time")]
+        with driver.cursor() as cursor:
+            with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+                for row in rows:
+                    if stamps:
+                        row = list(row)
+                        for i in stamps:
+                            if row[i] is not None:
+                                row[i] = f"{row[i]}+00"
+                    copy.write_row(row)
+    except storage.engine.dialect.loaded_dbapi.IntegrityError as exc:
+        raise IntegrityError(f"INSERT INTO {table.name}", None, exc) from exc
 
 
 def _utc(row: dict) -> dict:
