@@ -57,7 +57,7 @@ def build(n_nodes: int, n_files: int, steps: int = 10) -> dict:
     per_node = [n_files // n_nodes + (1 if i < n_files % n_nodes else 0) for i in range(n_nodes)]
     params = Int(0, label="shared parameters")
     store_all([params])
-    created, file_index, batch = 1, 0, []
+    file_index = 0
 
     def files_for(count: int) -> dict[str, str]:
         nonlocal file_index
@@ -124,7 +124,9 @@ def _child(args: list[str]) -> dict:
 def step(kind: str, profile: str, url: str | None, archive: str) -> dict:
     """One measured step in this (child) process."""
     if kind == "inspect":
-        from jupyter_prov.archive import inspect_archive  # package import (~1 s on a loaded machine) not timed
+        from jupyter_prov.archive import (
+            inspect_archive,  # package import (~1 s on a loaded machine) not timed
+        )
 
         start = time.perf_counter()
         info = inspect_archive(archive)

@@ -63,7 +63,7 @@ def aiida_node_type(jprov_type: str) -> str:
         return "process.calculation.CalculationNode."
     if jprov_type.startswith("process."):
         return "process.workflow.WorkflowNode."
-    rest = jprov_type[len("data."):] if jprov_type.startswith("data.") else jprov_type
+    rest = jprov_type.removeprefix("data.")
     return f"data.jprov.{rest}.Data."
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import select
 
@@ -118,9 +119,9 @@ def _rows(conn, table, column, selection: _Selection, batch_size: int, extra_con
 
 
 def create_archive(filename: str | Path | None, *, nodes: Iterable[Any] | None = None,
-                   groups: Iterable[Any] | None = None, all: bool = False, batch_size: int = 1000,  # noqa: A002
+                   groups: Iterable[Any] | None = None, all: bool = False, batch_size: int = 1000,
                    compression: int = 6, include_comments: bool = True, include_logs: bool = True,
-                   test_run: bool = False, format: str = "jprov", overwrite: bool = False,  # noqa: A002
+                   test_run: bool = False, format: str = "jprov", overwrite: bool = False,
                    storage=None, show_progress: bool = False, **traversal_toggles: bool) -> ArchiveSummary:
     """Export nodes (with what provenance requires), groups, or everything into the archive ``filename``.
 
@@ -256,7 +257,7 @@ def _write_database_sqlite(storage, database: Path, nodes: _Selection, groups: _
                          "(SELECT computer_id FROM db_node WHERE computer_id IS NOT NULL)")
         conn.execute("COMMIT")
         conn.execute("DETACH DATABASE src")
-        count = lambda table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: E731
+        count = lambda table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         counts = {"nodes": count("db_node"), "links": count("db_link"), "groups": count("db_group"),
                   "group_nodes": count("db_group_node"), "comments": count("db_comment"), "logs": count("db_log"),
                   "users": count("db_user"), "computers": count("db_computer")}

@@ -8,9 +8,10 @@ Everything the ORM and the query builder do with a storage works on it, except w
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Iterable, Iterator
+from typing import TYPE_CHECKING, BinaryIO
 
 from sqlalchemy import event
 
@@ -85,7 +86,7 @@ def check_sqlite_file(path: Path, archive_path: Path | str) -> None:
 class ZipRepository:
     """Read-only repository over the ``repo/<key>`` members of an archive (the API of ``Repository``)."""
 
-    def __init__(self, archive: "ZipReader", path: Path | str):
+    def __init__(self, archive: ZipReader, path: Path | str):
         self._zip = archive
         self.path = path
         self.folder = Path(path)
@@ -141,7 +142,7 @@ class ZipRepository:
 class ArchiveStorage(StorageBackend):
     """A read-only storage backend over an archive's database and zip."""
 
-    def __init__(self, database: Path, archive: "ZipReader", archive_path: Path | str):
+    def __init__(self, database: Path, archive: ZipReader, archive_path: Path | str):
         super().__init__(sqlite_url(database), Path(database).parent / "unused-repository")
         _small_cache(self)
         self.repository = ZipRepository(archive, archive_path)

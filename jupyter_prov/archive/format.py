@@ -83,7 +83,7 @@ def is_repo_member(name: str) -> bool:
     return name.startswith(REPO_PREFIX) and len(name) > len(REPO_PREFIX)
 
 
-def open_zip(path: str | Path) -> "ZipReader":
+def open_zip(path: str | Path) -> ZipReader:
     """Open an archive for reading after checking its central directory is sound and safe."""
     from .zipio import ZipReader
 
@@ -148,7 +148,7 @@ def read_metadata_fast(path: str | Path) -> dict[str, Any] | None:
     return metadata
 
 
-def read_metadata(archive: "ZipReader", path: str | Path) -> dict[str, Any]:
+def read_metadata(archive: ZipReader, path: str | Path) -> dict[str, Any]:
     """The parsed ``metadata.json`` of an open archive, with its format version checked."""
     size = archive.size(METADATA_NAME)
     if size > MAX_METADATA_SIZE:
@@ -193,7 +193,7 @@ def _is_newer(version: str, than: str) -> bool:
         return False
 
 
-def read_member(archive: "ZipReader", path: str | Path, name: str) -> bytes:
+def read_member(archive: ZipReader, path: str | Path, name: str) -> bytes:
     try:
         return archive.read(name)
     except KeyError:
@@ -202,7 +202,7 @@ def read_member(archive: "ZipReader", path: str | Path, name: str) -> bytes:
         raise ArchiveFormatError(f"archive {path}: member {name!r} is damaged ({exc})") from None
 
 
-def copy_member_to(archive: "ZipReader", path: str | Path, name: str, target: Path) -> None:
+def copy_member_to(archive: ZipReader, path: str | Path, name: str, target: Path) -> None:
     """Extract one member to the file ``target`` in chunks (CRC and size checked while reading)."""
     try:
         with archive.open(name) as source, open(target, "wb") as out:

@@ -17,9 +17,9 @@ jprov_0002     ``db_node.node_hash`` (the content hash caching looks up) and its
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 from ..storage.migrations import head_revision
 from .format import FORMAT_VERSION, FORMAT_VERSIONS, ArchiveFormatError, ArchiveSummary

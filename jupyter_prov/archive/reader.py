@@ -27,14 +27,14 @@ class ArchiveReader:
         self.path = Path(path)
         self._opened: OpenedArchive | None = None
 
-    def __enter__(self) -> "ArchiveReader":
+    def __enter__(self) -> ArchiveReader:
         self.open()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def open(self) -> "ArchiveReader":
+    def open(self) -> ArchiveReader:
         if self._opened is None:
             self._opened = OpenedArchive(self.path)
         return self

@@ -138,7 +138,7 @@ class OpenedArchive:
         self.zip.close()
         shutil.rmtree(self._temp, ignore_errors=True)
 
-    def __enter__(self) -> "OpenedArchive":
+    def __enter__(self) -> OpenedArchive:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from functools import lru_cache
+from functools import cache
 
 from ..orm.links import RULES, LinkType
 from ..storage.file_tree import iter_keys
@@ -64,7 +64,7 @@ _DEGREE_RULES = [
 ACYCLIC_TYPES = ("input_calc", "create", "call_calc", "call_work")
 
 
-@lru_cache(maxsize=None)
+@cache
 def link_kind_of(node_type: str) -> str:
     """The kind (``data``, ``calculation``, ``workflow``, ``cell``) the link rules know a node type as."""
     from ..orm.plugins import node_class_for
@@ -95,7 +95,7 @@ def validate_archive_content(opened: OpenedArchive) -> None:
 
 
 def _fail(opened: OpenedArchive, problems: list[str]) -> None:
-    more = f" (and more)" if len(problems) > 5 else ""
+    more = " (and more)" if len(problems) > 5 else ""
     raise ArchiveIntegrityError(f"archive {opened.path} is not consistent, nothing was imported: "
                                 + "; ".join(problems[:5]) + more)
 

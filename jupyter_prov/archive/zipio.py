@@ -22,8 +22,9 @@ import tempfile
 import time
 import zlib
 from array import array
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 import numpy as np
 
@@ -51,7 +52,7 @@ CHUNK = 1 << 20
 class _Record:
     """One member's place in the file (non-repository members only; those are few)."""
 
-    __slots__ = ("name", "offset", "compressed", "size", "crc", "method")
+    __slots__ = ("compressed", "crc", "method", "name", "offset", "size")
 
     def __init__(self, name: str, offset: int, compressed: int, size: int, crc: int, method: int):
         self.name, self.offset, self.compressed, self.size, self.crc, self.method = name, offset, compressed, size, crc, method
@@ -274,7 +275,7 @@ class ZipReader:
         return list(self._others)
 
     # ---- reading --------------------------------------------------------------------------------
-    def open(self, name: str) -> "_MemberReader":
+    def open(self, name: str) -> _MemberReader:
         record = self._require(name)
         self._file.seek(record.offset)
         header = self._file.read(_LOCAL.size)
@@ -293,7 +294,7 @@ class ZipReader:
     def close(self) -> None:
         self._file.close()
 
-    def __enter__(self) -> "ZipReader":
+    def __enter__(self) -> ZipReader:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -514,7 +515,7 @@ class ZipWriter:
         self._central.close()
         self._file.close()
 
-    def __enter__(self) -> "ZipWriter":
+    def __enter__(self) -> ZipWriter:
         return self
 
     def __exit__(self, kind, *exc) -> None:

@@ -26,6 +26,18 @@ from .lifecycle import is_running, start_daemon
 log = logging.getLogger("jupyter_prov.daemon")
 
 
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first caller outside jupyter_prov (a notebook cell)."""
+    import os
+    import sys
+
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 class DaemonNotRunningWarning(UserWarning):
     """Processes were queued but no daemon runs for the profile."""
 
@@ -50,7 +62,7 @@ def notify(pks: Iterable[int], profile: Profile | None = None) -> None:
         broker.publish_continue_soon(pks)
     except BrokerUnreachable as exc:
         warnings.warn(f"{exc}\nThe processes are queued in the database and run once the broker and the daemon "
-                      "are up.", DaemonNotRunningWarning, stacklevel=3)
+                      "are up.", DaemonNotRunningWarning, stacklevel=_user_stacklevel())
         return
     ensure_daemon(profile)
 
@@ -83,7 +95,7 @@ def on_submit(node: ProcessNode) -> None:
     """The engine's submit hook: queue the process for the daemon, unless a worker could not import it (warns)."""
     problem = importable_problem(node)
     if problem:
-        warnings.warn(problem, NotSubmittableWarning, stacklevel=3)
+        warnings.warn(problem, NotSubmittableWarning, stacklevel=_user_stacklevel())
         return
     queue_processes([node])
 
@@ -119,6 +131,6 @@ def ensure_daemon(profile: Profile) -> bool:
             f"once you start it with `jprov -p {profile.name} daemon start` (or in Python: "
             "`from jupyter_prov.daemon import start_daemon; start_daemon(profile)`), or set the profile option "
             "daemon_autostart to start it on submit.",
-            DaemonNotRunningWarning, stacklevel=3,
+            DaemonNotRunningWarning, stacklevel=_user_stacklevel(),
         )
     return False

@@ -11,9 +11,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks" / "aiida_reference"))
 
-from _common import fresh_profile  # noqa: E402
-from aiida import orm  # noqa: E402
-from aiida.tools.archive import create_archive, import_archive  # noqa: E402
+from _common import fresh_profile
+from aiida import orm
+from aiida.tools.archive import create_archive, import_archive
 
 
 def describe_node(node):

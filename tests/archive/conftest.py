@@ -65,9 +65,8 @@ def graph(profile):
 
 def empty_profile_storage():
     """Empty the loaded profile: every table and every repository object (an "empty profile" to import into)."""
-    from tests.conftest import clean_storage
-
     from jupyter_prov.orm import current
+    from tests.conftest import clean_storage
 
     storage = current.get_storage()
     clean_storage(storage)

@@ -38,7 +38,8 @@ def backend_name(request) -> str:
 def aiida_python():
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
-        from _aiida_venv import aiida_env, aiida_python as find_python
+        from _aiida_venv import aiida_env
+        from _aiida_venv import aiida_python as find_python
     finally:
         sys.path.pop(0)
     python = find_python()

@@ -205,7 +205,7 @@ def test_reference_to_node_missing_from_archive(empty, good_archive, tmp_path, g
     ])
     assert_nothing_imported(empty, path, "node id 424242, which is not in the archive", ArchiveIntegrityError)
     path = rewrite(good_archive, tmp_path / "dangling-group.jprov", sql=[
-        f"INSERT INTO db_group_node (group_id, node_id) VALUES ((SELECT min(id) FROM db_group), 777777)",
+        "INSERT INTO db_group_node (group_id, node_id) VALUES ((SELECT min(id) FROM db_group), 777777)",
     ])
     assert_nothing_imported(empty, path, "node id 777777", ArchiveIntegrityError)
 

@@ -6,12 +6,12 @@ import json
 import zipfile
 
 import pytest
+from sqlalchemy import func, select
 
 from jupyter_prov.archive import ArchiveError, create_archive, import_archive
 from jupyter_prov.orm import Group, load_node
 from jupyter_prov.orm.computers import Computer
 from jupyter_prov.storage import schema
-from sqlalchemy import func, select
 
 from .conftest import empty_profile_storage
 
@@ -84,9 +84,8 @@ def test_export_of_one_node_takes_its_provenance_along(graph, tmp_path):
     assert summary.counts["nodes"] == 8
     from jupyter_prov.archive import ArchiveReader
 
-    with ArchiveReader(path) as archive:
-        with archive.storage.connection() as conn:
-            uuids = set(conn.execute(select(schema.nodes.c.uuid)).scalars())
+    with ArchiveReader(path) as archive, archive.storage.connection() as conn:
+        uuids = set(conn.execute(select(schema.nodes.c.uuid)).scalars())
     assert graph.unrelated.uuid not in uuids
     assert {graph.calc.uuid, graph.x.uuid, graph.workflow.uuid, graph.remote.uuid} <= uuids
 
