@@ -107,8 +107,13 @@ def continue_(ctx: click.Context, identifier: str) -> None:
     from ..engine.reports import state_text
     from ..engine.runner import continue_process
 
+    from ..engine.process import ProcessError
+
     open_profile(ctx)
-    node = continue_process(_process(identifier).pk)
+    try:
+        node = continue_process(_process(identifier).pk)
+    except ProcessError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"process {node.pk}: {state_text(node)}")
 
 

@@ -117,3 +117,38 @@ def _processes():
     from jupyter_prov.engine.reports import list_processes
 
     return list_processes(all=True)
+
+
+def test_interrupt_in_a_work_chain_step_kills_it(profile):
+    from jupyter_prov.engine import WorkChain
+
+    class Interrupted(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.outline(cls.first, cls.second)
+
+        def first(self):
+            add(1, 2)
+
+        def second(self):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_get_node(Interrupted)
+    node = next(n for n in _processes() if n.process_label == "Interrupted")
+    assert node.is_killed and node.is_sealed and "KeyboardInterrupt" in node.process_status
+    assert node.called[0].is_finished_ok
+
+
+def test_interrupted_foreground_calcfunction_leaves_nothing(profile, storage):
+    from jupyter_prov.engine import calcfunction
+
+    @calcfunction
+    def interrupted(x):
+        raise KeyboardInterrupt
+
+    before = storage.counts()
+    with pytest.raises(KeyboardInterrupt):
+        interrupted(1)
+    assert storage.counts() == before
