@@ -6,6 +6,8 @@ never in the jupyter-prov environment.  Each benchmark
 * works in a throw-away profile made by ``verdi presto --no-broker`` (SQLite
   storage, no services) that is deleted again at exit, so results do not
   depend on what earlier runs left in the database;
+* keeps that profile in a private ``AIIDA_PATH`` folder (``RUN_DIR``), so several
+  runs can go on at the same time;
 * prints exactly one JSON object as its last stdout line (``emit``).
 
 ``build_graph`` is the synthetic provenance graph used by ``query.py`` and
@@ -15,24 +17,38 @@ can be built in jupyter-prov for a side-by-side comparison.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
+
+# Every run gets its own AIIDA_PATH (config.json and profile storage) in a fresh folder
+# below the given one, so runs going on at the same time never rewrite each other's
+# config.  The folder is removed at exit.  This must happen before aiida is imported.
+RUN_DIR = tempfile.mkdtemp(prefix="run-", dir=os.environ.get("AIIDA_PATH") or None)
+os.environ["AIIDA_PATH"] = RUN_DIR
+atexit.register(shutil.rmtree, RUN_DIR, ignore_errors=True)
 
 import aiida
 from aiida import orm
 from aiida.common.links import LinkType
 from aiida.manage import get_manager
 from aiida.manage.configuration import load_profile, reset_config
+from aiida.manage.configuration.settings import AiiDAConfigDir
 from plumpy import ProcessState
+
+AiiDAConfigDir.set()  # re-read AIIDA_PATH, in case aiida was imported before this module
+reset_config()
 
 VERDI = Path(sys.executable).with_name("verdi")
 
