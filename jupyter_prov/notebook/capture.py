@@ -22,6 +22,7 @@ fingerprint, never the object itself. Nothing is pickled.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import reprlib
@@ -31,6 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SAMPLE = 4096
+#: values up to this size go into a pack file of the repository, larger ones are loose files
+PACK_LIMIT = 4 << 20
 _repr = reprlib.Repr()
 _repr.maxstring = 160
 _repr.maxother = 160
@@ -267,7 +270,7 @@ class _HashingSink:
         return len(data)
 
 
-def _array_node(array: Any, *, offline: bool):
+def _array_node(array: Any, *, offline: bool, pack: dict | None = None):
     import numpy as np
 
     from ..orm.nodes.array import Array
@@ -278,9 +281,10 @@ def _array_node(array: Any, *, offline: bool):
         sink = _HashingSink()
         np.lib.format.write_array(sink, np.asanyarray(array), allow_pickle=False)
         node._files = {"default.npy": sink.hash.hexdigest()}
-    elif array.nbytes <= 8 << 20:
-        node.set_array("default", array)
-        return node
+    elif array.nbytes <= PACK_LIMIT:
+        buffer = io.BytesIO()
+        np.lib.format.write_array(buffer, np.asanyarray(array), allow_pickle=False)
+        node._files = {"default.npy": _put_packed(node, buffer.getvalue(), pack)}
     else:  # stream through a temporary file: no second copy of a large array in memory
         handle, path = tempfile.mkstemp(suffix=".npy")
         try:
@@ -293,16 +297,34 @@ def _array_node(array: Any, *, offline: bool):
     return node
 
 
-def _table_node(frame: Any, *, offline: bool):
-    from ..orm.nodes.table import Table, default_format
+def _put_packed(node: Any, content: bytes, pack: dict | None) -> str:
+    """The repository key of a small file: stored now into a pack, or collected in ``pack`` (key → bytes)
+    for the caller to store with others in one pack (the key is the SHA-256 of the bytes)."""
+    if pack is None:
+        return node._backend.repository.put_many_bytes([content])[0]
+    key = hashlib.sha256(content).hexdigest()
+    pack[key] = content
+    return key
 
+
+def _table_node(frame: Any, *, offline: bool, pack: dict | None = None):
+    from ..orm.nodes.table import Table, default_format, table_attributes, table_bytes
+
+    if hasattr(frame, "to_frame") and not hasattr(frame, "columns"):
+        frame = frame.to_frame()
+    node = Table()
+    fmt = default_format()
     if offline:
-        node = Table()
-        if hasattr(frame, "to_frame") and not hasattr(frame, "columns"):
-            frame = frame.to_frame()
-        node._attributes, node._files = Table.offline_files(frame, default_format())
+        node._attributes, node._files = Table.offline_files(frame, fmt)
         return node
-    return Table(frame)
+    content = table_bytes(frame, fmt)
+    node._attributes = table_attributes(frame, fmt)
+    filename = node._attributes["filename"]
+    if len(content) <= PACK_LIMIT:
+        node._files = {filename: _put_packed(node, content, pack)}
+    else:
+        node.put_file(filename, content)
+    return node
 
 
 def reference_node(payload: dict[str, str], digest: str):
@@ -313,11 +335,13 @@ def reference_node(payload: dict[str, str], digest: str):
     return node
 
 
-def build_node(captured: Captured, *, offline: bool = False, policy: CapturePolicy | None = None):
+def build_node(captured: Captured, *, offline: bool = False, policy: CapturePolicy | None = None,
+               pack: dict | None = None):
     """The (unstored) data node of a capture; a stored node is returned as it is.
 
     ``offline`` builds array/table nodes without writing the repository (file keys hashed directly),
-    to compare a value with a recorded node.
+    to compare a value with a recorded node. ``pack`` (key → bytes) collects small files for the caller
+    to store in one pack; the node is only valid once they are stored.
     """
     if captured.kind == "node":
         return captured.payload
@@ -330,9 +354,9 @@ def build_node(captured: Captured, *, offline: bool = False, policy: CapturePoli
             text = captured.payload.decode()
             return reference_node({"python_type": captured.python_type, "repr": text[:200]}, captured.fingerprint)
     if captured.kind == "array":
-        node = _array_node(captured.payload, offline=offline)
+        node = _array_node(captured.payload, offline=offline, pack=pack)
     elif captured.kind == "table":
-        node = _table_node(captured.payload, offline=offline)
+        node = _table_node(captured.payload, offline=offline, pack=pack)
     else:
         return reference_node(captured.payload, captured.fingerprint)
     if captured.live and not offline:

@@ -22,11 +22,15 @@ import threading
 import traceback as traceback_module
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
+from ..orm import current
+from ..orm.json_values import clean_json
 from ..orm.links import LINK_LABEL, LinkType
 from ..orm.nodes.node import Node, store_all
 from ..orm.nodes.process import CellExecutionNode, ProcessState
+from ..storage import schema
 from .capture import Captured, CapturePolicy, build_node
 from .records import CellRecord, FileSnapshot
 
@@ -65,6 +69,7 @@ class _Plan:
     new_nodes: list[Node] = field(default_factory=list)
     returns: list[tuple[Node, str]] = field(default_factory=list)
     used_out: set[str] = field(default_factory=set)
+    needs_update: bool = False
 
 
 class ProvenanceWriter:
@@ -89,6 +94,7 @@ class ProvenanceWriter:
         self._idle_condition = threading.Condition()
         self._kernel_idle = True
         self._urgent = 0
+        self._pack: dict[str, bytes] | None = None
         self._thread = threading.Thread(target=self._run, name="jupyter-prov-writer", daemon=True)
         self._thread.start()
 
@@ -195,8 +201,14 @@ class ProvenanceWriter:
 
     def _write(self, records: list[CellRecord]) -> None:
         snapshot = self._snapshot()
+        self._pack = {}
         try:
             plans = [self._plan(record) for record in records]
+            if self._pack:  # the small files of the whole batch into one pack (one write, one index commit)
+                contents = list(self._pack.values())
+                keys = current.get_storage().repository.put_many_bytes(contents)
+                if keys != list(self._pack):
+                    raise RuntimeError("the repository addressed packed values by another hash than SHA-256")
             store_all([node for plan in plans for node in plan.new_nodes])
         except Exception as exc:  # noqa: BLE001 - reported; the other records of the batch are retried
             self._restore(snapshot)
@@ -210,13 +222,32 @@ class ProvenanceWriter:
             for record in records:
                 self._write([record])
             return
+        # returns, outcomes, seals and logs of the whole batch in one transaction (one commit, not one per link)
+        storage = current.get_storage()
+        try:
+            with storage.transaction():
+                for plan in plans:
+                    self._finish(plan, strict=True)
+                now = datetime.now(timezone.utc)
+                storage.bulk_update(schema.nodes, [
+                    {"id": plan.cell.pk, "attributes": plan.cell._attributes, "mtime": now}
+                    for plan in plans if plan.needs_update
+                ])
+        except Exception:  # noqa: BLE001 - rolled back: finish them one by one, reporting what fails
+            for plan in plans:
+                if plan.needs_update:
+                    plan.cell._attributes.pop("sealed", None)
+                    plan.needs_update = False
+                self._finish(plan)
         for plan in plans:
-            self._finish(plan)
+            if plan.record.early_node is None:
+                self.cell_pks.append(plan.cell.pk)
+            self.cells_recorded += 1
 
     # ---- planning: nodes and links of one record -----------------------------------------------
     def _version(self, name: str, captured: Captured) -> tuple[Node, bool]:
         """(node, is new) of a value of ``name``: an earlier version with the same hash, or a new node."""
-        node = build_node(captured, policy=self.policy)
+        node = build_node(captured, policy=self.policy, pack=self._pack)
         if node.is_stored:
             return node, False
         node.label = name[:255]
@@ -347,16 +378,27 @@ class ProvenanceWriter:
                 cell.put_file(f"{stream}.txt", text.encode("utf-8", "replace"))
         return outcome
 
-    def _finish(self, plan: _Plan) -> None:
-        """After the batch is stored: returns, the outcome of early cells, seal, error log."""
+    def _finish(self, plan: _Plan, strict: bool = False) -> None:
+        """After the batch is stored: returns, the outcome of early cells, seal, error log.
+
+        ``strict`` raises on the first problem (the caller's transaction then rolls back and retries
+        record by record); otherwise problems are reported and the rest is still done.
+        """
         record, cell = plan.record, plan.cell
         for node, label in plan.returns:
             try:
                 node.add_incoming(cell, LinkType.RETURN, label)
-            except Exception as exc:  # noqa: BLE001 - one odd value must not lose the cell's outcome
+            except Exception as exc:
+                if strict:
+                    raise
                 self.on_error(f"cell [{record.execution_count}]: output {label!r} not linked: {exc}")
         try:
-            if record.early_node is not None:
+            if strict and (record.early_node is not None or plan.returns):
+                # the outcome and the seal of the batch's cells go in one executemany (see _write)
+                outcome = self._outcome(record, cell) if record.early_node is not None else {}
+                cell._attributes.update(clean_json(outcome, "cell outcome"), sealed=True)
+                plan.needs_update = True
+            elif record.early_node is not None:
                 outcome = self._outcome(record, cell)
                 outcome["sealed"] = True
                 cell.set_attribute_many(outcome)
@@ -367,9 +409,8 @@ class ProvenanceWriter:
 
                 Log.store_many([Log(cell, record.traceback, levelname="ERROR", loggername="jupyter_prov.notebook",
                                     metadata={"ename": record.error["ename"] if record.error else None})])
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
+            if strict:
+                raise
             self.on_error(f"finishing the record of cell [{record.execution_count}] failed: {type(exc).__name__}: "
                           f"{exc}\n{traceback_module.format_exc(limit=3)}")
-        if record.early_node is None:
-            self.cell_pks.append(cell.pk)
-        self.cells_recorded += 1
