@@ -119,7 +119,7 @@ def lineage_graph(target: Node, *, max_nodes: int = 200):
     except ImportError:
         provenance_graph = None
     if provenance_graph is not None:
-        return provenance_graph(target, ancestors=True, descendants=False)
+        return provenance_graph(target, ancestors=None, descendants=0, max_nodes=max_nodes)
     return _fallback_graph(target, max_nodes=max_nodes)
 
 

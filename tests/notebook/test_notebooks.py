@@ -136,6 +136,9 @@ def test_slice_replay_history_show_export(subprocess_env, tmp_path):
     assert "unrelated.upper()" not in sliced
     assert "history of grid" in text["history"] and text["history"].count("array: shape (5,)") == 2
     assert "create signal <- cell [7]" in text["show"]
+    show = next(c for c in notebook.cells if c.source.startswith("%provenance show"))
+    svg = [o["data"]["image/svg+xml"] for o in show.outputs if "image/svg+xml" in o.get("data", {})]
+    assert svg and "<svg" in svg[0]  # drawn by jupyter_prov.interop.dot (graphviz)
     assert "pending writes     0" in text["status"]
     assert (tmp_path / "session.jprov").is_file()
     signal = outputs(recorded_cells()[5])["signal"][1]
