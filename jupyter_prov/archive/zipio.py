@@ -412,13 +412,15 @@ class _MemberReader(io.RawIOBase):
 class ZipWriter:
     """A zip written member by member; the central directory is spooled to a temporary file."""
 
-    def __init__(self, path: str | Path, *, compression: int = 6):
+    def __init__(self, path: str | Path, *, compression: int = 6, front: tuple[str, ...] = ()):
+        """``front``: members listed first in the central directory, in this order, wherever their data lies."""
         if not 0 <= compression <= 9:
             raise ValueError(f"compression must be 0 (none) to 9, got {compression}")
         self.path = Path(path)
         self.compression = compression
         self._file = open(self.path, "wb")
         self._central = tempfile.TemporaryFile()
+        self._front = {name: b"" for name in front}
         self._entries = 0
         now = time.localtime(time.time())
         self._dos_time = (now.tm_hour << 11) | (now.tm_min << 5) | (now.tm_sec // 2)
@@ -429,8 +431,7 @@ class ZipWriter:
         compress = self.compression > 0 if compress is None else compress
         crc = zlib.crc32(data)
         if compress:
-            compressor = zlib.compressobj(self.compression, zlib.DEFLATED, -15)
-            payload = compressor.compress(data) + compressor.flush()
+            payload = zlib.compress(data, self.compression, wbits=-15)  # one call: no compressor object per file
             method = DEFLATED
         else:
             payload, method = data, STORED
@@ -486,18 +487,38 @@ class ZipWriter:
             values.append(offset)
         extra = struct.pack(f"<2H{len(values)}Q", 1, 8 * len(values), *values) if values else b""
         needs = 45 if values else 20
-        self._central.write(_CENTRAL.pack(
+        record = _CENTRAL.pack(
             _SIG_CENTRAL, (3 << 8) | needs, needs, 0x800, method, self._dos_time, self._dos_date, crc,
             min(compressed, _U32), min(size, _U32), len(raw_name), len(extra), 0, 0, 0, 0o100644 << 16,
-            min(offset, _U32)))
-        self._central.write(raw_name)
-        self._central.write(extra)
+            min(offset, _U32)) + raw_name + extra
+        if name in self._front:
+            self._front[name] = record
+        else:
+            self._central.write(record)
         self._entries += 1
+
+    def write_deflated(self, name: str, deflated: BinaryIO, *, crc: int, size: int, compressed: int,
+                       method: int = DEFLATED) -> None:
+        """One member whose data was compressed elsewhere (raw deflate in ``deflated``, ``compressed`` bytes)."""
+        zip64 = size >= _U32 or compressed >= _U32
+        offset = self._file.tell()
+        self._write_local(name, method, crc, compressed, size, zip64=zip64)
+        copied = 0
+        while chunk := deflated.read(CHUNK):
+            self._file.write(chunk)
+            copied += len(chunk)
+        if copied != compressed:
+            raise ArchiveFormatError(f"writing {self.path}: {name} has {copied} compressed bytes, {compressed} expected")
+        self._add_central(name, method, crc, compressed, size, offset)
 
     def close(self) -> None:
         if self._file.closed:
             return
         cd_offset = self._file.tell()
+        for name, record in self._front.items():
+            if not record:
+                raise ArchiveFormatError(f"writing {self.path}: member {name} was never written")
+            self._file.write(record)
         self._central.seek(0)
         while chunk := self._central.read(CHUNK):
             self._file.write(chunk)
