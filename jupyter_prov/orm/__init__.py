@@ -46,3 +46,4 @@ from .nodes import (
     to_data,
 )
 from .users import User
+from .querybuilder import QueryBuilder, QueryError  # noqa: E402  (needs the node classes above)
