@@ -13,7 +13,9 @@ with the bulk writer, then times (median of ``--repeats`` runs after one warm-up
   with ``traverse.count_descendants`` and with the QueryBuilder (``with_ancestors``);
 - ``ancestors``: all ancestors of that component's last datum;
 - ``attribute filter``: count ``Dict`` nodes with ``attributes.x > 5`` over the whole graph;
-- ``two-hop join``: ``Dict`` with ``energy < -5`` created by a ``relax`` calculation (count).
+- ``two-hop join``: ``Dict`` with ``energy < -5`` created by a ``relax`` calculation (count);
+- ``export closure`` / ``delete dry run``: :func:`traverse_graph` with the export rules from the leaf,
+  and :func:`delete_nodes` (dry run) from the root: what archive export and delete do first.
 
 The 20k comparison builds aiida-core's reference shape (``graphs.chains``: a root with 8,400
 descendants) and counts them with the same QueryBuilder query aiida-core's
@@ -73,7 +75,8 @@ def open_profile(name: str, url: str | None):
 def queries(spec, storage, repeats: int) -> list[dict]:
     from jupyter_prov.orm import CalcFunctionNode, Dict, Node
     from jupyter_prov.orm.querybuilder import QueryBuilder
-    from jupyter_prov.orm.traverse import ancestors, count_descendants
+    from jupyter_prov.orm.delete import delete_nodes
+    from jupyter_prov.orm.traverse import EXPORT_RULES, ancestors, count_descendants, traverse_graph
 
     root, leaf = spec.pk("root"), spec.pk("leaf")
 
@@ -95,6 +98,10 @@ def queries(spec, storage, repeats: int) -> list[dict]:
         ("ancestors of a leaf (traverse.ancestors)", lambda: len(ancestors(leaf, storage=storage))),
         ("attribute filter attributes.x > 5 (count)", attribute_filter),
         ("two-hop join: Dict energy < -5 created by relax (count)", two_hop),
+        ("export closure of a leaf (traverse_graph, EXPORT_RULES)",
+         lambda: len(traverse_graph([leaf], rules=EXPORT_RULES, storage=storage).nodes)),
+        ("delete dry run of the root (delete_nodes, DELETE_RULES)",
+         lambda: len(delete_nodes([root], storage=storage).pks)),
     ]
     results = []
     for name, func in cases:

@@ -53,7 +53,8 @@ def graph(ctx: click.Context, identifier: str, ancestors: int | None, descendant
 
             write(provenance_graph(node, **options), output)
         else:
-            from ..interop.prov import prov_document, write as write_prov
+            from ..interop.prov import prov_document
+            from ..interop.prov import write as write_prov
 
             write_prov(prov_document(node, **options), output)
     except ValueError as exc:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import select
 
 from ..orm import current
 from ..orm.links import DATA_LINKS, LinkType
 from ..orm.nodes.node import Node, load_node
-from ..orm.traverse import CHUNK_SIZE, LinkRow, ancestors as find_ancestors, descendants as find_descendants, links_between
+from ..orm.traverse import CHUNK_SIZE, LinkRow, links_between
+from ..orm.traverse import ancestors as find_ancestors
+from ..orm.traverse import descendants as find_descendants
 from ..storage import schema
 
 #: refuse to draw more nodes than this unless the caller raises the limit

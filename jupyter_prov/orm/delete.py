@@ -12,8 +12,8 @@ finished) cannot be deleted: its worker would write into a node that is gone.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from sqlalchemy import delete, select
 

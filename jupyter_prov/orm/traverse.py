@@ -127,7 +127,6 @@ def _reachable(pks, direction, link_types, max_depth, node_types, storage, count
     if not start:
         return 0 if count else set()
     found: set[int] = set()
-    total = 0
     for offset in range(0, len(start), CHUNK_SIZE):
         chunk = start[offset:offset + CHUNK_SIZE]
         ids = reachable_select(chunk, direction=direction, link_types=link_types, max_depth=max_depth).subquery()
@@ -217,7 +216,7 @@ class RuleSet(Mapping[str, bool]):
         """Names of the rules that may be switched."""
         return [key for key, rule in self.rules.items() if rule.toggleable]
 
-    def with_toggles(self, **toggles: bool | None) -> "RuleSet":
+    def with_toggles(self, **toggles: bool | None) -> RuleSet:
         values = dict(self._values)
         for key, value in toggles.items():
             if value is None:
@@ -235,7 +234,7 @@ class RuleSet(Mapping[str, bool]):
             values[key] = value
         return RuleSet(self.name, self.rules.values(), values)
 
-    def __or__(self, other: Mapping[str, bool]) -> "RuleSet":
+    def __or__(self, other: Mapping[str, bool]) -> RuleSet:
         if not isinstance(other, Mapping):
             return NotImplemented
         return self.with_toggles(**dict(other))

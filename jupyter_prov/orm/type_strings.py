@@ -7,7 +7,8 @@ whose ``node_type`` equals its type string or starts with it followed by a dot. 
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 

@@ -13,9 +13,10 @@ reference benchmark), :func:`mixed_graph` (chains, fan-in, fan-out and workflows
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any
 
 DICT = "data.dict"
 INT = "data.int"

@@ -15,9 +15,10 @@ given (default: the loaded profile's), and objects it returns remember that stor
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from sqlalchemy import and_, case, func, literal_column, select, true
 from sqlalchemy.sql import ColumnElement
@@ -83,7 +84,7 @@ class QueryBuilder:
     def append(self, cls: Any = None, *, entity_type: str | None = None, tag: str | None = None,
                filters: dict | None = None, project: Any = None, subclassing: bool = True,
                edge_tag: str | None = None, edge_filters: dict | None = None, edge_project: Any = None,
-               outerjoin: bool = False, **relationship: str) -> "QueryBuilder":
+               outerjoin: bool = False, **relationship: str) -> QueryBuilder:
         """Add a vertex: ``cls`` (or ``entity_type``), joined to an earlier tag by one relationship keyword."""
         what = cls if cls is not None else entity_type
         if what is None:
@@ -149,7 +150,7 @@ class QueryBuilder:
         known = ", ".join([*self._tags, *self._edge_tags]) or "none"
         raise QueryError(f"unknown tag {tag!r} (known: {known})")
 
-    def add_filter(self, tag: str, filters: dict) -> "QueryBuilder":
+    def add_filter(self, tag: str, filters: dict) -> QueryBuilder:
         """AND more filters onto the vertex (or edge) ``tag``."""
         vertex, is_edge = self._vertex_or_edge(tag)
         if not isinstance(filters, dict):
@@ -157,7 +158,7 @@ class QueryBuilder:
         (vertex.edge_filters if is_edge else vertex.filters).append(copy.deepcopy(filters))
         return self
 
-    def add_projection(self, tag: str, projection: Any) -> "QueryBuilder":
+    def add_projection(self, tag: str, projection: Any) -> QueryBuilder:
         """Project columns, JSON paths, ``*`` or ``**`` of the vertex (or edge) ``tag``."""
         vertex, is_edge = self._vertex_or_edge(tag)
         items = _as_list(projection)
@@ -167,7 +168,7 @@ class QueryBuilder:
         (vertex.edge_projections if is_edge else vertex.projections).extend(items)
         return self
 
-    def order_by(self, order: dict | list) -> "QueryBuilder":
+    def order_by(self, order: dict | list) -> QueryBuilder:
         """``{tag: "ctime"}``, ``{tag: ["label", {"attributes.x": "desc"}]}`` or ``{tag: {"id": {"order": "desc"}}}``."""
         for item in _as_list(order):
             if not isinstance(item, dict):
@@ -187,19 +188,19 @@ class QueryBuilder:
                         self._order.append((tag, name, direction))
         return self
 
-    def limit(self, limit: int | None) -> "QueryBuilder":
+    def limit(self, limit: int | None) -> QueryBuilder:
         if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
             raise QueryError(f"limit must be a non-negative integer, got {limit!r}")
         self._limit = limit
         return self
 
-    def offset(self, offset: int | None) -> "QueryBuilder":
+    def offset(self, offset: int | None) -> QueryBuilder:
         if offset is not None and (not isinstance(offset, int) or isinstance(offset, bool) or offset < 0):
             raise QueryError(f"offset must be a non-negative integer, got {offset!r}")
         self._offset = offset
         return self
 
-    def distinct(self, value: bool = True) -> "QueryBuilder":
+    def distinct(self, value: bool = True) -> QueryBuilder:
         self._distinct = bool(value)
         return self
 
@@ -264,12 +265,15 @@ class QueryBuilder:
                 continue
             relation = rel.lookup(vertex.kind, vertex.keyword)
             other = aliases[vertex.joined_to]
-            start_ids = None
+            start_ids, single = None, False
             if relation.via in ("descendants", "ancestors"):
                 start_ids = self._start_ids(self._tags[vertex.joined_to], dialect)
+                other_vertex = self._tags[vertex.joined_to]
+                single = not other_vertex.outer and _single_pk(other_vertex) is not None
             on = and_(*own) if vertex.outer and own else None
             from_clause = rel.join(from_clause, relation, alias, other, edge=edges.get(vertex.edge_tag),
-                                   start_ids=start_ids, on=on, outer=vertex.outer, name=f"closure{index}")
+                                   start_ids=start_ids, on=on, outer=vertex.outer, name=f"closure{index}",
+                                   single_start=single)
             if not vertex.outer:
                 where += own
         columns, converters = self._projections(aliases, edges, resolvers, dialect)
@@ -443,6 +447,18 @@ class QueryBuilder:
         from .display import query_html
 
         return query_html(self)
+
+
+def _single_pk(vertex: _Vertex) -> int | None:
+    """The pk a vertex is pinned to by a top-level ``id``/``pk`` equality filter (``None`` if not pinned)."""
+    for filters in vertex.filters:
+        for key in ("id", "pk"):
+            value = filters.get(key)
+            if isinstance(value, dict) and set(value) == {"=="}:
+                value = value["=="]
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+    return None
 
 
 def _plain(position: int) -> Callable[[Any], Any]:

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import json
 import numbers
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -140,7 +141,7 @@ class JsonPath:
             return case((func.jsonb_typeof(self.jsonb()) == "array", func.jsonb_array_length(self.jsonb())), else_=None)
         return case((self.json_type_is("array"), func.json_array_length(self.column, self._sqlite_path())), else_=None)
 
-    def child(self, part: str | int) -> "JsonPath":
+    def child(self, part: str | int) -> JsonPath:
         return JsonPath(self.column, [*self.path, part], self.dialect, self.key)
 
     # -- operators --------------------------------------------------------------------------------

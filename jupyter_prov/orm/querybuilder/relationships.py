@@ -88,11 +88,19 @@ def lookup(kind: str, keyword: str) -> Relationship:
     return table[keyword]
 
 
-def closure_cte(start_ids, direction: str, name: str):
-    """(start, id) pairs: every node reachable from each start id along data-provenance links, each once."""
+def closure_cte(start_ids, direction: str, name: str, *, single: bool = False):
+    """(start, id) pairs: every node reachable from each start id along data-provenance links, each once.
+
+    ``single``: the start is one node, so the pairs need no ``start`` column (a smaller recursion);
+    the CTE then has ``id`` only.
+    """
     links = schema.links
     types = [t.value for t in DATA_LINKS]
     near, far = (links.c.input_id, links.c.output_id) if direction == "forward" else (links.c.output_id, links.c.input_id)
+    if single:
+        base = select(far.label("id")).where(near.in_(start_ids), links.c.type.in_(types))
+        cte = base.cte(name, recursive=True)
+        return cte.union(select(far).where(near == cte.c.id, links.c.type.in_(types)))
     base = select(near.label("start"), far.label("id")).where(near.in_(start_ids), links.c.type.in_(types))
     cte = base.cte(name, recursive=True)
     step = select(cte.c.start, far).where(near == cte.c.id, links.c.type.in_(types))
@@ -100,7 +108,7 @@ def closure_cte(start_ids, direction: str, name: str):
 
 
 def join(from_clause, relationship: Relationship, this, other, *, edge=None, start_ids=None, on=None,
-         outer: bool = False, name: str = "closure"):
+         outer: bool = False, name: str = "closure", single_start: bool = False):
     """``from_clause`` joined to the alias ``this`` through ``relationship`` to the alias ``other``."""
     extra = [on] if on is not None else []
     via = relationship.via
@@ -109,8 +117,10 @@ def join(from_clause, relationship: Relationship, this, other, *, edge=None, sta
         from_clause = from_clause.join(edge, source == other.c.id, isouter=outer)
         return from_clause.join(this, and_(this.c.id == target, *extra), isouter=outer)
     if via in ("descendants", "ancestors"):
-        cte = closure_cte(start_ids, "forward" if via == "descendants" else "backward", name)
-        from_clause = from_clause.join(cte, cte.c.start == other.c.id, isouter=outer)
+        cte = closure_cte(start_ids, "forward" if via == "descendants" else "backward", name, single=single_start)
+        # with a single start the other vertex is that node (its filters say so), so any row of the CTE pairs with it
+        start_matches = cte.c.id.is_not(None) if single_start else cte.c.start == other.c.id
+        from_clause = from_clause.join(cte, start_matches, isouter=outer)
         return from_clause.join(this, and_(this.c.id == cte.c.id, *extra), isouter=outer)
     if via in ("member", "holder"):
         membership = schema.group_nodes.alias(f"{name}_gn")

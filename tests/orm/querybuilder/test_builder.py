@@ -22,7 +22,7 @@ from jupyter_prov.orm import (
 )
 from jupyter_prov.orm.exceptions import MultipleObjectsError, NotExistent
 from jupyter_prov.orm.querybuilder import QueryBuilder, QueryError
-from jupyter_prov.orm.traverse import count_descendants
+from jupyter_prov.orm.traverse import count_descendants, descendants
 from jupyter_prov.testing.graphs import mixed_graph, store_spec
 
 
@@ -84,6 +84,13 @@ def test_descendant_count_matches_traversal(profile):
     root = spec.pk("root")
     qb = QueryBuilder().append(Node, filters={"id": root}, tag="root").append(Node, with_ancestors="root")
     assert qb.count() == count_descendants(root)
+    # several starts: (start, descendant) pairs, each start with its own descendants
+    starts = spec.pks[:40]
+    qb = QueryBuilder().append(Node, filters={"id": {"in": starts}}, tag="s", project="id")
+    qb.append(Node, with_ancestors="s", project="id")
+    pairs = qb.all()
+    assert len(pairs) == sum(count_descendants(pk) for pk in starts)
+    assert all(descendant in descendants(start) for start, descendant in pairs)
 
 
 def test_group_user_computer_comment_log(graph):
