@@ -172,7 +172,11 @@ class Recorder:
         if active is None:
             return None
         if active.record.early_node is None:
-            self.writer.store_early(active.record)
+            try:
+                self.writer.store_early(active.record)
+            except Exception as exc:  # noqa: BLE001 - the process still runs, just without its caller link
+                self._fail("storing the cell that launched a process", exc)
+                return None
         return active.record.early_node
 
     def post_run_cell(self, result: Any) -> None:
