@@ -252,6 +252,11 @@ class Process:
         if self.node._link_kind == "calculation":
             if not isinstance(value, Node):
                 value = self._wrap_output(label, value)
+            if any(value is source for source, _type, _label in self.node._incoming):
+                raise ProcessError(
+                    f"{self.process_label()}: output {label!r} is one of its inputs ({value!r}); a calculation creates "
+                    "its outputs, so return a new value"
+                )
             if value.is_stored:
                 raise ProcessError(
                     f"{self.process_label()}: output {label!r} is stored already ({value!r}); a calculation creates "

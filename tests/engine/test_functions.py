@@ -193,3 +193,14 @@ def test_string_inputs(profile):
 
     result = shout("hi")
     assert isinstance(result, Str) and result.value == "HI"
+
+
+def test_calcfunction_returning_its_input_is_refused(profile, storage):
+    @calcfunction
+    def identity(x):
+        return x
+
+    with pytest.raises(ProcessError, match="one of its inputs"):
+        identity(1)
+    (node,) = [load_node(log.node_id) for log in Log.all()]
+    assert node.is_excepted and links_out(node) == [] and node.inputs.x.creator is None
