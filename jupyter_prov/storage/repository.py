@@ -52,11 +52,14 @@ class Repository:
     def put_stream(self, stream: BinaryIO) -> str:
         return self.container.add_streamed_object(stream)
 
-    def put_many_bytes(self, contents: list[bytes]) -> list[str]:
-        """Many small objects straight into a pack file: far faster than one loose file each."""
+    def put_many_bytes(self, contents: list[bytes], *, fsync: bool = False) -> list[str]:
+        """Many small objects straight into a pack file: far faster than one loose file each.
+
+        ``fsync`` makes the pack durable before returning (one sync for the whole batch).
+        """
         if not contents:
             return []
-        return self.container.add_objects_to_pack(contents, do_fsync=False)
+        return self.container.add_objects_to_pack(contents, do_fsync=fsync)
 
     # reading
     def get_bytes(self, key: str) -> bytes:
