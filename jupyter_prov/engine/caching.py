@@ -159,17 +159,27 @@ def clone_data(node: Node) -> Node:
 
 
 def store_from_cache(node: ProcessNode, source: ProcessNode) -> dict[str, Node]:
-    """Store ``node`` as a copy of the finished ``source``: outputs cloned and linked; returns them by label."""
+    """Finish ``node`` as a copy of the finished ``source``: outputs cloned and linked; returns them by label.
+
+    ``node`` is unstored (a foreground call: stored here with its inputs) or stored in state ``created``
+    (a submitted calculation), all in one transaction.
+    """
     from ..orm import store_all
+    from .process import set_state
 
     outputs: dict[str, Node] = {}
     for triple in source.get_outgoing(LinkType.CREATE):
         clone = clone_data(triple.node)
         clone.add_incoming(node, LinkType.CREATE, triple.link_label)
         outputs[triple.link_label] = clone
-    node.set_attribute_many({"process_state": ProcessState.FINISHED.value, "exit_status": 0,
-                             "exit_message": source.exit_message, "cached_from": source.uuid, "sealed": True})
-    store_all([*(s for s, _t, _l in node._incoming if not s.is_stored), node, *outputs.values()])
+    finished = {"exit_status": 0, "exit_message": source.exit_message, "cached_from": source.uuid, "sealed": True}
+    with current.get_storage().transaction():
+        if node.is_stored:
+            store_all(list(outputs.values()))
+            set_state(node, ProcessState.FINISHED, **finished)
+        else:
+            node.set_attribute_many({"process_state": ProcessState.FINISHED.value, **finished})
+            store_all([*(s for s, _t, _l in node._incoming if not s.is_stored), node, *outputs.values()])
     return outputs
 
 

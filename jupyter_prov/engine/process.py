@@ -212,6 +212,9 @@ class Process:
                 node.set_attribute("process_state", ProcessState.RUNNING.value)
                 if not self._store_at_end:
                     store_all(_with_new_inputs(node))
+            elif (node.process_state is ProcessState.CREATED and node._link_kind == "calculation"
+                  and self._from_cache()):
+                return node
             elif node.process_state is not ProcessState.RUNNING:
                 set_state(node, ProcessState.RUNNING)
             try:

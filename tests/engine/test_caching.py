@@ -189,3 +189,16 @@ def test_cached_from_is_shown_by_the_cli(profile, module):
         _, cached = mod.scale.run_get_node(3)
     out = CliRunner().invoke(main, ["-p", profile.name, "process", "show", str(cached.pk)], catch_exceptions=False).output
     assert "cached_from" in out and original.uuid in out
+
+
+def test_submitted_calculation_is_taken_from_the_cache_when_continued(profile, module):
+    from jupyter_prov.engine import continue_process, submit
+
+    mod = module(V1)
+    _, original = mod.scale.run_get_node(3)
+    node = submit(mod.scale, 3)
+    with enable_caching():
+        done = continue_process(node.pk)
+    assert mod.CALLS == [3]
+    assert done.pk == node.pk and done.get_attribute("cached_from") == original.uuid and done.is_sealed
+    assert links_out(done) == links_out(original)
