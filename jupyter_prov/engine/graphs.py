@@ -218,7 +218,8 @@ class GraphProcess(FunctionProcess):
                 if error is None:
                     for tid in [t for t, deps in todo.items() if not deps]:
                         del todo[tid]
-                        running[pool.submit(self._run_task, self.graph.tasks[tid], dict(results))] = tid
+                        context = contextvars.copy_context()  # caching overrides reach the task threads
+                        running[pool.submit(context.run, self._run_task, self.graph.tasks[tid], dict(results))] = tid
                 if not running:
                     if todo and error is None:
                         raise ProcessError(f"graph {self.process_label()}: tasks {sorted(todo)} wait on each other (a cycle)")

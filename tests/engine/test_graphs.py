@@ -130,3 +130,13 @@ def test_submitted_graph_is_continued(profile):
     assert node.process_state is ProcessState.CREATED and node.get_attribute("graph")["tasks"]
     done = continue_process(node.pk)
     assert done.is_finished_ok and load_node(node.pk).outputs.result.value == 5
+
+
+def test_caching_block_reaches_tasks_running_in_threads(profile):
+    from jupyter_prov.engine import enable_caching
+
+    _, first = pipeline.run_get_node([1, 2])
+    with enable_caching():
+        _, second = pipeline.run_get_node([1, 2])
+    assert all(c.get_attribute("cached_from", None) for c in second.called)
+    assert second.outputs.result.value == 5 and second.get_attribute("cached_from", None) is None
