@@ -133,6 +133,22 @@ class WorkChain(Process):
         source = self.inputs.get(namespace, {}) if namespace else self.inputs
         return AttributeDict({name: source[name] for name in names if name in source})
 
+    def exposed_outputs(self, node: ProcessNode, process: Any, namespace: str | None = None) -> AttributeDict:
+        """The outputs of the finished child ``node`` that ``process`` declares, nested under ``namespace``."""
+        from .ports import unflatten
+
+        declared = process_class_of(process).spec().outputs
+        outputs = unflatten({t.link_label: t.node for t in node.get_outgoing(("create", "return"))})
+        picked = AttributeDict({k: v for k, v in outputs.items() if declared.dynamic or k in declared.ports})
+        return AttributeDict({namespace: picked}) if namespace else picked
+
+    def out_many(self, values: Mapping[str, Any]) -> None:
+        """Attach several outputs at once (nested mappings are output namespaces)."""
+        from .ports import flatten
+
+        for label, value in flatten(values).items():
+            self.out(label, value)
+
     # ---- running ----------------------------------------------------------------------------------
     def _run(self, *, run_children: bool) -> None:
         self._run_children = run_children

@@ -218,3 +218,20 @@ class EarlyExit(WorkChain):
 
     def never(self):
         pass
+
+
+class Wrapper(WorkChain):
+    """Exposes the inputs and outputs of Relax in the namespace ``relax``."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.expose_inputs(Relax, namespace="relax", exclude=("steps",))
+        spec.expose_outputs(Relax, namespace="relax")
+        spec.outline(cls.run_relax, cls.results)
+
+    def run_relax(self):
+        return ToContext(child=self.submit(Relax, **self.exposed_inputs(Relax, namespace="relax"), steps=4))
+
+    def results(self):
+        self.out_many(self.exposed_outputs(self.ctx.child, Relax, namespace="relax"))

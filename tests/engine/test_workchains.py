@@ -214,3 +214,16 @@ def test_to_context_needs_a_submitted_process(profile):
 
     with pytest.raises(ProcessError, match="ToContext"):
         run_get_node(Wrong)
+
+
+def test_exposed_outputs_and_excluded_inputs(profile):
+    from .processes import Wrapper
+
+    result, node = run_get_node(Wrapper, relax={"structure": {"a": 1.0}})
+    assert links_in(node) == [("input_work", "relax__structure", "Dict")]
+    assert links_out(node) == [("call_work", "CALL", "WorkChainNode"), ("return", "relax__result", "Dict")]
+    (child,) = node.called
+    assert child.inputs.steps.value == 4
+    assert result["relax"]["result"].pk == child.outputs.result.pk
+    with pytest.raises(Exception, match="unexpected input 'relax.steps'"):
+        run_get_node(Wrapper, relax={"structure": {"a": 1.0}, "steps": 2})
