@@ -204,3 +204,14 @@ def test_calcfunction_returning_its_input_is_refused(profile, storage):
         identity(1)
     (node,) = [load_node(log.node_id) for log in Log.all()]
     assert node.is_excepted and links_out(node) == [] and node.inputs.x.creator is None
+
+
+def test_runs_inside_a_running_event_loop_like_a_notebook_kernel(profile):
+    import asyncio
+
+    async def cell():
+        # a Jupyter kernel runs cells while its asyncio loop is running: the engine must not need one
+        result, node = run_get_node(add_twice, 1, 2)
+        return result.value, node.process_state
+
+    assert asyncio.run(cell()) == (5, ProcessState.FINISHED)
