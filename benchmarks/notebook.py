@@ -168,6 +168,7 @@ def part_big(env: dict, repeat: int) -> dict:
     ms = 1000
     return {
         "kernels": repeat, "off_ms": statistics.median(off) * ms, "on_ms": statistics.median(on) * ms,
+        "off_min_ms": min(off) * ms, "on_min_ms": min(on) * ms, "added_min_ms": (min(on) - min(off)) * ms,
         "added_ms": (statistics.median(on) - statistics.median(off)) * ms,
         "hooks_ms": statistics.median(hooks) * ms, "store_after_s": statistics.median(flush),
         "off_all_ms": [round(v * ms, 1) for v in off], "on_all_ms": [round(v * ms, 1) for v in on],

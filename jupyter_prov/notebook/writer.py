@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import time
 import traceback as traceback_module
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -203,7 +204,10 @@ class ProvenanceWriter:
         snapshot = self._snapshot()
         self._pack = {}
         try:
-            plans = [self._plan(record) for record in records]
+            plans = []
+            for record in records:
+                plans.append(self._plan(record))
+                time.sleep(0)  # hand the GIL to a waiting cell now, not after a whole switch interval
             if self._pack:  # the small files of the whole batch into one pack (one write, one index commit)
                 contents = list(self._pack.values())
                 keys = current.get_storage().repository.put_many_bytes(contents)
@@ -228,6 +232,7 @@ class ProvenanceWriter:
             with storage.transaction():
                 for plan in plans:
                     self._finish(plan, strict=True)
+                    time.sleep(0)
                 now = datetime.now(timezone.utc)
                 storage.bulk_update(schema.nodes, [
                     {"id": plan.cell.pk, "attributes": plan.cell._attributes, "mtime": now}
