@@ -62,11 +62,11 @@ def _setup(kind: str):
 
 def _measure(kind: str, calcs: int, chains: int, workers: int) -> dict:
     profile, cleanup = _setup(kind)
+    import _daemon_processes as procs
+
     from jupyter_prov.daemon import leases, start_daemon, stop_daemon, wait
     from jupyter_prov.engine import submit
     from jupyter_prov.orm import Int, current
-
-    import _daemon_processes as procs
 
     current.load_profile(profile.name)
     storage = current.get_storage()
@@ -87,8 +87,11 @@ def _measure(kind: str, calcs: int, chains: int, workers: int) -> dict:
             first: dict = {}
             t0 = time.perf_counter()
             node = launch(0)
-            watcher = threading.Thread(target=lambda: first.setdefault("t", (wait(node.pk, poll=0.01),
-                                                                             time.perf_counter())[1]))
+            def watch_first(pk: int = node.pk, first: dict = first) -> None:
+                wait(pk, poll=0.01)
+                first["t"] = time.perf_counter()
+
+            watcher = threading.Thread(target=watch_first)
             watcher.start()
             for i in range(1, count):
                 launch(i)

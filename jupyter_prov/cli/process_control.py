@@ -100,4 +100,4 @@ def watch(ctx: click.Context, identifier: str, timeout: float | None, as_json: b
         raise click.ClickException(str(exc)) from None
 
 
-__all__ = ["kill", "pause", "play", "watch", "print_json"]
+__all__ = ["kill", "pause", "play", "print_json", "watch"]

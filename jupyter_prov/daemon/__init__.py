@@ -12,13 +12,46 @@ All durable state is in the database (``db_process_lease``, see :mod:`.leases`);
 from .broker import Broker, BrokerUnreachable, get_broker
 from .control import kill, pause, play
 from .events import WaitTimeout, wait, watch
-from .lifecycle import DaemonError, daemon_status, is_running, restart_daemon, scale_daemon, start_daemon, stop_daemon
-from .submission import DaemonNotRunningWarning, NotSubmittableWarning, enqueue, notify, queue_processes, register_submit_hook
+from .lifecycle import (
+    DaemonError,
+    daemon_status,
+    is_running,
+    restart_daemon,
+    scale_daemon,
+    start_daemon,
+    stop_daemon,
+)
+from .submission import (
+    DaemonNotRunningWarning,
+    NotSubmittableWarning,
+    enqueue,
+    notify,
+    queue_processes,
+    register_submit_hook,
+)
 
 __all__ = [
-    "Broker", "BrokerUnreachable", "NotSubmittableWarning", "DaemonError", "DaemonNotRunningWarning", "WaitTimeout", "daemon_status",
-    "enqueue", "get_broker", "is_running", "kill", "notify", "pause", "play", "queue_processes",
-    "restart_daemon", "scale_daemon", "start_daemon", "stop_daemon", "wait", "watch",
+    "Broker",
+    "BrokerUnreachable",
+    "DaemonError",
+    "DaemonNotRunningWarning",
+    "NotSubmittableWarning",
+    "WaitTimeout",
+    "daemon_status",
+    "enqueue",
+    "get_broker",
+    "is_running",
+    "kill",
+    "notify",
+    "pause",
+    "play",
+    "queue_processes",
+    "restart_daemon",
+    "scale_daemon",
+    "start_daemon",
+    "stop_daemon",
+    "wait",
+    "watch",
 ]
 
 register_submit_hook()

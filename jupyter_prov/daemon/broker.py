@@ -24,8 +24,9 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from kombu import Connection, Exchange, Queue
 from kombu.transport import filesystem as _filesystem
@@ -175,7 +176,7 @@ class Broker:
                     return
                 except BrokerUnreachable:
                     raise
-                except Exception:  # noqa: BLE001 - a dropped connection: reconnect once
+                except Exception:
                     self._close_publisher()
                     if attempt:
                         raise
@@ -270,7 +271,7 @@ class EventListener:
         self._queue = broker.private_queue(broker.event_exchange, f"listener-{socket.gethostname()}-"
                                            f"{threading.get_ident()}-{time.monotonic_ns()}")
 
-    def __enter__(self) -> "EventListener":
+    def __enter__(self) -> EventListener:
         if not self.broker.supports_fanout:
             return self
         self._conn = self.broker.connect()
@@ -297,7 +298,7 @@ class EventListener:
                 break
             try:
                 self._conn.drain_events(timeout=min(remaining, 0.5))
-            except (socket.timeout, TimeoutError):
+            except TimeoutError:
                 pass
             except Exception:  # noqa: BLE001 - broker went away: fall back to the caller's polling
                 self._close()

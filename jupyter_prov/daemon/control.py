@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Iterable
 from datetime import datetime, timezone
-from typing import Iterable
 
 from sqlalchemy import select
 

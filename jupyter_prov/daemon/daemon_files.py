@@ -27,7 +27,7 @@ class DaemonFiles:
     folder: Path
 
     @classmethod
-    def of(cls, profile: Profile) -> "DaemonFiles":
+    def of(cls, profile: Profile) -> DaemonFiles:
         return cls(profile.folder / "daemon")
 
     @property

@@ -8,7 +8,7 @@ without fanout) only delays the answer, never hangs it.
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from ..orm import current
 from ..orm.exceptions import ValidationError

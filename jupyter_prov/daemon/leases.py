@@ -15,8 +15,8 @@ one gets a row count of 1.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Iterable, Sequence
 
 from sqlalchemy import and_, case, delete, false, or_, select, true, update
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..config import Profile
 from ..orm import current

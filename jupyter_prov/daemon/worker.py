@@ -30,8 +30,9 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 from ..orm import current
 from ..orm.exceptions import NotExistent
@@ -123,7 +124,7 @@ class Worker:
             with self._lock:
                 self.held.add(pk)
             self._run(pk, action)
-        except Exception:  # noqa: BLE001 - never let a thread die silently
+        except Exception:
             log.exception("process %s: unexpected error in the worker", pk)
         finally:
             with self._lock:
@@ -289,7 +290,7 @@ class Worker:
                 while not self.stopping.is_set():
                     try:
                         conn.drain_events(timeout=0.1)
-                    except (socket.timeout, TimeoutError):
+                    except TimeoutError:
                         pass
                     self._ack_pending()
                 self._ack_pending()

@@ -98,7 +98,7 @@ def test_a_process_defined_in_a_function_is_not_queued_and_says_why(daemon_profi
 
 
 def test_wait_times_out_with_the_state_named(daemon_profile):
-    from jupyter_prov.daemon import WaitTimeout, submission
+    from jupyter_prov.daemon import WaitTimeout
 
     with pytest.warns(Warning):
         node = submit(add, x=Int(1), y=Float(1.0))
