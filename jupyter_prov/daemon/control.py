@@ -171,11 +171,10 @@ def _control(pks, action: str, *, message: str = "killed by user", broker: Broke
         try:
             if action == leases.KILL:
                 mark_killed(node, message)
-                leases.finish(storage, pk)
+                parent, status = leases.finish(storage, pk)
                 report[pk] = "killed"
                 broker_event(broker, pk, "killed")
-                parent = caller_pk(storage, pk)
-                if parent is not None:
+                if parent is not None and status == leases.QUEUED:
                     wake_parents.append(parent)
             elif action == leases.PAUSE:
                 mark_paused(node, True)
@@ -194,9 +193,9 @@ def _control(pks, action: str, *, message: str = "killed by user", broker: Broke
             raise
     if to_workers:
         broker.publish_control("play" if action == "play" else action, to_workers)
-    for parent in wake_parents:
-        if parent not in targets and leases.wake(storage, parent) == leases.QUEUED:
-            broker.publish_continue([parent])
+    wake = [parent for parent in wake_parents if parent not in targets]
+    if wake:
+        broker.publish_continue(wake)
     return report
 
 

@@ -106,15 +106,22 @@ def heartbeat(storage: StorageBackend, worker: str, lease_seconds: float) -> int
                             .values(expires=now() + timedelta(seconds=lease_seconds))).rowcount
 
 
-def finish(storage: StorageBackend, pk: int) -> int | None:
-    """The process is terminal: it leaves the queue. Returns the pk of its caller to wake, if it has one queued."""
+def finish(storage: StorageBackend, pk: int) -> tuple[int | None, str | None]:
+    """The process is terminal: it leaves the queue and its calling workflow is woken, in one transaction.
+
+    Returns ``(caller pk, caller's new status)``; the status is ``queued`` when the caller should run now.
+    One transaction, so a worker dying in between cannot leave a workflow waiting for a child that ended.
+    """
     from ..orm.links import CALL_LINKS
 
     links = schema.links
     with storage.transaction() as conn:
         conn.execute(delete(table).where(table.c.node_id == pk))
-        return conn.execute(select(links.c.input_id).where(
+        caller = conn.execute(select(links.c.input_id).where(
             links.c.output_id == pk, links.c.type.in_([t.value for t in CALL_LINKS]))).scalar()
+        if caller is None:
+            return None, None
+        return caller, _wake(conn, caller)
 
 
 def release_waiting(storage: StorageBackend, pk: int, worker: str) -> str | None:
@@ -150,11 +157,36 @@ def release_all(storage: StorageBackend, worker: str) -> int:
 def wake(storage: StorageBackend, pk: int) -> str | None:
     """A child of ``pk`` terminated: mark it woken; a waiting parent becomes queued. Returns the new status."""
     with storage.transaction() as conn:
-        conn.execute(update(table).where(table.c.node_id == pk).values(
-            woken=True, queued_at=now(),
-            status=case((table.c.status == WAITING, QUEUED), else_=table.c.status),
-        ))
-        return conn.execute(select(table.c.status).where(table.c.node_id == pk)).scalar()
+        return _wake(conn, pk)
+
+
+def _wake(conn, pk: int) -> str | None:
+    conn.execute(update(table).where(table.c.node_id == pk).values(
+        woken=True, queued_at=now(),
+        status=case((table.c.status == WAITING, QUEUED), else_=table.c.status),
+    ))
+    return conn.execute(select(table.c.status).where(table.c.node_id == pk)).scalar()
+
+
+def unqueued_created(storage: StorageBackend, older_than_seconds: float, limit: int = 1000) -> list[int]:
+    """Processes stored in state ``created`` long ago with no lease row: a submitter died before queuing them.
+
+    Processes whose code lives in ``__main__`` are left alone (``submit`` does not queue them on purpose).
+    """
+    from sqlalchemy import exists
+
+    nodes = schema.nodes
+    cutoff = now() - timedelta(seconds=older_than_seconds)
+    stmt = (select(nodes.c.id)
+            .where(nodes.c.process_type.is_not(None), ~nodes.c.process_type.startswith("__main__:"),
+                   nodes.c.attributes["process_state"].as_string() == QUEUED_STATE, nodes.c.ctime < cutoff,
+                   ~exists().where(table.c.node_id == nodes.c.id))
+            .limit(limit))
+    with storage.connection() as conn:
+        return list(conn.execute(stmt).scalars())
+
+
+QUEUED_STATE = "created"
 
 
 def request(storage: StorageBackend, pks: Iterable[int], action: str | None) -> None:

@@ -46,6 +46,8 @@ from .daemon_files import DaemonFiles
 log = logging.getLogger("jupyter_prov.daemon.worker")
 
 DEFAULT_RUNNER = "jupyter_prov.daemon.worker:continue_with_engine"
+#: how often (and after how long) a worker queues processes stored as ``created`` but never queued
+RECONCILE_SECONDS = 60.0
 DEFAULTS = {"daemon_worker_threads": 8, "daemon_lease_seconds": 20.0, "daemon_scan_seconds": 1.0,
             "daemon_grace_seconds": 2.0}
 
@@ -196,9 +198,9 @@ class Worker:
         self._event(pk, "paused")
 
     def _finalize(self, node: ProcessNode) -> None:
-        parent = leases.finish(self.storage, node.pk)
+        parent, status = leases.finish(self.storage, node.pk)
         self._event(node.pk, node.process_state.value, exit_status=node.exit_status)
-        if parent is not None and leases.wake(self.storage, parent) == leases.QUEUED:
+        if parent is not None and status == leases.QUEUED:
             self.offer(parent)
 
     def _event(self, pk: int, state: str, **extra: Any) -> None:
@@ -229,12 +231,19 @@ class Worker:
     # ---- housekeeping ---------------------------------------------------------------------------
     def _housekeeping(self) -> None:
         last_beat = last_scan = 0.0
+        last_reconcile = time.monotonic() - RECONCILE_SECONDS / 2
         while not self.stopping.wait(0.25):
             try:
                 now = time.monotonic()
                 if now - last_beat >= self.lease_seconds / 4:
                     leases.heartbeat(self.storage, self.id, self.lease_seconds)
                     last_beat = now
+                if now - last_reconcile >= RECONCILE_SECONDS:
+                    last_reconcile = now
+                    lost = leases.unqueued_created(self.storage, RECONCILE_SECONDS)
+                    if lost:
+                        log.warning("queuing %d submitted processes that were never queued: %s", len(lost), lost[:20])
+                        leases.enqueue(self.storage, lost)
                 if now - last_scan >= self.scan_seconds:
                     last_scan = now
                     free = self.threads - self.busy

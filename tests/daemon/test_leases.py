@@ -102,3 +102,35 @@ def test_two_os_processes_racing_for_orphans_exactly_one_wins_each(storage, subp
     assert winners == {pk: 1 for pk in pks}
     holders = {leases.get(storage, pk)["worker"] for pk in pks}
     assert holders <= {"racer0", "racer1", "racer2"}
+
+
+def test_processes_stored_but_never_queued_are_found(storage):
+    from jupyter_prov.storage import schema
+
+    lost, queued, in_main, fresh = _process(), _process(), _process(), _process()
+    with storage.transaction() as conn:
+        conn.execute(update(schema.nodes).where(schema.nodes.c.id == in_main.pk)
+                     .values(process_type="__main__:add"))
+        conn.execute(update(schema.nodes).where(schema.nodes.c.id.in_([lost.pk, queued.pk, in_main.pk]))
+                     .values(ctime=leases.now() - timedelta(minutes=5)))
+    leases.enqueue(storage, [queued.pk])
+    assert leases.unqueued_created(storage, 60) == [lost.pk]
+    leases.enqueue(storage, [lost.pk])
+    assert leases.unqueued_created(storage, 60) == []
+
+
+def test_finishing_a_child_wakes_its_waiting_caller_in_the_same_transaction(storage):
+    from jupyter_prov.orm import LinkType
+
+    parent = WorkChainNode(process_type="tests.daemon.processes:AddChildren")
+    parent.set_attribute("process_state", "waiting")
+    parent.store()
+    child = CalcFunctionNode(process_type="tests.daemon.processes:add")
+    child.set_attribute("process_state", "created")
+    child.add_incoming(parent, LinkType.CALL_CALC, "CALL")
+    child.store()
+    leases.enqueue(storage, [parent.pk, child.pk])
+    assert leases.claim(storage, parent.pk, "w1", 30)
+    assert leases.release_waiting(storage, parent.pk, "w1") == leases.WAITING
+    assert leases.finish(storage, child.pk) == (parent.pk, leases.QUEUED)
+    assert leases.get(storage, child.pk) is None and leases.get(storage, parent.pk)["status"] == leases.QUEUED
