@@ -11,6 +11,7 @@ authentication information is never exported.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -280,6 +281,29 @@ def _write_database_sqlite(storage, database: Path, nodes: _Selection, groups: _
             "computers": computers, "keys": keys, "revision": head_revision()}
 
 
+def _text_rows(conn, table, selection: _Selection, batch_size: int) -> Iterator[list[tuple]]:
+    """Rows of ``table`` (PostgreSQL) as the text an SQLite archive stores: JSON as text, timestamps as UTC text."""
+    from sqlalchemy import JSON, DateTime, Text, cast, func
+
+    columns = []
+    for column in table.c:
+        if isinstance(column.type, JSON):
+            columns.append(cast(column, Text).label(column.name))
+        elif isinstance(column.type, DateTime):
+            columns.append(func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24:MI:SS.US").label(column.name))
+        else:
+            columns.append(column)
+    if selection.all:
+        result = conn.execution_options(yield_per=batch_size).execute(select(*columns).order_by(table.c.id))
+        for batch in result.partitions(batch_size):
+            yield [tuple(row) for row in batch]
+        return
+    for chunk in _chunks(selection.pks, batch_size):
+        rows = [tuple(row) for row in conn.execute(select(*columns).where(table.c.id.in_(chunk)).order_by(table.c.id))]
+        if rows:
+            yield rows
+
+
 def _write_database(storage, database: Path, nodes: _Selection, groups: _Selection, *, batch_size: int,
                     include_comments: bool, include_logs: bool, show_progress: bool) -> dict[str, Any]:
     """Stream the selected rows of ``storage`` into a new archive database; returns counts and summaries."""
@@ -296,22 +320,32 @@ def _write_database(storage, database: Path, nodes: _Selection, groups: _Selecti
         with storage.connection() as source, archive.transaction() as target:
             target.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
             n = 0
+            names = [c.name for c in schema.nodes.c]
+            at = {name: i for i, name in enumerate(names)}
+            insert = (f'INSERT INTO db_node ({", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)}) '
+                      f'VALUES ({", ".join("?" for _ in names)})')
+            cursor = target.connection.driver_connection.cursor()
             with phase("exporting nodes", None if nodes.all else len(nodes), show=show_progress) as advance:
-                for rows in _rows(source, schema.nodes, schema.nodes.c.id, nodes, batch_size):
-                    for row in rows:
-                        node_types[row["node_type"]] += 1
-                        user_ids.add(row["user_id"])
-                        if row["computer_id"] is not None:
-                            computer_ids.add(row["computer_id"])
-                        tree = row["repository_metadata"]
-                        if tree:
-                            keys.update(iter_keys(tree))
-                        attributes = row["attributes"]
-                        if attributes and CHECKPOINT_ATTRIBUTE in attributes and row["node_type"].startswith("process"):
-                            row["attributes"] = {k: v for k, v in attributes.items() if k != CHECKPOINT_ATTRIBUTE}
-                    archive.insert_many(target, schema.nodes, rows)
+                for rows in _text_rows(source, schema.nodes, nodes, batch_size):
+                    for i, row in enumerate(rows):
+                        node_type = row[at["node_type"]]
+                        node_types[node_type] += 1
+                        user_ids.add(row[at["user_id"]])
+                        if row[at["computer_id"]] is not None:
+                            computer_ids.add(row[at["computer_id"]])
+                        tree = row[at["repository_metadata"]]
+                        if tree and tree != "{}":
+                            keys.update(iter_keys(json.loads(tree)))
+                        attributes = row[at["attributes"]]
+                        if attributes and '"checkpoint"' in attributes and node_type.startswith("process"):
+                            values = json.loads(attributes)
+                            values.pop(CHECKPOINT_ATTRIBUTE, None)
+                            rows[i] = (*row[:at["attributes"]], json.dumps(values, separators=(",", ":")),
+                                       *row[at["attributes"] + 1:])
+                    cursor.executemany(insert, rows)
                     n += len(rows)
                     advance(len(rows))
+            cursor.close()
             counts["nodes"] = n
             n = 0
             with phase("exporting links", None, show=show_progress) as advance:

@@ -48,6 +48,7 @@ def test_export_all_then_import_into_empty_profile(graph, tmp_path, storage):
     assert result.counts["links"] == 11
     assert result.counts["files"] == 3  # total.txt, values.csv, README.txt
     total = load_node(uuids["total"])
+    assert total.ctime == graph.total.ctime and total.mtime >= total.ctime  # timestamps survive both backends
     assert total.get_content() == "5\n"
     assert total.get_extra("checked") is True
     assert [c.content for c in total.get_comments()] == ["looks right"]
