@@ -79,10 +79,6 @@ class ArchiveSummary:
         return f"{prefix}{self.filename or ''}: {what}"
 
 
-def is_repo_member(name: str) -> bool:
-    return name.startswith(REPO_PREFIX) and len(name) > len(REPO_PREFIX)
-
-
 def open_zip(path: str | Path) -> ZipReader:
     """Open an archive for reading after checking its central directory is sound and safe."""
     from .zipio import ZipReader
