@@ -259,12 +259,13 @@ def observe(obj: Any, policy: CapturePolicy) -> Captured:
 class _HashingSink:
     """A write-only file object that SHA-256-hashes what is written (and optionally writes it on)."""
 
-    def __init__(self, target=None):
-        self.hash = hashlib.sha256()
+    def __init__(self, target=None, hashing: bool = True):
+        self.hash = hashlib.sha256() if hashing else None
         self.target = target
 
     def write(self, data) -> int:
-        self.hash.update(data)
+        if self.hash is not None:
+            self.hash.update(data)
         if self.target is not None:
             self.target.write(data)
         return len(data)
@@ -289,7 +290,9 @@ def _array_node(array: Any, *, offline: bool, pack: dict | None = None):
         handle, path = tempfile.mkstemp(suffix=".npy")
         try:
             with os.fdopen(handle, "wb") as out:
-                np.lib.format.write_array(out, np.asanyarray(array), allow_pickle=False)
+                # through a plain writer, numpy writes 16 MiB chunks (a real file gets one ``tofile`` call
+                # that holds the GIL for the whole array, and the kernel's next cell would wait for it)
+                np.lib.format.write_array(_HashingSink(out, hashing=False), np.asanyarray(array), allow_pickle=False)
             node.put_file("default.npy", path)
         finally:
             os.unlink(path)

@@ -39,6 +39,8 @@ INLINE_STREAM_CHARS = 4096
 BATCH_MAX = 500
 #: the writer waits this long at most for the kernel to be idle (between cells) before writing anyway
 IDLE_WAIT_SECONDS = 1.0
+#: after a cell ends, the writer waits this long before it starts (the kernel is sending the reply)
+IDLE_DEBOUNCE_SECONDS = 0.02
 
 
 def variable_label(name: str) -> str:
@@ -180,6 +182,11 @@ class ProvenanceWriter:
                 with self._idle_condition:
                     self._idle_condition.wait_for(lambda stop=stop: self._kernel_idle or self._urgent or stop,
                                                   timeout=IDLE_WAIT_SECONDS)
+                    if self._kernel_idle and not self._urgent and not stop:
+                        # let the kernel send the cell's reply first; a new cell starting meanwhile pauses us
+                        self._idle_condition.wait(timeout=IDLE_DEBOUNCE_SECONDS)
+                        self._idle_condition.wait_for(lambda stop=stop: self._kernel_idle or self._urgent or stop,
+                                                      timeout=IDLE_WAIT_SECONDS)
                 try:
                     with self.lock:
                         self._write(batch)
