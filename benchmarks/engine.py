@@ -206,6 +206,10 @@ def markdown(results: list[dict], aiida: dict | None, n: int, load: str) -> str:
             ratio = f"{ref / sqlite[key]:.0f}×" if ref and sqlite and sqlite[key] else "–"
             cells += [str(ref) if ref is not None else "–", ratio]
         lines.append(f"| {title} | " + " | ".join(cells) + f" | {target} |")
+    if aiida:
+        lines += ["", f"aiida-core ran N={aiida.get('n_calcfunctions')} calcfunctions per batch and "
+                  f"{aiida.get('wf_repeats')} workfunctions (its foreground runs are ~200x slower); "
+                  f"its 1-minute load average at the end was {aiida.get('loadavg_1min_at_end')}."]
     lines += [
         "",
         "Design decisions and the measurements behind them (SQLite, this machine, under the load noted):",
