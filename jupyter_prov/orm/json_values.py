@@ -25,7 +25,24 @@ def clean_json(value: Any, where: str) -> Any:
     return _clean(value, where, "")
 
 
+_EXACT_SCALARS = frozenset({str, int, bool, type(None)})
+_INF = float("inf")
+
+
+def _plain(item: Any) -> bool:
+    """True for a value of exactly a JSON scalar type (a finite float included): nothing to clean."""
+    kind = type(item)
+    return kind in _EXACT_SCALARS or (kind is float and -_INF < item < _INF)
+
+
 def _clean(value: Any, where: str, path: str) -> Any:
+    kind = type(value)
+    if kind in _EXACT_SCALARS:
+        return value
+    if kind is dict and all(type(k) is str and _plain(v) for k, v in value.items()):
+        return dict(value)  # fast path: a flat dict of plain values (most attributes)
+    if (kind is list or kind is tuple) and all(_plain(item) for item in value):
+        return list(value)  # fast path: a flat list of plain values
     if isinstance(value, _SCALARS):
         return value
     if isinstance(value, float):
