@@ -75,7 +75,12 @@ def submit(process: Any, *args: Any, **inputs: Any) -> ProcessNode:
     node = instance.store_created()
     if instance.parent is not None:
         instance.parent.child_submitted(instance)
+    announce_submitted(node)
+    return node
+
+
+def announce_submitted(node: ProcessNode) -> None:
+    """Tell the submit hooks (the daemon's queue) about a stored ``created`` process."""
     _register_daemon()
     for hook in SUBMIT_HOOKS:
         hook(node)
-    return node

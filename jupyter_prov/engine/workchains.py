@@ -99,14 +99,13 @@ class WorkChain(Process):
     # ---- children ---------------------------------------------------------------------------------
     def submit(self, process: Any, *args: Any, **inputs: Any) -> ProcessNode:
         """Store a child process (state ``created``, called by this work chain); return ``ToContext`` to wait for it."""
-        from .launch import SUBMIT_HOOKS, instantiate
+        from .launch import announce_submitted, instantiate
 
         instance = instantiate(process, args, inputs, parent=self)
         node = instance.store_created()
         self.child_submitted(instance)
-        if not self._run_children:
-            for hook in SUBMIT_HOOKS:
-                hook(node)
+        if not self._run_children:  # a daemon worker runs this work chain: the children go to the queue
+            announce_submitted(node)
         return node
 
     def child_submitted(self, child: Process) -> None:
