@@ -245,6 +245,8 @@ def main() -> None:
     parser.add_argument("--postgres-nodes", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-aiida", action="store_true", help="Skip the aiida-core side-by-side run.")
+    parser.add_argument("--aiida-result", type=Path, default=None,
+                        help="With --no-aiida: a JSON line that benchmarks/aiida_reference/query.py printed earlier.")
     parser.add_argument("--markdown", type=Path, default=None, help="Write the Markdown table here.")
     args = parser.parse_args()
     os.environ.setdefault("JPROV_HOME", tempfile.mkdtemp(prefix="jprov-bench-"))
@@ -255,6 +257,8 @@ def main() -> None:
             print(json.dumps(run), flush=True)
             results["backends"].append(run)
     results["aiida_comparison"] = run_aiida_comparison(args.repeats, not args.no_aiida)
+    if args.no_aiida and args.aiida_result:
+        results["aiida_comparison"]["aiida"] = json.loads(args.aiida_result.read_text().strip().splitlines()[-1])
     print(json.dumps(results["aiida_comparison"]), flush=True)
     results["load_after"] = round(os.getloadavg()[0], 2)
     if args.markdown:

@@ -338,8 +338,9 @@ def traverse_graph(start_pks: Iterable[int], *, rules: RuleSet | Mapping[str, bo
                    max_iterations: int | None = None, get_links: bool = True) -> TraversalResult:
     """The closure of ``start_pks`` under ``rules`` (e.g. ``EXPORT_RULES | {"input_calc_forward": True}``).
 
-    Each iteration follows, from the nodes reached in the one before, every link type whose rule is on
-    in that rule's direction; it stops when nothing new is reached (or after ``max_iterations``).
+    Every link type whose rule is on is followed in that rule's direction until nothing new is reached:
+    one recursive SQL query (per 10,000 start nodes). With ``max_iterations`` it goes step by step
+    instead (one batched query per direction and step) and stops after that many steps.
     ``links`` of the result are the links followed (each once). Start pks that are not nodes raise
     :class:`TraversalError`.
     """
@@ -349,6 +350,8 @@ def traverse_graph(start_pks: Iterable[int], *, rules: RuleSet | Mapping[str, bo
     if max_iterations is not None and (not isinstance(max_iterations, int) or max_iterations < 0):
         raise TraversalError(f"max_iterations must be a non-negative integer or None, got {max_iterations!r}")
     check_nodes_exist(start, storage)
+    if max_iterations is None:
+        return _traverse_in_sql(start, ruleset, storage, get_links)
     visited = set(start)
     frontier = sorted(visited)
     followed: dict[int, LinkRow] = {}
@@ -377,6 +380,76 @@ def traverse_graph(start_pks: Iterable[int], *, rules: RuleSet | Mapping[str, bo
             visited |= reached
             frontier = sorted(reached)
     return TraversalResult(visited, sorted(followed.values()), ruleset)
+
+
+def _closure_sql(dialect: str, forward: list[str], backward: list[str]) -> str:
+    """``reach(id)``: the start ids and every node reachable under the rules, each once (``UNION``).
+
+    SQLite takes one recursive term per direction (each uses the ``(input_id, type)`` or
+    ``(output_id, type)`` index); PostgreSQL allows one reference to the recursive table, so there a
+    ``LATERAL`` subquery looks up both directions for each reached node (a plain join with the union of
+    edges made it scan every link on each step: 30 s instead of milliseconds at 100k nodes).
+    """
+    parts = ["SELECT id FROM db_node WHERE id IN :start"]
+    if dialect == "sqlite":
+        if forward:
+            parts.append("SELECT l.output_id FROM db_link AS l JOIN reach AS r ON l.input_id = r.id WHERE l.type IN :fwd")
+        if backward:
+            parts.append("SELECT l.input_id FROM db_link AS l JOIN reach AS r ON l.output_id = r.id WHERE l.type IN :bwd")
+    else:
+        edges = []
+        if forward:
+            edges.append("SELECT output_id AS dst FROM db_link WHERE input_id = r.id AND type IN :fwd")
+        if backward:
+            edges.append("SELECT input_id AS dst FROM db_link WHERE output_id = r.id AND type IN :bwd")
+        if edges:
+            parts.append(f"SELECT e.dst FROM reach AS r CROSS JOIN LATERAL ({' UNION ALL '.join(edges)}) AS e")
+    return "WITH RECURSIVE reach(id) AS (" + " UNION ".join(parts) + ")"
+
+
+def _traverse_in_sql(start: list[int], ruleset: RuleSet, storage, get_links: bool) -> TraversalResult:
+    """:func:`traverse_graph` as one recursive query per chunk of start nodes (closures of parts unite)."""
+    from sqlalchemy import bindparam, text
+
+    forward, backward = ruleset.followed("forward"), ruleset.followed("backward")
+    closure = _closure_sql(storage.dialect, forward, backward)
+    if get_links:
+        selects = []
+        if forward:
+            selects.append("SELECT l.id, l.input_id, l.output_id, l.label, l.type FROM db_link AS l "
+                           "WHERE l.type IN :fwd AND l.input_id IN (SELECT id FROM reach)")
+        if backward:
+            selects.append("SELECT l.id, l.input_id, l.output_id, l.label, l.type FROM db_link AS l "
+                           "WHERE l.type IN :bwd AND l.output_id IN (SELECT id FROM reach)")
+        body = " UNION ".join(selects) if selects else "SELECT id, input_id, output_id, label, type FROM db_link WHERE 1 = 0"
+    else:
+        body = "SELECT id FROM reach"
+    statement = text(f"{closure} {body}").bindparams(bindparam("start", expanding=True))
+    params: dict = {}
+    if forward:
+        statement = statement.bindparams(bindparam("fwd", expanding=True))
+        params["fwd"] = forward
+    if backward:
+        statement = statement.bindparams(bindparam("bwd", expanding=True))
+        params["bwd"] = backward
+    nodes = set(start)
+    followed: dict[int, LinkRow] = {}
+    with storage.connection() as conn:
+        for chunk in _chunks(sorted(set(start))):
+            rows = conn.execute(statement, {**params, "start": chunk})
+            if not get_links:
+                nodes.update(row[0] for row in rows)
+                continue
+            for row in rows:
+                link = LinkRow(*row)
+                followed.setdefault(link.id, link)
+    forward_set, backward_set = set(forward), set(backward)
+    for link in followed.values():
+        if link.type in forward_set:
+            nodes.add(link.output_id)
+        if link.type in backward_set:
+            nodes.add(link.input_id)
+    return TraversalResult(nodes, sorted(followed.values()), ruleset)
 
 
 def links_between(pks: Iterable[int], *, storage=None, link_types=None) -> list[LinkRow]:

@@ -147,3 +147,19 @@ def test_random_graph_matches_networkx(profile, writer):
         for mark in ("root", "leaf"):
             expected = _closure(graph, [spec.pk(mark)], set(rules.followed("forward")), set(rules.followed("backward")))
             assert traverse_graph([spec.pk(mark)], rules=rules).nodes == expected
+
+
+def test_stepwise_traversal_agrees_with_the_recursive_query(profile):
+    spec = mixed_graph(250, components=2, seed=13)
+    write_spec(spec)
+    for rules in (DELETE_RULES, EXPORT_RULES):
+        for mark in ("root", "leaf"):
+            in_sql = traverse_graph([spec.pk(mark)], rules=rules)
+            stepwise = traverse_graph([spec.pk(mark)], rules=rules, max_iterations=10**6)
+            assert in_sql.nodes == stepwise.nodes
+            assert in_sql.links == stepwise.links
+    one_step = traverse_graph([spec.pk("root")], rules=DELETE_RULES, max_iterations=1)
+    graph = spec.to_networkx()
+    assert one_step.nodes == {spec.pk("root"), *graph.successors(spec.pk("root"))}
+    assert traverse_graph([spec.pk("root")], rules=DELETE_RULES, get_links=False).nodes == \
+        traverse_graph([spec.pk("root")], rules=DELETE_RULES).nodes

@@ -198,3 +198,16 @@ def test_rich_display(graph):
     qb = QueryBuilder().append(Int, project=["label", "attributes.value"])
     html = qb._repr_html_()
     assert "2 rows" in html and "int.attributes.value" in html
+
+
+def test_objects_remember_another_storage(graph, storage):
+    from jupyter_prov.storage.backend import StorageBackend
+
+    other = StorageBackend.open(storage.url, storage.repository.folder)
+    try:
+        node = QueryBuilder(storage=other).append(Int, filters={"label": "x"}).one()[0]
+        assert node._storage is other
+        assert [n.label for n in node.descendants()] == ["calc", "r1", "r2"]
+        assert all(n._storage is other for n in node.descendants())
+    finally:
+        other.close()
