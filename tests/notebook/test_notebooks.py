@@ -16,7 +16,9 @@ def _labels(mapping):
 
 def test_data_pipeline(subprocess_env, tmp_path):
     # all cells in order, then cell 4 again (out of order, after the failing cell), then the flush
-    notebook = run_notebook("data_pipeline.ipynb", subprocess_env, tmp_path, order=list(range(12)) + [4, 12])
+    # JupyterLab tells the kernel the notebook's path in JPY_SESSION_NAME (ipykernel puts it in __session__)
+    env = dict(subprocess_env, JPY_SESSION_NAME=str(tmp_path / "analysis" / "data_pipeline.ipynb"))
+    notebook = run_notebook("data_pipeline.ipynb", env, tmp_path, order=list(range(12)) + [4, 12])
     assert "16.0" in output_text(notebook.cells[7])
     cells = recorded_cells()
     # the %load_ext cell and the %provenance cell are not recorded; cell 4 twice
@@ -82,6 +84,7 @@ def test_data_pipeline(subprocess_env, tmp_path):
 
     for cell in cells:
         assert cell.is_sealed
+        assert cell.get_attribute("notebook") == str(tmp_path / "analysis" / "data_pipeline.ipynb")
         assert cell.get_attribute("ended_at") >= cell.get_attribute("started_at")
     # data provenance: every created value has exactly this cell as creator
     for cell in cells:
@@ -176,3 +179,34 @@ def test_kernel_shutdown_writes_what_is_pending(subprocess_env, tmp_path):
     assert outputs(first)["x"][1].value == 1
     assert inputs(second) == {"x": outputs(first)["x"][1]}
     assert outputs(second)["z"][1].get_list() == [2, 2, 2]
+
+
+def test_two_kernels_record_into_one_profile_at_once(subprocess_env, tmp_path):
+    """Two notebooks running at the same time on the same profile: both sessions are recorded completely."""
+    import threading
+
+    errors = []
+
+    def run(name, folder):
+        folder.mkdir()
+        try:
+            run_notebook(name, subprocess_env, folder)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=("slice.ipynb", tmp_path / "a")),
+               threading.Thread(target=run, args=("data_pipeline.ipynb", tmp_path / "b"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    cells = recorded_cells()
+    sessions = {}
+    for cell in cells:
+        sessions.setdefault(cell.get_attribute("session"), []).append(cell)
+    assert sorted(len(v) for v in sessions.values()) == [7, 11]
+    for session_cells in sessions.values():
+        # nothing lost and nothing recorded twice: the sequence numbers are exactly 1..n
+        assert [c.get_attribute("sequence") for c in session_cells] == list(range(1, len(session_cells) + 1))
+        assert all(c.is_sealed for c in session_cells)
