@@ -35,6 +35,8 @@ from ..config import Profile
 
 #: seconds to wait for the broker before reporting it unreachable
 CONNECT_TIMEOUT = 3.0
+#: after a failed event publish, events are dropped for this long (they are best effort)
+EVENTS_BACKOFF_SECONDS = 5.0
 #: how often the virtual (embedded) transports look for new messages
 POLLING_INTERVAL = 0.05
 
@@ -105,6 +107,7 @@ class Broker:
         self._producer = None
         self._outbox = None
         self._outbox_done = threading.Event()
+        self._events_down_until = 0.0
         ns = f"jprov.{self.namespace}"
         self.task_exchange = Exchange(f"{ns}.tasks", "direct", durable=True)
         self.task_queue = Queue(f"{ns}.tasks", self.task_exchange, routing_key="tasks", durable=True)
@@ -244,9 +247,14 @@ class Broker:
 
     def publish_event(self, pk: int, state: str, **extra: Any) -> None:
         """Broadcast a process state change (best effort: nobody needs to listen)."""
-        if not self.supports_fanout:
+        if not self.supports_fanout or time.monotonic() < self._events_down_until:
             return
-        self._publish({"pk": int(pk), "state": state, "time": time.time(), **extra}, self.event_exchange)
+        try:
+            self._publish({"pk": int(pk), "state": state, "time": time.time(), **extra}, self.event_exchange)
+        except Exception:
+            # the broker is down: do not make every state change wait for a connect timeout
+            self._events_down_until = time.monotonic() + EVENTS_BACKOFF_SECONDS
+            raise
 
     def close(self) -> None:
         with self._lock:

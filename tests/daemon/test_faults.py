@@ -191,5 +191,8 @@ def test_processes_finish_across_a_rabbitmq_restart(daemon):
         more = [submit(slow_add, x=Int(100 + i), y=Int(1), seconds=Float(0.0)) for i in range(5)]
     finally:
         subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True, timeout=120)
+        from tests.daemon.conftest import _rabbitmq_reachable
+
+        _until(lambda: _rabbitmq_reachable() is None, 60, "RabbitMQ accepts connections again")
     done = [wait(n, timeout=120) for n in nodes + more]
     assert all(n.is_finished_ok for n in done)
