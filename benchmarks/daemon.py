@@ -54,6 +54,8 @@ def _setup(kind: str):
 
     profile = default_profile_for("bench", storage=storage, broker=broker)
     profile.options["broker_namespace"] = f"bench-{uuid.uuid4().hex[:8]}"
+    if os.environ.get("JPROV_BENCH_THREADS"):
+        profile.options["daemon_worker_threads"] = int(os.environ["JPROV_BENCH_THREADS"])
     config = get_config()
     config.add_profile(profile, make_default=True)
     config.save()
@@ -120,6 +122,7 @@ def main() -> None:
     parser.add_argument("--chains", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", choices=["embedded-sqlite", "rabbitmq-postgresql"])
+    parser.add_argument("--threads", type=int, default=None, help="daemon_worker_threads (default: the default, 8)")
     args = parser.parse_args()
     kinds = [args.only] if args.only else ["embedded-sqlite", "rabbitmq-postgresql"]
     if len(kinds) > 1:  # one configuration per fresh interpreter: the loaded profile is process-wide
@@ -127,9 +130,12 @@ def main() -> None:
 
         for kind in kinds:
             subprocess.run([sys.executable, __file__, "--calcs", str(args.calcs), "--chains", str(args.chains),
-                            "--workers", str(args.workers), "--only", kind], check=False)
+                            "--workers", str(args.workers), "--only", kind]
+                           + (["--threads", str(args.threads)] if args.threads else []), check=False)
         return
     load = os.getloadavg()
+    if args.threads:
+        os.environ["JPROV_BENCH_THREADS"] = str(args.threads)
     r = _measure(kinds[0], args.calcs, args.chains, args.workers)
     for label in ("calcfunctions", "work chains"):
         m = r[label]
