@@ -51,7 +51,8 @@ class Supervisor:
     def _spawn(self) -> None:
         self._log_handle = self._log_handle or open(self.files.log, "ab", buffering=0)
         env = dict(os.environ, JPROV_PROFILE=self.profile.name)
-        proc = subprocess.Popen([sys.executable, "-m", "jupyter_prov.daemon.worker", "--profile", self.profile.name],
+        proc = subprocess.Popen([sys.executable, "-m", "jupyter_prov.daemon.worker", "--profile", self.profile.name,
+                                 "--supervisor-pid", str(os.getpid())],
                                 stdin=subprocess.DEVNULL, stdout=self._log_handle, stderr=subprocess.STDOUT, env=env)
         self.workers[proc.pid] = {"proc": proc, "started": time.time()}
         log.info("started worker pid %d", proc.pid)

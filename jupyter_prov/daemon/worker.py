@@ -95,6 +95,8 @@ class Worker:
         self._to_ack: collections.deque = collections.deque()
         self._executor = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="process")
         self.files = DaemonFiles.of(self.profile)
+        #: set when started by a supervisor: the worker stops if that process dies (no orphaned workers)
+        self.supervisor_pid: int | None = None
 
     # ---- scheduling -----------------------------------------------------------------------------
     def offer(self, pk: int, *, claimed: bool = False, message: Any = None) -> None:
@@ -233,6 +235,10 @@ class Worker:
         last_beat = last_scan = 0.0
         last_reconcile = time.monotonic() - RECONCILE_SECONDS / 2
         while not self.stopping.wait(0.25):
+            if self.supervisor_pid is not None and os.getppid() != self.supervisor_pid:
+                log.warning("the supervisor (pid %d) is gone; stopping", self.supervisor_pid)
+                self.stopping.set()
+                break
             try:
                 now = time.monotonic()
                 if now - last_beat >= self.lease_seconds / 4:
@@ -317,11 +323,14 @@ class Worker:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="A jupyter-prov daemon worker (started by the supervisor).")
     parser.add_argument("--profile", default=os.environ.get("JPROV_PROFILE"))
+    parser.add_argument("--supervisor-pid", type=int, default=None,
+                        help="stop when this process (the supervisor, our parent) is gone")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO,
                         format=f"%(asctime)s worker[{os.getpid()}] %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     worker = Worker(args.profile)
+    worker.supervisor_pid = args.supervisor_pid
 
     def stop(signum, _frame):
         log.info("received signal %d", signum)

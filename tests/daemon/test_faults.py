@@ -199,3 +199,20 @@ def test_processes_finish_across_a_rabbitmq_restart(daemon):
         _until(lambda: _rabbitmq_reachable() is None, 60, "RabbitMQ accepts connections again")
     done = [wait(n, timeout=120) for n in nodes + more]
     assert all(n.is_finished_ok for n in done)
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite"], indirect=False)
+@pytest.mark.parametrize("broker_kind", ["embedded"], indirect=False)
+def test_workers_stop_when_their_supervisor_is_killed(daemon):
+    import psutil
+
+    status = daemon_status(daemon)
+    workers = [w["pid"] for w in status["workers"]]
+    os.kill(status["supervisor"]["pid"], signal.SIGKILL)
+    gone, alive = psutil.wait_procs([psutil.Process(pid) for pid in workers], timeout=15)
+    assert not alive, "workers outlived their supervisor"
+    assert not daemon_status(daemon)["running"]
+    restarted = start_daemon(daemon, 1)
+    assert restarted["running"] and "stale pid file" in restarted["note"]
+    node = wait(submit(slow_add, x=Int(1), y=Int(2), seconds=Float(0)), timeout=30)
+    assert node.outputs.result.value == 3
