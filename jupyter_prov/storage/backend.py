@@ -317,13 +317,25 @@ class StorageBackend:
         json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)
                         or getattr(table.c[name].type, "mapping", None)}
         datetime_columns = {name for name in columns if isinstance(table.c[name].type, DateTime)}
+        encoders = {name: _encode_json for name in json_columns}
         if self.dialect == "sqlite":
-            encoders = [_encode_json if name in json_columns else _sqlite_datetime if name in datetime_columns else None
-                        for name in columns]
-        else:
-            encoders = [_encode_json if name in json_columns else None for name in columns]
-        pairs = list(zip(columns, encoders))
-        return lambda row: tuple(row[name] if encode is None else encode(row[name]) for name, encode in pairs)
+            encoders.update({name: _sqlite_datetime for name in datetime_columns})
+        pick = operator.itemgetter(*columns)
+        special = [(i, encoders[name]) for i, name in enumerate(columns) if name in encoders]
+
+        def encode(row: dict) -> list:
+            values = list(pick(row)) if len(columns) > 1 else [pick(row)]
+            last = last_encoded = None
+            for i, encode_value in special:
+                raw = values[i]
+                if raw is last and raw is not None:  # ctime and mtime of a new node are one object
+                    values[i] = last_encoded
+                    continue
+                last, last_encoded = raw, encode_value(raw)
+                values[i] = last_encoded
+            return values
+
+        return encode
 
     # ---- bulk operations --------------------------------------------------------------------
     def bulk_insert(self, table: Table, rows: Sequence[dict], *, return_ids: bool = False) -> list[int]:
