@@ -145,8 +145,6 @@ class StorageBackend:
         self.dialect = self.engine.dialect.name
         self.repository = Repository(repository_folder)
         self._local = threading.local()
-        self._raw_connections: list = []
-        self._raw_lock = threading.Lock()
         self.read_only = False
 
     # ---- life cycle -------------------------------------------------------------------------
@@ -203,14 +201,6 @@ class StorageBackend:
         return not inspect(self.engine).get_table_names()
 
     def close(self) -> None:
-        with self._raw_lock:
-            raws, self._raw_connections = self._raw_connections, []
-        for raw in raws:
-            try:
-                raw.close()
-            except Exception:  # noqa: BLE001 - closing anyway
-                pass
-        self._local = threading.local()
         self.engine.dispose()
         self.repository.close()
 
@@ -254,8 +244,9 @@ class StorageBackend:
 
         For the hot path of storing one node: SQLAlchemy's per-statement work (connection checkout,
         events, compiled-statement lookup, result objects) costs more than SQLite's own insert and commit.
-        The driver connection is kept per thread and comes from the engine's pool, so it has the same
-        settings (WAL, busy timeout). SQL must use the driver's placeholder (:attr:`placeholder`).
+        The driver connection is checked out of the engine's pool for the transaction (about 10 µs), so
+        it has the same settings (WAL, busy timeout) and no thread holds a pooled connection for long.
+        SQL must use the driver's placeholder (:attr:`placeholder`).
         Only for a transaction of its own: inside :meth:`transaction` use that one instead.
         Driver ``IntegrityError`` is raised as SQLAlchemy's, like every other write.
         """
@@ -263,10 +254,11 @@ class StorageBackend:
             raise StorageError("driver_transaction() cannot nest in another transaction")
         if self.read_only:
             raise StorageError("this storage is read-only")
-        raw = self._raw_connection()
+        raw = self.engine.raw_connection()
         driver = raw.driver_connection
         cursor = driver.cursor()
         self._local.raw = cursor
+        broken = False
         try:
             if self.dialect == "sqlite":
                 cursor.execute("BEGIN IMMEDIATE")
@@ -276,7 +268,7 @@ class StorageBackend:
             try:
                 driver.rollback()
             except Exception:  # noqa: BLE001 - the connection is broken: drop it, raise the first error
-                self._drop_raw_connection()
+                broken = True
             if isinstance(exc, self.engine.dialect.loaded_dbapi.IntegrityError):
                 raise sa_exc.IntegrityError("driver transaction", None, exc) from exc
             if isinstance(exc, self.engine.dialect.loaded_dbapi.OperationalError):
@@ -284,33 +276,19 @@ class StorageBackend:
             raise
         finally:
             self._local.raw = None
-            cursor.close()
+            try:
+                cursor.close()
+            except Exception:  # noqa: BLE001 - closing a cursor of a broken connection
+                broken = True
+            if broken:
+                raw.invalidate()
+            else:
+                raw.close()  # back to the pool
 
     @property
     def placeholder(self) -> str:
         """The driver's parameter placeholder (``?`` for sqlite3, ``%s`` for psycopg)."""
         return "?" if self.dialect == "sqlite" else "%s"
-
-    def _raw_connection(self):
-        raw = getattr(self._local, "raw_connection", None)
-        if raw is None:
-            raw = self.engine.raw_connection()
-            self._local.raw_connection = raw
-            with self._raw_lock:
-                self._raw_connections.append(raw)
-        return raw
-
-    def _drop_raw_connection(self) -> None:
-        raw = getattr(self._local, "raw_connection", None)
-        self._local.raw_connection = None
-        if raw is not None:
-            with self._raw_lock:
-                if raw in self._raw_connections:
-                    self._raw_connections.remove(raw)
-            try:
-                raw.invalidate()
-            except Exception:  # noqa: BLE001
-                pass
 
     def encode_row(self, table: Table, columns: Sequence[str]):
         """A function turning a row dict into the driver's parameter tuple (JSON and datetimes encoded)."""

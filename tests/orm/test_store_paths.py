@@ -92,3 +92,24 @@ def test_copy_files_of_an_unstored_node(profile, tmp_path):
     node.put_file("a/b.txt", b"bytes in memory")
     node.copy_files_to(tmp_path)
     assert (tmp_path / "a" / "b.txt").read_bytes() == b"bytes in memory"
+
+
+def test_many_threads_storing_do_not_exhaust_the_connection_pool(profile):
+    import threading
+
+    errors = []
+
+    def work():
+        try:
+            for i in range(10):
+                Int(i, label="threaded").store()
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(24)]  # more than pool size + overflow
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert _count() == 240
