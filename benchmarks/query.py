@@ -230,7 +230,9 @@ def markdown(results: dict, command: str) -> str:
             f"{comparison['traverse_cpu_ms']} |",
         ]
         if aiida:
-            lines.append(f"| aiida-core {aiida.get('aiida_version', '')} QueryBuilder (same machine, same run) | "
+            when = "an earlier run" if comparison.get("aiida_reused") else "this run"
+            lines.append(f"| aiida-core {aiida.get('aiida_version', '')} QueryBuilder (same machine, {when}, load "
+                         f"{aiida.get('loadavg_1min_at_end', '?')}) | "
                          f"{aiida.get('descendants', 0):,} | {aiida.get('descendants_query_ms')} | – |")
         else:
             lines.append(f"| aiida-core 2.9.4 (issue's reference figure; not run here: "
@@ -259,6 +261,7 @@ def main() -> None:
     results["aiida_comparison"] = run_aiida_comparison(args.repeats, not args.no_aiida)
     if args.no_aiida and args.aiida_result:
         results["aiida_comparison"]["aiida"] = json.loads(args.aiida_result.read_text().strip().splitlines()[-1])
+        results["aiida_comparison"]["aiida_reused"] = True
     print(json.dumps(results["aiida_comparison"]), flush=True)
     results["load_after"] = round(os.getloadavg()[0], 2)
     if args.markdown:

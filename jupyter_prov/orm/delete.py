@@ -15,12 +15,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, not_, or_, select
 
 from ..storage import schema
 from . import current
 from .exceptions import OrmError
-from .traverse import CHUNK_SIZE, DELETE_RULES, traverse_graph
+from .traverse import CHUNK_SIZE, DELETE_RULES, id_in, traverse_graph
 
 
 class DeleteError(OrmError):
@@ -53,17 +53,24 @@ def _chunks(values: list[int]):
         yield values[offset:offset + CHUNK_SIZE]
 
 
-def _describe(conn, pks: list[int]) -> tuple[Counter, list[int]]:
+def _describe(conn, pks: list[int], dialect: str) -> tuple[Counter, list[int]]:
+    """Node counts by type, and the unsealed processes among ``pks``: both counted in the database."""
+    from .querybuilder.filters import JsonPath
+    from .type_strings import node_type_condition
+
     nodes = schema.nodes
+    sealed = JsonPath(nodes.c.attributes, ["sealed"], dialect, "attributes.sealed").equals(True)
     kinds: Counter = Counter()
     unsealed: list[int] = []
     for chunk in _chunks(pks):
-        rows = conn.execute(select(nodes.c.id, nodes.c.node_type, nodes.c.attributes).where(nodes.c.id.in_(chunk)))
-        for pk, node_type, attributes in rows:
-            kinds[node_type] += 1
-            if node_type.startswith("process") and not (attributes or {}).get("sealed", False):
-                unsealed.append(pk)
+        among = id_in(nodes.c.id, chunk, dialect)
+        counts = conn.execute(select(nodes.c.node_type, func.count()).where(among).group_by(nodes.c.node_type))
+        kinds.update(dict(counts.all()))
+        unsealed += conn.execute(select(nodes.c.id).where(
+            among, node_type_condition(nodes.c.node_type, "process", dialect=dialect),
+            or_(sealed.is_(None), not_(sealed)))).scalars()
     return kinds, sorted(unsealed)
+
 
 
 def delete_nodes(pks: int | Iterable[int], *, dry_run: bool = True, storage=None, **rules: bool) -> DeleteResult:
@@ -86,7 +93,7 @@ def delete_nodes(pks: int | Iterable[int], *, dry_run: bool = True, storage=None
                 f"cannot delete: {len(result.unsealed)} process(es) are not sealed (running or never finished): "
                 f"pk {result.unsealed[:20]}; wait for them to finish or kill them first. Nothing was deleted."
             )
-        result.rows_deleted = _remove(conn, result.pks)
+        result.rows_deleted = _remove(conn, result.pks, storage.dialect)
     return result
 
 
@@ -95,7 +102,7 @@ def _plan(conn, requested: list[int], ruleset, storage, *, dry_run: bool) -> Del
         return DeleteResult([], [], dry_run)
     traversal = traverse_graph(requested, rules=ruleset, storage=storage, get_links=False)
     pks = sorted(traversal.nodes)
-    kinds, unsealed = _describe(conn, pks)
+    kinds, unsealed = _describe(conn, pks, storage.dialect)
     return DeleteResult(pks, requested, dry_run, dict(kinds), unsealed)
 
 
@@ -109,12 +116,12 @@ def _node_references() -> list[tuple[str, object]]:
     return found
 
 
-def _remove(conn, pks: list[int]) -> dict[str, int]:
+def _remove(conn, pks: list[int], dialect: str) -> dict[str, int]:
     counts: Counter = Counter()
     references = _node_references()
     for chunk in _chunks(pks):
         for name, column in references:
-            counts[name] += conn.execute(delete(column.table).where(column.in_(chunk))).rowcount
+            counts[name] += conn.execute(delete(column.table).where(id_in(column, chunk, dialect))).rowcount
     for chunk in _chunks(pks):
-        counts["db_node"] += conn.execute(delete(schema.nodes).where(schema.nodes.c.id.in_(chunk))).rowcount
+        counts["db_node"] += conn.execute(delete(schema.nodes).where(id_in(schema.nodes.c.id, chunk, dialect))).rowcount
     return dict(counts)
