@@ -92,6 +92,8 @@ def test_import(profile, storage, expected):
         assert sorted(n.uuid for n in group.nodes) == want_group["member_uuids"]
     for want_node in expected["nodes"]:
         node = load_node(want_node["uuid"])
+        assert dict(node.attributes) == want_node["attributes"], want_node["name"]  # exact ints, floats stay floats
+        assert json.dumps(dict(node.attributes), sort_keys=True) == json.dumps(want_node["attributes"], sort_keys=True)
         assert node.extras == {k: v for k, v in want_node["extras"].items() if not k.startswith("_aiida_")}
         for path, described in want_node["repository_files"].items():
             assert hashlib.sha256(node.get_file(path)).hexdigest() == described["sha256"]
