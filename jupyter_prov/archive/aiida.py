@@ -159,6 +159,21 @@ def convert_aiida_database(source: Path, target: Path, archive_path: Path | str)
                 SELECT id, uuid, dbnode_id, ctime, mtime, user_id, content FROM a.db_dbcomment;
             INSERT INTO db_log (id, uuid, time, loggername, levelname, node_id, message, metadata)
                 SELECT id, uuid, time, loggername, levelname, dbnode_id, message, coalesce(metadata, '{}') FROM a.db_dblog;
+            -- our own node kinds written as AiiDA workflows come back as they were (see write_aiida_database)
+            CREATE TEMP TABLE jprov_kinds AS
+                SELECT id, json_extract(extras, '$.jprov_node_type') AS kind,
+                       coalesce(json_extract(extras, '$.jprov_create_labels'), '[]') AS create_labels
+                FROM db_node WHERE node_type = 'process.workflow'
+                  AND json_extract(extras, '$.jprov_node_type') IN ('process.cell', 'process.workflow.graph');
+            UPDATE db_link SET type = 'input_calc' WHERE type = 'input_work'
+                AND output_id IN (SELECT id FROM jprov_kinds WHERE kind = 'process.cell');
+            UPDATE db_link SET type = 'create' WHERE type = 'return' AND EXISTS (
+                SELECT 1 FROM jprov_kinds AS k, json_each(k.create_labels) AS c
+                WHERE k.id = db_link.input_id AND k.kind = 'process.cell' AND c.value = db_link.label);
+            UPDATE db_node SET node_type = (SELECT kind FROM jprov_kinds WHERE jprov_kinds.id = db_node.id),
+                extras = json_remove(extras, '$.jprov_node_type', '$.jprov_create_labels')
+                WHERE id IN (SELECT id FROM jprov_kinds);
+            DROP TABLE jprov_kinds;
             COMMIT;
         """)
     except sqlite3.IntegrityError as exc:
@@ -251,11 +266,13 @@ CREATE INDEX ix_db_dblog_db_dblog_loggername ON db_dblog (loggername);
 """
 
 
-def _extras_to_aiida(node_type: str, extras: str | None) -> str:
+def _extras_to_aiida(node_type: str, extras: str | None, create_labels: str | None) -> str:
     if node_type not in ("process.cell", "process.workflow.graph"):
         return extras or "{}"
     values = json.loads(extras) if extras else {}
     values["jprov_node_type"] = node_type
+    if node_type == "process.cell":
+        values["jprov_create_labels"] = sorted(json.loads(create_labels or "[]"))
     return json.dumps(values)
 
 
@@ -266,7 +283,7 @@ def write_aiida_database(source: Path, target: Path) -> None:
     conn.create_function("ai_tree", 1, _sql_function(lambda text: json.dumps(tree_to_aiida(json.loads(text) if text else {}))),
                          deterministic=True)
     conn.create_function("ai_attributes", 2, _sql_function(_attributes_to_aiida), deterministic=True)
-    conn.create_function("ai_extras", 2, _sql_function(_extras_to_aiida), deterministic=True)
+    conn.create_function("ai_extras", 3, _sql_function(_extras_to_aiida), deterministic=True)
     try:
         conn.executescript(_AIIDA_SCHEMA)
         conn.execute("ATTACH DATABASE ? AS j", (str(source),))
@@ -278,8 +295,11 @@ def write_aiida_database(source: Path, target: Path) -> None:
             INSERT INTO db_dbnode (id, uuid, node_type, process_type, label, description, ctime, mtime, attributes,
                                    extras, repository_metadata, dbcomputer_id, user_id)
                 SELECT id, uuid, ai_type(node_type), process_type, label, description, ctime, mtime,
-                       ai_attributes(node_type, attributes), ai_extras(node_type, extras),
-                       ai_tree(repository_metadata), computer_id, user_id FROM j.db_node;
+                       ai_attributes(node_type, attributes),
+                       ai_extras(node_type, extras, CASE WHEN node_type = 'process.cell' THEN
+                           (SELECT json_group_array(l.label) FROM j.db_link AS l
+                            WHERE l.input_id = n.id AND l.type = 'create') END),
+                       ai_tree(repository_metadata), computer_id, user_id FROM j.db_node AS n;
             INSERT INTO db_dblink SELECT l.id, l.input_id, l.output_id, l.label,
                 CASE WHEN n.node_type = 'process.cell' AND l.type = 'input_calc' THEN 'input_work'
                      WHEN s.node_type = 'process.cell' AND l.type = 'create' THEN 'return'

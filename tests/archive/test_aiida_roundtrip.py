@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 from pathlib import Path
 
 import numpy as np
@@ -108,9 +109,14 @@ def test_aiida_core_imports_our_archive_and_we_import_its_export(graph, tmp_path
 
     # and back: aiida-core's own export of what it imported, into an empty profile of ours
     uuids = {name: getattr(graph, name).uuid for name in ("x", "total", "calc", "workflow")}
+    cell, made = SimpleNamespace(uuid=cell.uuid), SimpleNamespace(uuid=made.uuid)
     empty_profile_storage()
     summary = import_archive(tmp_path / "theirs.aiida")
     assert summary.counts["nodes"] == 12 and summary.counts["links"] == 13
     assert load_node(uuids["total"]).get_content() == "5\n"
     assert load_node(uuids["x"]).value == 2
     assert load_node(uuids["calc"]).caller.uuid == uuids["workflow"]
+    back = load_node(cell.uuid)  # a cell survives the trip through AiiDA as a cell, with its create links
+    assert back.node_type == "process.cell" and "jprov_node_type" not in back.extras
+    assert back.outputs.made.uuid == made.uuid and load_node(made.uuid).creator.uuid == cell.uuid
+    assert back.inputs.total.uuid == uuids["total"]
