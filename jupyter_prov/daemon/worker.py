@@ -88,6 +88,7 @@ class Worker:
         self.runner = runner or load_runner(self.profile.options.get("daemon_runner") or DEFAULT_RUNNER)
         self._runner_takes_interrupt = "interrupted" in inspect.signature(self.runner).parameters
         self.stopping = threading.Event()
+        self._housekeeping_done = threading.Event()
         self.held: set[int] = set()
         self.pending: set[int] = set()
         self.requests: dict[int, str] = {}
@@ -234,16 +235,19 @@ class Worker:
     def _housekeeping(self) -> None:
         last_beat = last_scan = 0.0
         last_reconcile = time.monotonic() - RECONCILE_SECONDS / 2
-        while not self.stopping.wait(0.25):
-            if self.supervisor_pid is not None and os.getppid() != self.supervisor_pid:
+        # runs until the processes of a stopping worker have returned: their leases must stay renewed
+        while not self._housekeeping_done.wait(0.25):
+            if (self.supervisor_pid is not None and os.getppid() != self.supervisor_pid
+                    and not self.stopping.is_set()):
                 log.warning("the supervisor (pid %d) is gone; stopping", self.supervisor_pid)
                 self.stopping.set()
-                break
             try:
                 now = time.monotonic()
                 if now - last_beat >= self.lease_seconds / 4:
                     leases.heartbeat(self.storage, self.id, self.lease_seconds)
                     last_beat = now
+                if self.stopping.is_set():
+                    continue
                 if now - last_reconcile >= RECONCILE_SECONDS:
                     last_reconcile = now
                     lost = leases.unqueued_created(self.storage, RECONCILE_SECONDS)
@@ -276,8 +280,9 @@ class Worker:
                 self.stopping.wait(0.2)
         log.info("worker %s stopping: finishing %d running processes", self.id, len(self.held))
         self._executor.shutdown(wait=True, cancel_futures=True)
+        self._housekeeping_done.set()
+        housekeeping.join(timeout=5)
         released = leases.release_all(self.storage, self.id)
-        housekeeping.join(timeout=2)
         ready_file.unlink(missing_ok=True)
         self.broker.close()
         log.info("worker %s stopped (%d leases released)", self.id, released)

@@ -22,6 +22,7 @@ from jupyter_prov.daemon import (
 )
 from jupyter_prov.engine import submit
 from jupyter_prov.orm import Float, Int, ProcessState, current, load_node
+from tests.conftest import IN_CI
 from tests.daemon.processes import AddChildren, slow_add
 
 
@@ -183,6 +184,8 @@ def test_an_unreachable_broker_is_reported_quickly_never_a_hang(profile, monkeyp
 
 
 @pytest.mark.skipif(not shutil.which("rabbitmqctl"), reason="rabbitmqctl is not installed here")
+@pytest.mark.skipif(not (IN_CI or os.environ.get("JPROV_TEST_RESTART_RABBITMQ")),
+                    reason="restarts the shared RabbitMQ server: only in CI or with JPROV_TEST_RESTART_RABBITMQ=1")
 @pytest.mark.parametrize("backend_name", ["sqlite"], indirect=False)
 @pytest.mark.parametrize("broker_kind", ["rabbitmq"], indirect=False)
 def test_processes_finish_across_a_rabbitmq_restart(daemon):
