@@ -107,7 +107,7 @@ def test_two_os_processes_racing_for_orphans_exactly_one_wins_each(storage, subp
 def test_processes_stored_but_never_queued_are_found(storage):
     from jupyter_prov.storage import schema
 
-    lost, queued, in_main, fresh = _process(), _process(), _process(), _process()
+    lost, queued, in_main, _fresh = _process(), _process(), _process(), _process()
     with storage.transaction() as conn:
         conn.execute(update(schema.nodes).where(schema.nodes.c.id == in_main.pk)
                      .values(process_type="__main__:add"))
