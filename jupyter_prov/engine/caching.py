@@ -155,6 +155,7 @@ def clone_data(node: Node) -> Node:
     Node.__init__(clone, label=node.label, description=node.description)
     clone._attributes = copy.deepcopy(dict(node.attributes))
     clone._files = copy.deepcopy(dict(node.file_tree))
+    clone._computer_id = node._computer_id  # a remote folder or code names its computer
     return clone
 
 
