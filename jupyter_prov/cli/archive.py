@@ -50,8 +50,8 @@ def _toggle_options(function):
 @command.command("create")
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-a", "--all", "all_", is_flag=True, help="Export the whole profile.")
-@click.option("-N", "--nodes", "node_ids", multiple=True, help="Node pk or UUID to export (repeatable).")
-@click.option("-G", "--groups", "group_ids", multiple=True, help="Group label or pk to export (repeatable).")
+@click.option("-N", "--nodes", "node_ids", multiple=True, help="Node pks or UUIDs to export (repeatable; commas or spaces separate several).")
+@click.option("-G", "--groups", "group_ids", multiple=True, help="Group labels or pks to export (repeatable; commas or spaces separate several).")
 @_toggle_options
 @click.option("--format", "format_", type=click.Choice(["jprov", "aiida"]), default="jprov", show_default=True,
               help="Write our format or one that aiida-core 2.x imports.")
@@ -70,6 +70,8 @@ def create(ctx, output, all_, node_ids, group_ids, format_, batch_size, compress
     from ..archive import create_archive
 
     open_profile(ctx)
+    node_ids = [part for value in node_ids for part in value.replace(",", " ").split()]
+    group_ids = [part for value in group_ids for part in value.replace(",", " ").split()]
     nodes = [int(i) if i.isdigit() else i for i in node_ids]
     summary = create_archive(output, nodes=nodes, groups=list(group_ids), all=all_, batch_size=batch_size,
                              compression=compression, include_comments=include_comments, include_logs=include_logs,

@@ -19,7 +19,7 @@ def _run(profile, *args, code=0):
 
 def test_create_inspect_import_migrate(graph, profile, tmp_path):
     path = tmp_path / "cli.jprov"
-    out = _run(profile, "archive", "create", str(path), "-N", str(graph.total.pk), "--test-run").output
+    out = _run(profile, "archive", "create", str(path), "-N", f"{graph.total.pk},{graph.x.pk}", "--test-run").output
     assert "would export" in out and not path.exists()
     _run(profile, "archive", "create", str(path), "--all", "--compression", "1", "--no-include-logs")
     out = _run(profile, "archive", "create", str(path), "--all", code=1).output
