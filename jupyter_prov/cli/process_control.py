@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ._output import print_json
 from ._session import open_profile
 from .process import command as process_group
 
@@ -100,4 +99,4 @@ def watch(ctx: click.Context, identifier: str, timeout: float | None, as_json: b
         raise click.ClickException(str(exc)) from None
 
 
-__all__ = ["kill", "pause", "play", "print_json", "watch"]
+__all__ = ["kill", "pause", "play", "watch"]
