@@ -20,5 +20,17 @@ __all__ = [
     "calcfunction", "workfunction", "WorkChain", "run", "run_get_node", "run_get_pk", "submit", "task", "graph",
     "while_", "if_", "return_", "ToContext", "append_", "assign_", "enable_caching", "disable_caching",
     "configure_caching", "ExitCode", "Process", "ProcessError", "ProcessSpec", "PortValidationError",
-    "continue_process",
+    "continue_process", "CalcJob", "launch_shell_job",
 ]
+
+#: imported on first use (they need the transports, which import paramiko)
+_LAZY = {"CalcJob": "jupyter_prov.engine.calcjobs", "launch_shell_job": "jupyter_prov.engine.shell_jobs",
+         "ShellJob": "jupyter_prov.engine.shell_jobs"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'jupyter_prov.engine' has no attribute {name!r}")

@@ -6,4 +6,4 @@ same plugin works on this machine and over SSH. Plugins register in ``jupyter_pr
 
 from .base import JobInfo, JobResources, JobState, Scheduler, SchedulerError, load_scheduler
 
-__all__ = ["Scheduler", "SchedulerError", "JobState", "JobInfo", "JobResources", "load_scheduler"]
+__all__ = ["JobInfo", "JobResources", "JobState", "Scheduler", "SchedulerError", "load_scheduler"]

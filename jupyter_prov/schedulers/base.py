@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import enum
 import shlex
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..orm.plugins import PluginNotFound, load_plugin
 
@@ -55,7 +56,7 @@ class JobResources:
     job_name: str = "jprov"
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> "JobResources":
+    def from_options(cls, options: Mapping[str, Any]) -> JobResources:
         """From a calc job's options (``resources`` as a nested dict, the rest flat); unknown keys are errors."""
         values = dict(options.get("resources") or {})
         for key, value in options.items():

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import re
 
-from .base import (SCHEDULER_STDERR, SCHEDULER_STDOUT, JobInfo, JobResources, JobState, Scheduler, SchedulerError,
-                   format_wallclock, quote)
+from .base import (
+    SCHEDULER_STDERR,
+    SCHEDULER_STDOUT,
+    JobInfo,
+    JobResources,
+    JobState,
+    Scheduler,
+    SchedulerError,
+    format_wallclock,
+    quote,
+)
 
 #: squeue's compact state codes (``%t``)
 _STATES = {

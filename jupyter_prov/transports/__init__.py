@@ -9,5 +9,11 @@ the group ``jupyter_prov.transports``.
 from .base import Transport, TransportError
 from .pool import close_all, connections_opened, get_transport, load_transport_class
 
-__all__ = ["Transport", "TransportError", "get_transport", "close_all", "connections_opened",
-           "load_transport_class"]
+__all__ = [
+           "Transport",
+           "TransportError",
+           "close_all",
+           "connections_opened",
+           "get_transport",
+           "load_transport_class",
+]

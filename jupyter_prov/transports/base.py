@@ -40,12 +40,12 @@ class Transport(abc.ABC):
     def is_open(self) -> bool:
         """Whether the connection is (still) usable."""
 
-    def __enter__(self) -> "Transport":
+    def __enter__(self) -> Transport:
         if not self.is_open:
             self.open()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # ---- commands ----------------------------------------------------------------------------------

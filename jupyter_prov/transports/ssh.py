@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import posixpath
 import shlex
-import socket
 import stat
 import time
 from typing import Any
@@ -99,7 +98,7 @@ class SshTransport(Transport):
                 self.close()
                 raise TransportError(f"ssh {where}: authentication failed ({exc}); check the key with "
                                      "`jprov computer configure`") from exc
-            except (*_ERRORS, socket.timeout) as exc:
+            except (TimeoutError, *_ERRORS) as exc:
                 self.close()
                 raise TransportError(f"ssh {where}: cannot connect: {type(exc).__name__}: {exc}") from exc
 
@@ -165,10 +164,10 @@ class SshTransport(Transport):
                         break
                     continue
                 if deadline is not None and time.monotonic() > deadline:
-                    raise socket.timeout()
+                    raise TimeoutError()
                 time.sleep(0.001)
             status = channel.recv_exit_status()
-        except socket.timeout as exc:
+        except TimeoutError as exc:
             raise TransportError(f"command {command!r} on {self.hostname} took longer than {timeout} s") from exc
         except _ERRORS as exc:
             raise self._fail(f"exec {command!r}", exc) from exc
