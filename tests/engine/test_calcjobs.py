@@ -210,3 +210,33 @@ def test_ssh_job_and_sshd_killed_mid_job(ssh_code, tmp_path):
     assert finished.is_finished_ok and finished.outputs.echo.value == 4
     assert finished.get_attribute("paused") is False
     assert counter.read_text().splitlines() == ["started"]  # submitted once
+
+
+@pytest.mark.slow
+def test_shell_job_through_real_slurm(profile, tmp_path_factory):
+    from ..schedulers.slurm_cluster import SlurmCluster, slurm_available
+
+    reason = slurm_available()
+    if reason:
+        pytest.skip(reason)
+    cluster = SlurmCluster(tmp_path_factory.mktemp("slurm"))
+    old = os.environ.get("SLURM_CONF")
+    os.environ["SLURM_CONF"] = str(cluster.conf)
+    try:
+        cluster.start()
+        work = tmp_path_factory.mktemp("slurmwork")
+        computer = Computer("slurm-here", "localhost", scheduler_type="core.slurm", workdir=str(work)).store()
+        computer.set_metadata("job_poll_interval", 0.5)
+        node = launch_shell_job("echo", arguments=["via", "slurm"], computer=computer,
+                                metadata={"options": {"resources": {"num_machines": 1}, "max_wallclock_seconds": 60}})
+        assert node.is_finished_ok, node.exit_message
+        assert node.outputs.stdout.get_content() == "via slurm\n"
+        assert "#SBATCH --time=00:01:00" in node.outputs.sent_files.get_file("_jprov_submit.sh").decode()
+        assert ".jprov-detailed-job-info.json" in node.outputs.retrieved.list_files()
+    finally:
+        cluster.stop()
+        close_all()
+        if old is None:
+            os.environ.pop("SLURM_CONF", None)
+        else:
+            os.environ["SLURM_CONF"] = old
