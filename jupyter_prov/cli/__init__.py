@@ -18,6 +18,8 @@ COMMAND_MODULES = [
     "jupyter_prov.cli.storage",
     "jupyter_prov.cli.user",
     "jupyter_prov.cli.computer",
+    "jupyter_prov.cli.code",
+    "jupyter_prov.cli.calcjob",
     "jupyter_prov.cli.process",
     "jupyter_prov.cli.daemon",
     "jupyter_prov.cli.archive",

@@ -46,3 +46,97 @@ def show(ctx: click.Context, computer: str, as_json: bool) -> None:
         print_json(data)
     else:
         print_mapping(data)
+
+
+@command.command("setup")
+@click.argument("label")
+@click.option("--hostname", default="localhost", show_default=True, help="Host name (or address) of the computer.")
+@click.option("--transport", default="core.local", show_default=True, help="Transport plugin: core.local or core.ssh.")
+@click.option("--scheduler", default="core.direct", show_default=True, help="Scheduler plugin: core.direct or core.slurm.")
+@click.option("--workdir", required=True, help="Folder on the computer where jobs run (~ is expanded for local).")
+@click.option("--description", default="", help="A description.")
+@click.pass_context
+def setup(ctx: click.Context, label: str, hostname: str, transport: str, scheduler: str, workdir: str,
+          description: str) -> None:
+    """Create the computer LABEL (then `jprov computer configure LABEL` for SSH settings)."""
+    import os
+
+    from ..orm.plugins import PluginNotFound, plugin_names
+    from ._output import fail
+
+    open_profile(ctx)
+    for kind, name in (("transports", transport), ("schedulers", scheduler)):
+        if name not in plugin_names(kind):
+            fail(f"unknown {kind[:-1]} {name!r} (installed: {', '.join(plugin_names(kind))})")
+    if Computer.find(label=label):
+        fail(f"a computer {label!r} exists already")
+    if transport == "core.local":
+        workdir = os.path.abspath(os.path.expanduser(workdir))
+    elif not workdir.startswith("/"):
+        fail(f"--workdir {workdir!r} must be an absolute path on {hostname}")
+    try:
+        computer = Computer(label, hostname, description=description, transport_type=transport,
+                            scheduler_type=scheduler, workdir=workdir).store()
+    except PluginNotFound as exc:  # pragma: no cover - checked above
+        fail(str(exc))
+    click.echo(f"computer {computer.label!r} created (pk {computer.pk})")
+
+
+@command.command("configure")
+@click.argument("computer")
+@click.option("--username", help="User name on the computer (SSH).")
+@click.option("--port", type=int, help="SSH port.")
+@click.option("--key-filename", help="Private key file (SSH).")
+@click.option("--proxy-jump", help="Bastion host [user@]host[:port] to jump through (SSH).")
+@click.option("--proxy-command", help="Command whose stdin/stdout is the connection, e.g. 'ssh -W %h:%p bastion'.")
+@click.option("--host-key-policy", type=click.Choice(["reject", "warn", "auto_add"]),
+              help="Unknown host keys: reject (default; host must be in known_hosts), warn or auto_add.")
+@click.option("--allow-agent/--no-allow-agent", default=None, help="Use the SSH agent.")
+@click.option("--timeout", type=float, help="Connect timeout in seconds.")
+@click.pass_context
+def configure(ctx: click.Context, computer: str, **settings) -> None:
+    """Store your connection settings for COMPUTER (kept per user, never exported)."""
+    open_profile(ctx)
+    target = Computer.load(computer)
+    params = {k: v for k, v in settings.items() if v is not None}
+    target.configure(**params)
+    click.echo(f"computer {target.label!r} configured: {', '.join(sorted(params)) or 'no settings'}")
+
+
+@command.command("test")
+@click.argument("computer")
+@click.pass_context
+def test(ctx: click.Context, computer: str) -> None:
+    """Check COMPUTER: connection, work directory writable, scheduler answers."""
+    from ..schedulers import load_scheduler
+    from ..transports import close_all, get_transport
+    from ._output import status_line
+
+    open_profile(ctx)
+    target = Computer.load(computer)
+    ok = True
+    try:
+        transport = get_transport(target)
+        status_line(True, "connection", f"{target.transport_type} to {target.hostname}")
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        status_line(False, "connection", str(exc))
+        raise SystemExit(1) from None
+    try:
+        transport.makedirs(target.workdir)
+        probe = f"{target.workdir.rstrip('/')}/.jprov-test"
+        transport.write_bytes(probe, b"ok")
+        transport.remove(probe)
+        status_line(True, "work directory", f"{target.workdir} is writable")
+    except Exception as exc:  # noqa: BLE001
+        ok = False
+        status_line(False, "work directory", str(exc))
+    try:
+        scheduler = load_scheduler(target.scheduler_type)
+        scheduler.get_jobs_via(transport, ["1"])
+        status_line(True, "scheduler", f"{target.scheduler_type} answers")
+    except Exception as exc:  # noqa: BLE001
+        ok = False
+        status_line(False, "scheduler", str(exc))
+    close_all()
+    if not ok:
+        raise SystemExit(1)
