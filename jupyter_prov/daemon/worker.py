@@ -167,6 +167,10 @@ class Worker:
             if node.is_terminated:
                 self._finalize(node)
                 return
+            if node.get_attribute("paused", False):  # it paused itself (a calc job whose computer is unreachable)
+                leases.release(self.storage, pk, self.id, paused=True)
+                self._event(pk, "paused")
+                return
             row = leases.get(self.storage, pk)
             if row is None or row["worker"] != self.id:
                 return  # finished or taken over meanwhile
