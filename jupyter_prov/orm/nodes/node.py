@@ -8,6 +8,7 @@ one transaction, so a failure leaves nothing behind.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import os
@@ -40,6 +41,8 @@ LABEL_MAX = schema.LABEL_LENGTH
 #: batch go into one pack file: one fsync per batch instead of one per file (about 100x faster for
 #: 10,000 small files, see docs/performance.md)
 DEFERRED_FILE_MAX = 64 * 1024
+#: store_all pauses the cyclic garbage collector for batches larger than this
+GC_PAUSE_MIN_NODES = 1000
 _registry: dict[str, type["Node"]] = {}
 
 
@@ -550,7 +553,9 @@ class Node:
         """Subclass hook: check the node is complete before it is stored."""
 
     def _hash_payload(self) -> dict[str, Any]:
-        attributes = {k: v for k, v in self._attributes.items() if k not in self._updatable_attributes}
+        updatable = self._updatable_attributes
+        attributes = ({k: v for k, v in self._attributes.items() if k not in updatable} if updatable
+                      else self._attributes)
         return {"type": self._node_type, "attributes": attributes, "files": self._files}
 
     def compute_hash(self) -> str:
@@ -738,7 +743,11 @@ def _order_for_storing(nodes: Sequence[Node]) -> list[Node]:
 
     for node in pending.values():
         if id(node) not in state:
-            visit(node)
+            if not node._incoming:  # most nodes of a big batch: nothing to put first
+                state[id(node)] = 2
+                ordered.append(node)
+            else:
+                visit(node)
     return ordered
 
 
@@ -778,13 +787,19 @@ def store_all(nodes: Iterable[Node], *, batch_size: int = 5000) -> list[Node]:
         if node._storage is not None and node._storage is not storage:
             raise StoringNotAllowed(f"{node!r} belongs to another storage (an archive?); it cannot be stored here")
     user_id = current.get_default_user().pk
-    for node in ordered:
-        node._validate()
-        node._hash = node.compute_hash()
-        if node._user_id is None:
-            node._user_id = user_id
-    _write_deferred_files(storage, ordered)
+    # A big batch allocates many short-lived rows while all its nodes are alive, so the cyclic garbage
+    # collector would traverse every node again and again; nothing here makes reference cycles.
+    # Pausing it made a 100k-node store_all ~25 % faster (docs/performance.md).
+    pause_gc = len(ordered) > GC_PAUSE_MIN_NODES and gc.isenabled()
+    if pause_gc:
+        gc.disable()
     try:
+        for node in ordered:
+            node._validate()
+            node._hash = node.compute_hash()
+            if node._user_id is None:
+                node._user_id = user_id
+        _write_deferred_files(storage, ordered)
         if len(ordered) == 1 and not storage.in_transaction:
             pks = [_store_one(storage, ordered[0])]
         else:
@@ -797,6 +812,9 @@ def store_all(nodes: Iterable[Node], *, batch_size: int = 5000) -> list[Node]:
         for node in ordered:
             node._hash = None
         raise
+    finally:
+        if pause_gc:
+            gc.enable()
     for node, pk in zip(ordered, pks):
         node._pk = pk
         node._incoming = []
