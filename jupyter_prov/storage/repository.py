@@ -8,6 +8,7 @@ references any more are removed by :meth:`Repository.maintain`.
 from __future__ import annotations
 
 import io
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
@@ -25,32 +26,39 @@ class Repository:
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
         self._container: Container | None = None
+        # a disk-objectstore Container is not thread-safe (one SQLAlchemy session for its pack index):
+        # the threads of this process (daemon worker threads, graph tasks) use it one at a time
+        self._pack_lock = threading.RLock()
 
     @property
     def container(self) -> Container:
-        if self._container is None:
-            container = Container(self.folder)
-            if not container.is_initialised:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                container.init_container(clear=False)
-            self._container = container
-        return self._container
+        with self._pack_lock:
+            if self._container is None:
+                container = Container(self.folder)
+                if not container.is_initialised:
+                    self.folder.mkdir(parents=True, exist_ok=True)
+                    container.init_container(clear=False)
+                self._container = container
+            return self._container
 
     @property
     def is_initialised(self) -> bool:
         return Container(self.folder).is_initialised if self.folder.exists() else False
 
     def close(self) -> None:
-        if self._container is not None:
-            self._container.close()
-            self._container = None
+        with self._pack_lock:
+            if self._container is not None:
+                self._container.close()
+                self._container = None
 
     # writing
     def put_bytes(self, content: bytes) -> str:
-        return self.container.add_object(content)
+        with self._pack_lock:
+            return self.container.add_object(content)
 
     def put_stream(self, stream: BinaryIO) -> str:
-        return self.container.add_streamed_object(stream)
+        with self._pack_lock:
+            return self.container.add_streamed_object(stream)
 
     def put_many_bytes(self, contents: list[bytes], *, fsync: bool = False) -> list[str]:
         """Many small objects straight into a pack file: far faster than one loose file each.
@@ -59,12 +67,16 @@ class Repository:
         """
         if not contents:
             return []
-        return self.container.add_objects_to_pack(contents, do_fsync=fsync)
+        container = self.container
+        with self._pack_lock:
+            return container.add_objects_to_pack(contents, do_fsync=fsync)
 
     # reading
     def get_bytes(self, key: str) -> bytes:
+        container = self.container
         try:
-            return self.container.get_object_content(key)
+            with self._pack_lock:
+                return container.get_object_content(key)
         except Exception as exc:  # disk-objectstore raises NotExistent
             raise RepositoryError(f"object {key} is missing from the repository at {self.folder}") from exc
 
@@ -85,7 +97,9 @@ class Repository:
                 yield key, stream, meta.size
 
     def has(self, keys: list[str]) -> list[bool]:
-        return self.container.has_objects(keys)
+        container = self.container
+        with self._pack_lock:
+            return container.has_objects(keys)
 
     def list_keys(self) -> Iterator[str]:
         return self.container.list_all_objects()
