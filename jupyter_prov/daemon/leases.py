@@ -124,14 +124,22 @@ def finish(storage: StorageBackend, pk: int) -> tuple[int | None, str | None]:
         return caller, _wake(conn, caller)
 
 
-def release_waiting(storage: StorageBackend, pk: int, worker: str) -> str | None:
-    """The process waits for children: let it go. Returns the new status (``queued`` if it was woken meanwhile)."""
+def release_waiting(storage: StorageBackend, pk: int, worker: str) -> tuple[str | None, str | None]:
+    """The process waits for children: let it go. Returns ``(status, action)``.
+
+    The status is ``queued`` if it was woken meanwhile. If a control request arrived meanwhile the lease
+    is *kept* and the request returned, so the holder carries it out now (not at the next wake-up).
+    """
     with storage.transaction() as conn:
-        conn.execute(update(table).where(table.c.node_id == pk, table.c.worker == worker).values(
+        released = conn.execute(update(table).where(
+            table.c.node_id == pk, table.c.worker == worker, table.c.action.is_(None)).values(
             worker=None, expires=None,
             status=case((table.c.woken == true(), QUEUED), else_=WAITING), woken=False,
-        ))
-        return conn.execute(select(table.c.status).where(table.c.node_id == pk)).scalar()
+        )).rowcount
+        row = conn.execute(select(table.c.status, table.c.action).where(table.c.node_id == pk)).first()
+    if row is None:
+        return None, None
+    return (row[0], None) if released else (row[0], row[1])
 
 
 def release(storage: StorageBackend, pk: int, worker: str, *, paused: bool | None = None,

@@ -177,7 +177,9 @@ class Worker:
             if row["action"] is not None:
                 action = row["action"]
                 continue
-            status = leases.release_waiting(self.storage, pk, self.id)
+            status, action = leases.release_waiting(self.storage, pk, self.id)
+            if action is not None:
+                continue  # a kill/pause came in while the step ran: carry it out now
             if status == leases.QUEUED:
                 won, action = leases.take(self.storage, pk, self.id, self.lease_seconds)
                 if won:

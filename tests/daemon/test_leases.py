@@ -75,10 +75,19 @@ def test_wake_while_held_is_not_lost(storage):
     # a child terminates while the parent still runs its step
     assert leases.wake(storage, parent) == leases.RUNNING
     # the parent's step ends waiting: it is queued again at once instead of waiting forever
-    assert leases.release_waiting(storage, parent, "w1") == leases.QUEUED
+    assert leases.release_waiting(storage, parent, "w1") == (leases.QUEUED, None)
     assert leases.claim(storage, parent, "w2", 30)
-    assert leases.release_waiting(storage, parent, "w2") == leases.WAITING
+    assert leases.release_waiting(storage, parent, "w2") == (leases.WAITING, None)
     assert leases.wake(storage, parent) == leases.QUEUED
+
+
+def test_a_control_request_arriving_during_a_step_keeps_the_lease(storage):
+    parent = _process(WorkChainNode).pk
+    leases.enqueue(storage, [parent])
+    assert leases.claim(storage, parent, "w1", 30)
+    leases.request(storage, [parent], leases.PAUSE)
+    assert leases.release_waiting(storage, parent, "w1") == (leases.RUNNING, leases.PAUSE)
+    assert leases.get(storage, parent)["worker"] == "w1"
 
 
 def test_two_os_processes_racing_for_orphans_exactly_one_wins_each(storage, subprocess_env):
@@ -131,6 +140,6 @@ def test_finishing_a_child_wakes_its_waiting_caller_in_the_same_transaction(stor
     child.store()
     leases.enqueue(storage, [parent.pk, child.pk])
     assert leases.claim(storage, parent.pk, "w1", 30)
-    assert leases.release_waiting(storage, parent.pk, "w1") == leases.WAITING
+    assert leases.release_waiting(storage, parent.pk, "w1") == (leases.WAITING, None)
     assert leases.finish(storage, child.pk) == (parent.pk, leases.QUEUED)
     assert leases.get(storage, child.pk) is None and leases.get(storage, parent.pk)["status"] == leases.QUEUED
