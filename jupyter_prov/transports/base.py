@@ -40,7 +40,7 @@ class Transport(abc.ABC):
     def is_open(self) -> bool:
         """Whether the connection is (still) usable."""
 
-    def __enter__(self) -> Transport:
+    def __enter__(self) -> Transport:  # noqa: PYI034
         if not self.is_open:
             self.open()
         return self

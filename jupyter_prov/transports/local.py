@@ -34,7 +34,7 @@ class LocalTransport(Transport):
             raise TransportError(f"exec_command: folder {workdir!r} does not exist on {self.hostname}")
         try:
             done = subprocess.run(["/bin/sh", "-c", command], cwd=workdir, input=stdin or b"", capture_output=True,
-                                  timeout=timeout)
+                                  timeout=timeout, check=False)
         except subprocess.TimeoutExpired as exc:
             raise TransportError(f"command {command!r} on {self.hostname} took longer than {timeout} s") from exc
         return done.returncode, done.stdout, done.stderr

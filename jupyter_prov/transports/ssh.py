@@ -108,7 +108,7 @@ class SshTransport(Transport):
                 if thing is not None:
                     try:
                         thing.close()
-                    except Exception:  # noqa: BLE001 - closing a broken connection
+                    except Exception:  # noqa: BLE001, S110 - closing a broken connection
                         pass
             self._sftp = self._client = self._jump = None
 

@@ -145,8 +145,9 @@ def test_worker_killed_in_update_stage_does_not_resubmit(sh_code, tmp_path, subp
     counter = tmp_path / "counter"
     node = submit(CountingJob, code=sh_code, x=Int(9), settings=Dict({"counter": str(counter), "seconds": 2}),
                   metadata=fast())
-    child = subprocess.Popen([sys.executable, "-c", f"from jupyter_prov.orm import load_profile; load_profile(); "
-                              f"from jupyter_prov.engine.runner import continue_process; continue_process({node.pk})"],
+    script = ("from jupyter_prov.orm import load_profile; load_profile(); "
+              f"from jupyter_prov.engine.runner import continue_process; continue_process({node.pk})")
+    child = subprocess.Popen([sys.executable, "-c", script],
                              env=subprocess_env)
     try:
         _wait_for(lambda: _stage(node.pk) == "update")
@@ -165,7 +166,8 @@ def test_lost_job_ends_with_a_clear_exit_status(sh_code, tmp_path):
     runner.start()
     _wait_for(lambda: _stage(node.pk) == "update")
     job_id = int(load_node(node.pk).get_attribute("job_id"))
-    children = subprocess.run(["pgrep", "-P", str(job_id)], capture_output=True, text=True).stdout.split()
+    children = subprocess.run(["pgrep", "-P", str(job_id)], capture_output=True, text=True,
+                              check=False).stdout.split()
     os.kill(job_id, 9)  # the job script dies before it records an exit status
     for child in children:
         os.kill(int(child), 9)

@@ -77,7 +77,8 @@ PartitionName=debug Nodes={host} Default=YES MaxTime=INFINITE State=UP
             self.pids.append(self._wait_pid(self.folder / f"{daemon}.pid"))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            out = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True, text=True, env=self.env).stdout
+            out = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True, text=True, env=self.env,
+                                 check=False).stdout
             if out.strip() in ("idle", "mix", "alloc"):
                 return
             time.sleep(0.5)

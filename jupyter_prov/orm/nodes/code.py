@@ -75,10 +75,10 @@ class Code(Data):
         if not found:
             try:
                 node = load_node(uuid=identifier)
-                if isinstance(node, Code):
-                    return node
             except Exception:  # noqa: BLE001 - not a UUID either
-                pass
+                node = None
+            if isinstance(node, Code):
+                return node
             raise NotExistent(f"no code {identifier!r} (use `jprov code list`)")
         if len(found) > 1:
             raise NotExistent(f"code label {identifier!r} is ambiguous: use label@computer "
