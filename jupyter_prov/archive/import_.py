@@ -116,28 +116,26 @@ def _remove_objects(storage, keys: list[str]) -> None:
 
 
 # ---- plan --------------------------------------------------------------------------------------
+def _match_rows(source, target, table, key: str, new_rows: list, id_map: dict) -> None:
+    """Rows of ``table`` in the archive: matched by ``key`` to the profile's (id_map) or new (new_rows)."""
+    for row in source.execute(select(table).order_by(table.c.id)).mappings():
+        found = target.execute(select(table.c.id).where(table.c[key] == row[key])).scalar()
+        if found is None:
+            new_rows.append(dict(row))
+        else:
+            id_map[row["id"]] = found
+
+
 def _plan(opened: OpenedArchive, storage, show_progress: bool) -> _Plan:
     plan = _Plan()
     archive = opened.storage
     with archive.connection() as source, storage.connection() as target:
-        for row in source.execute(select(schema.users).order_by(schema.users.c.id)).mappings():
-            found = target.execute(select(schema.users.c.id).where(schema.users.c.email == row["email"])).scalar()
-            if found is None:
-                plan.new_users.append(dict(row))
-            else:
-                plan.user_map[row["id"]] = found
-        for row in source.execute(select(schema.computers).order_by(schema.computers.c.id)).mappings():
-            found = target.execute(select(schema.computers.c.id).where(schema.computers.c.uuid == row["uuid"])).scalar()
-            if found is None:
-                plan.new_computers.append(dict(row))
-            else:
-                plan.computer_map[row["id"]] = found
-        for row in source.execute(select(schema.groups).order_by(schema.groups.c.id)).mappings():
-            found = target.execute(select(schema.groups.c.id).where(schema.groups.c.uuid == row["uuid"])).scalar()
-            if found is None:
-                plan.new_groups.append(dict(row))
-            else:
-                plan.group_map[row["id"]] = found
+        for table, key, new_rows, id_map in (
+            (schema.users, "email", plan.new_users, plan.user_map),
+            (schema.computers, "uuid", plan.new_computers, plan.computer_map),
+            (schema.groups, "uuid", plan.new_groups, plan.group_map),
+        ):
+            _match_rows(source, target, table, key, new_rows, id_map)
         keys: set[str] = set()
         nodes = schema.nodes
         query = "SELECT id, uuid, repository_metadata FROM db_node ORDER BY id"
