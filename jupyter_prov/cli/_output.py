@@ -48,6 +48,14 @@ def print_mapping(data: dict[str, Any], *, title: str | None = None) -> None:
     console().print(table)
 
 
+def print_record(data: dict[str, Any], *, as_json: bool, title: str | None = None) -> None:
+    """One record: JSON for scripts (``--json``), key/value lines for people."""
+    if as_json:
+        print_json(data)
+    else:
+        print_mapping(data, title=title)
+
+
 def status_line(ok: bool, name: str, message: str) -> None:
     mark = "[green]✔ OK[/green]" if ok else "[red]✘ problem[/red]"
     console().print(f"{mark:<24} [bold]{name:<11}[/bold] {message}", markup=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._output import fail, print_json, print_mapping, print_table
+from ._output import fail, print_json, print_record, print_table
 from ._session import open_profile
 
 
@@ -75,7 +75,4 @@ def show(ctx: click.Context, code: str, as_json: bool) -> None:
 
     open_profile(ctx)
     data = _as_dict(Code.get(code))
-    if as_json:
-        print_json(data)
-    else:
-        print_mapping(data)
+    print_record(data, as_json=as_json)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..orm import Computer
-from ._output import print_json, print_mapping, print_table
+from ._output import print_json, print_record, print_table
 from ._session import open_profile
 
 
@@ -42,10 +42,7 @@ def show(ctx: click.Context, computer: str, as_json: bool) -> None:
     """Show COMPUTER (a label, pk or UUID)."""
     open_profile(ctx)
     data = _as_dict(Computer.load(computer))
-    if as_json:
-        print_json(data)
-    else:
-        print_mapping(data)
+    print_record(data, as_json=as_json)
 
 
 @command.command("setup")

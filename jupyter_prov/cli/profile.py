@@ -6,7 +6,7 @@ import click
 
 from ..config import get_config
 from ..orm.profile_admin import delete_profile, setup_profile
-from ._output import print_json, print_mapping, print_table
+from ._output import print_json, print_record, print_table
 
 
 @click.group("profile")
@@ -52,10 +52,7 @@ def show(name: str | None, as_json: bool) -> None:
     profile = config.get_profile(name)
     data = {"name": profile.name, "default": profile.name == config.default_profile, **profile.to_json(),
             "folder": str(profile.folder)}
-    if as_json:
-        print_json(data)
-    else:
-        print_mapping(data)
+    print_record(data, as_json=as_json)
 
 
 @command.command("set-default")

@@ -6,7 +6,7 @@ import click
 
 from ..orm import current
 from ..orm.profile_admin import maintain_storage, migrate_profile
-from ._output import print_json, print_mapping
+from ._output import print_record
 from ._session import open_profile, profile_name
 
 
@@ -22,10 +22,7 @@ def info(ctx: click.Context, as_json: bool) -> None:
     """Database URL, schema version, number of entities, repository size."""
     open_profile(ctx)
     data = current.get_storage().info()
-    if as_json:
-        print_json(data)
-    else:
-        print_mapping(data)
+    print_record(data, as_json=as_json)
 
 
 @command.command("migrate")
@@ -52,7 +49,4 @@ def maintain(ctx: click.Context, full: bool, dry_run: bool, as_json: bool) -> No
     """Delete unreferenced repository objects and pack loose ones (safe while the profile is in use)."""
     open_profile(ctx)
     report = maintain_storage(full=full, dry_run=dry_run)
-    if as_json:
-        print_json(report)
-    else:
-        print_mapping(report, title="dry run: nothing was changed" if dry_run else None)
+    print_record(report, as_json=as_json, title="dry run: nothing was changed" if dry_run else None)
