@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import io
 import threading
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 from disk_objectstore import CompressMode, Container
+from disk_objectstore.exceptions import NotExistent
 
 
 class RepositoryError(Exception):
@@ -82,15 +83,28 @@ class Repository:
 
     @contextmanager
     def open(self, key: str) -> Iterator[BinaryIO]:
+        """A read stream of one object; the lock is held only while the object is looked up and closed."""
+        stack = ExitStack()
         try:
-            with self.container.get_object_stream(key) as stream:
-                yield stream
-        except (FileNotFoundError, KeyError) as exc:
+            with self._pack_lock:
+                stream = stack.enter_context(self.container.get_object_stream(key))
+        except (FileNotFoundError, KeyError, NotExistent) as exc:
+            stack.close()
             raise RepositoryError(f"object {key} is missing from the repository at {self.folder}") from exc
+        try:
+            yield stream
+        finally:
+            with self._pack_lock:
+                stack.close()
 
     def iter_streams(self, keys: Iterable[str]) -> Iterator[tuple[str, BinaryIO, int]]:
-        """Stream many objects efficiently (pack order); yields (key, stream, size)."""
-        with self.container.get_objects_stream_and_meta(list(keys), skip_if_missing=False) as triplets:
+        """Stream many objects efficiently (pack order); yields (key, stream, size).
+
+        The iteration queries the pack index between yields, so it uses a container of its own rather
+        than the shared one: a slow consumer never blocks the other threads' writes.
+        """
+        with Container(self.folder) as container, \
+                container.get_objects_stream_and_meta(list(keys), skip_if_missing=False) as triplets:
             for key, stream, meta in triplets:
                 if stream is None:
                     raise RepositoryError(f"object {key} is missing from the repository at {self.folder}")
@@ -102,10 +116,14 @@ class Repository:
             return container.has_objects(keys)
 
     def list_keys(self) -> Iterator[str]:
-        return self.container.list_all_objects()
+        """Every object's key (a container of its own, like :meth:`iter_streams`)."""
+        with Container(self.folder) as container:
+            yield from container.list_all_objects()
 
     def delete(self, keys: list[str]) -> list[str]:
-        return list(self.container.delete_objects(keys))
+        container = self.container
+        with self._pack_lock:
+            return list(container.delete_objects(keys))
 
     # maintenance
     def info(self) -> dict:
