@@ -241,9 +241,12 @@ class Broker:
         for pk in pks:
             self._publish({"continue": int(pk)}, self.task_exchange, "tasks")
 
-    def publish_control(self, action: str, pks: Iterable[int]) -> None:
-        """Tell every worker: act on these processes if you hold them."""
-        self._publish({"action": action, "pks": [int(pk) for pk in pks]}, self.control_exchange)
+    def publish_control(self, action: str, pks: Iterable[int], message: str | None = None) -> None:
+        """Tell every worker: act on these processes if you hold them (``message``: why, for a kill)."""
+        body: dict[str, Any] = {"action": action, "pks": [int(pk) for pk in pks]}
+        if message:
+            body["message"] = message
+        self._publish(body, self.control_exchange)
 
     def publish_event(self, pk: int, state: str, **extra: Any) -> None:
         """Broadcast a process state change (best effort: nobody needs to listen)."""
