@@ -61,6 +61,17 @@ class Repository:
         with self._pack_lock:
             return self.container.add_streamed_object(stream)
 
+    def put_large_stream(self, stream: BinaryIO) -> str:
+        """Like :meth:`put_stream`, but the stream is read without holding the lock.
+
+        A streamed object becomes a loose object: disk-objectstore writes it to a sandbox file and renames
+        it into place, without the pack index (the part that is not thread-safe), and allows concurrent
+        writers of loose objects. So a slow stream (one that pauses, like the notebook writer while a cell
+        runs) does not hold up the other threads' repository work.
+        """
+        container = self.container
+        return container.add_streamed_object(stream)
+
     def put_many_bytes(self, contents: list[bytes], *, fsync: bool = False) -> list[str]:
         """Many small objects straight into a pack file: far faster than one loose file each.
 
