@@ -5,7 +5,9 @@ cell that created it (or, for a value made by a process, the cell that called th
 a cell returned that no process made, the first cell that returned it) is in the slice; then the same
 for every input of every cell (and process) in the slice. Cells run in their original order (the
 ``sequence`` of the recording session, then start time). A value with no creator that no recorded
-cell produced (set while recording was off) makes the slice *incomplete*; the slice says which.
+cell produced (set while recording was off) makes the slice *incomplete*; the slice says which. A
+*file* with no creator (a data file that was on disk before, or written while recording was off) does
+not: replaying the slice reads it from disk again, so it is listed among the slice's ``files``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class Slice:
     cells: list[CellExecutionNode] = field(default_factory=list)
     unrecorded: list[Node] = field(default_factory=list)
     """values the slice depends on that no recorded cell or process produced"""
+    files: list[Node] = field(default_factory=list)
+    """files the slice reads that no recorded cell or process wrote (read from disk again on replay)"""
 
     @property
     def complete(self) -> bool:
@@ -65,6 +69,8 @@ def compute_slice(target: Node) -> Slice:
         returned_by = [t.node for t in node.get_incoming(LinkType.RETURN) if isinstance(t.node, CellExecutionNode)]
         if returned_by:
             todo.append(min(returned_by, key=_order_key))
+        elif node.node_type == "data.file":
+            result.files.append(node)
         else:
             result.unrecorded.append(node)
     result.cells = sorted(cells.values(), key=_order_key)

@@ -18,7 +18,8 @@ USAGE = """%provenance status                 profile, recording on/off, cells r
 %provenance history NAME           every version of NAME in this session, which cell made it, when
 %provenance slice NAME [--run]     the minimal cells, in order, that recompute NAME; --run replays them
                                    in a fresh kernel and compares the value's hash
-%provenance export FILE            this session's provenance as an archive
+%provenance export FILE [--format jprov|aiida]
+                                   this session's provenance as an archive (FILE.aiida: AiiDA's format)
 %provenance config [KEY=VALUE...]  show or change the capture limits
 %provenance flush                  wait until every recorded cell is written
 %%provenance skip                  (first line of a cell) run the cell without recording it"""
@@ -159,6 +160,9 @@ class ProvenanceMagics(Magics):
         rows = [[i, cell.label, cell.get_attribute("cell_id", ""), cell.get_attribute("source", "")]
                 for i, cell in enumerate(piece.cells, 1)]
         title = f"slice of {name}: {len(piece.cells)} cell(s)"
+        if piece.files:
+            paths = sorted({str(f.get_attribute("path", f.label)) for f in piece.files})
+            title += f"; reads {len(paths)} file(s) from disk: {', '.join(paths)}"
         if not piece.complete:
             title += (f"; incomplete: {', '.join(n.label or str(n.pk) for n in piece.unrecorded)} "
                       "came from outside the recording")
@@ -174,16 +178,41 @@ class ProvenanceMagics(Magics):
         return TableView(["#", "cell", "cell id", "source"], rows, title)
 
     def _cmd_export(self, args: list[str]) -> None:
-        if len(args) != 1:
-            raise ProvenanceError("%provenance export takes one file name")
+        filename, format_ = _export_arguments(args)
         try:
-            from ..archive import create_archive
+            from ..archive import ArchiveError, create_archive
         except ImportError as exc:
             raise ProvenanceError(f"archive export is not available in this installation ({exc})") from None
         self.recorder.writer.flush()
         cells = list(self.recorder.writer.cell_pks)
         if not cells:
             raise ProvenanceError("nothing recorded in this session yet")
-        summary = create_archive(args[0], nodes=cells)
-        print(f"jupyter-prov: exported {len(cells)} cell execution(s) of this session and their provenance to {args[0]}")
-        return summary
+        try:
+            summary = create_archive(filename, nodes=cells, format=format_)
+        except ArchiveError as exc:
+            raise ProvenanceError(str(exc)) from None
+        kind = "an AiiDA archive" if format_ == "aiida" else "a jupyter-prov archive"
+        counts = ", ".join(f"{summary.counts.get(key, 0)} {key}" for key in ("nodes", "links", "files"))
+        print(f"jupyter-prov: exported {len(cells)} cell execution(s) of this session and their provenance to "
+              f"{filename} ({kind}: {counts})")
+
+
+def _export_arguments(args: list[str]) -> tuple[str, str]:
+    """``FILE [--format jprov|aiida]``; without ``--format``, a ``.aiida`` file is written in AiiDA's format."""
+    files: list[str] = []
+    format_ = None
+    rest = iter(args)
+    for arg in rest:
+        if arg == "--format" or arg.startswith("--format="):
+            format_ = arg.partition("=")[2] or next(rest, "")
+        elif arg.startswith("--"):
+            raise ProvenanceError(f"%provenance export: unknown option {arg!r} (only --format jprov|aiida)")
+        else:
+            files.append(arg)
+    if len(files) != 1:
+        raise ProvenanceError("%provenance export takes one file name")
+    if format_ is None:
+        format_ = "aiida" if files[0].lower().endswith(".aiida") else "jprov"
+    if format_ not in ("jprov", "aiida"):
+        raise ProvenanceError(f"%provenance export: unknown format {format_!r} (jprov or aiida)")
+    return files[0], format_

@@ -1,0 +1,31 @@
+"""``%provenance export FILE [--format jprov|aiida]``: the format follows the file name unless given."""
+
+from __future__ import annotations
+
+import pytest
+
+from jupyter_prov.notebook.magics import ProvenanceError, _export_arguments
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["session.aiida"], ("session.aiida", "aiida")),
+    (["Session.AIIDA"], ("Session.AIIDA", "aiida")),
+    (["session.jprov"], ("session.jprov", "jprov")),
+    (["session.zip"], ("session.zip", "jprov")),
+    (["session.zip", "--format", "aiida"], ("session.zip", "aiida")),
+    (["--format=jprov", "session.aiida"], ("session.aiida", "jprov")),
+])
+def test_format_from_the_file_name_or_the_option(args, expected):
+    assert _export_arguments(args) == expected
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ([], "takes one file name"),
+    (["a.jprov", "b.jprov"], "takes one file name"),
+    (["a.jprov", "--format", "zip"], "unknown format 'zip'"),
+    (["a.jprov", "--format"], "unknown format ''"),
+    (["a.jprov", "--overwrite"], "unknown option '--overwrite'"),
+])
+def test_bad_arguments_are_named(args, message):
+    with pytest.raises(ProvenanceError, match=message):
+        _export_arguments(args)
