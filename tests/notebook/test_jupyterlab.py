@@ -132,14 +132,17 @@ class NotebookPage:
         self.cells = page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell")
         self.shots = shots
 
-    def screenshot(self, name: str, from_cell: int | None = None) -> Path:
-        """The page as a PNG file; with ``from_cell``, the notebook panel scrolled to start at that cell."""
+    def screenshot(self, name: str, first: int | None = None, last: int | None = None) -> Path:
+        """The page as a PNG file; with ``first``/``last``, only those cells (scrolled to the top)."""
         path = self.shots / f"{name}.png"
-        if from_cell is None:
+        if first is None:
             self.page.screenshot(path=str(path))
-        else:
-            self.cells.nth(from_cell).evaluate("cell => cell.scrollIntoView({block: 'start'})")
-            self.page.locator(".jp-NotebookPanel").screenshot(path=str(path))
+            return path
+        self.cells.nth(first).evaluate("cell => cell.scrollIntoView({block: 'start'})")
+        top, bottom = self.cells.nth(first).bounding_box(), self.cells.nth(last if last is not None else first).bounding_box()
+        panel = self.page.locator(".jp-NotebookPanel").bounding_box()
+        height = min(bottom["y"] + bottom["height"], panel["y"] + panel["height"]) - top["y"]
+        self.page.screenshot(path=str(path), clip={"x": panel["x"], "y": top["y"], "width": panel["width"], "height": height})
         return path
 
     def run(self, index: int, source: str, timeout: float = 120_000) -> int:
@@ -233,8 +236,8 @@ def test_magics_in_jupyterlab(lab, profile, tmp_path):
                 assert "Traceback" not in shown[index] and "Error" not in shown[index], (source, shown[index])
             svg_images = notebook.cells.nth(14).locator(".jp-RenderedSVG img, .jp-RenderedSVG svg").count()
             history_html = notebook.html(15)
-            notebook.screenshot("lineage", from_cell=14)
-            notebook.screenshot("history-slice-export", from_cell=15)
+            notebook.screenshot("lineage", 14)
+            notebook.screenshot("history-slice-export", 15, 17)
             page.keyboard.press("Escape")
             page.keyboard.press("Control+s")
             saved = _saved_notebook(notebook_path, len(CELLS))
@@ -331,7 +334,8 @@ def test_magics_in_jupyterlab(lab, profile, tmp_path):
         assert again.get_attribute("notebook") == str(notebook_path)
         assert {t.link_label for t in again.get_incoming()} == {"result"}
 
-    # a small committed example of what the page looks like (docs/_static/), refreshed on request
+    # the example in the tutorial page (docs/_static/) is refreshed on request
     if os.environ.get("JPROV_UPDATE_SCREENSHOTS") and profile.name.endswith("sqlite"):
-        shutil.copy(shots / "history-slice-export.png",
-                    Path(__file__).resolve().parents[2] / "docs" / "_static" / "jupyterlab-provenance.png")
+        static = Path(__file__).resolve().parents[2] / "docs" / "_static"
+        static.mkdir(exist_ok=True)
+        shutil.copy(shots / "history-slice-export.png", static / "jupyterlab-history-slice-export.png")
