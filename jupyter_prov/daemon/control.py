@@ -42,8 +42,15 @@ def _controller_id() -> str:
 
 # ---- changes to process nodes (made only by whoever holds the lease) ----------------------------
 def mark_killed(node: ProcessNode, message: str = "killed by user") -> None:
+    """Record ``node`` killed; a calc job's scheduler job is cancelled first (the status says how that went)."""
     if node.is_terminated:
         return
+    from ..engine.calcjobs import cancel_job
+    from ..orm.nodes.process import CalcJobNode
+
+    if isinstance(node, CalcJobNode):
+        note = cancel_job(node)
+        message = f"{message}; {note}" if note else message
     node.set_attribute_many({"process_state": ProcessState.KILLED.value, "process_status": message,
                              "paused": False, "checkpoint": None,
                              "ended_at": datetime.now(timezone.utc).isoformat()})
@@ -192,7 +199,8 @@ def _control(pks, action: str, *, message: str = "killed by user", broker: Broke
             leases.release(storage, pk, me)
             raise
     if to_workers:
-        broker.publish_control("play" if action == "play" else action, to_workers)
+        broker.publish_control("play" if action == "play" else action, to_workers,
+                               message=message if action == leases.KILL else None)
     wake = [parent for parent in wake_parents if parent not in targets]
     if wake:
         broker.publish_continue(wake)

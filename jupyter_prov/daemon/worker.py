@@ -52,11 +52,12 @@ DEFAULTS = {"daemon_worker_threads": 8, "daemon_lease_seconds": 20.0, "daemon_sc
             "daemon_grace_seconds": 2.0}
 
 
-def continue_with_engine(pk: int) -> ProcessNode:
-    """The default runner: the engine continues ``pk`` until it is terminal or waits on children."""
+def continue_with_engine(pk: int, interrupted: Callable[[], str | None] | None = None) -> ProcessNode:
+    """The default runner: the engine continues ``pk`` until it is terminal, waits on children, or
+    ``interrupted()`` asks it to stop at a boundary (a pause or kill request)."""
     from ..engine.runner import continue_process
 
-    return continue_process(pk, run_children=False)
+    return continue_process(pk, run_children=False, interrupted=interrupted)
 
 
 def load_runner(spec: str) -> Callable[..., Any]:
@@ -232,14 +233,27 @@ class Worker:
         if not isinstance(body, dict) or body.get("action") not in (leases.KILL, leases.PAUSE, "play"):
             log.warning("ignored a malformed control message: %r", body)
             return
+        message = body.get("message") if isinstance(body.get("message"), str) else "killed by user"
         for pk in body.get("pks") or []:
             if isinstance(pk, int) and pk in self.held:
-                self.requests[pk] = body["action"]
-                log.info("process %s: %s requested", pk, body["action"])
+                self._request(pk, body["action"], message)
+
+    def _request(self, pk: int, action: str, message: str = "killed by user") -> None:
+        """A control request for ``pk``, which this worker holds: the engine stops at its next boundary; a kill
+        of a process running its own Python code interrupts that code at once (see engine/interrupts.py)."""
+        if self.requests.get(pk) == action:
+            return
+        self.requests[pk] = action
+        log.info("process %s: %s requested", pk, action)
+        if action == leases.KILL:
+            from ..engine.interrupts import request_kill
+
+            request_kill(pk, message)
 
     # ---- housekeeping ---------------------------------------------------------------------------
     def _housekeeping(self) -> None:
         last_beat = last_scan = 0.0
+        seen_actions: dict[int, str] = {}
         last_reconcile = time.monotonic() - RECONCILE_SECONDS / 2
         # runs until the processes of a stopping worker have returned: their leases must stay renewed
         while not self._housekeeping_done.wait(0.25):
@@ -262,6 +276,13 @@ class Worker:
                         leases.enqueue(self.storage, lost)
                 if now - last_scan >= self.scan_seconds:
                     last_scan = now
+                    if self.held:  # control requests whose broker message was lost (seen on two scans in a row)
+                        actions = leases.actions_for(self.storage, self.id)
+                        for pk, action in actions.items():
+                            if (pk in self.held and action in (leases.KILL, leases.PAUSE)
+                                    and seen_actions.get(pk) == action):
+                                self._request(pk, action)
+                        seen_actions = actions
                     free = self.threads - self.busy
                     for pk in leases.claim_ready(self.storage, self.id, self.lease_seconds, free, self.grace_seconds):
                         self.offer(pk, claimed=True)

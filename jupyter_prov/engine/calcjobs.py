@@ -37,7 +37,9 @@ from ..orm.plugins import PluginNotFound, load_plugin
 from ..schedulers import JobResources, JobState, SchedulerError, load_scheduler
 from ..schedulers.base import EXIT_STATUS_FILE, SCHEDULER_STDERR, SCHEDULER_STDOUT
 from ..transports import TransportError, get_transport
+from . import interrupts
 from .exit_codes import ExitCode
+from .interrupts import user_code
 from .job_polling import job_state
 from .ports import PortValidationError
 from .process import Process, ProcessError, _write_turn, set_state
@@ -49,6 +51,12 @@ _SUBMIT_FILES = (".jprov-submit.out", ".jprov-submit.err", ".jprov-submit.status
 #: options of the engine itself (the rest of ``metadata.options`` goes to the scheduler)
 ENGINE_OPTIONS = {"parser_name": None, "transport_retries": 5, "retry_base_seconds": 2.0, "stdout_filename": None,
                   "stderr_filename": None, "stdin_filename": None}
+
+
+#: how often a calc job waiting for its job looks for pause and kill requests
+STOP_CHECK_SECONDS = 0.5
+#: what a stage returns when a pause or kill request stopped it
+_STOPPED = object()
 
 
 class TransportPaused(Exception):
@@ -153,6 +161,8 @@ class CalcJob(Process):
             except TransportPaused as exc:
                 self._pause(str(exc))
                 return
+            if outcome is _STOPPED:  # a pause or kill request: the stage is recorded, the caller carries it out
+                return
             if isinstance(outcome, ExitCode):
                 self._finish(outcome)
                 return
@@ -172,8 +182,15 @@ class CalcJob(Process):
                 delay = base * 2 ** (attempt - 1)
                 log.warning("%s (pk %s) stage %s attempt %d failed: %s; retrying in %.1f s",
                             self.process_label(), self.node.pk, stage, attempt, exc, delay)
-                time.sleep(delay)
+                end = time.monotonic() + delay
+                while (left := end - time.monotonic()) > 0:
+                    interrupts.check()  # a kill does not wait for the back-off
+                    time.sleep(min(left, 0.2))
         raise AssertionError("unreachable")
+
+    def _killed(self, message: str) -> None:
+        note = cancel_job(self.node)
+        super()._killed(f"{message}; {note}" if note else message)
 
     def _pause(self, message: str) -> None:
         node = self.node
@@ -259,7 +276,7 @@ class CalcJob(Process):
         node.set_attribute_many({"stage": "update", "job_id": job_id, "scheduler_state": JobState.QUEUED.value})
         return None
 
-    def _update(self) -> None:
+    def _update(self) -> object:
         node = self.node
         job_id = node.get_attribute("job_id")
         computer = self.computer
@@ -270,7 +287,11 @@ class CalcJob(Process):
 
         last = node.get_attribute("scheduler_state", None)
         while True:
-            info = job_state(computer, job_id, query)
+            if self.stop_requested():  # pause or kill: within a second, even with a long poll interval
+                return _STOPPED
+            info = job_state(computer, job_id, query, timeout=STOP_CHECK_SECONDS)
+            if info is None:
+                continue
             if info.state.value != last:
                 last = info.state.value
                 if info.state is not JobState.DONE:
@@ -313,7 +334,8 @@ class CalcJob(Process):
         with tempfile.TemporaryDirectory(prefix="jprov-parse-") as folder:
             _unpack(retrieved, Path(folder))
             try:
-                result = self.parse(retrieved, Path(folder))
+                with user_code():
+                    result = self.parse(retrieved, Path(folder))
             except Exception as exc:  # noqa: BLE001 - a parser bug is the job's exit status, not a crash
                 return self.exit_codes.ERROR_PARSER_EXCEPTION.format(message=f"{type(exc).__name__}: {exc}")
         if isinstance(result, ExitCode):
@@ -332,6 +354,44 @@ class CalcJob(Process):
         return int(text) if text.lstrip("-").isdigit() else None
 
 
+def cancel_job(node: CalcJobNode) -> str | None:
+    """Cancel the scheduler job of a calc job that is being killed; says what happened (``None``: no job).
+
+    A job is cancelled only between its submission and its end (stages ``submit`` after the scheduler
+    answered, and ``update``), through the computer's transport and the scheduler's kill command
+    (``core.direct``: the job script and its children; ``core.slurm``: ``scancel``). A failure is reported,
+    not raised: the process is killed anyway and the message says the job may still run.
+    """
+    if not isinstance(node, CalcJobNode) or node.is_terminated:
+        return None
+    stage = node.get_attribute("stage", None)
+    job_id = node.get_attribute("job_id", None)
+    computer = node.computer
+    if computer is None or stage not in ("submit", "update"):
+        return None
+    try:
+        transport = get_transport(computer)
+        scheduler = load_scheduler(computer.scheduler_type)
+        if job_id is None:  # killed while submitting: the submission's own record has the job id, if any
+            workdir = node.get_attribute("remote_workdir", None)
+            out_name, err_name, status_name = _SUBMIT_FILES
+            if not workdir or not transport.path_exists(posixpath.join(workdir, status_name)):
+                return None
+            status = int(transport.read_bytes(posixpath.join(workdir, status_name)).decode().strip() or -1)
+            out = transport.read_bytes(posixpath.join(workdir, out_name)).decode(errors="replace")
+            err = transport.read_bytes(posixpath.join(workdir, err_name)).decode(errors="replace")
+            try:
+                job_id = scheduler.parse_submit_output(status, out, err)
+            except SchedulerError:
+                return None  # the scheduler refused it: nothing runs
+        scheduler.kill_via(transport, str(job_id))
+    except (TransportError, SchedulerError, OSError) as exc:
+        log.warning("calc job %s: cancelling job %s failed: %s", node.pk, job_id, exc)
+        return f"cancelling scheduler job {job_id} on {computer.label!r} failed ({exc}): it may still run"
+    log.info("calc job %s: scheduler job %s cancelled", node.pk, job_id)
+    return f"scheduler job {job_id} cancelled"
+
+
 def _unpack(folder: Folder, target: Path) -> None:
     for name, _hash in folder.walk_files():
         destination = target / name
@@ -339,4 +399,4 @@ def _unpack(folder: Folder, target: Path) -> None:
         destination.write_bytes(folder.get_file(name))
 
 
-__all__ = ["ENGINE_OPTIONS", "CalcJob"]
+__all__ = ["ENGINE_OPTIONS", "CalcJob", "cancel_job"]

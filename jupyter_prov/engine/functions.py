@@ -15,6 +15,7 @@ from typing import Any, Callable, ClassVar, Mapping
 
 from ..orm import CalcFunctionNode, Node, ProcessNode, WorkFunctionNode
 from .exit_codes import ExitCode
+from .interrupts import user_code
 from .ports import UNSET, Port, PortNamespace, flatten
 from .process import Process, ProcessError, _core_version, _package_version, source_of
 from .spec import ProcessSpec
@@ -103,7 +104,8 @@ class FunctionProcess(Process):
 
     def _run(self, *, run_children: bool) -> None:
         args, kwargs = self._call_arguments()
-        result = self._func(*args, **kwargs)
+        with user_code():
+            result = self._func(*args, **kwargs)
         if isinstance(result, ExitCode):
             self._finish(result)
             return

@@ -30,8 +30,10 @@ class ComputerPoller:
         self.last = 0.0
         self.queries = 0
 
-    def state(self, job_id: str, query: Callable[[list[str]], dict[str, JobInfo]]) -> JobInfo:
-        """The state of ``job_id`` from a query that started after this call."""
+    def state(self, job_id: str, query: Callable[[list[str]], dict[str, JobInfo]],
+              timeout: float | None = None) -> JobInfo | None:
+        """The state of ``job_id`` from a query that started after this call (``None``: not within ``timeout`` s)."""
+        give_up = None if timeout is None else time.monotonic() + timeout
         with self.cond:
             self.wanted.add(job_id)
             need = self.started + 1
@@ -43,13 +45,16 @@ class ComputerPoller:
                         if isinstance(value, BaseException):
                             raise value
                         return value
+                left = None if give_up is None else give_up - time.monotonic()
+                if left is not None and left <= 0:
+                    return None  # the job stays wanted: the next query asks for it
                 if not self.querying:
                     wait = self.last + self.interval - time.monotonic()
                     if wait <= 0:
                         break
-                    self.cond.wait(wait)
+                    self.cond.wait(wait if left is None else min(wait, left))
                 else:
-                    self.cond.wait(1.0)
+                    self.cond.wait(1.0 if left is None else min(1.0, left))
             self.querying = True
             self.started += 1
             number = self.started
@@ -87,8 +92,10 @@ def poller_for(computer: Any) -> ComputerPoller:
         return poller
 
 
-def job_state(computer: Any, job_id: str, query: Callable[[list[str]], dict[str, JobInfo]]) -> JobInfo:
-    return poller_for(computer).state(job_id, query)
+def job_state(computer: Any, job_id: str, query: Callable[[list[str]], dict[str, JobInfo]],
+              timeout: float | None = None) -> JobInfo | None:
+    """The state of ``job_id`` (``None`` if no query answered within ``timeout`` seconds)."""
+    return poller_for(computer).state(job_id, query, timeout)
 
 
 def scheduler_queries(computer: Any) -> int:

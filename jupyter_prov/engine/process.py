@@ -21,8 +21,10 @@ from typing import Any, ClassVar, Iterator, Mapping
 from ..orm import Data, Log, Node, ProcessNode, ProcessState, ValidationError, current, store_all
 from ..orm.callers import current_caller
 from ..orm.links import LinkType
-from ..orm.nodes.process import TRANSITIONS
+from ..orm.nodes.process import TRANSITIONS, CalcJobNode
+from . import interrupts
 from .exit_codes import ExitCode, ExitCodes
+from .interrupts import Interrupted, ProcessKilled
 from .ports import PortValidationError, flatten, unflatten
 from .spec import ProcessSpec
 
@@ -195,16 +197,33 @@ class Process:
         store_all(_with_new_inputs(self.node))
         return self.node
 
-    def execute(self, *, run_children: bool = True, reraise: bool = False) -> ProcessNode:
+    def execute(self, *, run_children: bool = True, reraise: bool = False,
+                interrupted: Interrupted | None = None) -> ProcessNode:
         """Run until terminal (or, with ``run_children=False``, until waiting on children); returns the node.
 
         An exception of the process's code is recorded (state ``excepted``, traceback in a Log) and,
-        with ``reraise``, raised again to the caller.
+        with ``reraise``, raised again to the caller. ``interrupted`` (daemon workers pass it) is asked
+        at every safe boundary; when it returns ``"pause"`` or ``"kill"`` the process stops there, its
+        checkpoint written, and the node is returned not terminal (the caller carries the request out).
+        A kill sent with :func:`.interrupts.request_kill` ends the process (and the processes it runs
+        in this thread) ``killed``.
         """
         node = self.node
         if node.is_stored and node.is_terminated:
             return node
+        self._interrupted = interrupted
+        g = interrupts.guard()
+        with g.lock:  # from here on engine bookkeeping: a kill waits for a boundary (see interrupts.py)
+            interrupts._withdraw(g)
+            depth = len(g.modes)
+            if not depth:
+                g.kill = None
+            g.modes.append(False)
+            if g.kill is not None:  # the process whose code launches this one is being killed: do not start
+                del g.modes[depth:]
+                raise ProcessKilled()
         token = _running.set(self)
+        registered: int | None = None
         try:
             if not node.is_stored:
                 if node._link_kind == "calculation" and self._from_cache():
@@ -217,19 +236,40 @@ class Process:
                 return node
             elif node.process_state is not ProcessState.RUNNING:
                 set_state(node, ProcessState.RUNNING)
+            if node.is_stored:
+                registered = node.pk
+                interrupts.register(registered)
             try:
                 self._run(run_children=run_children)
             except KeyboardInterrupt:
                 self.kill("interrupted by the user (KeyboardInterrupt)")
                 raise
+            except ProcessKilled:
+                interrupts.reset_modes(depth + 1)
+                is_target, message = interrupts.handled(node.pk if node.is_stored else None)
+                self._killed(message)
+                if not is_target:
+                    raise  # the process that called this one was killed: it ends too
+                if depth:  # killed while its caller's code ran it: the caller sees an error it may handle
+                    raise ProcessError(f"{self.process_label()} (pk {node.pk}) was killed: {message}") from None
             except Exception as exc:  # noqa: BLE001 - any failure of user code is recorded on the node
                 self._exception = exc
                 self._except(exc)
                 if reraise:
                     raise
         finally:
+            if registered is not None:
+                interrupts.unregister(registered)
+            del g.modes[depth:]
             _running.reset(token)
         return node
+
+    def stop_requested(self) -> bool:
+        """At a safe boundary: raise :class:`ProcessKilled` if a kill is pending for this thread; ``True`` if
+        the caller asked to stop here (a pause or kill request handled by the daemon worker)."""
+        interrupts.check()
+        interrupted = getattr(self, "_interrupted", None)
+        return interrupted is not None and interrupted() is not None
 
     def _from_cache(self) -> bool:
         from .caching import find_cache_source, is_caching_enabled, store_from_cache
@@ -334,6 +374,17 @@ class Process:
     def kill(self, message: str = "killed") -> None:
         kill_node(self.node, message)
 
+    def _killed(self, message: str) -> None:
+        """A kill interrupted this process while it ran: record it ``killed`` (stored with its inputs, no outputs)."""
+        node = self.node
+        if node.is_stored and node.is_terminated:
+            return
+        with _write_turn(), current.get_storage().transaction():
+            if not node.is_stored:
+                node._incoming = [link for link in node._incoming if link[1] is not LinkType.CREATE]
+                store_all(_with_new_inputs(node))
+            set_state(node, ProcessState.KILLED, process_status=message, sealed=True, **_cleared_checkpoint(node))
+
     # ---- results -----------------------------------------------------------------------------------
     def result(self) -> Any:
         return self.outputs
@@ -353,6 +404,11 @@ def kill_node(node: ProcessNode, message: str = "killed") -> bool:
         return False
     for child in node.called:
         kill_node(child, f"caller {node.pk} was killed")
+    if isinstance(node, CalcJobNode):
+        from .calcjobs import cancel_job
+
+        note = cancel_job(node)
+        message = f"{message}; {note}" if note else message
     with current.get_storage().transaction():
         set_state(node, ProcessState.KILLED, process_status=message, sealed=True, checkpoint=None)
     return True

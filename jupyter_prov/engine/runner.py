@@ -9,6 +9,7 @@ created it, so any OS process with the same profile and the same code can call i
 from __future__ import annotations
 
 from ..orm import ProcessNode, load_node
+from .interrupts import Interrupted
 from .process import ProcessError, import_process_type, kill_node, process_class_of
 
 
@@ -25,7 +26,7 @@ def load_process(node: ProcessNode):
     return klass.load(node)
 
 
-def continue_process(pk: int, *, run_children: bool = True) -> ProcessNode:
+def continue_process(pk: int, *, run_children: bool = True, interrupted: Interrupted | None = None) -> ProcessNode:
     """Run the stored process ``pk`` from its checkpoint until it is terminal; returns its node.
 
     A terminal process is returned as it is (calling twice is safe). With ``run_children=True`` (the
@@ -39,7 +40,7 @@ def continue_process(pk: int, *, run_children: bool = True) -> ProcessNode:
     if node.is_terminated:
         return node
     process = load_process(node)
-    return process.execute(run_children=run_children)
+    return process.execute(run_children=run_children, interrupted=interrupted)
 
 
 def kill_process(pk: int, message: str = "killed by the user") -> bool:

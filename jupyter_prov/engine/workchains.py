@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Mapping
 from ..orm import ProcessNode, ProcessState, WorkChainNode, load_node
 from .checkpoints import CHECKPOINT_VERSION, AttributeDict, decode_context, encode_context
 from .exit_codes import ExitCode
+from .interrupts import user_code
 from .outline import Return, after, find_next
 from .process import Process, ProcessError, kill_node, process_class_of, set_state
 from .spec import ProcessSpec
@@ -157,6 +158,8 @@ class WorkChain(Process):
         if self._resumed:
             self._kill_orphans()
         while True:
+            if self.stop_requested():  # a pause or kill: stop at this boundary, the checkpoint is written
+                return
             if self._pending or self._awaiting:
                 if not self._settle_children(run_children):
                     return
@@ -168,7 +171,8 @@ class WorkChain(Process):
             if isinstance(instruction, Return):
                 self._finish(instruction.exit_code)
                 return
-            result = instruction.func(self)
+            with user_code():
+                result = instruction.func(self)
             self._position = after(position)
             if isinstance(result, ExitCode) and result.status != 0:
                 self._finish(result)

@@ -48,4 +48,9 @@ class DirectScheduler(Scheduler):
         return jobs
 
     def kill_command(self, job_id: str) -> str:
-        return f"kill {int(job_id)}"
+        # the job script and every process under it (the code it runs, and what that starts), found first and
+        # signalled together: killing only the script would leave the code running, reparented to init
+        pid = int(job_id)
+        return (f"kill -0 {pid} 2>/dev/null || {{ echo 'no process {pid}: the job has ended' >&2; exit 1; }}; "
+                "tree() { for c in $(pgrep -P \"$1\"); do tree \"$c\"; done; echo \"$1\"; }; "
+                f"kill -TERM $(tree {pid}) 2>/dev/null; exit 0")

@@ -66,3 +66,32 @@ class Nested(WorkChain):
 
     def collect(self):
         self.out("total", self.ctx.inner.outputs.total)
+
+
+@calcfunction
+def busy(x, seconds):
+    """Python work that takes ``seconds`` (short sleeps in a loop, as numerical code returns to Python often)."""
+    end = time.monotonic() + seconds.value
+    while time.monotonic() < end:
+        time.sleep(0.01)
+    return x + 1
+
+
+class LongSteps(WorkChain):
+    """Three steps; the first runs ``busy`` inline for ``seconds``; the others record that they ran."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("seconds", valid_type=Float, default=1.0)
+        spec.outline(cls.first, cls.second, cls.third)
+        spec.output("result", valid_type=Int)
+
+    def first(self):
+        self.ctx.value = busy(Int(1), self.inputs.seconds)
+
+    def second(self):
+        self.ctx.second_ran = True
+
+    def third(self):
+        self.out("result", self.ctx.value)

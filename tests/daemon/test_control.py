@@ -11,7 +11,7 @@ from jupyter_prov.daemon import kill, pause, play, wait
 from jupyter_prov.engine import submit
 from jupyter_prov.orm import Float, Int, ProcessState, load_node
 from jupyter_prov.orm.exceptions import NotExistent, ValidationError
-from tests.daemon.processes import AddChildren, Nested, add
+from tests.daemon.processes import AddChildren, LongSteps, Nested, add, busy
 
 
 def _until(predicate, timeout: float, what: str):
@@ -108,3 +108,65 @@ def test_cli_pause_play_kill_watch(daemon):
     result = runner.invoke(main, ["-p", daemon.name, "process", "kill", str(other.pk)])
     assert result.exit_code == 0 and f"process {other.pk}: kill" in result.output, result.output
     _until(lambda: load_node(other.pk).is_killed, 1.0, "the chain is killed")
+
+
+def _held(pk):
+    from jupyter_prov.daemon import leases
+    from jupyter_prov.orm import current
+
+    row = leases.get(current.get_storage(), pk)
+    return row is not None and row["worker"] is not None and not row["worker"].startswith("control:")
+
+
+def test_kill_a_running_calcfunction_within_a_second(daemon):
+    """The body of a long Python calcfunction is interrupted: it ends killed at once, not when the body returns."""
+    node = submit(busy, x=Int(1), seconds=Float(60.0))
+    other = submit(busy, x=Int(2), seconds=Float(3.0))
+    _until(lambda: load_node(node.pk).process_state is ProcessState.RUNNING and _held(node.pk), 30, "it runs")
+    start = time.monotonic()
+    assert kill([node.pk], message="wrong input")[node.pk] in ("killed", "kill requested from its worker")
+    killed = _until(lambda: (n := load_node(node.pk)).is_killed and n, 1.0, "the calcfunction is killed")
+    assert time.monotonic() - start < 1.0
+    assert killed.process_status == "wrong input" and killed.is_sealed
+    assert len(killed.outputs) == 0 and killed.get_attribute("checkpoint", None) is None
+    # the other process, maybe in the same worker, is not affected; the worker goes on taking work
+    assert wait(other, timeout=30).is_finished_ok and load_node(other.pk).outputs.result.value == 3
+    assert wait(submit(add, x=Int(1), y=Int(1)), timeout=30).outputs.result.value == 2
+    time.sleep(1)
+    fresh = load_node(node.pk)
+    assert fresh.is_killed and fresh.process_status == "wrong input"  # killed exactly once, nothing after
+
+
+def test_kill_a_workchain_inside_a_long_step(daemon):
+    """A work chain whose step runs a calcfunction inline: both end killed within a second, links consistent."""
+    chain = submit(LongSteps, seconds=Float(60.0))
+    _until(lambda: _held(chain.pk) and load_node(chain.pk).process_state is ProcessState.RUNNING, 30, "it runs")
+    time.sleep(0.5)  # inside the first step
+    start = time.monotonic()
+    kill([chain.pk])
+    done = _until(lambda: (n := load_node(chain.pk)).is_killed and n, 1.0, "the work chain is killed")
+    assert time.monotonic() - start < 1.0
+    _until(lambda: _descendants(chain.pk), 5, "the inline calcfunction is recorded")
+    (inner,) = [load_node(pk) for pk in _descendants(chain.pk)]
+    assert inner.is_killed and inner.process_status == f"caller {chain.pk} was killed"
+    assert inner.caller.pk == chain.pk and len(inner.outputs) == 0
+    assert {"seconds", "x"} <= set(inner.inputs)
+    assert done.get_attribute("checkpoint", None) is None and len(done.outputs) == 0
+
+
+def test_pause_a_running_workchain_at_its_next_step(daemon):
+    """Pause of a work chain in a step: it reports the request at once and pauses when the step ends;
+    play goes on from the checkpoint (the step is not run again)."""
+    chain = submit(LongSteps, seconds=Float(2.0))
+    _until(lambda: _held(chain.pk) and load_node(chain.pk).process_state is ProcessState.RUNNING, 30, "it runs")
+    assert pause([chain.pk])[chain.pk] == "pause requested from its worker"
+    paused = _until(lambda: (n := load_node(chain.pk)).get_attribute("paused", False) and n, 10, "paused")
+    assert paused.process_status == "paused" and not paused.is_terminated
+    assert paused.checkpoint["position"] == [1]  # after the first step, before the second
+    assert len(_descendants(chain.pk)) == 1
+    time.sleep(1.5)
+    assert load_node(chain.pk).checkpoint["position"] == [1]  # it does not go on while paused
+    assert play([chain.pk])[chain.pk] == "playing"
+    done = wait(chain, timeout=30)
+    assert done.is_finished_ok and done.outputs.result.value == 2
+    assert len(_descendants(chain.pk)) == 1  # the first step ran once
