@@ -18,7 +18,7 @@ USAGE = """%provenance status                 profile, recording on/off, cells r
 %provenance history NAME           every version of NAME in this session, which cell made it, when
 %provenance slice NAME [--run]     the minimal cells, in order, that recompute NAME; --run replays them
                                    in a fresh kernel and compares the value's hash
-%provenance export FILE [--format jprov|aiida]
+%provenance export FILE [--format jprov|aiida] [--overwrite]
                                    this session's provenance as an archive (FILE.aiida: AiiDA's format)
 %provenance config [KEY=VALUE...]  show or change the capture limits
 %provenance flush                  wait until every recorded cell is written
@@ -178,7 +178,7 @@ class ProvenanceMagics(Magics):
         return TableView(["#", "cell", "cell id", "source"], rows, title)
 
     def _cmd_export(self, args: list[str]) -> None:
-        filename, format_ = _export_arguments(args)
+        filename, format_, overwrite = _export_arguments(args)
         try:
             from ..archive import ArchiveError, create_archive
         except ImportError as exc:
@@ -188,7 +188,7 @@ class ProvenanceMagics(Magics):
         if not cells:
             raise ProvenanceError("nothing recorded in this session yet")
         try:
-            summary = create_archive(filename, nodes=cells, format=format_)
+            summary = create_archive(filename, nodes=cells, format=format_, overwrite=overwrite)
         except ArchiveError as exc:
             raise ProvenanceError(str(exc)) from None
         kind = "an AiiDA archive" if format_ == "aiida" else "a jupyter-prov archive"
@@ -197,16 +197,22 @@ class ProvenanceMagics(Magics):
               f"{filename} ({kind}: {counts})")
 
 
-def _export_arguments(args: list[str]) -> tuple[str, str]:
-    """``FILE [--format jprov|aiida]``; without ``--format``, a ``.aiida`` file is written in AiiDA's format."""
+def _export_arguments(args: list[str]) -> tuple[str, str, bool]:
+    """``FILE [--format jprov|aiida] [--overwrite]`` as (file, format, overwrite).
+
+    Without ``--format``, a ``.aiida`` file is written in AiiDA's format, any other in ours.
+    """
     files: list[str] = []
     format_ = None
+    overwrite = False
     rest = iter(args)
     for arg in rest:
         if arg == "--format" or arg.startswith("--format="):
             format_ = arg.partition("=")[2] or next(rest, "")
+        elif arg == "--overwrite":
+            overwrite = True
         elif arg.startswith("--"):
-            raise ProvenanceError(f"%provenance export: unknown option {arg!r} (only --format jprov|aiida)")
+            raise ProvenanceError(f"%provenance export: unknown option {arg!r} (--format jprov|aiida, --overwrite)")
         else:
             files.append(arg)
     if len(files) != 1:
@@ -215,4 +221,4 @@ def _export_arguments(args: list[str]) -> tuple[str, str]:
         format_ = "aiida" if files[0].lower().endswith(".aiida") else "jprov"
     if format_ not in ("jprov", "aiida"):
         raise ProvenanceError(f"%provenance export: unknown format {format_!r} (jprov or aiida)")
-    return files[0], format_
+    return files[0], format_, overwrite

@@ -1,4 +1,4 @@
-"""``%provenance export FILE [--format jprov|aiida]``: the format follows the file name unless given."""
+"""``%provenance export FILE [--format jprov|aiida] [--overwrite]``: the format follows the file name unless given."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from jupyter_prov.notebook.magics import ProvenanceError, _export_arguments
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    (["session.aiida"], ("session.aiida", "aiida")),
-    (["Session.AIIDA"], ("Session.AIIDA", "aiida")),
-    (["session.jprov"], ("session.jprov", "jprov")),
-    (["session.zip"], ("session.zip", "jprov")),
-    (["session.zip", "--format", "aiida"], ("session.zip", "aiida")),
-    (["--format=jprov", "session.aiida"], ("session.aiida", "jprov")),
+    (["session.aiida"], ("session.aiida", "aiida", False)),
+    (["Session.AIIDA"], ("Session.AIIDA", "aiida", False)),
+    (["session.jprov"], ("session.jprov", "jprov", False)),
+    (["session.zip"], ("session.zip", "jprov", False)),
+    (["session.zip", "--format", "aiida"], ("session.zip", "aiida", False)),
+    (["--format=jprov", "session.aiida", "--overwrite"], ("session.aiida", "jprov", True)),
 ])
 def test_format_from_the_file_name_or_the_option(args, expected):
     assert _export_arguments(args) == expected
@@ -24,7 +24,7 @@ def test_format_from_the_file_name_or_the_option(args, expected):
     (["a.jprov", "b.jprov"], "takes one file name"),
     (["a.jprov", "--format", "zip"], "unknown format 'zip'"),
     (["a.jprov", "--format"], "unknown format ''"),
-    (["a.jprov", "--overwrite"], "unknown option '--overwrite'"),
+    (["a.jprov", "--force"], "unknown option '--force'"),
 ])
 def test_bad_arguments_are_named(args, message):
     with pytest.raises(ProvenanceError, match=message):

@@ -170,6 +170,20 @@ def test_tutorial_notebook(subprocess_env, tmp_path):
     assert outputs(call)["mean_celsius"][0] == "return"
     read = next(c for c in cells if c.get_attribute("cell_id") == "tutorial-05")
     assert "file_temperatures_csv" in inputs(read)
+    # off/on, skip and ignore: the cells run while off or skipped are not recorded; an ignored variable is
+    # neither input nor output; a value set while off enters the graph without a creator
+    recorded_ids = {c.get_attribute("cell_id") for c in cells}
+    assert not {"tutorial-24", "tutorial-26"} & recorded_ids
+    summary = next(c for c in cells if c.get_attribute("cell_id") == "tutorial-28")
+    assert set(inputs(summary)) == {"station", "n_warm", "mean_celsius", "np"}
+    assert inputs(summary)["station"].value == "Payerne" and inputs(summary)["station"].creator is None
+    assert set(outputs(summary)) == {"summary"}
+    assert code["tutorial-28"].strip() == "'Payerne: 3 warm day(s), mean 11.8 °C'"
+
+    # a scientist runs it again, top to bottom, in the same folder: the file and the archive are replaced
+    again = run_notebook(NOTEBOOK_DIR / "provenance-of-your-notebook.ipynb", subprocess_env, tmp_path)
+    assert not [o for c in again.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert len({c.get_attribute("session") for c in recorded_cells()}) == 2
 
 
 def test_kernel_shutdown_writes_what_is_pending(subprocess_env, tmp_path):
