@@ -49,6 +49,22 @@ TIMER_SETUP = textwrap.dedent("""
     get_ipython().events.register("pre_run_cell", _bench_pre)
 """)
 TIMER_POST = 'get_ipython().events.register("post_run_cell", _bench_post)\n_bench.clear()'
+# the same timer, plus the kernel thread's page faults and system time per cell (``big``: where time goes)
+TIMER_SETUP_RUSAGE = textwrap.dedent("""
+    import time as _time, json as _json, resource as _resource
+    _bench, _bench_rusage = [], []
+    def _bench_pre(info):
+        _u = _resource.getrusage(_resource.RUSAGE_THREAD)
+        _bench_rusage.append([_u.ru_minflt, _u.ru_stime, None, None])
+        _bench.append([_time.perf_counter(), None])
+    def _bench_post(result):
+        if _bench:
+            _bench[-1][1] = _time.perf_counter()
+            _u = _resource.getrusage(_resource.RUSAGE_THREAD)
+            _bench_rusage[-1][2:] = [_u.ru_minflt, _u.ru_stime]
+    get_ipython().events.register("pre_run_cell", _bench_pre)
+""")
+TIMER_POST_RUSAGE = TIMER_POST + "\n_bench_rusage.clear()"
 TIMER_DUMP = textwrap.dedent("""
     _rec = None
     try:
@@ -60,6 +76,8 @@ TIMER_DUMP = textwrap.dedent("""
         "cells": [b - a for a, b in _bench[:-1] if b is not None],
         "hooks": list(_rec.hook_seconds) if _rec is not None else [],
         "errors": list(_rec.errors) if _rec is not None else [],
+        "rusage": [[c - a, d - b] for a, b, c, d in globals().get("_bench_rusage", [])[:-1] if c is not None],
+        "writer_paused_s": _rec.writer.paused_seconds if _rec is not None else None,
     }))
 """)
 
@@ -85,13 +103,13 @@ def synthetic_cells(n: int = 200) -> list[str]:
 
 
 # ---- running notebooks in kernels ------------------------------------------------------------
-def _notebook(cells: list[str], extension: str | None):
+def _notebook(cells: list[str], extension: str | None, rusage: bool = False):
     import nbformat
 
     load = f"%load_ext {extension}" if extension else "pass"
     if extension == "jupyter_prov":
         load += "\nfrom jupyter_prov.notebook import get_recorder as _gr\n_gr().measure = True"
-    sources = [TIMER_SETUP, load, TIMER_POST, *cells]
+    sources = [TIMER_SETUP_RUSAGE if rusage else TIMER_SETUP, load, TIMER_POST_RUSAGE if rusage else TIMER_POST, *cells]
     if extension == "jupyter_prov":
         sources.append("%provenance flush")
     sources.append(TIMER_DUMP)
@@ -99,10 +117,10 @@ def _notebook(cells: list[str], extension: str | None):
 
 
 def run_in_kernel(cells: list[str], extension: str | None, env: dict, kernel_name: str = "python3",
-                  cwd: str | None = None) -> dict:
+                  cwd: str | None = None, rusage: bool = False) -> dict:
     from nbclient import NotebookClient
 
-    notebook = _notebook(cells, extension)
+    notebook = _notebook(cells, extension, rusage)
     client = NotebookClient(notebook, timeout=1800, kernel_name=kernel_name,
                             resources={"metadata": {"path": cwd or tempfile.gettempdir()}})
     flush_start = time.perf_counter()
@@ -153,33 +171,60 @@ def part_cells(env: dict, repeat: int, extension: str = "jupyter_prov", kernel_n
     }
 
 
+BIG_CELL = "big = np.full(62_500_000, 1.0)  # 500 MB"
+#: run right before the big cell in the "warm" variant (see part_big)
+WARM_CELL = "_warm = np.full(62_500_000, 0.0)\ndel _warm"
+
+
 def part_big(env: dict, repeat: int) -> dict:
-    """One 500 MB cell per kernel (so no earlier array is being written meanwhile), off vs on."""
-    # the small cells after the big one run while the writer stores the array
-    cells = ["import numpy as np", "big = np.full(62_500_000, 1.0)  # 500 MB",
-             "import time\ntime.sleep(0.05)\nsmall = 1"] + [f"small = small + {i}" for i in range(20)]
-    off, on, hooks, flush, next_off, next_on = [], [], [], [], [], []
-    for _ in range(repeat):
-        result = run_in_kernel(cells, None, env)
-        off.append(result["cells"][1])
-        next_off.extend(result["cells"][3:23])
-        result = run_in_kernel(cells, "jupyter_prov", env)
-        on.append(result["cells"][1])
-        next_on.extend(result["cells"][3:23])
-        flush.append(result["cells"][23])  # the %provenance flush cell: the writer storing the array
-        hooks.append(result["hooks"][1])
-        if result.get("errors"):
-            print("recording errors:", result["errors"][:3], file=sys.stderr)
+    """One 500 MB cell per kernel (so no earlier array is being written meanwhile), off vs on.
+
+    Two variants. ``cold``: the cells as a notebook has them. On this machine (a VM whose guest returns
+    freed memory to the host after ~2 s: virtio-balloon free page reporting) the first touch of 500 MB
+    costs anywhere from 0.04 to 3 s, depending on what the previous kernels freed and when; the page
+    faults and system time of the kernel thread are reported for each cell so that noise is visible.
+    ``warm``: a cell allocates and frees 500 MB right before the big cell (an unrecorded ``_`` name), so
+    the big cell finds guest-resident memory in both modes and the difference is what recording adds.
+    Off and on alternate (off first in even repetitions, on first in odd ones).
+    """
+    tail = ["import time\ntime.sleep(0.05)\nsmall = 1"] + [f"small = small + {i}" for i in range(20)]
+    variants = {"cold": ["import numpy as np", BIG_CELL, *tail], "warm": ["import numpy as np", WARM_CELL, BIG_CELL, *tail]}
     ms = 1000
-    return {
-        "kernels": repeat, "off_ms": statistics.median(off) * ms, "on_ms": statistics.median(on) * ms,
-        "off_min_ms": min(off) * ms, "on_min_ms": min(on) * ms, "added_min_ms": (min(on) - min(off)) * ms,
-        "added_ms": (statistics.median(on) - statistics.median(off)) * ms,
-        "hooks_ms": statistics.median(hooks) * ms, "store_after_s": statistics.median(flush),
-        "next_cells_off_p50_ms": percentile(next_off, 50) * ms, "next_cells_on_p50_ms": percentile(next_on, 50) * ms,
-        "next_cells_off_p95_ms": percentile(next_off, 95) * ms, "next_cells_on_p95_ms": percentile(next_on, 95) * ms,
-        "off_all_ms": [round(v * ms, 1) for v in off], "on_all_ms": [round(v * ms, 1) for v in on],
-    }
+    out: dict = {"kernels": repeat}
+    for variant, cells in variants.items():
+        big_index = cells.index(BIG_CELL)
+        runs: dict[str, list[dict]] = {"off": [], "on": []}
+        for rep in range(repeat):
+            for mode in (("off", "on") if rep % 2 == 0 else ("on", "off")):
+                result = run_in_kernel(cells, "jupyter_prov" if mode == "on" else None, env, rusage=True)
+                if result.get("errors"):
+                    print("recording errors:", result["errors"][:3], file=sys.stderr)
+                runs[mode].append({
+                    "big": result["cells"][big_index], "faults": result["rusage"][big_index][0],
+                    "sys": result["rusage"][big_index][1], "next": result["cells"][big_index + 2:big_index + 22],
+                    # hook_seconds has one entry per recorded cell: the TIMER_POST cell comes first
+                    "hooks": result["hooks"][big_index + 1] if result["hooks"] else None,
+                    "flush": result["cells"][big_index + 22] if mode == "on" else None,
+                })
+        off = [r["big"] for r in runs["off"]]
+        on = [r["big"] for r in runs["on"]]
+        next_off = [t for r in runs["off"] for t in r["next"]]
+        next_on = [t for r in runs["on"] for t in r["next"]]
+        out[variant] = {
+            "off_ms": statistics.median(off) * ms, "on_ms": statistics.median(on) * ms,
+            "added_ms": (statistics.median(on) - statistics.median(off)) * ms,
+            "off_min_ms": min(off) * ms, "on_min_ms": min(on) * ms, "added_min_ms": (min(on) - min(off)) * ms,
+            "off_all_ms": [round(v * ms, 1) for v in off], "on_all_ms": [round(v * ms, 1) for v in on],
+            "off_sys_ms": [round(r["sys"] * ms) for r in runs["off"]], "on_sys_ms": [round(r["sys"] * ms) for r in runs["on"]],
+            "off_faults": [r["faults"] for r in runs["off"]], "on_faults": [r["faults"] for r in runs["on"]],
+            "off_user_wall_minus_sys_ms": statistics.median((r["big"] - r["sys"]) * ms for r in runs["off"]),
+            "on_user_wall_minus_sys_ms": statistics.median((r["big"] - r["sys"]) * ms for r in runs["on"]),
+            "hooks_ms": statistics.median(r["hooks"] for r in runs["on"]) * ms,
+            "store_after_s": statistics.median(r["flush"] for r in runs["on"]),
+            "next_cells_off_p50_ms": percentile(next_off, 50) * ms, "next_cells_on_p50_ms": percentile(next_on, 50) * ms,
+            "next_cells_off_p95_ms": percentile(next_off, 95) * ms, "next_cells_on_p95_ms": percentile(next_on, 95) * ms,
+        }
+    return out
 
 
 MANY_SCRIPT = textwrap.dedent("""

@@ -28,6 +28,7 @@ import os
 import reprlib
 import tempfile
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +80,8 @@ class Captured:
     payload: Any = None
     python_type: str = ""
     live: bool = False
+    nbytes: int = 0
+    """bytes the payload holds (a copy, or a live array/table the record keeps alive)"""
 
 
 def _type_name(obj: Any) -> str:
@@ -235,16 +238,17 @@ def capture(obj: Any, kind: str, digest: str, policy: CapturePolicy) -> Captured
     """Take what the writer thread needs of ``obj`` now (a copy when it is small enough)."""
     if kind == "json":
         value = obj.item() if type(obj).__module__ == "numpy" else obj
-        return Captured("json", digest, _json_text(value, policy), _type_name(obj))
+        text = _json_text(value, policy)
+        return Captured("json", digest, text, _type_name(obj), nbytes=len(text or b""))
     if kind == "array":
         if obj.nbytes <= policy.copy_limit_bytes:
-            return Captured("array", digest, obj.copy(), _type_name(obj))
-        return Captured("array", digest, obj, _type_name(obj), live=True)
+            return Captured("array", digest, obj.copy(), _type_name(obj), nbytes=obj.nbytes)
+        return Captured("array", digest, obj, _type_name(obj), live=True, nbytes=obj.nbytes)
     if kind == "table":
         size = int(obj.memory_usage(index=True, deep=False).sum()) if hasattr(obj, "columns") else int(obj.memory_usage(index=True))
         if size <= policy.copy_limit_bytes:
-            return Captured("table", digest, obj.copy(), _type_name(obj))
-        return Captured("table", digest, obj, _type_name(obj), live=True)
+            return Captured("table", digest, obj.copy(), _type_name(obj), nbytes=size)
+        return Captured("table", digest, obj, _type_name(obj), live=True, nbytes=size)
     if kind == "node":
         return Captured("node", digest, obj, _type_name(obj))
     return Captured("reference", digest, _reference_payload(obj), _type_name(obj))
@@ -257,13 +261,19 @@ def observe(obj: Any, policy: CapturePolicy) -> Captured:
 
 # ---- writer side -------------------------------------------------------------------------------
 class _HashingSink:
-    """A write-only file object that SHA-256-hashes what is written (and optionally writes it on)."""
+    """A write-only file object that SHA-256-hashes what is written (and optionally writes it on).
 
-    def __init__(self, target=None, hashing: bool = True):
+    ``gate`` is called before every write (the writer thread pauses there while a cell runs).
+    """
+
+    def __init__(self, target=None, hashing: bool = True, gate: Callable[[], None] | None = None):
         self.hash = hashlib.sha256() if hashing else None
         self.target = target
+        self.gate = gate
 
     def write(self, data) -> int:
+        if self.gate is not None:
+            self.gate()
         if self.hash is not None:
             self.hash.update(data)
         if self.target is not None:
@@ -271,7 +281,86 @@ class _HashingSink:
         return len(data)
 
 
-def _array_node(array: Any, *, offline: bool, pack: dict | None = None):
+#: the size of the pieces a large array is hashed and written in (each one a pause point)
+STREAM_CHUNK = 1 << 20
+
+
+class NpyStream:
+    """The bytes of ``numpy.save(array)`` as a read stream over the array's own memory: no copy.
+
+    The header is numpy's (:func:`numpy.lib.format.write_array_header_1_0`, or 2.0 when it does not fit,
+    as :func:`numpy.lib.format.write_array` chooses); the data are slices of the array's buffer. Hashing
+    and writing such slices release the GIL, so the kernel's cell runs on while a large value is stored.
+    ``gate`` is called before every read: the writer thread pauses there while a cell executes.
+    Use :func:`npy_stream`, which returns ``None`` for arrays this cannot do (not contiguous, structured).
+    """
+
+    def __init__(self, header: bytes, data: memoryview, gate: Callable[[], None] | None = None):
+        self._header = header
+        self._data = data
+        self._position = 0
+        self.gate = gate
+        self.size = len(header) + data.nbytes
+
+    def read(self, size: int = -1) -> bytes | memoryview:
+        if self.gate is not None:
+            self.gate()
+        if size is None or size < 0:
+            size = self.size
+        position, header = self._position, self._header
+        if position < len(header):
+            chunk: bytes | memoryview = header[position:position + size]
+        else:
+            start = position - len(header)
+            chunk = self._data[start:start + size]
+        self._position += len(chunk)
+        return chunk
+
+
+def npy_stream(array: Any, gate: Callable[[], None] | None = None) -> NpyStream | None:
+    """A zero-copy :class:`NpyStream` of a C- or Fortran-contiguous, unstructured array, else ``None``."""
+    import numpy as np
+    from numpy.lib import format as npy
+
+    dtype = array.dtype
+    if dtype.hasobject or dtype.names is not None or dtype.itemsize == 0:
+        return None
+    if array.flags.c_contiguous:
+        memory = array
+    elif array.flags.f_contiguous:
+        memory = array.T  # numpy.save writes the Fortran order: the memory as it is
+    else:
+        return None
+    try:
+        header_data = npy.header_data_from_array_1_0(array)
+        buffer = io.BytesIO()
+        try:
+            npy.write_array_header_1_0(buffer, header_data)
+        except ValueError:  # the header is too long for format 1.0 (as in write_array: then 2.0)
+            buffer = io.BytesIO()
+            npy.write_array_header_2_0(buffer, header_data)
+    except (ValueError, UnicodeError, TypeError):
+        return None
+    data = memoryview(memory.reshape(-1).view(np.uint8)) if array.size else memoryview(b"")
+    return NpyStream(buffer.getvalue(), data, gate)
+
+
+def npy_sha256(array: Any) -> str:
+    """The SHA-256 of ``numpy.save(array)`` (the repository key of its ``.npy``), without a copy of the array."""
+    import numpy as np
+
+    stream = npy_stream(array)
+    if stream is None:
+        sink = _HashingSink()
+        np.lib.format.write_array(sink, np.asanyarray(array), allow_pickle=False)
+        return sink.hash.hexdigest()
+    digest = hashlib.sha256()
+    while chunk := stream.read(STREAM_CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _array_node(array: Any, *, offline: bool, pack: dict | None = None, gate: Callable[[], None] | None = None):
     import numpy as np
 
     from ..orm.nodes.array import Array
@@ -279,25 +368,37 @@ def _array_node(array: Any, *, offline: bool, pack: dict | None = None):
     node = Array()
     meta = {"shape": list(array.shape), "dtype": array.dtype.str}
     if offline:
-        sink = _HashingSink()
-        np.lib.format.write_array(sink, np.asanyarray(array), allow_pickle=False)
-        node._files = {"default.npy": sink.hash.hexdigest()}
+        node._files = {"default.npy": npy_sha256(array)}
     elif array.nbytes <= PACK_LIMIT:
         buffer = io.BytesIO()
         np.lib.format.write_array(buffer, np.asanyarray(array), allow_pickle=False)
         node._files = {"default.npy": _put_packed(node, buffer.getvalue(), pack)}
-    else:  # stream through a temporary file: no second copy of a large array in memory
+    elif (stream := npy_stream(array, gate)) is not None:
+        # hashed and written straight from the array's memory, in pieces, with the GIL released
+        node._files = {"default.npy": node._backend.repository.put_large_stream(_Chunked(stream))}
+    else:  # not contiguous: numpy writes a copy in 16 MiB pieces through a temporary file
         handle, path = tempfile.mkstemp(suffix=".npy")
         try:
             with os.fdopen(handle, "wb") as out:
                 # through a plain writer, numpy writes 16 MiB chunks (a real file gets one ``tofile`` call
                 # that holds the GIL for the whole array, and the kernel's next cell would wait for it)
-                np.lib.format.write_array(_HashingSink(out, hashing=False), np.asanyarray(array), allow_pickle=False)
+                np.lib.format.write_array(_HashingSink(out, hashing=False, gate=gate), np.asanyarray(array),
+                                          allow_pickle=False)
             node.put_file("default.npy", path)
         finally:
             os.unlink(path)
     node._attributes["arrays"]["default"] = meta
     return node
+
+
+class _Chunked:
+    """A stream that reads ``STREAM_CHUNK`` at most per call, whatever size its reader asks for."""
+
+    def __init__(self, stream: NpyStream):
+        self._stream = stream
+
+    def read(self, size: int = -1):
+        return self._stream.read(STREAM_CHUNK if size is None or size < 0 else min(size, STREAM_CHUNK))
 
 
 def _put_packed(node: Any, content: bytes, pack: dict | None) -> str:
@@ -339,12 +440,13 @@ def reference_node(payload: dict[str, str], digest: str):
 
 
 def build_node(captured: Captured, *, offline: bool = False, policy: CapturePolicy | None = None,
-               pack: dict | None = None):
+               pack: dict | None = None, gate: Callable[[], None] | None = None):
     """The (unstored) data node of a capture; a stored node is returned as it is.
 
     ``offline`` builds array/table nodes without writing the repository (file keys hashed directly),
     to compare a value with a recorded node. ``pack`` (key → bytes) collects small files for the caller
-    to store in one pack; the node is only valid once they are stored.
+    to store in one pack; the node is only valid once they are stored. ``gate`` is called between the
+    pieces of a large array (the writer thread pauses there while a cell runs).
     """
     if captured.kind == "node":
         return captured.payload
@@ -357,7 +459,7 @@ def build_node(captured: Captured, *, offline: bool = False, policy: CapturePoli
             text = captured.payload.decode()
             return reference_node({"python_type": captured.python_type, "repr": text[:200]}, captured.fingerprint)
     if captured.kind == "array":
-        node = _array_node(captured.payload, offline=offline, pack=pack)
+        node = _array_node(captured.payload, offline=offline, pack=pack, gate=gate)
     elif captured.kind == "table":
         node = _table_node(captured.payload, offline=offline, pack=pack)
     else:

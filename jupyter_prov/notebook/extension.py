@@ -46,6 +46,8 @@ def load_ipython_extension(shell: Any) -> None:
     if current.get_profile() is None:
         current.load_profile()
     recorder = Recorder(shell)
+    # loaded from a cell (``%load_ext``): the kernel is busy until that cell's ``post_run_cell``
+    recorder.writer.kernel_busy()
     recorder.enabled = os.environ.get("JPROV_RECORD", "1").lower() not in ("0", "false", "off", "no")
     _recorders[id(shell)] = recorder
     shell.events.register("pre_run_cell", recorder.pre_run_cell)

@@ -33,6 +33,10 @@ from .writer import ProvenanceWriter
 _MAGIC_PREFIXES = ("%provenance", "%%provenance", "%load_ext jupyter_prov", "%reload_ext jupyter_prov",
                    "%unload_ext jupyter_prov")
 _IMMUTABLE = (int, float, str, bool, bytes, type(None))
+#: a key put at the end of the namespace when a recorded cell starts (and removed when it ends): the
+#: names after it are the names the cell added. Dicts keep insertion order, so finding them costs as much
+#: as there are new names, not as much as the namespace holds (IPython adds an ``_iN`` per cell).
+NAMESPACE_MARK = "_jprov_cell_start"
 
 
 def is_provenance_control(source: str) -> bool:
@@ -41,8 +45,25 @@ def is_provenance_control(source: str) -> bool:
     return bool(lines) and (lines[0].startswith("%%provenance") or all(line.startswith(_MAGIC_PREFIXES) for line in lines))
 
 
+def _new_names(ns: dict[str, Any]) -> list[str]:
+    """The names inserted into ``ns`` since the cell started (and the start mark removed).
+
+    A name deleted and bound again counts as new (it moved to the end). Without the mark (the cell
+    cleared the namespace: ``%reset``) every name is a candidate.
+    """
+    if NAMESPACE_MARK not in ns:
+        return list(ns)
+    names = []
+    for name in reversed(ns):
+        if name == NAMESPACE_MARK:
+            break
+        names.append(name)
+    del ns[NAMESPACE_MARK]
+    return names
+
+
 class _ActiveCell:
-    __slots__ = ("caller_cm", "info", "pre_keys", "read_prints", "record", "static_writes", "streams", "t0")
+    __slots__ = ("caller_cm", "info", "read_prints", "record", "static_writes", "streams", "t0")
 
 
 class Recorder:
@@ -100,7 +121,10 @@ class Recorder:
     # ---- events --------------------------------------------------------------------------------
     def pre_run_cell(self, info: Any) -> None:
         self._depth += 1
-        if self._depth > 1 or not self.enabled or getattr(info, "silent", False):
+        if self._depth > 1:
+            return
+        self.writer.kernel_busy()  # every cell, recorded or not: the writer does not compete with it
+        if not self.enabled or getattr(info, "silent", False):
             return
         source = info.raw_cell or ""
         if is_provenance_control(source):
@@ -154,8 +178,8 @@ class Recorder:
                 if known is None or known[1] != digest:
                     record.external[name] = capture(obj, kind, digest, self.policy)
                 self.known[name] = (id(obj), digest)
-        # the names that exist now (a C-level copy: IPython keeps one _iN per input, so the namespace grows)
-        active.pre_keys = set(ns)
+        ns.pop(NAMESPACE_MARK, None)
+        ns[NAMESPACE_MARK] = None  # the names inserted after it are new (see _new_names)
         active.static_writes = analysis.writes
         active.streams = CellStreams(self.policy.max_stream_chars) if self.policy.capture_streams else None
         if self.policy.record_files:
@@ -164,7 +188,6 @@ class Recorder:
         active.caller_cm.__enter__()
         active.t0 = start
         self._active = active
-        self.writer.kernel_busy()
 
     def _provide_caller(self):
         """The cell node, stored now, for a process launched in the cell (called by the engine)."""
@@ -185,6 +208,7 @@ class Recorder:
             return
         active, self._active = self._active, None
         if active is None:
+            self.writer.kernel_idle()
             self._report_errors()
             return
         start = time.perf_counter()
@@ -196,6 +220,7 @@ class Recorder:
             if active.streams is not None:
                 active.streams.restore()
             file_audit.stop()
+            self.shell.user_ns.pop(NAMESPACE_MARK, None)  # when _end_cell failed before taking it out
             self.writer.kernel_idle()
         if self.measure:
             self.hook_seconds[-1] += time.perf_counter() - start
@@ -227,7 +252,7 @@ class Recorder:
                 record.deleted.append(name)
             elif id(obj) != obj_id and trackable(name):
                 candidates[name] = None
-        for name in ns.keys() - active.pre_keys:  # new names
+        for name in _new_names(ns):
             if trackable(name):
                 candidates[name] = None
         for name in active.static_writes:  # bound by the cell's code (also names not recorded so far)

@@ -12,6 +12,18 @@ versions of the names it wrote (``create``); values that exist already (made by 
 an earlier version that came back) are ``return``ed. A cell that launches a process is stored at that
 moment (the engine links the process with ``call_calc``/``call_work``): its inputs are then those known
 before it ran (static reads), and its outputs and outcome are added when it ends.
+
+When the writer works: never while a cell executes. Its Python code would compete with the cell for the
+GIL (a thread that wants the GIL takes it after at most one switch interval, so a busy writer slows a
+cell down by up to half). The recorder marks the kernel busy in ``pre_run_cell`` and idle in
+``post_run_cell``; the writer starts once the kernel has been idle for ``IDLE_DEBOUNCE_SECONDS`` (it is
+sending the cell's reply meanwhile) and stops at the next pause point when a cell starts: between
+records, between the stages of a batch, between the 1 MiB pieces of a large array. It does not pause
+inside a database transaction. Exceptions, so that nothing waits forever and memory stays bounded:
+someone waits for it (``flush``, a cell launching a process, kernel shutdown); the records waiting hold
+more than ``PRESSURE_BYTES`` of copied values or ``PRESSURE_RECORDS`` records (cells run back to back
+with no pause, as in ``nbconvert --execute``); and after ``STARVATION_SECONDS`` without a quiet moment it
+takes any idle moment, however short.
 """
 
 from __future__ import annotations
@@ -26,6 +38,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from sqlalchemy import select
+
 from ..orm import current
 from ..orm.json_values import clean_json
 from ..orm.links import LINK_LABEL, LinkType
@@ -37,10 +51,14 @@ from .records import CellRecord, FileSnapshot
 
 INLINE_STREAM_CHARS = 4096
 BATCH_MAX = 500
-#: the writer waits this long at most for the kernel to be idle (between cells) before writing anyway
-IDLE_WAIT_SECONDS = 1.0
-#: after a cell ends, the writer waits this long before it starts (the kernel is sending the reply)
+#: after a cell ends, the writer waits until the kernel has been idle this long (it is sending the reply)
 IDLE_DEBOUNCE_SECONDS = 0.02
+#: records waiting longer than this: the writer takes any idle moment between cells, however short
+STARVATION_SECONDS = 2.0
+#: the writer works even while a cell runs when the waiting records hold this much (copies, live values)
+PRESSURE_BYTES = 1 << 30
+#: ... or when this many records wait
+PRESSURE_RECORDS = 2000
 
 
 def variable_label(name: str) -> str:
@@ -55,6 +73,10 @@ def variable_label(name: str) -> str:
 def file_label(path: str) -> str:
     base = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in os.path.basename(path))
     return f"file_{base[:120]}"
+
+
+def _held_bytes(record: CellRecord) -> int:
+    return sum(c.nbytes for c in record.outputs.values()) + sum(c.nbytes for c in record.external.values())
 
 
 def _unique(label: str, used: set[str]) -> str:
@@ -90,36 +112,87 @@ class ProvenanceWriter:
         self.failures = 0
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._pending = 0
+        self._held_bytes = 0
         self._pending_lock = threading.Lock()
-        # Writing competes with the cell for the GIL (a thread that wants it may wait a whole switch
-        # interval, 5 ms): the writer works between cells, and during a cell only after IDLE_WAIT_SECONDS
-        # or when someone waits for it (flush).
+        # when the writer may run (see the module's docstring): the kernel idle for a moment, or urgent
         self._idle_condition = threading.Condition()
         self._kernel_idle = True
+        self._idle_since = time.perf_counter()
+        self._waiting_since: float | None = None
         self._urgent = 0
+        self._stopping = False
+        #: seconds the writer spent paused because a cell was executing (for ``status`` and benchmarks)
+        self.paused_seconds = 0.0
+        #: ``time.perf_counter()`` of every pause point the writer passed, when ``measure`` is set
+        self.gate_passes: list[float] = []
+        self.measure = False
         self._pack: dict[str, bytes] | None = None
         self._thread = threading.Thread(target=self._run, name="jupyter-prov-writer", daemon=True)
         self._thread.start()
 
     # ---- kernel-thread API ---------------------------------------------------------------------
     def submit(self, record: CellRecord) -> None:
+        held = _held_bytes(record)
         with self._pending_lock:
             self._pending += 1
-        self._queue.put(record)
+            self._held_bytes += held
+        self._queue.put((record, held, time.perf_counter()))
 
     @property
     def pending(self) -> int:
         """Cell records queued or being written."""
         return self._pending
 
+    @property
+    def held_bytes(self) -> int:
+        """Bytes of values (copies and live arrays/tables) that the records waiting to be written hold."""
+        return self._held_bytes
+
     def kernel_busy(self) -> None:
-        with self._idle_condition:
-            self._kernel_idle = False
+        """A cell starts executing: the writer pauses at its next pause point."""
+        self._kernel_idle = False  # a plain store: the writer reads it at its pause points
 
     def kernel_idle(self) -> None:
+        """The cell ended: the writer may start after ``IDLE_DEBOUNCE_SECONDS`` of quiet."""
         with self._idle_condition:
-            self._kernel_idle = True
+            self._idle_since = time.perf_counter()
+            self._kernel_idle = True  # after _idle_since: gate() reads them without the lock
             self._idle_condition.notify_all()
+
+    def _under_pressure(self) -> bool:
+        return self._held_bytes >= PRESSURE_BYTES or self._pending >= PRESSURE_RECORDS
+
+    def gate(self) -> None:
+        """A pause point of the writer thread: returns when the writer may run (see the module docstring).
+
+        Called with no database transaction open and no repository lock held; a no-op on other threads
+        (on the kernel thread, ``store_early`` plans a cell node while the cell runs).
+        """
+        if threading.get_ident() != self._thread.ident:
+            return
+        now = time.perf_counter()  # read before the flags: a pass is never later than the state it saw
+        if self._urgent or self._stopping or (self._kernel_idle and now - self._idle_since >= IDLE_DEBOUNCE_SECONDS):
+            if self.measure:
+                self.gate_passes.append(now)
+            return
+        paused_from = now
+        with self._idle_condition:
+            while True:
+                now = time.perf_counter()
+                if self._urgent or self._stopping or self._under_pressure():
+                    break
+                if self._kernel_idle:
+                    quiet = now - self._idle_since
+                    starving = self._waiting_since is not None and now - self._waiting_since >= STARVATION_SECONDS
+                    if quiet >= IDLE_DEBOUNCE_SECONDS or starving:
+                        break
+                    self._idle_condition.wait(IDLE_DEBOUNCE_SECONDS - quiet)
+                else:
+                    # woken by kernel_idle, flush and close; the timeout only re-checks starvation/pressure
+                    self._idle_condition.wait(STARVATION_SECONDS)
+        self.paused_seconds += now - paused_from
+        if self.measure:
+            self.gate_passes.append(now)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything submitted so far is written; ``False`` on timeout."""
@@ -138,6 +211,9 @@ class ProvenanceWriter:
 
     def close(self, timeout: float | None = 60) -> bool:
         ok = self.flush(timeout)
+        with self._idle_condition:
+            self._stopping = True
+            self._idle_condition.notify_all()
         self._queue.put(None)
         return ok
 
@@ -159,9 +235,12 @@ class ProvenanceWriter:
 
     # ---- writer thread ------------------------------------------------------------------------
     def _run(self) -> None:
+        self.gate()
+        self._warm_up()
         while True:
             item = self._queue.get()
             batch: list[CellRecord] = []
+            held = 0
             markers: list[threading.Event] = []
             stop = False
             while True:
@@ -171,7 +250,11 @@ class ProvenanceWriter:
                     markers.append(item)
                     break  # write what came before the marker, then release it
                 else:
-                    batch.append(item)
+                    record, size, submitted = item
+                    if not batch:
+                        self._waiting_since = submitted
+                    batch.append(record)
+                    held += size
                 if stop or len(batch) >= BATCH_MAX:
                     break
                 try:
@@ -179,27 +262,35 @@ class ProvenanceWriter:
                 except queue.Empty:
                     break
             if batch:
-                with self._idle_condition:
-                    self._idle_condition.wait_for(lambda stop=stop: self._kernel_idle or self._urgent or stop,
-                                                  timeout=IDLE_WAIT_SECONDS)
-                    if self._kernel_idle and not self._urgent and not stop:
-                        # let the kernel send the cell's reply first; a new cell starting meanwhile pauses us
-                        self._idle_condition.wait(timeout=IDLE_DEBOUNCE_SECONDS)
-                        self._idle_condition.wait_for(lambda stop=stop: self._kernel_idle or self._urgent or stop,
-                                                      timeout=IDLE_WAIT_SECONDS)
                 try:
+                    self.gate()
                     with self.lock:
                         self._write(batch)
                 except BaseException as exc:  # noqa: BLE001 - the thread must survive anything
                     self.failures += len(batch)
                     self.on_error(f"recording {len(batch)} cell(s) failed: {type(exc).__name__}: {exc}")
                 finally:
+                    self._waiting_since = None
                     with self._pending_lock:
                         self._pending -= len(batch)
+                        self._held_bytes -= held
             for marker in markers:
                 marker.set()
             if stop:
                 return
+
+    def _warm_up(self) -> None:
+        """Open the storage and the repository now, between cells, not while the first record waits."""
+        try:
+            storage = current.get_storage()
+            with storage.connection() as conn:
+                conn.execute(select(schema.nodes.c.id).limit(1)).all()
+            storage.repository.container  # noqa: B018 - creates the container (reads its config)
+            from ..orm.logs import Log  # noqa: F401 - imported now rather than by the first failing cell
+            from ..orm.nodes.array import Array  # noqa: F401
+            from ..orm.nodes.files import File  # noqa: F401
+        except Exception:  # noqa: BLE001, S110 - a real problem is reported by the first write
+            pass
 
     def _snapshot(self):
         return dict(self.versions), dict(self.by_hash), dict(self.file_versions)
@@ -213,13 +304,15 @@ class ProvenanceWriter:
         try:
             plans = []
             for record in records:
+                self.gate()
                 plans.append(self._plan(record))
-                time.sleep(0)  # hand the GIL to a waiting cell now, not after a whole switch interval
+            self.gate()
             if self._pack:  # the small files of the whole batch into one pack (one write, one index commit)
                 contents = list(self._pack.values())
                 keys = current.get_storage().repository.put_many_bytes(contents)
                 if keys != list(self._pack):
                     raise RuntimeError("the repository addressed packed values by another hash than SHA-256")
+            self.gate()
             store_all([node for plan in plans for node in plan.new_nodes])
         except Exception as exc:  # noqa: BLE001 - reported; the other records of the batch are retried
             self._restore(snapshot)
@@ -235,11 +328,11 @@ class ProvenanceWriter:
             return
         # returns, outcomes, seals and logs of the whole batch in one transaction (one commit, not one per link)
         storage = current.get_storage()
+        self.gate()
         try:
             with storage.transaction():
                 for plan in plans:
                     self._finish(plan, strict=True)
-                    time.sleep(0)
                 now = datetime.now(timezone.utc)
                 storage.bulk_update(schema.nodes, [
                     {"id": plan.cell.pk, "attributes": plan.cell._attributes, "mtime": now}
@@ -259,7 +352,7 @@ class ProvenanceWriter:
     # ---- planning: nodes and links of one record -----------------------------------------------
     def _version(self, name: str, captured: Captured) -> tuple[Node, bool]:
         """(node, is new) of a value of ``name``: an earlier version with the same hash, or a new node."""
-        node = build_node(captured, policy=self.policy, pack=self._pack)
+        node = build_node(captured, policy=self.policy, pack=self._pack, gate=self.gate)
         if node.is_stored:
             return node, False
         node.label = name[:255]
