@@ -8,8 +8,10 @@ created it, so any OS process with the same profile and the same code can call i
 
 from __future__ import annotations
 
+import time
+
 from ..orm import ProcessNode, load_node
-from .interrupts import Interrupted
+from .interrupts import Interrupted, is_executing, request_kill
 from .process import ProcessError, import_process_type, kill_node, process_class_of
 
 
@@ -43,9 +45,26 @@ def continue_process(pk: int, *, run_children: bool = True, interrupted: Interru
     return process.execute(run_children=run_children, interrupted=interrupted)
 
 
-def kill_process(pk: int, message: str = "killed by the user") -> bool:
-    """Kill a process that has not terminated (and its children); ``False`` if it had terminated already."""
+def kill_process(pk: int, message: str = "killed by the user", *, timeout: float = 10.0) -> bool:
+    """Kill a process that has not terminated (and its children); ``False`` if it had terminated already.
+
+    A process executing in another thread of this Python process (``continue_process`` in a thread of
+    a notebook kernel) is interrupted there and ends ``killed`` itself (see :mod:`.interrupts`); this
+    call waits up to ``timeout`` seconds for that. Any other process is recorded killed here (a calc
+    job's scheduler job is cancelled first). Processes run by the daemon: use
+    :func:`jupyter_prov.daemon.kill`, which reaches the worker that runs them.
+    """
     node = load_node(pk)
     if not isinstance(node, ProcessNode):
         raise ProcessError(f"node {pk} is a {type(node).__name__}, not a process")
+    if node.is_terminated:
+        return False
+    if request_kill(pk, message):
+        deadline = time.monotonic() + timeout
+        while is_executing(pk) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if is_executing(pk):
+            raise ProcessError(f"process {pk} was asked to stop but still runs after {timeout} s (its thread is "
+                               "blocked outside Python, e.g. in a long C call); it ends killed when that returns")
+        return load_node(pk).is_killed
     return kill_node(node, message)

@@ -170,3 +170,26 @@ def test_pause_a_running_workchain_at_its_next_step(daemon):
     done = wait(chain, timeout=30)
     assert done.is_finished_ok and done.outputs.result.value == 2
     assert len(_descendants(chain.pk)) == 1  # the first step ran once
+
+
+def test_kill_a_calc_job_cancels_its_job_within_a_second(daemon, tmp_path):
+    from jupyter_prov.orm import Computer, Dict
+    from jupyter_prov.orm.nodes.code import Code
+    from tests.engine.test_calcjobs import CountingJob
+    from tests.engine.test_kill_running import _alive, _tree
+
+    computer = Computer(f"here{time.monotonic_ns()}", "localhost", workdir=str(tmp_path / "work")).store()
+    computer.set_metadata("job_poll_interval", 5.0)  # the kill must not wait for the next poll
+    code = Code("/bin/sh", computer=computer, label="sh").store()
+    node = submit(CountingJob, code=code, x=Int(3), settings=Dict({"counter": str(tmp_path / "c"), "seconds": 60}),
+                  metadata={"options": {"retry_base_seconds": 0.1}})
+    _until(lambda: load_node(node.pk).get_attribute("stage", None) == "update" and _held(node.pk), 60, "job polled")
+    job = int(load_node(node.pk).get_attribute("job_id"))
+    processes = _until(lambda: (tree := _tree(job)) and len(tree) >= 3 and tree, 10, "the job runs")
+    start = time.monotonic()
+    kill([node])
+    done = _until(lambda: (n := load_node(node.pk)).is_killed and n, 1.0, "the calc job is killed")
+    assert time.monotonic() - start < 1.0
+    assert done.process_status == f"killed by user; scheduler job {job} cancelled"
+    _until(lambda: not any(_alive(pid) for pid in processes), 5, "the job's processes are gone")
+    assert "retrieved" not in done.outputs
