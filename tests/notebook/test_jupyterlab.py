@@ -89,7 +89,8 @@ def lab(subprocess_env, tmp_path):
     (config / "labconfig" / "page_config.json").write_text(
         json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
     env = dict(subprocess_env, JUPYTER_CONFIG_DIR=str(config), JUPYTERLAB_SETTINGS_DIR=str(config / "settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(config / "workspaces"), PYTHONUNBUFFERED="1")
+               JUPYTERLAB_WORKSPACES_DIR=str(config / "workspaces"), JUPYTER_RUNTIME_DIR=str(config / "runtime"),
+               PYTHONUNBUFFERED="1")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
