@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Mapping
 
 from ..orm import ProcessNode, ProcessState, WorkChainNode, load_node
+from ..orm.links import CALL_LINKS
 from .checkpoints import CHECKPOINT_VERSION, AttributeDict, decode_context, encode_context
 from .exit_codes import ExitCode
 from .interrupts import user_code
@@ -62,6 +63,7 @@ class WorkChain(Process):
         self._pending: list[Process] = []
         self._resumed = False
         self._run_children = True
+        self._orphans: list[ProcessNode] = []
 
     # ---- checkpoints ------------------------------------------------------------------------------
     def _outline_names(self) -> list[str]:
@@ -103,6 +105,9 @@ class WorkChain(Process):
         from .launch import announce_submitted, instantiate
 
         instance = instantiate(process, args, inputs, parent=self)
+        adopted = self._adopt(instance)
+        if adopted is not None:
+            return adopted
         node = instance.store_created()
         self.child_submitted(instance)
         if not self._run_children:  # a daemon worker runs this work chain: the children go to the queue
@@ -156,7 +161,7 @@ class WorkChain(Process):
         if outline is None:
             raise ProcessError(f"{self.process_label()} has no outline; call spec.outline(...) in define()")
         if self._resumed:
-            self._kill_orphans()
+            self._find_orphans()
         while True:
             if self.stop_requested():  # a pause or kill: stop at this boundary, the checkpoint is written
                 return
@@ -175,12 +180,14 @@ class WorkChain(Process):
                 result = instruction.func(self)
             self._position = after(position)
             if isinstance(result, ExitCode) and result.status != 0:
+                self._drop_orphans()
                 self._finish(result)
                 return
             if isinstance(result, Mapping):
                 self.to_context(**result)
             state = ProcessState.WAITING if self._awaiting else ProcessState.RUNNING
             set_state(self.node, state, checkpoint=self._checkpoint())
+            self._drop_orphans()
 
     def _settle_children(self, run_children: bool) -> bool:
         """Run children submitted here (foreground); put awaited ones in the context. ``False``: still waiting."""
@@ -209,12 +216,51 @@ class WorkChain(Process):
             set_state(self.node, ProcessState.RUNNING, checkpoint=self._checkpoint())
         return True
 
-    def _kill_orphans(self) -> None:
-        """Children stored by a step whose checkpoint was never written (a crash): they will be submitted again."""
+    def _find_orphans(self) -> None:
+        """Children stored by a step whose checkpoint was never written (its worker died in the step).
+
+        The step runs again; the children it submits again are adopted (:meth:`_adopt`), the others are
+        killed once it has run (:meth:`_drop_orphans`). A child may be running in another worker or be
+        finished already: adopting it neither kills nor duplicates it.
+        """
         known = set(self._called)
-        for child in self.node.called:
-            if child.uuid not in known and not child.is_terminated:
-                kill_node(child, f"orphaned: work chain {self.node.pk} crashed before checkpointing the step that made it")
+        self._orphans = sorted((child for child in self.node.called if child.uuid not in known), key=lambda n: n.pk)
+
+    def _adopt(self, instance: Process) -> ProcessNode | None:
+        """The orphan that is the same submission as ``instance`` (process, inputs, call label), if any."""
+        if not self._orphans:
+            return None
+        node = instance.node
+        node.set_attribute("process_state", ProcessState.CREATED.value)
+        checkpoint = instance._checkpoint()
+        if checkpoint is not None:
+            node.set_attribute("checkpoint", checkpoint)
+        identity = node.compute_hash()
+        label = instance.metadata.get("call_link_label", "CALL")
+        for orphan in self._orphans:
+            if orphan.node_hash != identity or orphan.process_state in (ProcessState.EXCEPTED, ProcessState.KILLED):
+                continue
+            if not any(t.node.pk == self.node.pk and t.link_label == label for t in orphan.get_incoming(CALL_LINKS)):
+                continue
+            self._orphans.remove(orphan)
+            self._called.append(orphan.uuid)
+            return orphan
+        return None
+
+    def _drop_orphans(self) -> None:
+        """After the step ran again (its checkpoint written): kill the orphans it did not submit again."""
+        orphans, self._orphans = self._orphans, []
+        alive = [orphan for orphan in orphans if not load_node(orphan.pk).is_terminated]
+        if not alive:
+            return
+        message = f"orphaned: work chain {self.node.pk} was resumed and its step did not submit this process again"
+        if self._run_children:
+            for orphan in alive:
+                kill_node(load_node(orphan.pk), message)
+        else:  # a daemon worker: the orphan may run in another worker, which must be the one to stop it
+            from ..daemon.control import kill
+
+            kill([orphan.pk for orphan in alive], message=message)
 
     def _finish(self, exit_code: ExitCode | None = None) -> None:
         if exit_code is None and self._pending and self._run_children:

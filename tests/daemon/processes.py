@@ -95,3 +95,24 @@ class LongSteps(WorkChain):
 
     def third(self):
         self.out("result", self.ctx.value)
+
+
+class SubmitThenWork(WorkChain):
+    """A step that submits a child, then works ``seconds`` before it ends (a worker may die meanwhile)."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("seconds", valid_type=Float, default=3.0)
+        spec.input("child_seconds", valid_type=Float, default=0.0)
+        spec.outline(cls.launch, cls.collect)
+        spec.output("result", valid_type=Int)
+
+    def launch(self):
+        self.to_context(child=self.submit(slow_add, x=Int(1), y=Int(2), seconds=self.inputs.child_seconds))
+        end = time.monotonic() + self.inputs.seconds.value
+        while time.monotonic() < end:
+            time.sleep(0.01)
+
+    def collect(self):
+        self.out("result", self.ctx.child.outputs.result)
