@@ -2,8 +2,9 @@
 
 **Slice**: the minimal, ordered cell executions that recompute a value. Start at the value's node; the
 cell that created it (or, for a value made by a process, the cell that called the process; for a value
-a cell returned that no process made, the first cell that returned it) is in the slice; then the same
-for every input of every cell (and process) in the slice. Cells run in their original order (the
+a cell returned that no process launched from a cell made — e.g. loaded from the profile — the first
+cell that returned it) is in the slice; then the same for every input of every cell (and process) in
+the slice. Inputs of a process without a creator were made by the calling cell as it ran. Cells run in their original order (the
 ``sequence`` of the recording session, then start time). A value with no creator that no recorded
 cell produced (set while recording was off) makes the slice *incomplete*; the slice says which. A
 *file* with no creator (a data file that was on disk before, or written while recording was off) does
@@ -44,34 +45,59 @@ def _order_key(cell: Node):
     return (cell.get_attribute("started_at", ""), cell.get_attribute("sequence", 0), cell.pk)
 
 
+def _launched_in_a_cell(process: Node) -> bool:
+    """Whether ``process`` is a cell, or was called (directly or through workflows) by a cell."""
+    node, seen = process, set()
+    while not isinstance(node, CellExecutionNode):
+        callers = node.get_incoming((LinkType.CALL_CALC, LinkType.CALL_WORK))
+        if not callers or node.pk in seen:
+            return False
+        seen.add(node.pk)
+        node = callers[0].node
+    return True
+
+
 def compute_slice(target: Node) -> Slice:
     """The cell executions that recompute ``target`` (a stored data node), in execution order."""
     result = Slice(target)
     cells: dict[int, CellExecutionNode] = {}
     seen: set[int] = set()
-    todo: list[Node] = [target]
+    origins: dict[int, Node] = {}  # data nodes no recorded cell or process produced
+    outside: set[int] = set()  # ... of those, the ones the slice needs from outside its cells
+    # (node, reached only as an input of a process that a cell or workflow called): such an input was
+    # made while the caller ran (`to_celsius(Float(300.0))`), so replaying the calling cell makes it again
+    todo: list[tuple[Node, bool]] = [(target, False)]
     while todo:
-        node = todo.pop()
+        node, made_by_caller = todo.pop()
+        if not made_by_caller:
+            outside.add(node.pk)
         if node.pk in seen:
             continue
         seen.add(node.pk)
         if isinstance(node, ProcessNode):
+            called = False
             if isinstance(node, CellExecutionNode):
                 cells[node.pk] = node
             else:
-                todo.extend(t.node for t in node.get_incoming((LinkType.CALL_CALC, LinkType.CALL_WORK)))
-            todo.extend(t.node for t in node.get_incoming((LinkType.INPUT_CALC, LinkType.INPUT_WORK)))
+                callers = node.get_incoming((LinkType.CALL_CALC, LinkType.CALL_WORK))
+                called = bool(callers)
+                todo.extend((t.node, False) for t in callers)
+            todo.extend((t.node, called) for t in node.get_incoming((LinkType.INPUT_CALC, LinkType.INPUT_WORK)))
             continue
         creators = node.get_incoming(LinkType.CREATE)
-        if creators:
-            todo.append(creators[0].node)
+        if creators and _launched_in_a_cell(creators[0].node):
+            todo.append((creators[0].node, False))
             continue
+        # made outside this notebook's cells (or by nothing): the first cell that returned it (loaded it) remakes it
         returned_by = [t.node for t in node.get_incoming(LinkType.RETURN) if isinstance(t.node, CellExecutionNode)]
         if returned_by:
-            todo.append(min(returned_by, key=_order_key))
-        elif node.node_type == "data.file":
-            result.files.append(node)
+            todo.append((min(returned_by, key=_order_key), False))
         else:
+            origins[node.pk] = node
+    for pk, node in origins.items():
+        if node.node_type == "data.file":
+            result.files.append(node)
+        elif pk in outside:
             result.unrecorded.append(node)
     result.cells = sorted(cells.values(), key=_order_key)
     return result
