@@ -78,6 +78,9 @@ TIMER_DUMP = textwrap.dedent("""
         "errors": list(_rec.errors) if _rec is not None else [],
         "rusage": [[c - a, d - b] for a, b, c, d in globals().get("_bench_rusage", [])[:-1] if c is not None],
         "writer_paused_s": _rec.writer.paused_seconds if _rec is not None else None,
+        # pause points the writer thread passed inside each cell's window (0 unless someone waited for it)
+        "passes_in_cell": [sum(1 for t in _rec.writer.gate_passes if a <= t <= b) for a, b in _bench[:-1]
+                           if b is not None] if _rec is not None else [],
     }))
 """)
 
@@ -108,7 +111,7 @@ def _notebook(cells: list[str], extension: str | None, rusage: bool = False):
 
     load = f"%load_ext {extension}" if extension else "pass"
     if extension == "jupyter_prov":
-        load += "\nfrom jupyter_prov.notebook import get_recorder as _gr\n_gr().measure = True"
+        load += "\nfrom jupyter_prov.notebook import get_recorder as _gr\n_gr().measure = True\n_gr().writer.measure = True"
     sources = [TIMER_SETUP_RUSAGE if rusage else TIMER_SETUP, load, TIMER_POST_RUSAGE if rusage else TIMER_POST, *cells]
     if extension == "jupyter_prov":
         sources.append("%provenance flush")
@@ -117,14 +120,24 @@ def _notebook(cells: list[str], extension: str | None, rusage: bool = False):
 
 
 def run_in_kernel(cells: list[str], extension: str | None, env: dict, kernel_name: str = "python3",
-                  cwd: str | None = None, rusage: bool = False) -> dict:
+                  cwd: str | None = None, rusage: bool = False, pauses: dict[int, float] | None = None) -> dict:
+    """Run the cells (with the timer cells around them) in a new kernel; ``pauses``: cell index → seconds
+    the client waits after that cell before sending the next one (a person reading the output)."""
     from nbclient import NotebookClient
 
     notebook = _notebook(cells, extension, rusage)
     client = NotebookClient(notebook, timeout=1800, kernel_name=kernel_name,
                             resources={"metadata": {"path": cwd or tempfile.gettempdir()}})
     flush_start = time.perf_counter()
-    client.execute(env=env)
+    if not pauses:
+        client.execute(env=env)
+    else:
+        first = 3  # TIMER_SETUP, the load cell, TIMER_POST come before the cells
+        with client.setup_kernel(env=env):
+            for index, cell in enumerate(notebook.cells):
+                client.execute_cell(cell, index)
+                if index - first in pauses:
+                    time.sleep(pauses[index - first])
     for output in notebook.cells[-1].outputs:
         for line in output.get("text", "").splitlines():
             if line.startswith("BENCH-JSON:"):
@@ -223,6 +236,29 @@ def part_big(env: dict, repeat: int) -> dict:
             "store_after_s": statistics.median(r["flush"] for r in runs["on"]),
             "next_cells_off_p50_ms": percentile(next_off, 50) * ms, "next_cells_on_p50_ms": percentile(next_on, 50) * ms,
             "next_cells_off_p95_ms": percentile(next_off, 95) * ms, "next_cells_on_p95_ms": percentile(next_on, 95) * ms,
+        }
+    # A second 500 MB cell sent 0.3 s after the first: the writer is then storing the first array (and it
+    # pauses while the second cell runs). Writing the .npy takes 500 MB of page cache, which takes memory
+    # the second cell would otherwise find warm: "warm1g" warms 1 GB (what the two arrays need), "warm2g"
+    # 2 GB (enough for the page cache too), so the two effects can be told apart.
+    second = BIG_CELL.replace("big =", "big2 =").replace("1.0", "2.0")
+    for variant, warm_elements in (("warm1g", 125_000_000), ("warm2g", 250_000_000)):
+        cells = ["import numpy as np", f"_warm = np.full({warm_elements:_}, 0.0)\ndel _warm", BIG_CELL, second, "small = 1"]
+        runs = {"off": [], "on": []}
+        for rep in range(repeat):
+            for mode in (("off", "on") if rep % 2 == 0 else ("on", "off")):
+                result = run_in_kernel(cells, "jupyter_prov" if mode == "on" else None, env, rusage=True, pauses={2: 0.3})
+                passes = result["passes_in_cell"]
+                runs[mode].append((result["cells"][3], result["rusage"][3][1], passes[3] if passes else None,
+                                   sum(passes[:-1]) if passes else None))
+        off, on = [r[0] for r in runs["off"]], [r[0] for r in runs["on"]]
+        out[f"second_while_storing_{variant}"] = {
+            "off_ms": statistics.median(off) * ms, "on_ms": statistics.median(on) * ms,
+            "added_ms": (statistics.median(on) - statistics.median(off)) * ms,
+            "off_all_ms": [round(v * ms, 1) for v in off], "on_all_ms": [round(v * ms, 1) for v in on],
+            "off_sys_ms": [round(r[1] * ms) for r in runs["off"]], "on_sys_ms": [round(r[1] * ms) for r in runs["on"]],
+            "writer_pause_points_passed_during_second_cell": [r[2] for r in runs["on"]],
+            "writer_pause_points_passed_during_any_cell_before_flush": [r[3] for r in runs["on"]],
         }
     return out
 
@@ -338,8 +374,11 @@ def main() -> None:
         print(part, f"{time.perf_counter() - started:.1f}s", json.dumps(results.get(part), indent=1), flush=True)
     results["load_after"] = os.getloadavg()
     print(json.dumps(results, indent=1))
-    if args.write:
-        (HERE / "results" / "notebook-raw.json").write_text(json.dumps(results, indent=1))
+    if args.write:  # the parts run now replace their earlier results; the other parts' results stay
+        raw = HERE / "results" / "notebook-raw.json"
+        merged = json.loads(raw.read_text()) if raw.exists() else {}
+        merged.update(results)
+        raw.write_text(json.dumps(merged, indent=1))
 
 
 if __name__ == "__main__":

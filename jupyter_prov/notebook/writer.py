@@ -50,7 +50,7 @@ from .capture import Captured, CapturePolicy, build_node
 from .records import CellRecord, FileSnapshot
 
 INLINE_STREAM_CHARS = 4096
-BATCH_MAX = 500
+BATCH_MAX = 100
 #: after a cell ends, the writer waits until the kernel has been idle this long (it is sending the reply)
 IDLE_DEBOUNCE_SECONDS = 0.02
 #: records waiting longer than this: the writer takes any idle moment between cells, however short
