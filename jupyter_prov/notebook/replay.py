@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 
 from .lineage import Slice
@@ -29,9 +30,29 @@ def replay_source(source: str) -> str:
                      if not line.strip().startswith(("%provenance", "%%provenance", "%load_ext jupyter_prov")))
 
 
-def replay_slice(piece: Slice, name: str, *, cwd: str | None = None, kernel_name: str = "python3",
+def _this_python_kernel_manager():
+    """A kernel manager for an ipykernel on this very interpreter (``sys.executable``).
+
+    The kernelspec named ``python3`` can belong to another environment than the kernel that asks for the
+    replay (a conda env kernel started from JupyterLab in the base env); this one cannot.
+    """
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+
+    class ThisPython(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name: str, *args: object, **kwargs: object) -> KernelSpec:
+            return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                              display_name=f"Python ({sys.executable})", language="python")
+
+    return AsyncKernelManager(kernel_name="jprov-replay", kernel_spec_manager=ThisPython())
+
+
+def replay_slice(piece: Slice, name: str, *, cwd: str | None = None, kernel_name: str | None = None,
                  timeout: int = 600) -> ReplayResult:
-    """Run the cells of ``piece`` in a new kernel (nbclient), then hash the value of ``name`` there."""
+    """Run the cells of ``piece`` in a new kernel (nbclient), then hash the value of ``name`` there.
+
+    The kernel runs on this Python (``sys.executable``), or on the kernelspec ``kernel_name`` if given.
+    """
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -44,7 +65,8 @@ def replay_slice(piece: Slice, name: str, *, cwd: str | None = None, kernel_name
     notebook = nbformat.v4.new_notebook(cells=cells)
     env = dict(os.environ)
     env["JPROV_RECORD"] = "0"
-    client = NotebookClient(notebook, timeout=timeout, kernel_name=kernel_name,
+    client = NotebookClient(notebook, timeout=timeout, kernel_name=kernel_name or "",
+                            km=None if kernel_name else _this_python_kernel_manager(),
                             resources={"metadata": {"path": cwd or os.getcwd()}})
     recorded = piece.target.node_hash
     try:
