@@ -1,12 +1,20 @@
 """Daemon throughput: submit 1,000 trivial calcfunctions and 100 work chains to a daemon with 2 workers.
 
     python benchmarks/daemon.py [--calcs 1000] [--chains 100] [--workers 2] [--only embedded-sqlite|rabbitmq-postgresql]
+    python benchmarks/daemon.py --aiida 200     # aiida-core 2.9.4's daemon on RabbitMQ, side by side
 
-Reports per configuration (embedded broker + SQLite, RabbitMQ + PostgreSQL): submit rate (processes
-stored and queued per second, from the submitting Python process), completion throughput (processes
-finished per second, from the first submit to the last completion), and time to first result (from
-the first submit until its result is readable). Each work chain is 4 processes (itself, two add children
-it submits to the daemon, one add it runs inline). Prints a Markdown table.
+Reports per configuration (embedded broker + SQLite, RabbitMQ + PostgreSQL) and workload:
+
+- submit rate: processes stored and queued per second by the submitting Python process, one
+  ``submit()`` call per process, and with one ``submit_many()`` call for all of them (batched);
+- submit CPU: CPU time of the submitting process per process (all its threads: the broker messages
+  are sent from a background thread), far less sensitive to the machine's load than the rates;
+- completion throughput: processes finished per second, from the first submit to the last completion;
+- time to first result: from the first submit until its result is readable;
+- worker CPU: CPU time of the daemon's workers per finished process.
+
+Each work chain is 4 processes (itself, two add children it submits to the daemon, one add it runs
+inline). Prints a Markdown table row per workload, with the load average at the start.
 """
 
 from __future__ import annotations
@@ -62,12 +70,28 @@ def _setup(kind: str):
     return profile, cleanup
 
 
+def _worker_cpu(profile) -> float:
+    """CPU seconds used so far by the daemon's worker processes."""
+    import psutil
+
+    from jupyter_prov.daemon import daemon_status
+
+    total = 0.0
+    for worker in daemon_status(profile)["workers"]:
+        try:
+            times = psutil.Process(worker["pid"]).cpu_times()
+        except (psutil.Error, TypeError):
+            continue
+        total += times.user + times.system
+    return total
+
+
 def _measure(kind: str, calcs: int, chains: int, workers: int) -> dict:
     profile, cleanup = _setup(kind)
     import _daemon_processes as procs
 
     from jupyter_prov.daemon import leases, start_daemon, stop_daemon, wait
-    from jupyter_prov.engine import submit
+    from jupyter_prov.engine import submit, submit_many
     from jupyter_prov.orm import Int, current
 
     current.load_profile(profile.name)
@@ -82,31 +106,57 @@ def _measure(kind: str, calcs: int, chains: int, workers: int) -> dict:
             with storage.connection() as conn:
                 return conn.execute(select(func.count()).select_from(leases.table)).scalar_one()
 
-        for label, count, launch, per in (
-            ("calcfunctions", calcs, lambda i: submit(procs.add, x=Int(i), y=Int(1)), 1),
-            ("work chains", chains, lambda i: submit(procs.TwoAdds, x=Int(i)), 4),
-        ):
-            first: dict = {}
-            t0 = time.perf_counter()
-            node = launch(0)
-            def watch_first(pk: int = node.pk, first: dict = first) -> None:
-                wait(pk, poll=0.01)
-                first["t"] = time.perf_counter()
+        def one_by_one(process, inputs_of):
+            def launch(count, first_submitted):
+                first_submitted(submit(process, **inputs_of(0)))
+                for i in range(1, count):
+                    submit(process, **inputs_of(i))
+            return launch
 
-            watcher = threading.Thread(target=watch_first)
-            watcher.start()
-            for i in range(1, count):
-                launch(i)
+        def batched(process, inputs_of):
+            def launch(count, first_submitted):
+                nodes = submit_many(process, (inputs_of(i) for i in range(count)))
+                first_submitted(nodes[0])
+            return launch
+
+        add_inputs = lambda i: {"x": Int(i), "y": Int(1)}  # noqa: E731
+        workloads = [
+            ("calcfunctions", calcs, one_by_one(procs.add, add_inputs), 1),
+            ("calcfunctions, submit_many", calcs, batched(procs.add, add_inputs), 1),
+            ("work chains", chains, one_by_one(procs.TwoAdds, lambda i: {"x": Int(i)}), 4),
+        ]
+        for label, count, launch, per in workloads:
+            first: dict = {}
+            watchers = []
+
+            def first_submitted(node) -> None:
+                def watch_first(pk: int = node.pk) -> None:
+                    wait(pk, poll=0.01)
+                    first["t"] = time.perf_counter()
+
+                watcher = threading.Thread(target=watch_first)
+                watcher.start()
+                watchers.append(watcher)
+
+            worker_cpu0 = _worker_cpu(profile)
+            cpu0 = time.process_time()
+            t0 = time.perf_counter()
+            launch(count, first_submitted)
             t_submitted = time.perf_counter()
+            cpu_submit = time.process_time() - cpu0
             while remaining():
                 time.sleep(0.02)
             t_done = time.perf_counter()
-            watcher.join()
+            for watcher in watchers:
+                watcher.join()
+            worker_cpu = _worker_cpu(profile) - worker_cpu0
             result[label] = {
                 "count": count, "processes": count * per,
                 "submit_rate": count / (t_submitted - t0),
+                "submit_cpu_ms": 1000 * cpu_submit / count,
                 "throughput": count * per / (t_done - t0),
                 "first_result": first["t"] - t0,
+                "worker_cpu_ms": 1000 * worker_cpu / (count * per),
                 "total": t_done - t0,
             }
     finally:
@@ -116,6 +166,29 @@ def _measure(kind: str, calcs: int, chains: int, workers: int) -> dict:
     return result
 
 
+HEADER = ("| configuration | workload | submit rate | submit CPU / process | completion throughput | first result "
+          "| worker CPU / process | total | load avg |\n|---|---|---|---|---|---|---|---|---|")
+
+
+def _aiida_reference(n: int, workers: int) -> None:
+    """aiida-core 2.9.4's daemon (RabbitMQ, SQLite) on the same workload: ``aiida_reference/daemon.py``."""
+    from _aiida_venv import run_aiida_script
+
+    load = os.getloadavg()[0]
+    r = run_aiida_script("daemon", n, "--workers", workers)
+    try:  # the profile is deleted; its durable RabbitMQ task queue is not
+        from kombu import Connection
+
+        with Connection(AMQP, connect_timeout=3) as conn:
+            conn.default_channel.queue_delete(f"{r['rabbitmq_queue_prefix']}.process.queue")
+    except Exception as exc:  # noqa: BLE001
+        print(f"(could not delete aiida's RabbitMQ queue: {exc})", file=sys.stderr)
+    print(f"| aiida-core {r['aiida_version']} rabbitmq-sqlite | {n} calcfunctions ({n} processes) | "
+          f"{r['submit_per_s']:.1f}/s | {r['submit_cpu_ms']:.1f} ms | {r['completion_per_s']:.1f} processes/s | "
+          f"{r['first_result_s'] * 1000:.0f} ms | {r['worker_cpu_ms_per_process']:.1f} ms | {r['total_s']:.1f} s | "
+          f"{load:.2f} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calcs", type=int, default=1000)
@@ -123,25 +196,35 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", choices=["embedded-sqlite", "rabbitmq-postgresql"])
     parser.add_argument("--threads", type=int, default=None, help="daemon_worker_threads (default: the default, 8)")
+    parser.add_argument("--aiida", type=int, default=0, metavar="N",
+                        help="only run aiida-core's daemon on N calcfunctions (needs RabbitMQ), same table columns")
+    parser.add_argument("--no-header", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.aiida:
+        print(HEADER)
+        _aiida_reference(args.aiida, args.workers)
+        return
     kinds = [args.only] if args.only else ["embedded-sqlite", "rabbitmq-postgresql"]
     if len(kinds) > 1:  # one configuration per fresh interpreter: the loaded profile is process-wide
         import subprocess
 
+        print(HEADER, flush=True)
         for kind in kinds:
             subprocess.run([sys.executable, __file__, "--calcs", str(args.calcs), "--chains", str(args.chains),
-                            "--workers", str(args.workers), "--only", kind]
+                            "--workers", str(args.workers), "--only", kind, "--no-header"]
                            + (["--threads", str(args.threads)] if args.threads else []), check=False)
         return
     load = os.getloadavg()
     if args.threads:
         os.environ["JPROV_BENCH_THREADS"] = str(args.threads)
     r = _measure(kinds[0], args.calcs, args.chains, args.workers)
-    for label in ("calcfunctions", "work chains"):
+    if not args.no_header:
+        print(HEADER)
+    for label in ("calcfunctions", "calcfunctions, submit_many", "work chains"):
         m = r[label]
         print(f"| {r['config']} | {m['count']} {label} ({m['processes']} processes) | {m['submit_rate']:.0f}/s | "
-              f"{m['throughput']:.0f} processes/s | {m['first_result'] * 1000:.0f} ms | {m['total']:.1f} s | "
-              f"{load[0]:.2f} |", flush=True)
+              f"{m['submit_cpu_ms']:.2f} ms | {m['throughput']:.0f} processes/s | {m['first_result'] * 1000:.0f} ms | "
+              f"{m['worker_cpu_ms']:.1f} ms | {m['total']:.1f} s | {load[0]:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

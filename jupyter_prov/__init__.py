@@ -9,6 +9,7 @@ The public API is small:
 - the process engine: ``calcfunction``, ``workfunction``, ``WorkChain`` (with ``while_``, ``if_``,
   ``return_``, ``ToContext``), ``task``/``graph``, ``run``, ``run_get_node``, ``run_get_pk``,
   ``submit``, ``enable_caching``/``disable_caching`` (see ``docs/tutorial/processes.md``);
+  ``submit_many(process, [inputs, ...])`` to submit a whole parameter sweep at once, and
   ``wait(node)`` for a submitted process (the daemon: ``docs/how-to/run-in-the-background.md``);
   ``launch_shell_job`` for a shell command on a computer (``docs/how-to/shell-jobs.md``).
 - ``QueryBuilder``: questions to the provenance graph (``docs/how-to/querying.md``).
@@ -22,7 +23,7 @@ Everything not named here may change between versions.
 from . import orm
 from .engine import (
     ToContext, WorkChain, calcfunction, disable_caching, enable_caching, graph, if_, return_, run, run_get_node,
-    run_get_pk, submit, task, while_, workfunction,
+    run_get_pk, submit, submit_many, task, while_, workfunction,
 )
 from .orm import Node, QueryBuilder, load_node, load_profile, store_all, to_data
 
@@ -63,6 +64,6 @@ def unload_ipython_extension(shell) -> None:
 __all__ = [
     "orm", "Node", "QueryBuilder", "load_node", "load_profile", "store_all", "to_data", "__version__",
     "wait", "launch_shell_job", "create_archive", "import_archive", "inspect_archive", "ArchiveReader",
-    "calcfunction", "workfunction", "WorkChain", "run", "run_get_node", "run_get_pk", "submit", "task", "graph",
-    "while_", "if_", "return_", "ToContext", "enable_caching", "disable_caching",
+    "calcfunction", "workfunction", "WorkChain", "run", "run_get_node", "run_get_pk", "submit", "submit_many", "task",
+    "graph", "while_", "if_", "return_", "ToContext", "enable_caching", "disable_caching",
 ]

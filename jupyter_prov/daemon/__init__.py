@@ -3,7 +3,8 @@
 Python API (the CLI's ``jprov daemon`` and ``jprov process pause|play|kill|watch`` call the same):
 
 - :func:`start_daemon`, :func:`stop_daemon`, :func:`restart_daemon`, :func:`scale_daemon`, :func:`daemon_status`
-- :func:`queue_processes` (what ``submit()`` calls after storing a process), :func:`wait`, :func:`watch`
+- :func:`queue_processes` (queue processes stored by other means: ``submit()`` and ``submit_many()``
+  write the queue row in the transaction that stores the process), :func:`wait`, :func:`watch`
 - :func:`pause`, :func:`play`, :func:`kill` (whole trees for kill)
 
 All durable state is in the database (``db_process_lease``, see :mod:`.leases`); broker messages are hints.

@@ -194,6 +194,8 @@ class Broker:
 
     def ensure_publisher(self) -> None:
         """Connect the publishing connection now (raises :class:`BrokerUnreachable`); cheap once connected."""
+        if self._publisher is not None:  # no lock: the outbox thread may hold it while it publishes
+            return
         with self._lock:
             if self._publisher is None:
                 self._publisher = self.connect()

@@ -18,7 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, case, delete, false, or_, select, true, update
+from typing import Any
+
+from sqlalchemy import and_, bindparam, case, delete, false, or_, select, true, update
 
 from ..storage import schema
 from ..storage.backend import StorageBackend
@@ -50,26 +52,44 @@ def enqueue(storage: StorageBackend, pks: Sequence[int]) -> None:
         return
     from sqlalchemy.dialects import postgresql, sqlite
 
-    at = now()
-    rows = [{"node_id": int(pk), "status": QUEUED, "paused": False, "woken": False, "action": None,
-             "worker": None, "expires": None, "queued_at": at} for pk in dict.fromkeys(pks)]
+    rows = queued_rows(list(dict.fromkeys(pks)))
     insert = (postgresql.insert if storage.dialect == "postgresql" else sqlite.insert)(table)
     with storage.transaction() as conn:
         conn.execute(insert.on_conflict_do_nothing(index_elements=["node_id"]), rows)
+
+
+def queued_rows(pks: Sequence[int]) -> list[dict]:
+    """Lease rows of new processes, queued now (for an insert in the transaction that stores them)."""
+    at = now()
+    return [{"node_id": int(pk), "status": QUEUED, "paused": False, "woken": False, "action": None,
+             "worker": None, "expires": None, "queued_at": at} for pk in pks]
+
+
+_statements: dict[str, Any] = {}
+
+
+def _take_statement(any_status: bool):
+    """The claim UPDATE, built once (with bound parameters): it runs at least once for every process."""
+    key = f"take-{any_status}"
+    stmt = _statements.get(key)
+    if stmt is None:
+        free = or_(table.c.worker.is_(None), table.c.expires < bindparam("b_at"), table.c.worker == bindparam("b_worker"))
+        condition = and_(table.c.node_id == bindparam("b_pk"), free)
+        values = {"worker": bindparam("b_worker"), "expires": bindparam("b_expires")}
+        if not any_status:
+            condition = and_(condition, _runnable())
+            values.update(status=case((table.c.status == WAITING, WAITING), else_=RUNNING), woken=False)
+        stmt = _statements[key] = update(table).where(condition).values(**values).returning(table.c.action)
+    return stmt
 
 
 def take(storage: StorageBackend, pk: int, worker: str, lease_seconds: float, *,
          any_status: bool = False) -> tuple[bool, str | None]:
     """Take the lease of one process if it is free (and runnable): ``(won, pending control action)``."""
     at = now()
-    condition = and_(table.c.node_id == pk, _free(at, worker))
-    if not any_status:
-        condition = and_(condition, _runnable())
-    values = {"worker": worker, "expires": at + timedelta(seconds=lease_seconds)}
-    if not any_status:
-        values.update(status=case((table.c.status == WAITING, WAITING), else_=RUNNING), woken=False)
+    params = {"b_pk": pk, "b_at": at, "b_worker": worker, "b_expires": at + timedelta(seconds=lease_seconds)}
     with storage.transaction() as conn:
-        row = conn.execute(update(table).where(condition).values(**values).returning(table.c.action)).first()
+        row = conn.execute(_take_statement(any_status), params).first()
     return (row is not None, row[0] if row is not None else None)
 
 
@@ -112,13 +132,20 @@ def finish(storage: StorageBackend, pk: int) -> tuple[int | None, str | None]:
     Returns ``(caller pk, caller's new status)``; the status is ``queued`` when the caller should run now.
     One transaction, so a worker dying in between cannot leave a workflow waiting for a child that ended.
     """
-    from ..orm.links import CALL_LINKS
+    statements = _statements.get("finish")
+    if statements is None:
+        from ..orm.links import CALL_LINKS
 
-    links = schema.links
+        links = schema.links
+        statements = _statements["finish"] = (
+            delete(table).where(table.c.node_id == bindparam("b_pk")),
+            select(links.c.input_id).where(links.c.output_id == bindparam("b_pk"),
+                                           links.c.type.in_([t.value for t in CALL_LINKS])),
+        )
+    remove, find_caller = statements
     with storage.transaction() as conn:
-        conn.execute(delete(table).where(table.c.node_id == pk))
-        caller = conn.execute(select(links.c.input_id).where(
-            links.c.output_id == pk, links.c.type.in_([t.value for t in CALL_LINKS]))).scalar()
+        conn.execute(remove, {"b_pk": pk})
+        caller = conn.execute(find_caller, {"b_pk": pk}).scalar()
         if caller is None:
             return None, None
         return caller, _wake(conn, caller)

@@ -1,8 +1,9 @@
 """Queue stored processes for the daemon: what ``submit()`` does after storing the process node.
 
-The lease rows are the queue (written in the caller's transaction when there is one); the broker
-message only wakes a worker up, so a message lost (or a broker down) costs a scan interval, not the
-process. Submitting thousands of processes is a batch insert plus one small message each.
+The lease rows are the queue (written in the transaction that stores the process: see
+:class:`DaemonQueue`); the broker message only wakes a worker up, so a message lost (or a broker down)
+costs a scan interval, not the process. Submitting thousands of processes (``submit_many``) is a
+batch insert plus one small message each, sent from a background thread.
 
 With no daemon running, :func:`queue_processes` says so once per profile with the command that starts
 one, or starts one itself if the profile option ``daemon_autostart`` is true (``daemon_workers`` sets
@@ -14,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from ..config import Profile
 from ..orm import current
@@ -43,7 +44,7 @@ class DaemonNotRunningWarning(UserWarning):
 
 
 _warned: dict[str, float] = {}
-_checked: dict[str, float] = {}
+_checked: dict[str, tuple[float, bool]] = {}
 CHECK_EVERY_SECONDS = 5.0
 
 
@@ -91,39 +92,52 @@ def importable_problem(node: ProcessNode) -> str | None:
     return None
 
 
-def on_submit(node: ProcessNode) -> None:
-    """The engine's submit hook: queue the process for the daemon, unless a worker could not import it (warns)."""
-    problem = importable_problem(node)
-    if problem:
-        warnings.warn(problem, NotSubmittableWarning, stacklevel=_user_stacklevel())
-        return
-    queue_processes([node])
+class DaemonQueue:
+    """The engine's submit queue (:class:`jupyter_prov.engine.launch.SubmitQueue`): the lease rows are written
+    in the transaction that stores the processes; after the commit one message per process wakes a worker."""
+
+    def queueable(self, node: ProcessNode) -> bool:
+        return importable_problem(node) is None
+
+    def rows(self, pks: Sequence[int]) -> list[tuple]:
+        return [(leases.table, leases.queued_rows(pks))] if pks else []
+
+    def committed(self, queued: Sequence[ProcessNode], refused: Sequence[ProcessNode]) -> None:
+        for node in refused:
+            warnings.warn(importable_problem(node), NotSubmittableWarning, stacklevel=_user_stacklevel())
+        if queued:
+            notify([node.pk for node in queued])
+
+
+QUEUE = DaemonQueue()
 
 
 def register_submit_hook() -> None:
     """Make the engine's ``submit()`` queue processes for the daemon (idempotent)."""
     try:
-        from ..engine.launch import SUBMIT_HOOKS
-    except ImportError:  # an engine without submit hooks: nothing to register
+        from ..engine.launch import SUBMIT_QUEUES
+    except ImportError:  # an engine without submit queues: nothing to register
         return
-    if on_submit not in SUBMIT_HOOKS:
-        SUBMIT_HOOKS.append(on_submit)
+    if not any(isinstance(q, DaemonQueue) for q in SUBMIT_QUEUES):
+        SUBMIT_QUEUES.append(QUEUE)
 
 
 def ensure_daemon(profile: Profile) -> bool:
     """True if a daemon runs (or was started because ``daemon_autostart`` is set); warns otherwise."""
     now = time.monotonic()
-    if now - _checked.get(profile.name, -1e9) < CHECK_EVERY_SECONDS:
-        return True
+    checked_at, running = _checked.get(profile.name, (-1e9, False))
+    if now - checked_at < CHECK_EVERY_SECONDS:  # one look at the pid file per few seconds, not per submit
+        return running
     if is_running(profile):
-        _checked[profile.name] = now
+        _checked[profile.name] = (now, True)
         return True
     if profile.options.get("daemon_autostart"):
         workers = int(profile.options.get("daemon_workers", 1))
         log.info("starting the daemon of profile %r with %d worker(s) (daemon_autostart)", profile.name, workers)
         start_daemon(profile, workers)
-        _checked[profile.name] = now
+        _checked[profile.name] = (now, True)
         return True
+    _checked[profile.name] = (now, False)
     if now - _warned.get(profile.name, -1e9) > 60:
         _warned[profile.name] = now
         warnings.warn(

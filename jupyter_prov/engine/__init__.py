@@ -8,7 +8,7 @@ from .caching import configure_caching, disable_caching, enable_caching
 from .exit_codes import ExitCode
 from .functions import calcfunction, workfunction
 from .graphs import graph, task
-from .launch import run, run_get_node, run_get_pk, submit
+from .launch import run, run_get_node, run_get_pk, submit, submit_many
 from .outline import if_, return_, while_
 from .ports import PortValidationError
 from .process import Process, ProcessError
@@ -17,8 +17,8 @@ from .spec import ProcessSpec
 from .workchains import ToContext, WorkChain, append_, assign_
 
 __all__ = [
-    "calcfunction", "workfunction", "WorkChain", "run", "run_get_node", "run_get_pk", "submit", "task", "graph",
-    "while_", "if_", "return_", "ToContext", "append_", "assign_", "enable_caching", "disable_caching",
+    "calcfunction", "workfunction", "WorkChain", "run", "run_get_node", "run_get_pk", "submit", "submit_many", "task",
+    "graph", "while_", "if_", "return_", "ToContext", "append_", "assign_", "enable_caching", "disable_caching",
     "configure_caching", "ExitCode", "Process", "ProcessError", "ProcessSpec", "PortValidationError",
     "continue_process", "CalcJob", "launch_shell_job",
 ]

@@ -174,7 +174,9 @@ class Process:
         process._exception = None
         flat = {t.link_label: t.node for t in node.get_incoming((LinkType.INPUT_CALC, LinkType.INPUT_WORK))}
         process.inputs = _attribute_dict(unflatten(flat))
-        process._outputs = {t.link_label: t.node for t in node.get_outgoing((LinkType.CREATE, LinkType.RETURN))}
+        # a process still in state created has no outputs yet: one query less for every submitted process
+        process._outputs = ({} if node.process_state is ProcessState.CREATED else
+                            {t.link_label: t.node for t in node.get_outgoing((LinkType.CREATE, LinkType.RETURN))})
         process._restore(node.checkpoint or {})
         return process
 
@@ -189,13 +191,17 @@ class Process:
     exit_codes = _ExitCodesOfClass()
 
     def store_created(self) -> ProcessNode:
-        """Store the node in state ``created`` (with its checkpoint): what ``submit`` does."""
+        """Store the node in state ``created`` (with its checkpoint), without queueing it."""
+        store_all(self.prepare_created())
+        return self.node
+
+    def prepare_created(self) -> list[Node]:
+        """Put the node in state ``created`` (with its checkpoint); the nodes to store: new inputs, then it."""
         self.node.set_attribute("process_state", ProcessState.CREATED.value)
         checkpoint = self._checkpoint()
         if checkpoint is not None:
             self.node.set_attribute("checkpoint", checkpoint)
-        store_all(_with_new_inputs(self.node))
-        return self.node
+        return _with_new_inputs(self.node)
 
     def execute(self, *, run_children: bool = True, reraise: bool = False,
                 interrupted: Interrupted | None = None) -> ProcessNode:

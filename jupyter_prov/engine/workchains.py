@@ -102,17 +102,14 @@ class WorkChain(Process):
     # ---- children ---------------------------------------------------------------------------------
     def submit(self, process: Any, *args: Any, **inputs: Any) -> ProcessNode:
         """Store a child process (state ``created``, called by this work chain); return ``ToContext`` to wait for it."""
-        from .launch import announce_submitted, instantiate
+        from .launch import instantiate, store_and_queue
 
         instance = instantiate(process, args, inputs, parent=self)
         adopted = self._adopt(instance)
         if adopted is not None:
             return adopted
-        node = instance.store_created()
-        self.child_submitted(instance)
-        if not self._run_children:  # a daemon worker runs this work chain: the children go to the queue
-            announce_submitted(node)
-        return node
+        # run by a daemon worker: the children go to the daemon's queue (in the same transaction)
+        return store_and_queue([instance], queue=not self._run_children)[0]
 
     def child_submitted(self, child: Process) -> None:
         self._pending.append(child)

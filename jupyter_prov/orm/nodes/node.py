@@ -16,9 +16,9 @@ import uuid as uuid_module
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Any, BinaryIO, ClassVar, Iterable, Iterator, Mapping, Sequence
+from typing import Any, BinaryIO, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...storage import schema
@@ -770,10 +770,18 @@ def _link_integrity_error(described: list[tuple]) -> LinkError:
     )
 
 
-def store_all(nodes: Iterable[Node], *, batch_size: int = 5000) -> list[Node]:
+#: rows of other tables to insert with the nodes: ``extra_rows(pk_of)`` gets a function giving a node's new pk
+ExtraRows = Callable[[Callable[[Node], int]], Sequence[tuple[Table, Sequence[dict]]]]
+#: batches up to this size are written on the database driver directly (see :func:`_store_few`)
+FEW_NODES = 64
+
+
+def store_all(nodes: Iterable[Node], *, batch_size: int = 5000, extra_rows: ExtraRows | None = None) -> list[Node]:
     """Store many nodes and their pending links in one transaction: all are stored, or none is.
 
-    Nodes may link to each other; they are stored sources first.
+    Nodes may link to each other; they are stored sources first. ``extra_rows`` adds rows of other
+    tables that refer to the new nodes (e.g. the daemon's queue row of a submitted process) to the
+    same transaction: it is called with a function mapping each of ``nodes`` to its new pk.
     """
     nodes = list(nodes)
     for node in nodes:
@@ -800,10 +808,10 @@ def store_all(nodes: Iterable[Node], *, batch_size: int = 5000) -> list[Node]:
             if node._user_id is None:
                 node._user_id = user_id
         _write_deferred_files(storage, ordered)
-        if len(ordered) == 1 and not storage.in_transaction:
-            pks = [_store_one(storage, ordered[0])]
+        if len(ordered) <= FEW_NODES:
+            pks = _store_few(storage, ordered, extra_rows)
         else:
-            pks = _store_batch(storage, ordered, batch_size)
+            pks = _store_batch(storage, ordered, batch_size, extra_rows)
     except IntegrityError as exc:
         for node in ordered:
             node._hash = None
@@ -845,7 +853,7 @@ def _write_deferred_files(storage, nodes: list[Node]) -> None:
             raise StoringNotAllowed("the repository computed other hashes than expected; nothing was stored")
 
 
-def _store_batch(storage, ordered: list[Node], batch_size: int) -> list[int]:
+def _store_batch(storage, ordered: list[Node], batch_size: int, extra_rows: ExtraRows | None = None) -> list[int]:
     """Insert the nodes (sources first) and their incoming links in one transaction; their pks in order."""
     index = {id(node): i for i, node in enumerate(ordered)}
     table = schema.nodes
@@ -877,43 +885,87 @@ def _store_batch(storage, ordered: list[Node], batch_size: int) -> list[int]:
                     conn.execute(schema.links.insert(), link_rows)
             except IntegrityError as exc:
                 raise _link_integrity_error(described) from exc
+        if extra_rows is not None:
+            for table, rows in extra_rows(lambda node: node._pk if node._pk is not None else pks[index[id(node)]]):
+                if rows:
+                    storage.insert_many(conn, table, list(rows))
     return pks
 
 
 Node._after_store = lambda self: None  # subclass hook, run after the transaction committed
 
 _one_node_sql: dict[tuple, tuple] = {}
+_extra_sql: dict[tuple, tuple] = {}
 
 
-def _store_one(storage, node: Node) -> int:
-    """Insert one node and its incoming links in a transaction of their own, on the driver directly.
+def _store_few(storage, ordered: list[Node], extra_rows: ExtraRows | None = None) -> list[int]:
+    """Insert a few nodes, their incoming links (and ``extra_rows``) in one transaction, on the driver directly.
 
-    The common case (``node.store()`` in a notebook or a process) pays no SQLAlchemy statement overhead:
-    this roughly doubled the one-by-one rate on SQLite (see docs/performance.md).
+    The common cases (``node.store()`` in a notebook or a process, ``submit()`` storing a process with
+    its inputs and its queue row) pay no SQLAlchemy statement overhead: this roughly doubled the
+    one-by-one rate on SQLite, and makes ``submit()`` one short transaction (see docs/performance.md).
     """
-    row = node._to_row(node._user_id)
-    key = (storage.dialect, tuple(row))
-    statements = _one_node_sql.get(key)
-    if statements is None:
-        mark = storage.placeholder
-        names = ", ".join(f'"{name}"' for name in row)
-        insert = f'INSERT INTO "db_node" ({names}) VALUES ({", ".join(mark for _ in row)})'
-        if storage.dialect != "sqlite":
-            insert += " RETURNING id"
-        links = f'INSERT INTO "db_link" (input_id, output_id, label, type) VALUES ({mark}, {mark}, {mark}, {mark})'
-        statements = _one_node_sql[key] = (insert, links, storage.encode_row(schema.nodes, list(row)))
-    insert, links, encode = statements
+    if not storage.in_transaction:
+        with storage.driver_transaction() as cursor:
+            return _insert_few(storage, cursor, ordered, extra_rows)
+    raw = getattr(storage._local, "raw", None)
+    if raw is not None:  # inside a driver transaction: its cursor
+        return _insert_few(storage, raw, ordered, extra_rows)
+    with storage.transaction() as conn:  # joins the open transaction: its driver connection, no SQLAlchemy
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            return _insert_few(storage, cursor, ordered, extra_rows)
+        except storage.engine.dialect.loaded_dbapi.IntegrityError as exc:
+            raise IntegrityError("INSERT INTO db_node", None, exc) from exc
+        finally:
+            cursor.close()
+
+
+def _insert_few(storage, cursor, ordered: list[Node], extra_rows: ExtraRows | None) -> list[int]:
     dbapi = storage.engine.dialect.loaded_dbapi
-    with storage.driver_transaction() as cursor:
+    sqlite = storage.dialect == "sqlite"
+    mark = storage.placeholder
+    pks: list[int] = []
+    by_id: dict[int, int] = {}
+    link_rows: list[tuple] = []
+    for node in ordered:
+        row = node._to_row(node._user_id)
+        key = (storage.dialect, tuple(row))
+        statements = _one_node_sql.get(key)
+        if statements is None:
+            names = ", ".join(f'"{name}"' for name in row)
+            insert = f'INSERT INTO "db_node" ({names}) VALUES ({", ".join(mark for _ in row)})'
+            if not sqlite:
+                insert += " RETURNING id"
+            statements = _one_node_sql[key] = (insert, storage.encode_row(schema.nodes, list(row)))
+        insert, encode = statements
         cursor.execute(insert, encode(row))
-        pk = cursor.lastrowid if storage.dialect == "sqlite" else cursor.fetchone()[0]
-        if node._incoming:
-            try:
-                cursor.executemany(links, [(source._pk, pk, label, link_type.value)
-                                           for source, link_type, label in node._incoming])
-            except dbapi.IntegrityError as exc:
-                raise _link_integrity_error([(s, node, t, l) for s, t, l in node._incoming]) from exc
-    return pk
+        pk = cursor.lastrowid if sqlite else cursor.fetchone()[0]
+        pks.append(pk)
+        by_id[id(node)] = pk
+        for source, link_type, label in node._incoming:
+            source_pk = source._pk if source._pk is not None else by_id[id(source)]
+            link_rows.append((source_pk, pk, label, link_type.value))
+    if link_rows:
+        try:
+            cursor.executemany(f'INSERT INTO "db_link" (input_id, output_id, label, type) '
+                               f'VALUES ({mark}, {mark}, {mark}, {mark})', link_rows)
+        except dbapi.IntegrityError as exc:
+            raise _link_integrity_error([(s, n, t, l) for n in ordered for s, t, l in n._incoming]) from exc
+    if extra_rows is not None:
+        for table, rows in extra_rows(lambda node: node._pk if node._pk is not None else by_id[id(node)]):
+            if not rows:
+                continue
+            columns = tuple(rows[0])
+            key = (storage.dialect, table.name, columns)
+            statements = _extra_sql.get(key)
+            if statements is None:
+                names = ", ".join(f'"{name}"' for name in columns)
+                insert = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join(mark for _ in columns)})'
+                statements = _extra_sql[key] = (insert, storage.encode_row(table, list(columns)))
+            insert, encode = statements
+            cursor.executemany(insert, [encode(row) for row in rows])
+    return pks
 
 
 # ---- loading --------------------------------------------------------------------------------------
