@@ -269,7 +269,9 @@ def test_magics_in_jupyterlab(lab, profile, tmp_path):
     assert "replayed in a fresh kernel: the hash of result matches" in slice_text
     assert "note" not in slice_text and "%provenance" not in slice_text and "scratch" not in slice_text
     assert "exported 6 cell execution(s) of this session" in shown[17]
-    assert re.search(r"session\.aiida \(an AiiDA archive: (\d+) nodes, (\d+) links, (\d+) files\)", shown[17])
+    exported_counts = re.search(r"session\.aiida \(an AiiDA archive: (\d+) nodes, (\d+) links, (\d+) files\)",
+                                shown[17])
+    assert exported_counts, shown[17]
     final_status = _squash(shown[18])
     assert "cells recorded 6" in final_status and "pending writes 0" in final_status and "errors 0" in final_status
 
@@ -326,6 +328,8 @@ def test_magics_in_jupyterlab(lab, profile, tmp_path):
     archive = root / "session.aiida"
     info = inspect_archive(archive)
     assert info["format"] == "aiida"
+    assert [info["counts"]["nodes"], info["counts"]["links"]] == [int(n) for n in exported_counts.groups()[:2]]
+    assert info["node_types"]["process.cell"] == 6
     with ArchiveReader(archive) as reader:
         assert reader.format_family == "aiida"
         exported = {n.get_attribute("cell_id"): n for n in
