@@ -70,17 +70,34 @@ def test_waiting_work_chain_is_finished_by_another_interpreter(profile, subproce
 
 
 def test_children_of_a_step_that_was_never_checkpointed_are_killed_on_resume(profile):
+    """Children the step does not submit again when it runs again are killed (they belong to no checkpoint)."""
     from jupyter_prov.engine.runner import load_process
 
     node = submit(AddChildren, count=2)
     process = load_process(node)
     process._run_children = False
-    orphan = process.submit(add, 1, 1)
+    orphan = process.submit(add, 5, 5)  # not what the step submits when it runs again
     # the "crash": the checkpoint was never written, so the stored node does not know the orphan
     done = continue_process(node.pk)
     assert load_node(orphan.pk).process_state is ProcessState.KILLED
     assert "orphaned" in load_node(orphan.pk).process_status
     assert done.is_finished_ok and done.outputs.total.value == 3
+    assert sorted(c.process_label for c in done.called) == ["add", "add", "add", "sum_values"]
+
+
+def test_children_a_resumed_step_submits_again_are_adopted_not_duplicated(profile):
+    from jupyter_prov.engine.runner import load_process
+
+    node = submit(AddChildren, count=2)
+    process = load_process(node)
+    process._run_children = False
+    first = process.submit(add, 0, 1)
+    second = process.submit(add, 1, 1)
+    continue_process(second.pk)  # one had finished, one had not started, when the worker died
+    done = continue_process(node.pk)
+    assert done.is_finished_ok and done.outputs.total.value == 3
+    adds = sorted((c for c in done.called if c.process_label == "add"), key=lambda c: c.pk)
+    assert [c.pk for c in adds] == [first.pk, second.pk] and all(c.is_finished_ok for c in adds)
 
 
 def test_unknown_process_type_is_a_clear_error_and_changes_nothing(profile, storage):
