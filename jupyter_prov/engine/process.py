@@ -27,6 +27,7 @@ from .exit_codes import ExitCode, ExitCodes
 from .interrupts import Interrupted, ProcessKilled
 from .ports import PortValidationError, flatten, unflatten
 from .spec import ProcessSpec
+from .visibility import watch
 
 _running: contextvars.ContextVar["Process | None"] = contextvars.ContextVar("jupyter_prov_process", default=None)
 
@@ -237,6 +238,8 @@ class Process:
                 node.set_attribute("process_state", ProcessState.RUNNING.value)
                 if not self._store_at_end:
                     store_all(_with_new_inputs(node))
+                else:  # stored when it ends, or as running if it outlives a short delay
+                    self._visibility = watch(self)
             elif (node.process_state is ProcessState.CREATED and node._link_kind == "calculation"
                   and self._from_cache()):
                 return node
@@ -345,7 +348,14 @@ class Process:
             metadata={"process": self.node.uuid}).store()
 
     # ---- terminal states ---------------------------------------------------------------------------
+    def _settle(self) -> None:
+        """The process writes its end: the visibility watcher must not store it any more (see visibility.py)."""
+        ticket = self.__dict__.pop("_visibility", None)
+        if ticket is not None:
+            ticket.settle()
+
     def _finish(self, exit_code: ExitCode | None = None) -> None:
+        self._settle()
         exit_code = exit_code or ExitCode(0)
         if exit_code.status == 0:
             self._validate_outputs()
@@ -366,6 +376,7 @@ class Process:
         return {}
 
     def _except(self, exc: BaseException) -> None:
+        self._settle()
         node = self.node
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         with _write_turn(), current.get_storage().transaction():
@@ -378,10 +389,12 @@ class Process:
                 metadata={"process": node.uuid, "exception": type(exc).__name__}).store()
 
     def kill(self, message: str = "killed") -> None:
+        self._settle()
         kill_node(self.node, message)
 
     def _killed(self, message: str) -> None:
         """A kill interrupted this process while it ran: record it ``killed`` (stored with its inputs, no outputs)."""
+        self._settle()
         node = self.node
         if node.is_stored and node.is_terminated:
             return
