@@ -30,7 +30,7 @@ from ..orm.nodes.process import ProcessNode, ProcessState
 from ..storage import schema
 from ..storage.backend import StorageBackend
 from . import leases
-from .broker import Broker, get_broker
+from .broker import Broker, BrokerUnreachable, get_broker
 
 #: how long a controller holds a lease while it changes a process
 CONTROL_LEASE_SECONDS = 30.0
@@ -151,6 +151,7 @@ def _control(pks, action: str, *, message: str = "killed by user", broker: Broke
     report: dict[int, str] = {}
     to_workers: list[int] = []
     wake_parents: list[int] = []
+    play_continue: list[int] = []
     for pk in targets:
         node = load_node(pk, storage=storage)
         row = leases.get(storage, pk)
@@ -194,16 +195,27 @@ def _control(pks, action: str, *, message: str = "killed by user", broker: Broke
                 report[pk] = "playing"
                 broker_event(broker, pk, "playing")
                 if row["status"] in (leases.QUEUED, leases.RUNNING):
-                    broker.publish_continue([pk])
+                    play_continue.append(pk)
         except BaseException:
             leases.release(storage, pk, me)
             raise
+    # the requests are in the lease rows already: a message only makes workers act at once
+    unsent: list[int] = []
     if to_workers:
-        broker.publish_control("play" if action == "play" else action, to_workers,
-                               message=message if action == leases.KILL else None)
-    wake = [parent for parent in wake_parents if parent not in targets]
+        try:
+            broker.publish_control("play" if action == "play" else action, to_workers,
+                                   message=message if action == leases.KILL else None)
+        except BrokerUnreachable:
+            unsent += to_workers
+    wake = [parent for parent in wake_parents if parent not in targets] + play_continue
     if wake:
-        broker.publish_continue(wake)
+        try:
+            broker.publish_continue(wake)
+        except BrokerUnreachable:
+            unsent += [pk for pk in play_continue]
+    for pk in unsent:
+        report[pk] += (" (the broker is unreachable: the request is recorded in the database and a running daemon "
+                       "sees it within a few seconds)")
     return report
 
 

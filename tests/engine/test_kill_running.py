@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from jupyter_prov.engine import submit
+from jupyter_prov.engine import calcfunction, submit
 from jupyter_prov.engine.runner import continue_process, kill_process
 from jupyter_prov.orm import Computer, Dict, Float, Int, load_node
 from jupyter_prov.orm.nodes.code import Code
@@ -79,13 +79,27 @@ def test_kill_a_python_step_running_in_another_thread(profile):
     assert add(Int(1), Int(2)).value == 3  # this thread's next processes run as usual
 
 
-def test_a_kill_caught_by_user_code_is_raised_again_at_the_end_of_the_step(profile):
-    node = submit(busy, x=Int(1), seconds=Float(60.0))
+@calcfunction
+def stubborn(x):
+    """Swallows every exception for a second, then returns."""
+    end = time.monotonic() + 1.0
+    while time.monotonic() < end:
+        try:
+            time.sleep(0.01)
+        except BaseException:  # noqa: BLE001 - what the test is about
+            pass
+    return x + 1
+
+
+def test_a_kill_swallowed_by_user_code_is_raised_again_when_the_body_returns(profile):
+    node = submit(stubborn, x=Int(1))
     thread = _in_thread(node.pk)
     _until(lambda: load_node(node.pk).process_state.value == "running")
+    time.sleep(0.2)
     assert kill_process(node.pk) is True
-    thread.join(2)
-    assert load_node(node.pk).is_killed
+    thread.join(3)
+    done = load_node(node.pk)
+    assert done.is_killed and len(done.outputs) == 0  # not finished, although its body returned a value
 
 
 def test_kill_a_calc_job_cancels_its_direct_job(sh_here, tmp_path):
