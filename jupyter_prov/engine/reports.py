@@ -33,13 +33,29 @@ def list_processes(*, states: Iterable[str] | None = None, all: bool = False, li
     return load_nodes(pks)
 
 
+def pending_request(node: ProcessNode) -> str | None:
+    """A pause or kill requested from the daemon worker that runs ``node`` and not carried out yet."""
+    if node.is_terminated or node.pk is None:
+        return None
+    leases = schema.process_leases
+    with current.get_storage().connection() as conn:
+        return conn.execute(select(leases.c.action).where(leases.c.node_id == node.pk)).scalar()
+
+
 def state_text(node: ProcessNode) -> str:
+    """``running``, ``waiting (paused)``, ``running (pausing)``, ``finished [0] (cached)``, ..."""
     state = node.process_state
     text = state.value if state else "?"
     if state is ProcessState.FINISHED:
         text += f" [{node.exit_status}]"
     if node.get_attribute("cached_from", None):
         text += " (cached)"
+    if not node.is_terminated:
+        request = pending_request(node)
+        if request:
+            text += f" ({request.rstrip('e')}ing)"  # pausing, killing: the worker acts at the next boundary
+        elif node.get_attribute("paused", False):
+            text += " (paused)"
     return text
 
 
@@ -51,6 +67,8 @@ def process_summary(node: ProcessNode) -> dict[str, Any]:
         "process_label": node.process_label, "label": node.label, "state": node.process_state.value if node.process_state else None,
         "exit_status": node.exit_status, "exit_message": node.exit_message,
         "exception": node.get_attribute("exception", None), "cached_from": node.get_attribute("cached_from", None),
+        "process_status": node.get_attribute("process_status", None), "paused": node.get_attribute("paused", None),
+        "request": pending_request(node),
         "ctime": node.ctime.isoformat(), "mtime": node.mtime.isoformat(), "sealed": node.is_sealed,
         "caller": caller.pk if caller else None,
         "inputs": [{"label": t.link_label, "pk": t.node.pk, "type": type(t.node).__name__}
