@@ -78,7 +78,7 @@ def test_the_writer_pauses_inside_a_large_array_when_a_cell_starts(profile):
     # the same hash as the array's .npy written by numpy, and as a replay kernel computes (value_hash)
     buffer = io.BytesIO()
     np.lib.format.write_array(buffer, big, allow_pickle=False)
-    assert node._files["default.npy"] == hashlib.sha256(buffer.getvalue()).hexdigest()
+    assert node.file_tree["default.npy"] == hashlib.sha256(buffer.getvalue()).hexdigest()
     assert node.node_hash == value_hash(big)
     assert np.array_equal(node.get_array(), big)
 
@@ -126,3 +126,32 @@ def test_large_fortran_array_stored_without_copy_has_the_replay_hash(profile):
     assert node.node_hash == value_hash(array, policy)
     loaded = node.get_array()
     assert np.array_equal(loaded, array) and loaded.flags.f_contiguous
+
+
+@pytest.mark.slow
+def test_a_50_mb_array_cell_in_a_kernel_is_recorded_with_the_numpy_save_hash(subprocess_env, tmp_path):
+    import nbformat
+
+    from ._kernel import outputs, recorded_cells, run_notebook
+
+    sources = [
+        "%load_ext jupyter_prov",
+        "import numpy as np",
+        "big = np.arange(6_553_600, dtype=np.float64) * 0.5  # 50 MiB",
+        "%provenance flush",
+        "from jupyter_prov.notebook.capture import value_hash\nprint(value_hash(big))",
+    ]
+    path = tmp_path / "big.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources]), path)
+    notebook = run_notebook(path, subprocess_env, tmp_path)
+    replay_hash = notebook.cells[-1].outputs[0]["text"].strip()
+
+    cell = next(c for c in recorded_cells() if c.get_attribute("source").startswith("big ="))
+    link_type, node = outputs(cell)["big"]
+    expected = np.arange(6_553_600, dtype=np.float64) * 0.5
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, expected, allow_pickle=False)
+    assert link_type == "create" and node.node_type == "data.array"
+    assert node.file_tree["default.npy"] == hashlib.sha256(buffer.getvalue()).hexdigest()
+    assert node.node_hash == replay_hash == value_hash(expected)
+    assert np.array_equal(node.get_array(), expected)
