@@ -12,6 +12,7 @@ downloaded one). Without them the test skips with the reason; under ``CI=true`` 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -200,13 +201,29 @@ def _saved_notebook(path: Path, cells: int, timeout: float = 30) -> dict:
         time.sleep(0.2)
 
 
+@contextlib.contextmanager
+def _notebook_in_chromium(lab: dict, path: str, shots: Path):
+    """The notebook ``path`` (under the lab's root) open in a Chromium page, its kernel ready."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1800})
+            page.goto(f"{lab['url']}/lab/tree/{path}?token={lab['token']}")
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell .cm-content", timeout=90_000)
+            _wait_for_kernel(lab, path)
+            page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).wait_for(timeout=90_000)
+            yield NotebookPage(page, shots)
+        finally:
+            browser.close()
+
+
 def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
 def test_magics_in_jupyterlab(lab, profile, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     root: Path = lab["root"]
     (root / "measurements.csv").write_text(MEASUREMENTS)
     notebook_path = root / "analysis.ipynb"
@@ -222,28 +239,18 @@ def test_magics_in_jupyterlab(lab, profile, tmp_path):
 
     counts: dict[int, int] = {}
     shown: dict[int, str] = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1800})
-            page.goto(f"{lab['url']}/lab/tree/analysis.ipynb?token={lab['token']}")
-            page.wait_for_selector(".jp-NotebookPanel .jp-Cell .cm-content", timeout=90_000)
-            _wait_for_kernel(lab, "analysis.ipynb")
-            page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).wait_for(timeout=90_000)
-            notebook = NotebookPage(page, shots)
-            for index, (source, _) in enumerate(CELLS):
-                counts[index] = notebook.run(index, source)
-                shown[index] = notebook.output(index)
-                assert "Traceback" not in shown[index] and "Error" not in shown[index], (source, shown[index])
-            svg_images = notebook.cells.nth(14).locator(".jp-RenderedSVG img, .jp-RenderedSVG svg").count()
-            history_html = notebook.html(15)
-            notebook.screenshot("lineage", 14)
-            notebook.screenshot("history-slice-export", 15, 17)
-            page.keyboard.press("Escape")
-            page.keyboard.press("Control+s")
-            saved = _saved_notebook(notebook_path, len(CELLS))
-        finally:
-            browser.close()
+    with _notebook_in_chromium(lab, "analysis.ipynb", shots) as notebook:
+        for index, (source, _) in enumerate(CELLS):
+            counts[index] = notebook.run(index, source)
+            shown[index] = notebook.output(index)
+            assert "Traceback" not in shown[index] and "Error" not in shown[index], (source, shown[index])
+        svg_images = notebook.cells.nth(14).locator(".jp-RenderedSVG img, .jp-RenderedSVG svg").count()
+        history_html = notebook.html(15)
+        notebook.screenshot("lineage", 14)
+        notebook.screenshot("history-slice-export", 15, 17)
+        notebook.page.keyboard.press("Escape")
+        notebook.page.keyboard.press("Control+s")
+        saved = _saved_notebook(notebook_path, len(CELLS))
 
     # ---- what the page showed -------------------------------------------------------------------
     assert list(counts.values()) == list(range(1, len(CELLS) + 1))
@@ -344,3 +351,41 @@ def test_magics_in_jupyterlab(lab, profile, tmp_path):
         static = Path(__file__).resolve().parents[2] / "docs" / "_static"
         static.mkdir(exist_ok=True)
         shutil.copy(shots / "history-slice-export.png", static / "jupyterlab-history-slice-export.png")
+
+
+def test_tutorial_notebook_runs_top_to_bottom_in_jupyterlab(lab, profile, tmp_path):
+    """notebooks/provenance-of-your-notebook.ipynb, opened in JupyterLab, Run > Run All Cells."""
+    from playwright.sync_api import expect
+
+    tutorial = Path(__file__).resolve().parents[2] / "notebooks" / "provenance-of-your-notebook.ipynb"
+    shutil.copy(tutorial, lab["root"] / tutorial.name)
+    code_cells = [c for c in json.loads(tutorial.read_text())["cells"] if c["cell_type"] == "code"]
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    with _notebook_in_chromium(lab, tutorial.name, shots) as notebook:
+        page = notebook.page
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+        last = page.locator(".jp-NotebookPanel .jp-CodeCell").nth(len(code_cells) - 1)
+        try:
+            expect(last.locator(".jp-InputArea-prompt")).to_have_text(re.compile(r"^\[\d+\]:$"), timeout=180_000)
+        finally:
+            notebook.screenshot("tutorial-end")
+        page.keyboard.press("Escape")
+        page.keyboard.press("Control+s")
+        saved = _saved_notebook(lab["root"] / tutorial.name, len(code_cells))
+    errors = [o for c in saved["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors, errors
+    assert [c["execution_count"] for c in saved["cells"] if c["cell_type"] == "code"] == list(
+        range(1, len(code_cells) + 1))
+    text = {c["id"]: "".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", ""))
+                             for o in c["outputs"]) for c in saved["cells"] if c["cell_type"] == "code"}
+    assert "the hash of n_warm matches" in text["tutorial-19"]
+    assert (lab["root"] / "my-session.jprov").is_file()
+
+    # the kernel recorded the cells under the ids the notebook file gives them, with its path
+    cells = recorded_cells()
+    recorded_ids = [c.get_attribute("cell_id") for c in cells]
+    assert recorded_ids == ["tutorial-04", "tutorial-05", "tutorial-07", "tutorial-08", "tutorial-09", "tutorial-10",
+                            "tutorial-12", "tutorial-13", "tutorial-28"]
+    assert {c.get_attribute("notebook") for c in cells} == {str(lab["root"] / tutorial.name)}
