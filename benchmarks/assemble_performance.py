@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 HERE = Path(__file__).parent
-ORDER = ["store", "query", "engine", "daemon", "broker_transports", "calcjobs", "archive", "notebook"]
+ORDER = ["store", "query", "engine", "daemon", "control", "broker_transports", "calcjobs", "archive", "notebook"]
 
 
 def main() -> None:
