@@ -34,6 +34,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from ..engine.interrupts import ProcessKilled
 from ..orm import current
 from ..orm.exceptions import NotExistent
 from ..orm.nodes.node import load_node
@@ -152,6 +153,11 @@ class Worker:
                     node = self.runner(pk)
                 if not isinstance(node, ProcessNode):
                     node = load_node(pk)
+            except ProcessKilled:  # a kill that reached the thread outside the engine's own handling
+                node = load_node(pk)
+                mark_killed(node)
+                self._finalize(node)
+                return
             except Exception as exc:  # noqa: BLE001 - the process fails, the worker goes on
                 log.warning("process %s raised in the engine: %s", pk, exc)
                 try:
