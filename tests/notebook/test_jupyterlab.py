@@ -89,7 +89,14 @@ def lab(subprocess_env, tmp_path):
     # no "Jupyter news" toast over the notebook
     (config / "labconfig" / "page_config.json").write_text(
         json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
-    env = dict(subprocess_env, JUPYTER_CONFIG_DIR=str(config), JUPYTERLAB_SETTINGS_DIR=str(config / "settings"),
+    # the kernel runs on this Python, whatever `python3` kernelspec the machine has installed
+    spec = tmp_path / "jupyter-data" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ipykernel)", "language": "python"}))
+    jupyter_path = os.pathsep.join(p for p in (str(tmp_path / "jupyter-data"), os.environ.get("JUPYTER_PATH")) if p)
+    env = dict(subprocess_env, JUPYTER_PATH=jupyter_path, JUPYTER_CONFIG_DIR=str(config), JUPYTERLAB_SETTINGS_DIR=str(config / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(config / "workspaces"), JUPYTER_RUNTIME_DIR=str(config / "runtime"),
                PYTHONUNBUFFERED="1")
     with socket.socket() as sock:
@@ -213,7 +220,7 @@ def _notebook_in_chromium(lab: dict, path: str, shots: Path):
             page.goto(f"{lab['url']}/lab/tree/{path}?token={lab['token']}")
             page.wait_for_selector(".jp-NotebookPanel .jp-Cell .cm-content", timeout=90_000)
             _wait_for_kernel(lab, path)
-            page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).wait_for(timeout=90_000)
+            page.get_by_text(re.compile(r"\| Idle$")).first.wait_for(timeout=90_000)
             yield NotebookPage(page, shots)
         finally:
             browser.close()
