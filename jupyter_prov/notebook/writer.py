@@ -43,7 +43,7 @@ from sqlalchemy import select
 from ..orm import current
 from ..orm.json_values import clean_json
 from ..orm.links import LINK_LABEL, LinkType
-from ..orm.nodes.node import Node, store_all
+from ..orm.nodes.node import Node, load_node, store_all
 from ..orm.nodes.process import CellExecutionNode, ProcessState
 from ..storage import schema
 from .capture import Captured, CapturePolicy, build_node
@@ -73,6 +73,9 @@ def variable_label(name: str) -> str:
 def file_label(path: str) -> str:
     base = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in os.path.basename(path))
     return f"file_{base[:120]}"
+
+
+_MISSING = object()
 
 
 def _held_bytes(record: CellRecord) -> int:
@@ -105,7 +108,10 @@ class ProvenanceWriter:
         self.on_error = on_error
         self.lock = threading.RLock()
         self.versions: dict[str, Node] = {}
-        self.by_hash: dict[tuple[str, str], Node] = {}
+        #: (name or "file:" + path, node hash) → every version seen: the node while its batch is written,
+        #: then only its pk (the history of a long session is not kept in memory)
+        self.by_hash: dict[tuple[str, str], Node | int] = {}
+        self._undo: list[tuple[dict, Any, Any]] | None = None
         self.file_versions: dict[str, Node] = {}
         self.cell_pks: list[int] = []
         self.cells_recorded = 0
@@ -228,6 +234,7 @@ class ProvenanceWriter:
             except BaseException:
                 self._restore(snapshot)
                 raise
+            self._committed(snapshot)
             record.external = {}
             record.early_node = plan.cell
             self.cell_pks.append(plan.cell.pk)
@@ -292,11 +299,49 @@ class ProvenanceWriter:
         except Exception:  # noqa: BLE001, S110 - a real problem is reported by the first write
             pass
 
-    def _snapshot(self):
-        return dict(self.versions), dict(self.by_hash), dict(self.file_versions)
+    # An undo log of the changes a write makes to versions/by_hash/file_versions, so that a failed batch
+    # leaves them as they were, at a cost that does not grow with the session's history.
+    def _snapshot(self) -> list[tuple[dict, Any, Any]]:
+        self._undo = []
+        return self._undo
 
-    def _restore(self, snapshot) -> None:
-        self.versions, self.by_hash, self.file_versions = (dict(s) for s in snapshot)
+    def _set(self, mapping: dict, key: Any, value: Any) -> None:
+        if self._undo is not None:
+            self._undo.append((mapping, key, mapping.get(key, _MISSING)))
+        mapping[key] = value
+
+    def _pop(self, mapping: dict, key: Any) -> None:
+        if key in mapping:
+            self._set(mapping, key, _MISSING)
+            del mapping[key]
+
+    def _restore(self, log: list[tuple[dict, Any, Any]]) -> None:
+        for mapping, key, old in reversed(log):
+            if old is _MISSING:
+                mapping.pop(key, None)
+            else:
+                mapping[key] = old
+        log.clear()
+        self._undo = None
+
+    def _committed(self, log: list[tuple[dict, Any, Any]]) -> None:
+        """The write's nodes are stored: ``by_hash`` keeps their pks only."""
+        for mapping, key, _old in log:
+            if mapping is self.by_hash:
+                node = mapping.get(key)
+                if isinstance(node, Node) and node.is_stored:
+                    mapping[key] = node.pk
+        log.clear()
+        self._undo = None
+
+    def _earlier(self, key: tuple[str, str], current: Node | None) -> Node | None:
+        """The earlier version under ``key`` (loaded by pk unless it is ``current``, the name's version now)."""
+        existing = self.by_hash.get(key)
+        if isinstance(existing, int):
+            if current is not None and current.pk == existing:
+                return current
+            return load_node(pk=existing)
+        return existing
 
     def _write(self, records: list[CellRecord]) -> None:
         snapshot = self._snapshot()
@@ -344,6 +389,7 @@ class ProvenanceWriter:
                     plan.cell._attributes.pop("sealed", None)
                     plan.needs_update = False
                 self._finish(plan)
+        self._committed(snapshot)
         for plan in plans:
             if plan.record.early_node is None:
                 self.cell_pks.append(plan.cell.pk)
@@ -357,10 +403,10 @@ class ProvenanceWriter:
             return node, False
         node.label = name[:255]
         digest = node.compute_hash()
-        existing = self.by_hash.get((name, digest))
+        existing = self._earlier((name, digest), self.versions.get(name))
         if existing is not None:
             return existing, False
-        self.by_hash[(name, digest)] = node
+        self._set(self.by_hash, (name, digest), node)
         return node, True
 
     def _file_node(self, snapshot: FileSnapshot) -> tuple[Node, bool]:
@@ -380,10 +426,10 @@ class ProvenanceWriter:
         node.set_attribute("path", snapshot.path)
         node.label = os.path.basename(snapshot.path)[:255]
         digest = node.compute_hash()
-        existing = self.by_hash.get(("file:" + snapshot.path, digest))
+        existing = self._earlier(("file:" + snapshot.path, digest), self.file_versions.get(snapshot.path))
         if existing is not None:
             return existing, False
-        self.by_hash[("file:" + snapshot.path, digest)] = node
+        self._set(self.by_hash, ("file:" + snapshot.path, digest), node)
         return node, True
 
     def _new_cell(self, record: CellRecord, state: ProcessState) -> CellExecutionNode:
@@ -411,7 +457,7 @@ class ProvenanceWriter:
             node, new = self._version(name, captured)
             if new:
                 plan.new_nodes.append(node)
-            self.versions[name] = node
+            self._set(self.versions, name, node)
         used: set[str] = set()
         for name in record.reads:
             node = self.versions.get(name)
@@ -427,7 +473,7 @@ class ProvenanceWriter:
                 node, new = self._file_node(snapshot)
                 if new:
                     plan.new_nodes.append(node)
-                self.file_versions[snapshot.path] = node
+                self._set(self.file_versions, snapshot.path, node)
             plan.cell.add_incoming(node, LinkType.INPUT_CALC, _unique(file_label(snapshot.path), used))
         plan.new_nodes.append(plan.cell)
         return plan
@@ -449,15 +495,15 @@ class ProvenanceWriter:
             node, new = self._version(name, captured)
             if node is self.versions.get(name):
                 continue
-            self.versions[name] = node
+            self._set(self.versions, name, node)
             self._output(plan, variable_label(name), node, new)
         for name in record.deleted:
-            self.versions.pop(name, None)
+            self._pop(self.versions, name)
         for snapshot in record.file_writes:
             node, new = self._file_node(snapshot)
             if node is self.file_versions.get(snapshot.path):
                 continue
-            self.file_versions[snapshot.path] = node
+            self._set(self.file_versions, snapshot.path, node)
             self._output(plan, file_label(snapshot.path), node, new)
         if record.early_node is None:
             plan.cell.set_attribute_many(self._outcome(record, plan.cell))

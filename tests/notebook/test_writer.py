@@ -155,3 +155,28 @@ def test_a_50_mb_array_cell_in_a_kernel_is_recorded_with_the_numpy_save_hash(sub
     assert node.file_tree["default.npy"] == hashlib.sha256(buffer.getvalue()).hexdigest()
     assert node.node_hash == replay_hash == value_hash(expected)
     assert np.array_equal(node.get_array(), expected)
+
+
+def test_a_value_that_comes_back_is_the_earlier_node_and_history_is_kept_as_pks(profile):
+    from jupyter_prov.orm.nodes.node import load_nodes
+
+    from ._kernel import outputs
+
+    errors: list[str] = []
+    writer = ProvenanceWriter(CapturePolicy(), errors.append)
+    try:
+        for sequence, value in enumerate([[1, 2], [3], [1, 2], [1, 2]], 1):
+            writer.submit(_record(sequence, x=value))
+            assert writer.flush(timeout=60)  # one write each: the earlier versions are stored by then
+    finally:
+        writer.close()
+    assert errors == []
+    first, second, third, fourth = load_nodes(writer.cell_pks)
+    created = outputs(first)["x"]
+    assert created[0] == "create" and created[1].get_list() == [1, 2]
+    assert outputs(second)["x"][0] == "create"
+    # x = [1, 2] again: the node of the first version, returned (not a copy)
+    assert outputs(third)["x"][0] == "return" and outputs(third)["x"][1].pk == created[1].pk
+    assert outputs(fourth) == {}  # unchanged: no output at all
+    assert writer.versions["x"].pk == created[1].pk
+    assert sorted(writer.by_hash.values()) == sorted([created[1].pk, outputs(second)["x"][1].pk])
