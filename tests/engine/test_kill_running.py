@@ -162,10 +162,12 @@ def test_kill_a_calc_job_cancels_its_slurm_job(profile, tmp_path_factory):
         done = load_node(node.pk)
         assert done.is_killed and done.process_status == f"killed by the user; scheduler job {job} cancelled"
 
-        def gone():
+        def gone():  # cancelled and completed (not COMPLETING): no batch step left behind when SLURM stops
             out = subprocess.run(["squeue", "-h", "-j", str(job), "-o", "%T"], capture_output=True, text=True)
-            return out.stdout.strip() in ("", "CANCELLED", "COMPLETING")
-        _until(gone, 30)
+            return out.stdout.strip() == ""
+        _until(gone, 60)
+        state = subprocess.run(["scontrol", "show", "job", str(job)], capture_output=True, text=True).stdout
+        assert "JobState=CANCELLED" in state or not state.strip()
     finally:
         cluster.stop()
         close_all()
