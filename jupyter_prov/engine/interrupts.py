@@ -9,7 +9,8 @@ Two mechanisms, from the gentlest:
 - **In the middle of Python code.** A kill of a process whose thread is executing the process's *own*
   code (the body of a calcfunction or workfunction, a work chain step) cannot wait for the boundary: the
   body may run for hours. :func:`request_kill` then raises :class:`ProcessKilled` in that thread
-  (CPython's ``PyThreadState_SetAsyncExc``, the mechanism behind ``KeyboardInterrupt`` in threads).
+  (CPython's ``PyThreadState_SetAsyncExc``: the thread raises it as if its own code had, the way the
+  main thread raises ``KeyboardInterrupt`` on Ctrl-C).
   The exception is only ever *sent* while the thread is inside a :func:`user_code` region, never while
   the engine records state; a kill requested while the engine works is kept and raised at the next
   boundary instead. Every process on the thread's stack catches it in
@@ -105,8 +106,13 @@ class _Region:
                 g.modes.pop()
             late = g.sent
             _withdraw(g)
-        if late and self.user and exc_type is not ProcessKilled:
+            back_in_user_code = bool(g.modes) and g.modes[-1] and g.kill is not None
+        if exc_type is ProcessKilled:
+            return False
+        if self.user and late:
             raise ProcessKilled()  # sent, not raised yet (or swallowed by the user code): raise it here
+        if not self.user and back_in_user_code:
+            raise ProcessKilled()  # requested while the engine worked: this is the boundary
         return False
 
 
@@ -160,6 +166,13 @@ def request_kill(pk: int, message: str) -> bool:
                 g.sent = True
                 _set_async(g.ident, ProcessKilled)
     return True
+
+
+def back_in_user_code() -> bool:
+    """Whether the calling thread returns into user code with a kill pending (raise it at this boundary)."""
+    g = guard()
+    with g.lock:
+        return bool(g.modes) and g.modes[-1] and g.kill is not None
 
 
 def kill_requested() -> tuple[int, str] | None:

@@ -271,6 +271,8 @@ class Process:
                 interrupts.unregister(registered)
             del g.modes[depth:]
             _running.reset(token)
+        if depth and interrupts.back_in_user_code():  # the code that launched this process is being killed
+            raise ProcessKilled()
         return node
 
     def stop_requested(self) -> bool:
