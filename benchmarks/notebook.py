@@ -281,7 +281,8 @@ MANY_SCRIPT = textwrap.dedent("""
         shell.run_cell(source, store_history=True)
         times.append(time.perf_counter() - t0)
     ran = time.perf_counter() - start
-    out = {"times": times, "ran_s": ran}
+    import resource
+    out = {"times": times, "ran_s": ran, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     if record:
         from jupyter_prov.notebook import get_recorder
         rec = get_recorder(shell)
@@ -318,6 +319,7 @@ def part_many(env: dict, n: int) -> dict:
         "ran_off_s": results["off"]["ran_s"], "ran_on_s": results["on"]["ran_s"],
         "flush_after_s": results["on"]["flush_s"],
         "cells_per_s_written": n / (results["on"]["ran_s"] + results["on"]["flush_s"]),
+        "max_rss_off_mb": results["off"]["max_rss_mb"], "max_rss_on_mb": results["on"]["max_rss_mb"],
         "errors": results["on"].get("errors"),
     }
 
