@@ -25,7 +25,7 @@ for source in [
     assert result.success, result
     marks_between_cells.append(NAMESPACE_MARK in shell.user_ns)
 shell.run_cell("%provenance flush")
-from jupyter_prov.notebook import get_recorder  # noqa: E402
+from jupyter_prov.notebook import get_recorder
 
 recorder = get_recorder(shell)
 print(json.dumps({"marks": marks_between_cells, "errors": recorder.errors, "cell_pks": recorder.writer.cell_pks}))

@@ -11,7 +11,14 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 
-from jupyter_prov.notebook.capture import CapturePolicy, build_node, npy_sha256, npy_stream, observe, value_hash
+from jupyter_prov.notebook.capture import (
+    CapturePolicy,
+    build_node,
+    npy_sha256,
+    npy_stream,
+    observe,
+    value_hash,
+)
 from jupyter_prov.notebook.records import CellRecord
 from jupyter_prov.notebook.writer import ProvenanceWriter
 
