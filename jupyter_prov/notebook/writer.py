@@ -21,8 +21,8 @@ sending the cell's reply meanwhile) and stops at the next pause point when a cel
 records, between the stages of a batch, between the 1 MiB pieces of a large array. It does not pause
 inside a database transaction. Exceptions, so that nothing waits forever and memory stays bounded:
 someone waits for it (``flush``, a cell launching a process, kernel shutdown); the records waiting hold
-more than ``PRESSURE_BYTES`` of copied values or ``PRESSURE_RECORDS`` records (cells run back to back
-with no pause, as in ``nbconvert --execute``); and after ``STARVATION_SECONDS`` without a quiet moment it
+``PRESSURE_BYTES`` of values (copies, and live arrays they keep alive) or ``PRESSURE_RECORDS`` records
+(cells run back to back with no pause, as in ``nbconvert --execute``); and after ``STARVATION_SECONDS`` without a quiet moment it
 takes any idle moment, however short.
 """
 
@@ -127,7 +127,7 @@ class ProvenanceWriter:
         self._waiting_since: float | None = None
         self._urgent = 0
         self._stopping = False
-        #: seconds the writer spent paused because a cell was executing (for ``status`` and benchmarks)
+        #: seconds the writer spent waiting at pause points (a cell executing, or its quiet period)
         self.paused_seconds = 0.0
         #: ``time.perf_counter()`` of every pause point the writer passed, when ``measure`` is set
         self.gate_passes: list[float] = []
