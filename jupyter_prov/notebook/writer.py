@@ -143,6 +143,9 @@ class ProvenanceWriter:
             self._pending += 1
             self._held_bytes += held
         self._queue.put((record, held, time.perf_counter()))
+        if self._under_pressure():
+            with self._idle_condition:
+                self._idle_condition.notify_all()  # a writer paused for the running cell goes on now
 
     @property
     def pending(self) -> int:
@@ -242,8 +245,10 @@ class ProvenanceWriter:
 
     # ---- writer thread ------------------------------------------------------------------------
     def _run(self) -> None:
+        self._waiting_since = time.perf_counter()  # the warm-up, too, takes a short gap after a while
         self.gate()
         self._warm_up()
+        self._waiting_since = None
         while True:
             item = self._queue.get()
             batch: list[CellRecord] = []

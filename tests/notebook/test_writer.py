@@ -187,3 +187,42 @@ def test_a_value_that_comes_back_is_the_earlier_node_and_history_is_kept_as_pks(
     assert outputs(fourth) == {}  # unchanged: no output at all
     assert writer.versions["x"].pk == created[1].pk
     assert sorted(writer.by_hash.values()) == sorted([created[1].pk, outputs(second)["x"][1].pk])
+
+
+def test_the_writer_works_during_cells_when_records_pile_up(profile, monkeypatch):
+    # cells run back to back with no pause (nbconvert): memory must stay bounded
+    from jupyter_prov.notebook import writer as writer_module
+
+    monkeypatch.setattr(writer_module, "PRESSURE_RECORDS", 3)
+    writer = ProvenanceWriter(CapturePolicy(), lambda message: None)
+    try:
+        writer.kernel_busy()
+        writer.submit(_record(1, a=1))
+        writer.submit(_record(2, b=2))
+        time.sleep(0.3)
+        assert writer.cells_recorded == 0  # below the limit: waits for the kernel
+        writer.submit(_record(3, c=3))
+        assert _wait(lambda: writer.cells_recorded == 3, timeout=30)  # the kernel is still busy
+    finally:
+        writer.close()
+
+
+def test_after_waiting_the_writer_uses_short_gaps_between_cells(profile, monkeypatch):
+    from jupyter_prov.notebook import writer as writer_module
+
+    monkeypatch.setattr(writer_module, "STARVATION_SECONDS", 0.3)
+    writer = ProvenanceWriter(CapturePolicy(), lambda message: None)
+    try:
+        writer.kernel_busy()
+        writer.submit(_record(1, a=1))
+        started = time.monotonic()
+        # cells back to back: 5 ms between them, less than the writer's 20 ms quiet period
+        while writer.cells_recorded == 0 and time.monotonic() - started < 30:
+            writer.kernel_idle()
+            time.sleep(0.005)
+            writer.kernel_busy()
+            time.sleep(0.01)
+        assert writer.cells_recorded == 1
+        assert time.monotonic() - started >= 0.3  # not before the records had waited STARVATION_SECONDS
+    finally:
+        writer.close()
