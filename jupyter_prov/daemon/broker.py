@@ -30,6 +30,7 @@ from typing import Any
 
 from kombu import Connection, Exchange, Queue
 from kombu.transport import filesystem as _filesystem
+from kombu.transport.virtual import Empty as _Empty
 
 from ..config import Profile
 
@@ -64,6 +65,52 @@ class _AtomicFilesystemChannel(_filesystem.Channel):
             os.replace(partial, final)
         except OSError as exc:
             raise _filesystem.ChannelError(f"cannot add message {final!r}") from exc
+
+
+    def _get(self, queue):
+        """The oldest message of ``queue``, from the last listing of the message folder while it lasts.
+
+        kombu lists and sorts the whole folder for every message it takes, so with thousands of queued
+        messages a worker spent most of its CPU there (two thirds of it, measured with py-spy while 3,000
+        processes were queued). Here the folder is listed at most once per polling interval and the
+        listing is shared by all queues; a message another consumer took meanwhile is skipped.
+        """
+        import os
+        from collections import deque
+
+        from kombu.utils.json import loads
+
+        listing = self.__dict__.setdefault("_listing", {})
+        names = listing.get(queue)
+        if not names:
+            now = time.monotonic()
+            if now - self.__dict__.get("_listed_at", -1e9) < POLLING_INTERVAL:
+                raise _Empty()
+            self._listed_at = now
+            listing.clear()
+            for filename in sorted(os.listdir(self.data_folder_in)):
+                if filename.startswith("."):
+                    continue
+                name = filename.partition(".")[2]
+                if name.endswith(".msg"):
+                    listing.setdefault(name[:-4], deque()).append(filename)
+            names = listing.get(queue)
+        while names:
+            filename = names.popleft()
+            path = os.path.join(self.data_folder_in, filename)
+            taken = os.path.join(self.data_folder_in, f".taken-{os.getpid()}-{filename}")
+            try:
+                os.rename(path, taken)  # atomic: of two consumers exactly one gets it
+            except OSError:
+                continue  # another consumer took it
+            try:
+                with open(taken, "rb") as handle:
+                    payload = handle.read()
+                os.remove(taken)
+            except OSError as exc:
+                raise _filesystem.ChannelError(f"cannot read message file {taken!r}") from exc
+            return loads(payload.decode())
+        raise _Empty()
 
 
 class _AtomicFilesystemTransport(_filesystem.Transport):
