@@ -175,7 +175,8 @@ class Broker:
             "data_folder_in": str(folders["messages"]),
             "data_folder_out": str(folders["messages"]),
             "control_folder": str(folders["control"]),
-            # kept on the same file system so taking a message is an atomic rename; pruned by the supervisor
+            # kombu's own _get moves taken messages here (same file system: an atomic rename); ours renames
+            # them in place (see _AtomicFilesystemChannel._get); the supervisor prunes both
             "store_processed": True,
             "processed_folder": str(folders["processed"]),
         }
