@@ -3,6 +3,8 @@
     python benchmarks/daemon.py [--calcs 1000] [--chains 100] [--workers 2] [--only embedded-sqlite|rabbitmq-postgresql]
     python benchmarks/daemon.py --aiida 200     # aiida-core 2.9.4's daemon on RabbitMQ, side by side
 
+``--write`` also puts the table into the "latest run" section of ``benchmarks/results/daemon.md``.
+
 Reports per configuration (embedded broker + SQLite, RabbitMQ + PostgreSQL) and workload:
 
 - submit rate: processes stored and queued per second by the submitting Python process, one
@@ -189,6 +191,26 @@ def _aiida_reference(n: int, workers: int) -> None:
           f"{load:.2f} |", flush=True)
 
 
+RESULTS = HERE / "results" / "daemon.md"
+LATEST_START, LATEST_END = "<!-- latest run: start -->", "<!-- latest run: end -->"
+
+
+def _write_latest(rows: list[str], command: str) -> None:
+    """Replace the "latest run" table of ``results/daemon.md`` (the text around it stays as written)."""
+    import datetime
+
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    block = "\n".join([LATEST_START, f"`{command}`, {stamp}:", "", HEADER, *rows, LATEST_END])
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    if LATEST_START in text and LATEST_END in text:
+        before, rest = text.split(LATEST_START, 1)
+        text = before + block + rest.split(LATEST_END, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n## Latest run\n\n" + block + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
+    print(f"(written to {RESULTS})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calcs", type=int, default=1000)
@@ -198,33 +220,44 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="daemon_worker_threads (default: the default, 8)")
     parser.add_argument("--aiida", type=int, default=0, metavar="N",
                         help="only run aiida-core's daemon on N calcfunctions (needs RabbitMQ), same table columns")
+    parser.add_argument("--write", action="store_true",
+                        help="also put the table into the 'latest run' section of benchmarks/results/daemon.md")
     parser.add_argument("--no-header", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    command = "python benchmarks/daemon.py " + " ".join(a for a in sys.argv[1:] if a != "--write")
     if args.aiida:
         print(HEADER)
         _aiida_reference(args.aiida, args.workers)
         return
     kinds = [args.only] if args.only else ["embedded-sqlite", "rabbitmq-postgresql"]
+    rows: list[str] = []
     if len(kinds) > 1:  # one configuration per fresh interpreter: the loaded profile is process-wide
         import subprocess
 
         print(HEADER, flush=True)
         for kind in kinds:
-            subprocess.run([sys.executable, __file__, "--calcs", str(args.calcs), "--chains", str(args.chains),
-                            "--workers", str(args.workers), "--only", kind, "--no-header"]
-                           + (["--threads", str(args.threads)] if args.threads else []), check=False)
-        return
-    load = os.getloadavg()
-    if args.threads:
-        os.environ["JPROV_BENCH_THREADS"] = str(args.threads)
-    r = _measure(kinds[0], args.calcs, args.chains, args.workers)
-    if not args.no_header:
-        print(HEADER)
-    for label in ("calcfunctions", "calcfunctions, submit_many", "work chains"):
-        m = r[label]
-        print(f"| {r['config']} | {m['count']} {label} ({m['processes']} processes) | {m['submit_rate']:.0f}/s | "
-              f"{m['submit_cpu_ms']:.2f} ms | {m['throughput']:.0f} processes/s | {m['first_result'] * 1000:.0f} ms | "
-              f"{m['worker_cpu_ms']:.1f} ms | {m['total']:.1f} s | {load[0]:.2f} |", flush=True)
+            child = subprocess.run([sys.executable, __file__, "--calcs", str(args.calcs), "--chains", str(args.chains),
+                                    "--workers", str(args.workers), "--only", kind, "--no-header"]
+                                   + (["--threads", str(args.threads)] if args.threads else []),
+                                   check=False, stdout=subprocess.PIPE, text=True)
+            print(child.stdout, end="", flush=True)
+            rows += [line for line in child.stdout.splitlines() if line.startswith(f"| {kind} ")]
+    else:
+        load = os.getloadavg()
+        if args.threads:
+            os.environ["JPROV_BENCH_THREADS"] = str(args.threads)
+        r = _measure(kinds[0], args.calcs, args.chains, args.workers)
+        if not args.no_header:
+            print(HEADER)
+        for label in ("calcfunctions", "calcfunctions, submit_many", "work chains"):
+            m = r[label]
+            row = (f"| {r['config']} | {m['count']} {label} ({m['processes']} processes) | {m['submit_rate']:.0f}/s | "
+                   f"{m['submit_cpu_ms']:.2f} ms | {m['throughput']:.0f} processes/s | {m['first_result'] * 1000:.0f} ms | "
+                   f"{m['worker_cpu_ms']:.1f} ms | {m['total']:.1f} s | {load[0]:.2f} |")
+            rows.append(row)
+            print(row, flush=True)
+    if args.write and rows:
+        _write_latest(rows, command.strip())
 
 
 if __name__ == "__main__":
