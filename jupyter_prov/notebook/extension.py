@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
+import threading
 from typing import Any
 
 from .recorder import Recorder
@@ -32,6 +34,41 @@ def _flush_all() -> None:
 
 atexit.register(_flush_all)
 
+#: seconds a SIGTERM leaves for pending records (a Jupyter server SIGKILLs 2.5 s after its SIGTERM)
+SIGTERM_FLUSH_SECONDS = float(os.environ.get("JPROV_SIGTERM_FLUSH_SECONDS", "2.0"))
+_previous_sigterm: Any = None
+_sigterm_installed = False
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    """Write what is pending (small cells first), then let SIGTERM do what it did before."""
+    for recorder in list(_recorders.values()):
+        try:
+            recorder.writer.flush(timeout=SIGTERM_FLUSH_SECONDS)
+        except Exception:  # noqa: BLE001, S110 - terminating: never stand in the way
+            pass
+    previous = _previous_sigterm
+    if callable(previous):
+        previous(signum, frame)
+        return
+    if previous == signal.SIG_IGN:
+        return
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _install_sigterm_flush() -> None:
+    """Python ends at once on SIGTERM, without ``atexit``: a Jupyter server sends one when a kernel is slow
+    to stop (shutdown, restart), so give the writer a short time first. Only from the main thread."""
+    global _previous_sigterm, _sigterm_installed
+    if _sigterm_installed or threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        _previous_sigterm = signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):  # not allowed here (embedded interpreter)
+        return
+    _sigterm_installed = True
+
 
 def load_ipython_extension(shell: Any) -> None:
     """``%load_ext jupyter_prov``: load the profile, register the magics, start recording.
@@ -53,6 +90,7 @@ def load_ipython_extension(shell: Any) -> None:
     shell.events.register("pre_run_cell", recorder.pre_run_cell)
     shell.events.register("post_run_cell", recorder.post_run_cell)
     shell.register_magics(ProvenanceMagics(shell, recorder))
+    _install_sigterm_flush()
 
 
 def unload_ipython_extension(shell: Any) -> None:

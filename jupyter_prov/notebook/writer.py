@@ -51,6 +51,10 @@ from .records import CellRecord, FileSnapshot
 
 INLINE_STREAM_CHARS = 4096
 BATCH_MAX = 100
+#: a record holding this many bytes of values is written in a batch of its own, after the records
+#: before it are committed: a short shutdown (Jupyter SIGTERMs a kernel 2.5 s after asking it to stop)
+#: must not lose every small cell behind one large array
+LARGE_RECORD_BYTES = 64 << 20
 #: after a cell ends, the writer waits until the kernel has been idle this long (it is sending the reply)
 IDLE_DEBOUNCE_SECONDS = 0.02
 #: records waiting longer than this: the writer takes any idle moment between cells, however short
@@ -249,8 +253,9 @@ class ProvenanceWriter:
         self.gate()
         self._warm_up()
         self._waiting_since = None
+        carried = None  # a large record that ended the previous batch before it
         while True:
-            item = self._queue.get()
+            item, carried = (carried, None) if carried is not None else (self._queue.get(), None)
             batch: list[CellRecord] = []
             held = 0
             markers: list[threading.Event] = []
@@ -263,10 +268,15 @@ class ProvenanceWriter:
                     break  # write what came before the marker, then release it
                 else:
                     record, size, submitted = item
+                    if batch and size >= LARGE_RECORD_BYTES:
+                        carried = item  # commit the records before it first
+                        break
                     if not batch:
                         self._waiting_since = submitted
                     batch.append(record)
                     held += size
+                    if size >= LARGE_RECORD_BYTES:
+                        break
                 if stop or len(batch) >= BATCH_MAX:
                     break
                 try:
