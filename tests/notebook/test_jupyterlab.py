@@ -218,7 +218,8 @@ def _notebook_in_chromium(lab: dict, path: str, shots: Path):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1800})
             page.goto(f"{lab['url']}/lab/tree/{path}?token={lab['token']}")
-            page.wait_for_selector(".jp-NotebookPanel .jp-Cell .cm-content", timeout=90_000)
+            # the first code cell's editor (a rendered markdown cell keeps a hidden one)
+            page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell .cm-content", timeout=90_000)
             _wait_for_kernel(lab, path)
             page.get_by_text(re.compile(r"\| Idle$")).first.wait_for(timeout=90_000)
             yield NotebookPage(page, shots)
