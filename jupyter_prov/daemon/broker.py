@@ -40,6 +40,8 @@ CONNECT_TIMEOUT = 3.0
 EVENTS_BACKOFF_SECONDS = 5.0
 #: how often the virtual (embedded) transports look for new messages
 POLLING_INTERVAL = 0.05
+#: how long the background publisher waits to gather more "continue" messages before sending them
+OUTBOX_GATHER_SECONDS = 0.005
 
 
 class _AtomicFilesystemChannel(_filesystem.Channel):
@@ -270,6 +272,9 @@ class Broker:
         while True:
             pks = self._outbox.get()
             try:
+                # a short wait gathers the submits of a loop into one round of publishing, instead of
+                # waking this thread (and taking the GIL from the submitter) once per process
+                time.sleep(OUTBOX_GATHER_SECONDS)
                 while not self._outbox.empty():
                     pks.extend(self._outbox.get_nowait())
                 self.publish_continue(pks)
