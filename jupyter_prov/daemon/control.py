@@ -159,6 +159,13 @@ def _control(pks, action: str, *, message: str = "killed by user", broker: Broke
             report[pk] = f"already {node.process_state.value}"
             continue
         if row is None:
+            caller = caller_pk(storage, pk) if node.process_state is ProcessState.RUNNING else None
+            if pk in (n.pk for n in nodes) and caller is not None and leases.get(storage, caller) is not None:
+                # called inline by a step of a process the daemon runs: it runs in that worker's thread, and
+                # only the engine there may end it (changing the node here would break the running step)
+                report[pk] = (f"not {'killed' if action == leases.KILL else 'changed'}: it runs inside a step of "
+                              f"process {caller}, which the daemon runs; {action} process {caller} instead")
+                continue
             if action == leases.KILL and pk in (n.pk for n in nodes):
                 from ..engine.process import kill_node
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Mapping
 
-from ..orm import ProcessNode, ProcessState, WorkChainNode, load_node
+from ..orm import ProcessNode, ProcessState, WorkChainNode, current, load_node
 from ..orm.links import CALL_LINKS
 from .checkpoints import CHECKPOINT_VERSION, AttributeDict, decode_context, encode_context
 from .exit_codes import ExitCode
@@ -251,13 +251,19 @@ class WorkChain(Process):
         if not alive:
             return
         message = f"orphaned: work chain {self.node.pk} was resumed and its step did not submit this process again"
-        if self._run_children:
-            for orphan in alive:
+        queued: list[int] = []
+        if not self._run_children:  # a daemon worker: a submitted orphan may run in another worker
+            from ..daemon import leases
+
+            storage = current.get_storage()
+            queued = [orphan.pk for orphan in alive if leases.get(storage, orphan.pk) is not None]
+        for orphan in alive:
+            if orphan.pk not in queued:  # not queued: nobody runs it (e.g. called inline by the crashed step)
                 kill_node(load_node(orphan.pk), message)
-        else:  # a daemon worker: the orphan may run in another worker, which must be the one to stop it
+        if queued:  # the worker that runs it must be the one to stop it
             from ..daemon.control import kill
 
-            kill([orphan.pk for orphan in alive], message=message)
+            kill(queued, message=message)
 
     def _finish(self, exit_code: ExitCode | None = None) -> None:
         if exit_code is None and self._pending and self._run_children:

@@ -155,6 +155,20 @@ def test_kill_a_workchain_inside_a_long_step(daemon):
     assert done.get_attribute("checkpoint", None) is None and len(done.outputs) == 0
 
 
+def test_a_process_called_inline_by_a_running_step_is_not_killed_alone(daemon):
+    """It runs in the worker's thread inside its caller's step: the answer says to kill the caller."""
+    chain = submit(LongSteps, seconds=Float(30.0))
+    inner_pk = _until(lambda: next(iter(_descendants(chain.pk)), None), 30, "the inline calcfunction is listed")
+    assert load_node(inner_pk).process_state is ProcessState.RUNNING
+    report = kill([inner_pk])
+    assert report[inner_pk] == (f"not killed: it runs inside a step of process {chain.pk}, which the daemon runs; "
+                                f"kill process {chain.pk} instead")
+    assert load_node(inner_pk).process_state is ProcessState.RUNNING
+    kill([chain.pk])
+    _until(lambda: load_node(chain.pk).is_killed and load_node(inner_pk).is_killed, 1.0, "both killed")
+    assert load_node(inner_pk).process_status == f"caller {chain.pk} was killed"
+
+
 def test_pause_a_running_workchain_at_its_next_step(daemon):
     """Pause of a work chain in a step: it reports the request at once and pauses when the step ends;
     play goes on from the checkpoint (the step is not run again)."""
