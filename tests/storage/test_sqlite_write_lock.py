@@ -28,8 +28,8 @@ def test_begin_immediate_gets_the_lock_soon_after_the_holder_commits(tmp_path):
     def release_later():
         time.sleep(0.3)
         holder.execute("INSERT INTO t VALUES (1)")
+        released["at"] = time.monotonic()  # just before: the waiter may run before this thread does again
         holder.execute("COMMIT")
-        released["at"] = time.monotonic()
 
     thread = threading.Thread(target=release_later)
     thread.start()
