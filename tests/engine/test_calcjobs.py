@@ -216,16 +216,9 @@ def test_ssh_job_and_sshd_killed_mid_job(ssh_code, tmp_path):
 
 @pytest.mark.slow
 def test_shell_job_through_real_slurm(profile, tmp_path_factory):
-    from ..schedulers.slurm_cluster import SlurmCluster, slurm_available
+    from ..schedulers.slurm_cluster import running_slurm
 
-    reason = slurm_available()
-    if reason:
-        pytest.skip(reason)
-    cluster = SlurmCluster(tmp_path_factory.mktemp("slurm"))
-    old = os.environ.get("SLURM_CONF")
-    os.environ["SLURM_CONF"] = str(cluster.conf)
-    try:
-        cluster.start()
+    with running_slurm(tmp_path_factory.mktemp("slurm")):
         work = tmp_path_factory.mktemp("slurmwork")
         computer = Computer("slurm-here", "localhost", scheduler_type="core.slurm", workdir=str(work)).store()
         computer.set_metadata("job_poll_interval", 0.5)
@@ -235,10 +228,3 @@ def test_shell_job_through_real_slurm(profile, tmp_path_factory):
         assert node.outputs.stdout.get_content() == "via slurm\n"
         assert "#SBATCH --time=00:01:00" in node.outputs.sent_files.get_file("_jprov_submit.sh").decode()
         assert ".jprov-detailed-job-info.json" in node.outputs.retrieved.list_files()
-    finally:
-        cluster.stop()
-        close_all()
-        if old is None:
-            os.environ.pop("SLURM_CONF", None)
-        else:
-            os.environ["SLURM_CONF"] = old

@@ -15,7 +15,7 @@ from jupyter_prov.engine.runner import continue_process, kill_process
 from jupyter_prov.orm import Computer, Dict, Float, Int, load_node
 from jupyter_prov.orm.nodes.code import Code
 from jupyter_prov.transports import close_all
-from tests.daemon.processes import LongSteps, add, busy
+from tests.daemon.processes import LongSteps, add
 from tests.engine.test_calcjobs import CountingJob, fast
 
 #: these tests submit and continue processes themselves, without a daemon
@@ -137,16 +137,9 @@ def test_kill_a_calc_job_whose_job_has_ended_says_so(sh_here, tmp_path):
 
 @pytest.mark.slow
 def test_kill_a_calc_job_cancels_its_slurm_job(profile, tmp_path_factory):
-    from ..schedulers.slurm_cluster import SlurmCluster, slurm_available
+    from ..schedulers.slurm_cluster import running_slurm
 
-    reason = slurm_available()
-    if reason:
-        pytest.skip(reason)
-    cluster = SlurmCluster(tmp_path_factory.mktemp("slurm"))
-    old = os.environ.get("SLURM_CONF")
-    os.environ["SLURM_CONF"] = str(cluster.conf)
-    try:
-        cluster.start()
+    with running_slurm(tmp_path_factory.mktemp("slurm")):
         computer = Computer("slurm-here", "localhost", scheduler_type="core.slurm",
                             workdir=str(tmp_path_factory.mktemp("slurmwork"))).store()
         computer.set_metadata("job_poll_interval", 0.5)
@@ -168,10 +161,3 @@ def test_kill_a_calc_job_cancels_its_slurm_job(profile, tmp_path_factory):
         _until(gone, 60)
         state = subprocess.run(["scontrol", "show", "job", str(job)], capture_output=True, text=True).stdout
         assert "JobState=CANCELLED" in state or not state.strip()
-    finally:
-        cluster.stop()
-        close_all()
-        if old is None:
-            os.environ.pop("SLURM_CONF", None)
-        else:
-            os.environ["SLURM_CONF"] = old

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Iterator
 
 
 def _free_port() -> int:
@@ -99,3 +101,29 @@ PartitionName=debug Nodes={host} Default=YES MaxTime=INFINITE State=UP
             except ProcessLookupError:
                 pass
         self.pids.clear()
+
+
+@contextlib.contextmanager
+def running_slurm(folder: Path) -> Iterator[SlurmCluster]:
+    """A started single-node cluster in ``folder`` with ``SLURM_CONF`` pointing at it; skips the test with the
+    reason when SLURM cannot run here. Afterwards: cluster stopped, cached transports closed, variable restored."""
+    import pytest
+
+    from jupyter_prov.transports import close_all
+
+    reason = slurm_available()
+    if reason:
+        pytest.skip(reason)
+    cluster = SlurmCluster(folder)
+    old = os.environ.get("SLURM_CONF")
+    os.environ["SLURM_CONF"] = str(cluster.conf)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+        close_all()
+        if old is None:
+            os.environ.pop("SLURM_CONF", None)
+        else:
+            os.environ["SLURM_CONF"] = old

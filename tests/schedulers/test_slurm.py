@@ -7,7 +7,6 @@ written in the exact formats of SLURM 22/23 (``squeue --format`` with our separa
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -79,23 +78,10 @@ def test_sacct_rows(slurm):
 @pytest.fixture(scope="module")
 def slurm_cluster(tmp_path_factory):
     """A real single-node SLURM started for these tests (skips with the reason when it cannot run here)."""
-    from .slurm_cluster import SlurmCluster, slurm_available
+    from .slurm_cluster import running_slurm
 
-    reason = slurm_available()
-    if reason:
-        pytest.skip(reason)
-    cluster = SlurmCluster(tmp_path_factory.mktemp("slurm"))
-    old = os.environ.get("SLURM_CONF")
-    os.environ["SLURM_CONF"] = str(cluster.conf)
-    try:
-        cluster.start()
+    with running_slurm(tmp_path_factory.mktemp("slurm")) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
-        if old is None:
-            os.environ.pop("SLURM_CONF", None)
-        else:
-            os.environ["SLURM_CONF"] = old
 
 
 @pytest.mark.slow
