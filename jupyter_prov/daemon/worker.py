@@ -367,6 +367,9 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO,
                         format=f"%(asctime)s worker[{os.getpid()}] %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    from ..storage.backend import BACKGROUND_LOCK_WAITS, set_lock_waits
+
+    set_lock_waits(BACKGROUND_LOCK_WAITS)  # the kernel submitting work goes first
     worker = Worker(args.profile)
     worker.supervisor_pid = args.supervisor_pid
 

@@ -102,18 +102,32 @@ def create_sql_engine(url: str, **kwargs: Any) -> Engine:
 
 #: waits between attempts to take SQLite's write lock (seconds): short, because writers hold it briefly
 _LOCK_WAITS = (0.0002, 0.0005, 0.001, 0.002)
+#: the waits of a background process (a daemon worker): longer, so that the scientist's own process
+#: (a kernel submitting work) wins the lock when both wait for it
+BACKGROUND_LOCK_WAITS = (0.004, 0.006, 0.008, 0.010)
 
 
-def begin_immediate(driver: sqlite3.Connection) -> None:
+def set_lock_waits(waits: tuple[float, ...]) -> None:
+    """Set how long this process waits between attempts to take SQLite's write lock."""
+    global _LOCK_WAITS
+    if not waits or any(w <= 0 for w in waits):
+        raise ValueError(f"lock waits must be positive seconds, got {waits!r}")
+    _LOCK_WAITS = tuple(waits)
+
+
+def begin_immediate(driver: sqlite3.Connection, waits: tuple[float, ...] | None = None) -> None:
     """``BEGIN IMMEDIATE`` on a sqlite3 connection, waiting for the write lock in short steps.
 
     SQLite's own busy handler sleeps 1, 2, 5, 10 ... 100 ms between attempts, so a writer that finds
     the lock taken often sleeps far longer than the holder keeps it (a commit in WAL mode takes well
     under a millisecond): with the daemon's workers writing, ``submit()`` spent ~4 ms per call waiting
     there. Here the attempt does not wait (``busy_timeout`` 0 for the BEGIN only) and is retried
-    every 0.2-2 ms, for up to ``SQLITE_BUSY_TIMEOUT_MS`` like the busy handler.
+    every 0.2-2 ms (``waits``, default this process's: see :func:`set_lock_waits`), for up to
+    ``SQLITE_BUSY_TIMEOUT_MS`` like the busy handler.
     """
     import time
+
+    waits = waits or _LOCK_WAITS
 
     deadline = None
     driver.execute("PRAGMA busy_timeout=0")
@@ -131,7 +145,7 @@ def begin_immediate(driver: sqlite3.Connection) -> None:
                     deadline = now + SQLITE_BUSY_TIMEOUT_MS / 1000
                 elif now > deadline:
                     raise
-            time.sleep(_LOCK_WAITS[min(attempt, len(_LOCK_WAITS) - 1)])
+            time.sleep(waits[min(attempt, len(waits) - 1)])
             attempt += 1
     finally:
         driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")

@@ -57,3 +57,42 @@ def test_begin_immediate_gives_up_after_the_busy_timeout(tmp_path, monkeypatch):
     assert 0.2 <= time.monotonic() - start < 2
     assert not waiter.in_transaction
     holder.execute("COMMIT")
+
+
+def test_lock_waits_must_be_positive_seconds():
+    with pytest.raises(ValueError, match="positive"):
+        backend.set_lock_waits(())
+    with pytest.raises(ValueError, match="positive"):
+        backend.set_lock_waits((0.001, 0))
+
+
+def test_a_background_waiter_lets_a_foreground_writer_go_first(tmp_path):
+    """A daemon worker waits longer between attempts than the kernel, so a kernel waiting for the same
+    lock takes it first after the holder commits."""
+    path = tmp_path / "lock.sqlite"
+    holder, kernel, worker = _connect(path), _connect(path), _connect(path)
+    holder.execute("CREATE TABLE t (who TEXT)")
+    order: list[str] = []
+    lock = threading.Lock()
+    wins = {"kernel": 0, "worker": 0}
+
+    def take(conn, who: str, waits) -> None:
+        backend.begin_immediate(conn, waits)  # each "process" its own waits (both live in this one here)
+        with lock:
+            order.append(who)
+        conn.execute("INSERT INTO t VALUES (?)", (who,))
+        conn.execute("COMMIT")
+
+    for _ in range(20):
+        order.clear()
+        holder.execute("BEGIN IMMEDIATE")
+        threads = [threading.Thread(target=take, args=(worker, "worker", backend.BACKGROUND_LOCK_WAITS)),
+                   threading.Thread(target=take, args=(kernel, "kernel", (0.0002, 0.0005, 0.001, 0.002)))]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.03)  # both are waiting now
+        holder.execute("COMMIT")
+        for thread in threads:
+            thread.join()
+        wins[order[0]] += 1
+    assert wins["kernel"] >= 13, wins  # ~18 of 20 expected; equal waits would give ~10
