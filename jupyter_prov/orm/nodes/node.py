@@ -383,6 +383,8 @@ class Node:
         """Add every file under the local folder ``source`` below ``path``."""
         self._check_mutable("files")
         source = Path(source)
+        if not source.exists():
+            raise ValidationError(f"cannot add {str(source)!r} to {self!r}: it does not exist")
         if not source.is_dir():
             raise ValidationError(f"cannot add {str(source)!r} to {self!r}: it is not a folder")
         for local in sorted(source.rglob("*")):
