@@ -36,6 +36,7 @@ from ..orm.nodes.process import CalcJobNode, ProcessState
 from ..orm.plugins import PluginNotFound, load_plugin
 from ..schedulers import JobResources, JobState, SchedulerError, load_scheduler
 from ..schedulers.base import EXIT_STATUS_FILE, SCHEDULER_STDERR, SCHEDULER_STDOUT
+from ..storage.file_tree import safe_join
 from ..transports import TransportError, get_transport
 from . import interrupts
 from .exit_codes import ExitCode
@@ -310,7 +311,7 @@ class CalcJob(Process):
         with tempfile.TemporaryDirectory(prefix="jprov-retrieve-") as target:
             for pattern in patterns:
                 for relative in transport.glob(workdir, pattern):
-                    transport.get(posixpath.join(workdir, relative), Path(target, relative))
+                    transport.get(posixpath.join(workdir, relative), safe_join(target, relative, what="retrieved file"))
             for name in (SCHEDULER_STDOUT, SCHEDULER_STDERR, EXIT_STATUS_FILE):
                 if transport.path_exists(posixpath.join(workdir, name)):
                     transport.get_file(posixpath.join(workdir, name), Path(target, name))
@@ -394,7 +395,7 @@ def cancel_job(node: CalcJobNode) -> str | None:
 
 def _unpack(folder: Folder, target: Path) -> None:
     for name, _hash in folder.walk_files():
-        destination = target / name
+        destination = safe_join(target, name, what=f"retrieved file of {folder!r}")
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_bytes(folder.get_file(name))
 

@@ -18,6 +18,7 @@ from ..orm.exceptions import NotExistent
 from ..orm.nodes.code import Code
 from ..orm.nodes.files import File, Folder
 from ..orm.nodes.process import ProcessNode
+from ..storage.file_tree import safe_join
 from .calcjobs import CalcJob
 from .exit_codes import ExitCode
 from .ports import PortValidationError
@@ -72,11 +73,11 @@ class ShellJob(CalcJob):
         replacements: dict[str, str] = {}
         for name, node in (self.inputs.get("nodes") or {}).items():
             if isinstance(node, File):
-                (folder / node.filename).write_bytes(node.get_file(node.filename))
+                safe_join(folder, node.filename, what=f"input {name!r}").write_bytes(node.get_file(node.filename))
                 replacements[name] = node.filename
             elif isinstance(node, Folder):
                 for path, _hash in node.walk_files():
-                    target = folder / name / path
+                    target = safe_join(folder, f"{name}/{path}", what=f"input {name!r}")
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(node.get_file(path))
                 replacements[name] = name

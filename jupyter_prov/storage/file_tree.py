@@ -1,19 +1,47 @@
 """The virtual file tree that a node stores: nested objects of names, leaves are repository keys.
 
 ``{"in.txt": "<sha256>", "out": {"a.dat": "<sha256>"}}``: a string is a file, an object a folder.
+
+A tree names files that are later written to disk (``copy_files_to``, the sandbox of a shell or calc
+job), so its names are checked in one place, here, by every path that adds names (the ORM's
+``put_file``, archive import): a name is one non-empty path component, not ``.`` or ``..``, without
+``/`` or NUL, at most :data:`MAX_NAME_BYTES` bytes of UTF-8; a tree is at most :data:`MAX_DEPTH`
+folders deep; a name occurs once per folder (JSON text with a repeated key is refused, where a JSON
+parser would silently keep the last). Writing goes through :func:`safe_join`, which resolves the
+result and refuses anything outside the destination folder (a symlink already in the destination
+included), so even a tree that bypassed the checks cannot write elsewhere.
 """
 
 from __future__ import annotations
 
-from typing import Iterator
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+#: the longest file name most file systems take (ext4, XFS, APFS: 255 bytes)
+MAX_NAME_BYTES = 255
+#: folders nested deeper than this are refused (Linux PATH_MAX is 4096 bytes: 2 bytes per level at best)
+MAX_DEPTH = 256
+#: a repository key as the trees store it (disk-objectstore's sha256 hex digest)
+KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+
+
+class FileTreeError(ValueError):
+    """A file tree or file name that cannot be stored or written: the message names it and why."""
 
 
 def iter_keys(tree: dict) -> Iterator[str]:
-    for value in tree.values():
-        if isinstance(value, str):
-            yield value
-        else:
-            yield from iter_keys(value)
+    """Every repository key of ``tree`` (iterative: a deep tree does not exhaust the stack)."""
+    stack = [tree]
+    while stack:
+        for value in stack.pop().values():
+            if isinstance(value, str):
+                yield value
+            else:
+                stack.append(value)
 
 
 def iter_files(tree: dict, prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -25,3 +53,104 @@ def iter_files(tree: dict, prefix: str = "") -> Iterator[tuple[str, str]]:
             yield path, value
         else:
             yield from iter_files(value, path + "/")
+
+
+def check_name(name: Any, *, what: str) -> str:
+    """``name`` if it is a valid single file or folder name, else :class:`FileTreeError` naming ``what``."""
+    if not isinstance(name, str) or not name:
+        raise FileTreeError(f"{what}: file name {name!r} must be a non-empty string")
+    if name in (".", ".."):
+        raise FileTreeError(f"{what}: file name {name!r} is not allowed (it would leave its folder)")
+    if "/" in name or "\x00" in name:
+        raise FileTreeError(f"{what}: file name {name!r} must not contain '/' or NUL")
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise FileTreeError(f"{what}: file name {name!r} is not valid Unicode text") from None
+    if size > MAX_NAME_BYTES:
+        raise FileTreeError(f"{what}: file name of {size} bytes is too long (at most {MAX_NAME_BYTES})")
+    return name
+
+
+def split_path(path: Any, *, what: str) -> list[str]:
+    """The components of the relative POSIX ``path`` (``.`` and repeated ``/`` dropped), each checked."""
+    if not isinstance(path, str) or not path:
+        raise FileTreeError(f"{what}: file paths must be non-empty strings, got {path!r}")
+    if "\x00" in path:
+        raise FileTreeError(f"{what}: file path {path!r} must not contain NUL")
+    pure = PurePosixPath(path)
+    parts = [part for part in pure.parts if part not in ("", ".")]
+    if pure.is_absolute() or ".." in parts or not parts:
+        raise FileTreeError(f"{what}: file path {path!r} must be relative and stay inside the node")
+    if len(parts) > MAX_DEPTH:
+        raise FileTreeError(f"{what}: file path is {len(parts)} folders deep (at most {MAX_DEPTH})")
+    for part in parts:
+        check_name(part, what=what)
+    return parts
+
+
+def check_tree(tree: Any, *, what: str) -> dict:
+    """``tree`` if it is a valid file tree (names checked, leaves sha256 keys, depth bounded)."""
+    if not isinstance(tree, dict):
+        raise FileTreeError(f"{what}: the file tree must be an object, got {type(tree).__name__}")
+    stack: list[tuple[dict, str, int]] = [(tree, "", 1)]
+    while stack:
+        folder, prefix, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise FileTreeError(f"{what}: the file tree is more than {MAX_DEPTH} folders deep")
+        for name, value in folder.items():
+            check_name(name, what=f"{what}, folder {prefix or '/'!r}")
+            if isinstance(value, str):
+                if not KEY_PATTERN.match(value):
+                    raise FileTreeError(f"{what}: file {prefix + name!r} names the key {value[:80]!r}, "
+                                        "which is not a sha256 hash")
+            elif isinstance(value, dict):
+                stack.append((value, f"{prefix}{name}/", depth + 1))
+            else:
+                raise FileTreeError(f"{what}: entry {prefix + name!r} is a {type(value).__name__}; "
+                                    "a file tree holds keys (files) and objects (folders)")
+    return tree
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise FileTreeError(f"the name {name!r} occurs twice in one folder")
+            seen.add(name)
+    return result
+
+
+def parse_tree(text: Any, *, what: str) -> dict:
+    """The file tree stored as JSON ``text`` (or already parsed), checked; duplicate names are refused."""
+    if text is None or text == "" or text == "{}":
+        return {}
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8", errors="replace")
+    if isinstance(text, str):
+        try:
+            tree = json.loads(text, object_pairs_hook=_no_duplicates)
+        except FileTreeError as exc:
+            raise FileTreeError(f"{what}: {exc}") from None
+        except (ValueError, RecursionError) as exc:
+            raise FileTreeError(f"{what}: the file tree is not valid JSON ({str(exc)[:120]})") from None
+    else:
+        tree = text
+    return check_tree(tree, what=what)
+
+
+def safe_join(root: str | os.PathLike, relative: str, *, what: str = "file") -> Path:
+    """``root / relative`` for a checked relative path, refused if it resolves outside ``root``.
+
+    Resolving follows symlinks already on disk, so a link planted in the destination cannot redirect
+    a write either.
+    """
+    parts = split_path(relative, what=what)
+    base = Path(root).resolve()
+    target = base.joinpath(*parts)
+    resolved = target.resolve()
+    if resolved != base and base not in resolved.parents:
+        raise FileTreeError(f"{what}: {relative!r} would be written outside {str(base)!r}")
+    return target

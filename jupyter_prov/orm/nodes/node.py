@@ -14,7 +14,7 @@ import io
 import os
 import uuid as uuid_module
 from datetime import datetime, timezone
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, BinaryIO, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence
 
@@ -22,7 +22,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...storage import schema
-from ...storage.file_tree import iter_files
+from ...storage.file_tree import MAX_NAME_BYTES, FileTreeError, iter_files, safe_join, split_path
 from .. import current
 from ..exceptions import (
     LinkError,
@@ -453,7 +453,10 @@ class Node:
         repository = self._backend.repository
         pending = getattr(self, "_file_bytes", None) or {}
         for path, key in self.walk_files():
-            destination = target / path
+            try:
+                destination = safe_join(target, path, what=f"file of {self!r}")
+            except FileTreeError as exc:
+                raise ValidationError(str(exc)) from None
             destination.parent.mkdir(parents=True, exist_ok=True)
             if key in pending:
                 destination.write_bytes(pending[key])
@@ -623,15 +626,14 @@ def _fallback_class(type_string: str) -> type[Node]:
 
 
 def _split_path(path: str, node: Node) -> list[str]:
-    if not isinstance(path, str) or not path:
-        raise ValidationError(f"file paths of {node!r} must be non-empty strings, got {path!r}")
-    if "/" not in path and path not in (".", ".."):
-        return [path]  # the common case of a plain name
-    pure = PurePosixPath(path)
-    parts = [p for p in pure.parts if p not in ("", ".")]
-    if pure.is_absolute() or ".." in parts or not parts:
-        raise ValidationError(f"file path {path!r} of {node!r} must be relative and stay inside the node")
-    return parts
+    """The checked components of a file path of ``node`` (the one name check: :mod:`storage.file_tree`)."""
+    if type(path) is str and "/" not in path and path not in ("", ".", "..") and "\x00" not in path \
+            and len(path) <= MAX_NAME_BYTES // 4:
+        return [path]  # the common case of a plain, short name
+    try:
+        return split_path(path, what=f"file path of {node!r}")
+    except FileTreeError as exc:
+        raise ValidationError(str(exc)) from None
 
 
 def _link_types(link_type) -> frozenset[LinkType] | None:
