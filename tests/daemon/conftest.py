@@ -87,12 +87,23 @@ def make_daemon_profile(base, broker_kind: str, **options):
 
 
 @pytest.fixture
-def daemon_profile(profile, broker_kind, monkeypatch):
+def rabbitmq_in_use(request):
+    """Holds the machine-wide RabbitMQ lock for the test: shared, or exclusive for a test marked
+    ``restarts_rabbitmq`` (no other test process may be using the server while it goes down)."""
+    from tests.machine_locks import machine_lock
+
+    with machine_lock("rabbitmq", shared=request.node.get_closest_marker("restarts_rabbitmq") is None):
+        yield
+
+
+@pytest.fixture
+def daemon_profile(request, profile, broker_kind, monkeypatch):
     """A loaded profile on the test's backend and broker; its daemon is stopped at the end."""
     from jupyter_prov.daemon import is_running, stop_daemon
     from jupyter_prov.orm import current
 
     if broker_kind == "rabbitmq":
+        request.getfixturevalue("rabbitmq_in_use")
         problem = _rabbitmq_reachable()
         if problem:
             if IN_CI:

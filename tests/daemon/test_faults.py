@@ -188,6 +188,7 @@ def test_an_unreachable_broker_is_reported_quickly_never_a_hang(profile, monkeyp
                     reason="restarts the shared RabbitMQ server: only in CI or with JPROV_TEST_RESTART_RABBITMQ=1")
 @pytest.mark.parametrize("backend_name", ["sqlite"], indirect=False)
 @pytest.mark.parametrize("broker_kind", ["rabbitmq"], indirect=False)
+@pytest.mark.restarts_rabbitmq
 def test_processes_finish_across_a_rabbitmq_restart(daemon):
     """``rabbitmqctl stop_app``/``start_app`` (the gentle restart) while processes run."""
     nodes = [submit(slow_add, x=Int(i), y=Int(1), seconds=Float(0.3)) for i in range(30)]

@@ -114,16 +114,19 @@ def running_slurm(folder: Path) -> Iterator[SlurmCluster]:
     reason = slurm_available()
     if reason:
         pytest.skip(reason)
-    cluster = SlurmCluster(folder)
-    old = os.environ.get("SLURM_CONF")
-    os.environ["SLURM_CONF"] = str(cluster.conf)
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.stop()
-        close_all()
-        if old is None:
-            os.environ.pop("SLURM_CONF", None)
-        else:
-            os.environ["SLURM_CONF"] = old
+    from tests.machine_locks import machine_lock
+
+    with machine_lock("slurm"):  # one SLURM at a time on this machine (slurmd takes the host's node name)
+        cluster = SlurmCluster(folder)
+        old = os.environ.get("SLURM_CONF")
+        os.environ["SLURM_CONF"] = str(cluster.conf)
+        try:
+            cluster.start()
+            yield cluster
+        finally:
+            cluster.stop()
+            close_all()
+            if old is None:
+                os.environ.pop("SLURM_CONF", None)
+            else:
+                os.environ["SLURM_CONF"] = old
