@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..engine.imported import imported_process_attributes
 from ..orm import current
 from ..storage import schema
 from ..storage.file_tree import iter_keys
@@ -326,8 +327,10 @@ def _write(opened: OpenedArchive, storage, conn, plan: _Plan, *, import_group: b
                     pk = next(new_ids)
                     node_map[archive_id] = pk
                     attributes = attributes or "{}"
-                    if '"checkpoint"' in attributes and node_type.startswith("process"):
-                        attributes = _dumps({k: v for k, v in json.loads(attributes).items() if k != "checkpoint"})
+                    if node_type.startswith("process"):  # a process from an archive never runs (engine/imported.py)
+                        settled = imported_process_attributes(_loads_or_none(attributes))
+                        if settled is not None:
+                            attributes = _dumps(settled)
                     rows.append((pk, uuid, node_type, process_type, label, description, ctime, mtime,
                                  plan.user_map[user_id], None if computer_id is None else plan.computer_map[computer_id],
                                  attributes, extras if extras_mode_new == "import" else "{}", tree or "{}", node_hash))
@@ -445,6 +448,13 @@ def _write(opened: OpenedArchive, storage, conn, plan: _Plan, *, import_group: b
                                                 for pk, node in zip(ids, chunk)])
         details["import_group"] = label
     return {"counts": counts, "details": details}
+
+
+def _loads_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:  # not JSON: left to the row checks, which name it
+        return None
 
 
 def _dumps(value: Any) -> str:

@@ -9,6 +9,11 @@ Every submitted process that is not terminal has one row in ``db_process_lease``
 - ``paused``, ``action``: control requests (``kill``/``pause``) that survive lost messages;
 - ``woken``: a child terminated while the parent was held, so the parent runs again when released.
 
+Rows are written only by ``submit`` (in the transaction that stores the process, in this profile) and
+by the daemon's own bookkeeping of processes that have one. Nothing makes a row from a node: a process
+stored ``created`` without one (an archive's, a work chain child run in the foreground) is never run
+by the daemon, and a broker message naming a process without a row is dropped.
+
 Every claim is one atomic ``UPDATE ... WHERE <free>``: of two workers racing for a process exactly
 one gets a row count of 1.
 """
@@ -17,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
-
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, delete, false, or_, select, true, update
@@ -201,27 +205,6 @@ def _wake(conn, pk: int) -> str | None:
         status=case((table.c.status == WAITING, QUEUED), else_=table.c.status),
     ))
     return conn.execute(select(table.c.status).where(table.c.node_id == pk)).scalar()
-
-
-def unqueued_created(storage: StorageBackend, older_than_seconds: float, limit: int = 1000) -> list[int]:
-    """Processes stored in state ``created`` long ago with no lease row: a submitter died before queuing them.
-
-    Processes whose code lives in ``__main__`` are left alone (``submit`` does not queue them on purpose).
-    """
-    from sqlalchemy import exists
-
-    nodes = schema.nodes
-    cutoff = now() - timedelta(seconds=older_than_seconds)
-    stmt = (select(nodes.c.id)
-            .where(nodes.c.process_type.is_not(None), ~nodes.c.process_type.startswith("__main__:"),
-                   nodes.c.attributes["process_state"].as_string() == QUEUED_STATE, nodes.c.ctime < cutoff,
-                   ~exists().where(table.c.node_id == nodes.c.id))
-            .limit(limit))
-    with storage.connection() as conn:
-        return list(conn.execute(stmt).scalars())
-
-
-QUEUED_STATE = "created"
 
 
 def request(storage: StorageBackend, pks: Iterable[int], action: str | None) -> None:

@@ -8,6 +8,11 @@ Where work comes from:
 - a scan of the lease table every ``daemon_scan_seconds``: processes nobody took (a lost message,
   a worker that died or stopped, a woken workflow).
 
+Only processes with a queue row run: ``submit`` writes it in the transaction that stores the process,
+in this profile. Nothing else queues a process: not a broker message (one naming a process without
+a queue row is acknowledged and dropped), not a row in state ``created`` (an archive's processes are
+records: see :mod:`jupyter_prov.engine.imported`).
+
 Each process is run only after winning its lease (:func:`.leases.claim`), by calling the engine's
 ``continue_process(pk)``, which goes on from the checkpoint in the database until the process is
 terminal or waits for children. A terminated child wakes its calling workflow. One heartbeat UPDATE
@@ -47,8 +52,6 @@ from .daemon_files import DaemonFiles
 log = logging.getLogger("jupyter_prov.daemon.worker")
 
 DEFAULT_RUNNER = "jupyter_prov.daemon.worker:continue_with_engine"
-#: how often (and after how long) a worker queues processes stored as ``created`` but never queued
-RECONCILE_SECONDS = 60.0
 DEFAULTS = {"daemon_worker_threads": 8, "daemon_lease_seconds": 20.0, "daemon_scan_seconds": 1.0,
             "daemon_grace_seconds": 2.0}
 
@@ -127,6 +130,9 @@ class Worker:
                 return
             won, action = leases.take(self.storage, pk, self.id, self.lease_seconds)
             if not won:
+                if message is not None and leases.get(self.storage, pk) is None:
+                    log.warning("refused a message to run process %s: it has no queue row (only processes "
+                                "submitted in this profile run); message dropped", pk)
                 return
             with self._lock:
                 self.held.add(pk)
@@ -260,7 +266,6 @@ class Worker:
     def _housekeeping(self) -> None:
         last_beat = last_scan = 0.0
         seen_actions: dict[int, str] = {}
-        last_reconcile = time.monotonic() - RECONCILE_SECONDS / 2
         # runs until the processes of a stopping worker have returned: their leases must stay renewed
         while not self._housekeeping_done.wait(0.25):
             if (self.supervisor_pid is not None and os.getppid() != self.supervisor_pid
@@ -274,12 +279,6 @@ class Worker:
                     last_beat = now
                 if self.stopping.is_set():
                     continue
-                if now - last_reconcile >= RECONCILE_SECONDS:
-                    last_reconcile = now
-                    lost = leases.unqueued_created(self.storage, RECONCILE_SECONDS)
-                    if lost:
-                        log.warning("queuing %d submitted processes that were never queued: %s", len(lost), lost[:20])
-                        leases.enqueue(self.storage, lost)
                 if now - last_scan >= self.scan_seconds:
                     last_scan = now
                     if self.held:  # control requests whose broker message was lost (seen on two scans in a row)

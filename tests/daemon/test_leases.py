@@ -113,19 +113,22 @@ def test_two_os_processes_racing_for_orphans_exactly_one_wins_each(storage, subp
     assert holders <= {"racer0", "racer1", "racer2"}
 
 
-def test_processes_stored_but_never_queued_are_found(storage):
+def test_a_process_stored_but_never_queued_is_never_claimed(storage):
+    """Only ``submit`` queues (the row is written with the process): an old ``created`` row without one is data."""
     from jupyter_prov.storage import schema
 
-    lost, queued, in_main, _fresh = _process(), _process(), _process(), _process()
+    unqueued, queued = _process(), _process()
     with storage.transaction() as conn:
-        conn.execute(update(schema.nodes).where(schema.nodes.c.id == in_main.pk)
-                     .values(process_type="__main__:add"))
-        conn.execute(update(schema.nodes).where(schema.nodes.c.id.in_([lost.pk, queued.pk, in_main.pk]))
-                     .values(ctime=leases.now() - timedelta(minutes=5)))
+        conn.execute(update(schema.nodes).where(schema.nodes.c.id.in_([unqueued.pk, queued.pk]))
+                     .values(ctime=leases.now() - timedelta(hours=5)))
+        conn.execute(update(leases.table).values(queued_at=leases.now() - timedelta(hours=5)))
     leases.enqueue(storage, [queued.pk])
-    assert leases.unqueued_created(storage, 60) == [lost.pk]
-    leases.enqueue(storage, [lost.pk])
-    assert leases.unqueued_created(storage, 60) == []
+    with storage.transaction() as conn:
+        conn.execute(update(leases.table).values(queued_at=leases.now() - timedelta(hours=5)))
+    assert leases.claim_ready(storage, "w1", 10, 100, grace_seconds=0) == [queued.pk]
+    assert not leases.claim(storage, unqueued.pk, "w1", 10)
+    assert leases.get(storage, unqueued.pk) is None
+    assert not hasattr(leases, "unqueued_created")
 
 
 def test_finishing_a_child_wakes_its_waiting_caller_in_the_same_transaction(storage):

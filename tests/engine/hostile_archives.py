@@ -1,0 +1,54 @@
+"""Hostile archives for the engine and daemon tests, built with the project's own export.
+
+Each builder stores the nodes in the test's profile, exports them with :func:`create_archive`, then
+empties the store (as if the archive came from someone else's profile) and returns the archive path
+and the UUIDs of the processes in it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jupyter_prov.archive import create_archive
+from jupyter_prov.orm import CalcFunctionNode, Int, List, current
+from tests.conftest import clean_storage
+
+
+def _export_and_forget(path: Path, nodes) -> Path:
+    create_archive(path, nodes=nodes)
+    clean_storage(current.get_storage())
+    current._state["user"] = None
+    return path
+
+
+def shell_job_touching(sentinel: Path):
+    """A ShellJob in state ``created`` (with its checkpoint) whose command would create ``sentinel``."""
+    from jupyter_prov.engine.launch import instantiate
+    from jupyter_prov.engine.shell_jobs import ShellJob, localhost_computer, shell_code
+
+    code = shell_code("touch", localhost_computer())
+    process = instantiate(ShellJob, (), {"code": code, "arguments": List([str(sentinel)]),
+                                         "metadata": {"options": {}}})
+    return process.store_created()
+
+
+def process_row(process_type: str, state: str = "created"):
+    """A bare process row naming any ``process_type`` (an archive can say anything)."""
+    x = Int(1).store()
+    node = CalcFunctionNode(process_type=process_type)
+    node.set_attribute("process_state", state)
+    from jupyter_prov.orm import LinkType
+
+    node.add_incoming(x, LinkType.INPUT_CALC, "x")
+    return node.store()
+
+
+def hostile_archive(path: Path, sentinel: Path, *, foreign_types=("os:system", "tests.engine.not_allowed:touch")
+                    ) -> tuple[Path, list[str]]:
+    """One archive with a created shell job touching ``sentinel`` and created processes of foreign types."""
+    nodes = [shell_job_touching(sentinel)]
+    nodes += [process_row(process_type) for process_type in foreign_types]
+    nodes.append(process_row("tests.daemon.processes:add", "running"))
+    nodes.append(process_row("tests.daemon.processes:add", "waiting"))
+    uuids = [node.uuid for node in nodes]
+    return _export_and_forget(path, nodes), uuids
