@@ -1,0 +1,70 @@
+"""Every snippet of README.md and docs/ runs as written, in order, in a profile that holds earlier work.
+
+One test per page and backend (``test_page_runs_as_written[docs/how-to/querying.md-sqlite]``) runs the
+page's ``python``, ``ipython`` and ``bash`` blocks in order (see ``_page.py`` for how each kind runs and
+``_seed.py`` for the data already in the profile); a failure names the page, the block and its line.
+A block marked ``<!-- skip-snippet: why -->`` is not run: it is reported as a skipped test of its own
+(``test_snippet_not_run``) with the reason, and their number is kept small by
+``test_skipped_snippets_are_few``.
+
+PostgreSQL runs only the pages that store, query and run processes without a kernel or a daemon: the
+others exercise the notebook and the daemon, whose PostgreSQL behaviour their own tests cover, and would
+double the suite's time.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ._markdown import pages, refused_fences, snippets, stray_skip_markers
+from ._page import PageRun
+
+PAGES = [page for page in pages() if snippets(page)]
+SKIPPED = [s for page in PAGES for s in snippets(page) if s.skip]
+#: pages that also run on PostgreSQL (no kernel, no daemon: cheap)
+ON_POSTGRES = [page for page in PAGES if not any(s.language == "ipython" for s in snippets(page))
+               and "jprov daemon start" not in "".join(s.code for s in snippets(page))]
+CASES = [pytest.param(page, "sqlite", id=f"{page}-sqlite") for page in PAGES] + [
+    pytest.param(page, "postgresql", id=f"{page}-postgresql", marks=pytest.mark.postgres) for page in ON_POSTGRES
+]
+MAX_SKIPPED = 3
+
+
+@pytest.mark.parametrize(("page", "backend"), CASES)
+def test_page_runs_as_written(page, backend, tmp_path, request):
+    server = None
+    if backend == "postgresql" or any("postgresql+psycopg://" in s.code for s in snippets(page)):
+        from tests.conftest import POSTGRES_URL
+
+        if backend == "postgresql":
+            request.getfixturevalue("postgres_database_url")  # skips (or fails in CI) without a server
+        server = POSTGRES_URL
+    with PageRun(page, tmp_path, postgres_server=server) as run:
+        run.seed(run.new_database() if backend == "postgresql" else None)
+        for snippet in snippets(page):
+            if not snippet.skip:
+                run.run(snippet)
+
+
+@pytest.mark.parametrize("snippet", SKIPPED, ids=[f"{s.page}:{s.line}" for s in SKIPPED])
+def test_snippet_not_run(snippet):
+    pytest.skip(f"{snippet.name} is marked skip-snippet: {snippet.skip}")
+
+
+def test_skipped_snippets_are_few():
+    assert len(SKIPPED) <= MAX_SKIPPED, [f"{s.name}: {s.skip}" for s in SKIPPED]
+    assert all(s.skip.strip() for s in SKIPPED), "a skip-snippet marker needs a reason"
+
+
+@pytest.mark.parametrize("page", pages())
+def test_shell_snippets_are_bash_and_markers_sit_on_snippets(page):
+    refused = [f"line {fence.line}: ```{fence.language}" for fence in refused_fences(page)]
+    assert not refused, f"{page}: write command lines as ```bash so they run (or as ```text): {refused}"
+    assert not stray_skip_markers(page), f"{page}: skip-snippet markers not right before a snippet"
+
+
+def test_every_page_of_the_docs_is_found():
+    found = pages()
+    assert found[0] == "README.md"
+    assert {"docs/getting-started.md", "docs/how-to/querying.md", "docs/tutorial/notebook-provenance.md"} <= set(found)
+    assert len(PAGES) >= 8
