@@ -65,7 +65,8 @@ def _blocks(text: str) -> list[tuple[str, str, int, str | None]]:
         body, index = [], index + 1
         start = index + 1
         while index < len(lines) and not (
-            lines[index].strip().startswith(fence[0] * len(fence)) and not lines[index].strip().strip(fence[0])
+            lines[index].strip().startswith(fence[0] * len(fence))
+            and not lines[index].strip().strip(fence[0])
         ):
             body.append(lines[index])
             index += 1

@@ -34,8 +34,9 @@ from ._markdown import ROOT, Snippet
 HERE = Path(__file__).resolve().parent
 DOCS_POSTGRES = re.compile(r"postgresql\+psycopg://postgres@127\.0\.0\.1:5432/(\w+)")
 BLOCK_TIMEOUT = 240
-_ERROR_LINE = re.compile(r"^(?:[A-Za-z_.]*(?:Error|Exception)|UsageError|Traceback \(most recent call last\)):?",
-                         re.MULTILINE)
+_ERROR_LINE = re.compile(
+    r"^(?:[A-Za-z_.]*(?:Error|Exception)|UsageError|Traceback \(most recent call last\)):?", re.MULTILINE
+)
 
 
 class SnippetFailed(AssertionError):
@@ -52,7 +53,9 @@ def _excerpt(label: str, value: str, limit: int = 4000) -> str:
 
 
 def _failure(snippet: Snippet, why: str, **streams: str) -> SnippetFailed:
-    message = f"{snippet.name} failed: {why}\n--- code ---\n{textwrap.indent(snippet.code.rstrip(), '    ')}\n"
+    message = (
+        f"{snippet.name} failed: {why}\n--- code ---\n{textwrap.indent(snippet.code.rstrip(), '    ')}\n"
+    )
     for label, value in streams.items():
         message += _excerpt(label, value or "")
     return SnippetFailed(message)
@@ -70,7 +73,11 @@ def ipython_cells(code: str) -> list[str]:
         else:
             current.append(line)
     cells.append("\n".join(current))
-    return [cell for cell in cells if any(ln.strip() and not ln.lstrip().startswith("#") for ln in cell.splitlines())]
+    return [
+        cell
+        for cell in cells
+        if any(ln.strip() and not ln.lstrip().startswith("#") for ln in cell.splitlines())
+    ]
 
 
 class PageRun:
@@ -115,8 +122,10 @@ class PageRun:
 
         def replace(match: re.Match) -> str:
             if self._server is None:
-                raise SnippetFailed(f"{self.page} names a PostgreSQL database ({match.group(0)}) "
-                                    "but no PostgreSQL server is configured for the docs tests")
+                raise SnippetFailed(
+                    f"{self.page} names a PostgreSQL database ({match.group(0)}) "
+                    "but no PostgreSQL server is configured for the docs tests"
+                )
             if match.group(1) not in self._databases:
                 self._databases[match.group(1)] = self.new_database()
             return self._databases[match.group(1)]
@@ -129,8 +138,14 @@ class PageRun:
             read, write = os.pipe()
             log = open(self.folder / "python.log", "ab")  # noqa: SIM115 - lives as long as the process
             self._python = subprocess.Popen(
-                [sys.executable, str(HERE / "_python_runner.py"), str(write)], cwd=self.work, env=self.env,
-                stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, pass_fds=(write,), text=True,
+                [sys.executable, str(HERE / "_python_runner.py"), str(write)],
+                cwd=self.work,
+                env=self.env,
+                stdin=subprocess.PIPE,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=(write,),
+                text=True,
             )
             os.close(write)
             log.close()
@@ -141,34 +156,63 @@ class PageRun:
         if not line:
             self._python.wait(timeout=30)
             log = (self.folder / "python.log").read_text(errors="replace")
-            return {"ok": False, "error": f"the page's Python ended (exit status {self._python.returncode})",
-                    "stdout": log, "stderr": ""}
+            return {
+                "ok": False,
+                "error": f"the page's Python ended (exit status {self._python.returncode})",
+                "stdout": log,
+                "stderr": "",
+            }
         return json.loads(line)
 
     def seed(self, storage: str | None) -> None:
         answer = self._request({"op": "seed", "storage": storage})
         if not answer["ok"]:
-            raise AssertionError(f"seeding the profile for {self.page} failed:\n{answer['error']}\n{answer['stderr']}")
+            raise AssertionError(
+                f"seeding the profile for {self.page} failed:\n{answer['error']}\n{answer['stderr']}"
+            )
 
     def run_python(self, snippet: Snippet) -> str:
-        answer = self._request({"op": "exec", "code": self.localise(snippet.code),
-                                "filename": str(ROOT / snippet.page), "line": snippet.line})
+        answer = self._request(
+            {
+                "op": "exec",
+                "code": self.localise(snippet.code),
+                "filename": str(ROOT / snippet.page),
+                "line": snippet.line,
+            }
+        )
         if not answer["ok"]:
-            raise _failure(snippet, "it raised", traceback=answer["error"], stdout=answer["stdout"],
-                           stderr=answer["stderr"])
+            raise _failure(
+                snippet,
+                "it raised",
+                traceback=answer["error"],
+                stdout=answer["stdout"],
+                stderr=answer["stderr"],
+            )
         return answer["stdout"]
 
     # ---- bash -----------------------------------------------------------------------------------
     def run_bash(self, snippet: Snippet) -> str:
         try:
-            result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", self.localise(snippet.code)],
-                                    cwd=self.work, env=self.env, capture_output=True, text=True,
-                                    timeout=BLOCK_TIMEOUT)
+            result = subprocess.run(
+                ["bash", "-e", "-o", "pipefail", "-c", self.localise(snippet.code)],
+                cwd=self.work,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=BLOCK_TIMEOUT,
+                check=False,
+            )
         except subprocess.TimeoutExpired as error:
-            raise _failure(snippet, f"it did not end within {BLOCK_TIMEOUT} s", stdout=str(error.stdout),
-                           stderr=str(error.stderr)) from None
+            raise _failure(
+                snippet,
+                f"it did not end within {BLOCK_TIMEOUT} s",
+                stdout=str(error.stdout),
+                stderr=str(error.stderr),
+            ) from None
         if result.returncode != 0:
-            raise _failure(snippet, f"exit status {result.returncode}", stdout=result.stdout, stderr=result.stderr)
+            raise _failure(
+                snippet, f"exit status {result.returncode}", stdout=result.stdout, stderr=result.stderr
+            )
         return result.stdout
 
     # ---- ipython --------------------------------------------------------------------------------
@@ -205,17 +249,25 @@ class PageRun:
             if content["status"] != "ok":
                 why = f"cell {cell.splitlines()[0]!r} raised {content.get('ename')}: {content.get('evalue')}"
                 raise _failure(snippet, why, stdout=stdout, stderr=_strip_ansi(stderr))
-            problem = _ERROR_LINE.search(_strip_ansi(stderr)) or re.search(r"recording failed", stdout + stderr)
+            problem = _ERROR_LINE.search(_strip_ansi(stderr)) or re.search(
+                r"recording failed", stdout + stderr
+            )
             if problem:
-                raise _failure(snippet, f"cell {cell.splitlines()[0]!r} reported an error",
-                               stdout=stdout, stderr=_strip_ansi(stderr))
+                raise _failure(
+                    snippet,
+                    f"cell {cell.splitlines()[0]!r} reported an error",
+                    stdout=stdout,
+                    stderr=_strip_ansi(stderr),
+                )
         return "".join(shown)
 
     # ---- the page -------------------------------------------------------------------------------
     def run(self, snippet: Snippet) -> str:
-        return {"python": self.run_python, "bash": self.run_bash, "ipython": self.run_ipython}[snippet.language](snippet)
+        return {"python": self.run_python, "bash": self.run_bash, "ipython": self.run_ipython}[
+            snippet.language
+        ](snippet)
 
-    def __enter__(self) -> PageRun:
+    def __enter__(self) -> PageRun:  # noqa: PYI034 - Python 3.10 has no typing.Self
         return self
 
     def __exit__(self, *exc_info) -> None:

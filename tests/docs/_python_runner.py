@@ -74,7 +74,7 @@ def _exec(request: dict, module: types.ModuleType) -> None:
     # the filename is the Markdown page itself, so tracebacks and inspect.getsource (a calcfunction's
     # recorded source code) read the page's own lines
     code = compile("\n" * (request["line"] - 1) + request["code"], request["filename"], "exec")
-    exec(code, module.__dict__)  # our own documentation's code
+    exec(code, module.__dict__)  # noqa: S102 - our own documentation's code
 
 
 def _seed(storage: str | None) -> None:
@@ -104,9 +104,9 @@ def main() -> None:
     for request in sys.stdin:
         request = json.loads(request)
         if request["op"] == "seed":
-            answer = _run(lambda: _seed(request["storage"]))
+            answer = _run(lambda request=request: _seed(request["storage"]))
         elif request["op"] == "exec":
-            answer = _run(lambda: _exec(request, module))
+            answer = _run(lambda request=request: _exec(request, module))
         elif request["op"] == "finish":
             answer = _run(_finish)
         else:

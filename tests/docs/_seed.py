@@ -23,7 +23,10 @@ def seed(storage: str | None) -> None:
     current.load_profile()
 
     earlier = [
-        Int(7, label="zeta"), Int(30, label="cutoff"), Float(-3.5, label="alpha"), Str("notes", label="yield"),
+        Int(7, label="zeta"),
+        Int(30, label="cutoff"),
+        Float(-3.5, label="alpha"),
+        Str("notes", label="yield"),
         List([1, 2, 3], label="kpoints"),
         Dict({"energy": -7.25, "converged": True, "forces": [0.1, 0.2]}, label="zinc relaxed"),
         Dict({"formula": "Zn", "volume": 15.2}, label="zinc"),

@@ -22,10 +22,15 @@ from ._page import PageRun
 PAGES = [page for page in pages() if snippets(page)]
 SKIPPED = [s for page in PAGES for s in snippets(page) if s.skip]
 #: pages that also run on PostgreSQL (no kernel, no daemon: cheap)
-ON_POSTGRES = [page for page in PAGES if not any(s.language == "ipython" for s in snippets(page))
-               and "jprov daemon start" not in "".join(s.code for s in snippets(page))]
+ON_POSTGRES = [
+    page
+    for page in PAGES
+    if not any(s.language == "ipython" for s in snippets(page))
+    and "jprov daemon start" not in "".join(s.code for s in snippets(page))
+]
 CASES = [pytest.param(page, "sqlite", id=f"{page}-sqlite") for page in PAGES] + [
-    pytest.param(page, "postgresql", id=f"{page}-postgresql", marks=pytest.mark.postgres) for page in ON_POSTGRES
+    pytest.param(page, "postgresql", id=f"{page}-postgresql", marks=pytest.mark.postgres)
+    for page in ON_POSTGRES
 ]
 MAX_SKIPPED = 3
 
@@ -66,5 +71,9 @@ def test_shell_snippets_are_bash_and_markers_sit_on_snippets(page):
 def test_every_page_of_the_docs_is_found():
     found = pages()
     assert found[0] == "README.md"
-    assert {"docs/getting-started.md", "docs/how-to/querying.md", "docs/tutorial/notebook-provenance.md"} <= set(found)
+    assert {
+        "docs/getting-started.md",
+        "docs/how-to/querying.md",
+        "docs/tutorial/notebook-provenance.md",
+    } <= set(found)
     assert len(PAGES) >= 8
