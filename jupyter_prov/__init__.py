@@ -20,15 +20,17 @@ The public API is small:
 Everything not named here may change between versions.
 """
 
-from . import orm
-from .engine import (
-    ToContext, WorkChain, calcfunction, disable_caching, enable_caching, graph, if_, return_, run, run_get_node,
-    run_get_pk, submit, submit_many, task, while_, workfunction,
-)
-from .orm import Node, QueryBuilder, load_node, load_profile, store_all, to_data
+import importlib
+from typing import TYPE_CHECKING, Any
 
-# names whose modules pull in heavier dependencies (kombu, paramiko, zip handling) load on first use
+# Every public name loads on first use: ``jprov --version`` must not pay for SQLAlchemy, numpy and
+# disk-objectstore (measured: eager imports cost 0.7 s CPU per `jprov` call; benchmarks/results/startup.md).
 _LAZY = {
+    "orm": None,
+    **dict.fromkeys(["Node", "QueryBuilder", "load_node", "load_profile", "store_all", "to_data"], "jupyter_prov.orm"),
+    **dict.fromkeys(["ToContext", "WorkChain", "calcfunction", "disable_caching", "enable_caching", "graph", "if_",
+                     "return_", "run", "run_get_node", "run_get_pk", "submit", "submit_many", "task", "while_",
+                     "workfunction"], "jupyter_prov.engine"),
     "wait": "jupyter_prov.daemon.events",
     "launch_shell_job": "jupyter_prov.engine.shell_jobs",
     "create_archive": "jupyter_prov.archive.create",
@@ -37,13 +39,47 @@ _LAZY = {
     "ArchiveReader": "jupyter_prov.archive.reader",
 }
 
+if TYPE_CHECKING:  # what type checkers and IDEs see
+    from . import orm
+    from .archive.create import create_archive
+    from .archive.import_ import import_archive
+    from .archive.inspect import inspect_archive
+    from .archive.reader import ArchiveReader
+    from .daemon.events import wait
+    from .engine import (
+        ToContext,
+        WorkChain,
+        calcfunction,
+        disable_caching,
+        enable_caching,
+        graph,
+        if_,
+        return_,
+        run,
+        run_get_node,
+        run_get_pk,
+        submit,
+        submit_many,
+        task,
+        while_,
+        workfunction,
+    )
+    from .engine.shell_jobs import launch_shell_job
+    from .orm import Node, QueryBuilder, load_node, load_profile, store_all, to_data
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'jupyter_prov' has no attribute {name!r}")
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'jupyter_prov' has no attribute {name!r}")
+    module = importlib.import_module(_LAZY[name] or f"jupyter_prov.{name}")
+    value = module if _LAZY[name] is None else getattr(module, name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 
@@ -62,8 +98,34 @@ def unload_ipython_extension(shell) -> None:
 
 
 __all__ = [
-    "orm", "Node", "QueryBuilder", "load_node", "load_profile", "store_all", "to_data", "__version__",
-    "wait", "launch_shell_job", "create_archive", "import_archive", "inspect_archive", "ArchiveReader",
-    "calcfunction", "workfunction", "WorkChain", "run", "run_get_node", "run_get_pk", "submit", "submit_many", "task",
-    "graph", "while_", "if_", "return_", "ToContext", "enable_caching", "disable_caching",
+    "ArchiveReader",
+    "Node",
+    "QueryBuilder",
+    "ToContext",
+    "WorkChain",
+    "__version__",
+    "calcfunction",
+    "create_archive",
+    "disable_caching",
+    "enable_caching",
+    "graph",
+    "if_",
+    "import_archive",
+    "inspect_archive",
+    "launch_shell_job",
+    "load_node",
+    "load_profile",
+    "orm",
+    "return_",
+    "run",
+    "run_get_node",
+    "run_get_pk",
+    "store_all",
+    "submit",
+    "submit_many",
+    "task",
+    "to_data",
+    "wait",
+    "while_",
+    "workfunction",
 ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from ..config import Profile
-from ..orm import current
+if TYPE_CHECKING:
+    from ..config import Profile
 
 
 def profile_name(ctx: click.Context) -> str | None:
@@ -15,4 +17,6 @@ def profile_name(ctx: click.Context) -> str | None:
 
 def open_profile(ctx: click.Context) -> Profile:
     """Load the profile of this invocation (the zero-config default one is created if none exists)."""
+    from ..orm import current
+
     return current.load_profile(profile_name(ctx))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._output import print_json, print_mapping, print_table
+from ._output import dry_run_option, force_option, json_option, print_json, print_mapping, print_table
 from ._session import open_profile
 
 _TOGGLES = [
@@ -60,23 +60,29 @@ def _toggle_options(function):
               help="zlib level of the zip members (0: stored).")
 @click.option("--include-comments/--no-include-comments", default=True, show_default=True, help="Export comments.")
 @click.option("--include-logs/--no-include-logs", default=True, show_default=True, help="Export logs.")
-@click.option("--test-run", is_flag=True, help="Print what would be exported and stop.")
-@click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+@dry_run_option("Print what would be exported and stop.")
+@force_option("OUTPUT")
+@json_option
 @click.pass_context
 @_archive_errors
 def create(ctx, output, all_, node_ids, group_ids, format_, batch_size, compression, include_comments,
-           include_logs, test_run, force, **toggles) -> None:
+           include_logs, dry_run, test_run_alias, force, as_json, **toggles) -> None:
     """Export nodes (with the provenance they need), groups or everything to the archive OUTPUT."""
     from ..archive import create_archive
 
+    test_run = dry_run or test_run_alias
     open_profile(ctx)
     node_ids = [part for value in node_ids for part in value.replace(",", " ").split()]
     group_ids = [part for value in group_ids for part in value.replace(",", " ").split()]
     nodes = [int(i) if i.isdigit() else i for i in node_ids]
     summary = create_archive(output, nodes=nodes, groups=list(group_ids), all=all_, batch_size=batch_size,
                              compression=compression, include_comments=include_comments, include_logs=include_logs,
-                             test_run=test_run, format=format_, overwrite=force, show_progress=not test_run,
+                             test_run=test_run, format=format_, overwrite=force,
+                             show_progress=not (test_run or as_json),
                              **{k: v for k, v in toggles.items() if v is not None})
+    if as_json:
+        print_json({"output": str(output), "dry_run": test_run, "counts": dict(summary.counts)})
+        return
     print_table(["entity", "count"], summary.counts.items(),
                 title="would export (test run, nothing written)" if test_run else f"exported to {output}")
 
@@ -116,19 +122,25 @@ def inspect(archive, database, as_json) -> None:
 @click.option("--comment-mode", type=click.Choice(["newest", "overwrite"]), default="newest", show_default=True,
               help="A comment that exists already: keep the newest, or take the archive's.")
 @click.option("--batch-size", default=1000, show_default=True, help="Rows per database batch.")
-@click.option("--test-run", is_flag=True, help="Check the archive and print what would be imported; write nothing.")
+@dry_run_option("Check the archive and print what would be imported; write nothing.")
+@json_option
 @click.pass_context
 @_archive_errors
 def import_(ctx, archive, import_group, group_label, extras_mode_new, extras_mode_existing, comment_mode,
-            batch_size, test_run) -> None:
+            batch_size, dry_run, test_run_alias, as_json) -> None:
     """Merge ARCHIVE (ours or an AiiDA archive) into the profile; nodes are matched by UUID."""
     from ..archive import import_archive
 
+    test_run = dry_run or test_run_alias
     open_profile(ctx)
     summary = import_archive(archive, import_group=import_group, group_label=group_label,
                              extras_mode_new=extras_mode_new, extras_mode_existing=extras_mode_existing,
                              comment_mode=comment_mode, test_run=test_run, batch_size=batch_size,
-                             show_progress=not test_run)
+                             show_progress=not (test_run or as_json))
+    if as_json:
+        print_json({"archive": str(archive), "dry_run": test_run, "counts": dict(summary.counts),
+                    "import_group": summary.details.get("import_group")})
+        return
     print_table(["entity", "new"], summary.counts.items(),
                 title="would import (test run, nothing written)" if test_run else f"imported {archive}")
     if summary.details.get("import_group"):
@@ -138,14 +150,19 @@ def import_(ctx, archive, import_group, group_label, extras_mode_new, extras_mod
 @command.command("migrate")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-f", "--force", is_flag=True, help="Overwrite TARGET if it exists.")
+@force_option("TARGET")
 @click.option("--compression", type=click.IntRange(0, 9), default=6, show_default=True, help="zlib level of the zip members.")
+@json_option
 @_archive_errors
-def migrate(source, target, force, compression) -> None:
+def migrate(source, target, force, compression, as_json) -> None:
     """Write SOURCE (an older jupyter-prov archive, or an AiiDA archive) as TARGET at the newest format."""
     from ..archive import migrate_archive
 
-    summary = migrate_archive(source, target, compression=compression, force=force, show_progress=True)
+    summary = migrate_archive(source, target, compression=compression, force=force, show_progress=not as_json)
+    if as_json:
+        print_json({"source": str(source), "target": str(target), "from": summary.details["from"],
+                    "to": summary.details["to"], "conversion_info": list(summary.details["conversion_info"])})
+        return
     click.echo(f"{source} ({summary.details['from']}) -> {target} ({summary.details['to']})")
     for note in summary.details["conversion_info"]:
         click.echo(f"  {note}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._output import fail, print_json, print_record, print_table
+from ._output import fail, json_option, limit_option, print_json, print_record, print_table, truncation_note
 from ._session import open_profile
 
 
@@ -51,18 +51,21 @@ def create(ctx: click.Context, label_at_computer: str, executable: str, with_mpi
 
 
 @command.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@limit_option
+@json_option
 @click.pass_context
-def list_(ctx: click.Context, as_json: bool) -> None:
+def list_(ctx: click.Context, limit: int, as_json: bool) -> None:
     """List the codes."""
     from ..orm.nodes.code import _all_codes
 
     open_profile(ctx)
-    codes = _all_codes()
+    every = _all_codes()
+    codes = every[: limit or None]
     if as_json:
         print_json([_as_dict(c) for c in codes])
-        return
-    print_table(["pk", "code", "executable"], [(c.pk, c.full_label, c.executable) for c in codes])
+    else:
+        print_table(["pk", "code", "executable"], [(c.pk, c.full_label, c.executable) for c in codes])
+    truncation_note(len(codes), len(every), as_json=as_json)
 
 
 @command.command("show")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from ..orm import Computer
-from ._output import print_json, print_record, print_table
+from ._output import json_option, limit_option, print_json, print_record, print_table, truncation_note
 from ._session import open_profile
+
+if TYPE_CHECKING:
+    from ..orm import Computer
 
 
 @click.group("computer")
@@ -21,17 +25,22 @@ def _as_dict(computer: Computer) -> dict:
 
 
 @command.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@limit_option
+@json_option
 @click.pass_context
-def list_(ctx: click.Context, as_json: bool) -> None:
+def list_(ctx: click.Context, limit: int, as_json: bool) -> None:
     """List the computers."""
+    from ..orm import Computer
+
     open_profile(ctx)
-    computers = Computer.all()
+    every = Computer.all()
+    computers = every[: limit or None]
     if as_json:
         print_json([_as_dict(c) for c in computers])
-        return
-    print_table(["pk", "label", "hostname", "transport", "scheduler"],
-                [(c.pk, c.label, c.hostname, c.transport_type, c.scheduler_type) for c in computers])
+    else:
+        print_table(["pk", "label", "hostname", "transport", "scheduler"],
+                    [(c.pk, c.label, c.hostname, c.transport_type, c.scheduler_type) for c in computers])
+    truncation_note(len(computers), len(every), as_json=as_json)
 
 
 @command.command("show")
@@ -40,6 +49,8 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def show(ctx: click.Context, computer: str, as_json: bool) -> None:
     """Show COMPUTER (a label, pk or UUID)."""
+    from ..orm import Computer
+
     open_profile(ctx)
     data = _as_dict(Computer.load(computer))
     print_record(data, as_json=as_json)
@@ -58,6 +69,7 @@ def setup(ctx: click.Context, label: str, hostname: str, transport: str, schedul
     """Create the computer LABEL (then `jprov computer configure LABEL` for SSH settings)."""
     import os
 
+    from ..orm import Computer
     from ..orm.plugins import PluginNotFound, plugin_names
     from ._output import fail
 
@@ -93,6 +105,8 @@ def setup(ctx: click.Context, label: str, hostname: str, transport: str, schedul
 @click.pass_context
 def configure(ctx: click.Context, computer: str, **settings) -> None:
     """Store your connection settings for COMPUTER (kept per user, never exported)."""
+    from ..orm import Computer
+
     open_profile(ctx)
     target = Computer.load(computer)
     params = {k: v for k, v in settings.items() if v is not None}
@@ -102,38 +116,47 @@ def configure(ctx: click.Context, computer: str, **settings) -> None:
 
 @command.command("test")
 @click.argument("computer")
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
 @click.pass_context
-def test(ctx: click.Context, computer: str) -> None:
+def test(ctx: click.Context, computer: str, as_json: bool) -> None:
     """Check COMPUTER: connection, work directory writable, scheduler answers."""
+    from ..orm import Computer
     from ..schedulers import load_scheduler
     from ..transports import close_all, get_transport
     from ._output import status_line
 
     open_profile(ctx)
     target = Computer.load(computer)
-    ok = True
+    checks: list[dict] = []
+
+    def report(ok: bool, name: str, message: str) -> None:
+        checks.append({"name": name, "ok": ok, "message": message})
+        if not as_json:
+            status_line(ok, name, message)
+
     try:
         transport = get_transport(target)
-        status_line(True, "connection", f"{target.transport_type} to {target.hostname}")
+        report(True, "connection", f"{target.transport_type} to {target.hostname}")
     except Exception as exc:  # noqa: BLE001 - reported, not raised
-        status_line(False, "connection", str(exc))
-        raise SystemExit(1) from None
-    try:
-        transport.makedirs(target.workdir)
-        probe = f"{target.workdir.rstrip('/')}/.jprov-test"
-        transport.write_bytes(probe, b"ok")
-        transport.remove(probe)
-        status_line(True, "work directory", f"{target.workdir} is writable")
-    except Exception as exc:  # noqa: BLE001
-        ok = False
-        status_line(False, "work directory", str(exc))
-    try:
-        scheduler = load_scheduler(target.scheduler_type)
-        scheduler.get_jobs_via(transport, ["1"])
-        status_line(True, "scheduler", f"{target.scheduler_type} answers")
-    except Exception as exc:  # noqa: BLE001
-        ok = False
-        status_line(False, "scheduler", str(exc))
-    close_all()
-    if not ok:
+        report(False, "connection", str(exc))
+        transport = None
+    if transport is not None:
+        try:
+            transport.makedirs(target.workdir)
+            probe = f"{target.workdir.rstrip('/')}/.jprov-test"
+            transport.write_bytes(probe, b"ok")
+            transport.remove(probe)
+            report(True, "work directory", f"{target.workdir} is writable")
+        except Exception as exc:  # noqa: BLE001
+            report(False, "work directory", str(exc))
+        try:
+            scheduler = load_scheduler(target.scheduler_type)
+            scheduler.get_jobs_via(transport, ["1"])
+            report(True, "scheduler", f"{target.scheduler_type} answers")
+        except Exception as exc:  # noqa: BLE001
+            report(False, "scheduler", str(exc))
+        close_all()
+    if as_json:
+        print_json(checks)
+    if not all(check["ok"] for check in checks):
         raise SystemExit(1)

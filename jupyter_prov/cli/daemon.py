@@ -6,7 +6,7 @@ import time
 
 import click
 
-from ._output import print_json, print_table
+from ._output import json_option, print_json, print_table
 from ._session import open_profile
 
 
@@ -34,7 +34,10 @@ def command() -> None:
     """The background daemon: workers that run submitted processes."""
 
 
-def _echo_status(status: dict) -> None:
+def _echo_status(status: dict, as_json: bool = False) -> None:
+    if as_json:
+        print_json(status)
+        return
     if status.get("note"):
         click.echo(f"note: {status['note']}")
     if not status["running"]:
@@ -52,13 +55,14 @@ def _echo_status(status: dict) -> None:
 @command.command("start")
 @click.argument("workers", type=click.IntRange(min=1), default=1)
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for the workers.")
+@json_option
 @click.pass_context
 @_fail_on_daemon_errors
-def start(ctx: click.Context, workers: int, timeout: float) -> None:
+def start(ctx: click.Context, workers: int, timeout: float, as_json: bool) -> None:
     """Start the daemon with WORKERS worker processes (default 1)."""
     from ..daemon import start_daemon
 
-    _echo_status(start_daemon(_profile(ctx), workers, wait=timeout))
+    _echo_status(start_daemon(_profile(ctx), workers, wait=timeout), as_json)
 
 
 @command.command("status")
@@ -77,55 +81,74 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
 @command.command("stop")
 @click.option("--timeout", type=float, default=60.0, show_default=True,
-              help="Seconds to let workers finish what runs before they are killed.")
+              help="Seconds to let running steps reach their checkpoint before the workers are killed.")
+@json_option
 @click.pass_context
 @_fail_on_daemon_errors
-def stop(ctx: click.Context, timeout: float) -> None:
-    """Stop the daemon; running processes are taken up again by the next daemon."""
+def stop(ctx: click.Context, timeout: float, as_json: bool) -> None:
+    """Stop the daemon; running processes stop at their next checkpoint and the next daemon goes on from there."""
     from ..daemon import stop_daemon
 
     result = stop_daemon(_profile(ctx), timeout=timeout)
+    if as_json:
+        print_json(result)
+        return
     click.echo(result.get("message") or f"daemon stopped (supervisor pid {result['supervisor']})")
 
 
 @command.command("restart")
+@click.option("--timeout", type=float, default=60.0, show_default=True,
+              help="Seconds to let running steps reach their checkpoint before the workers are killed.")
+@json_option
 @click.pass_context
 @_fail_on_daemon_errors
-def restart(ctx: click.Context) -> None:
-    """Stop the daemon and start it again with as many workers."""
+def restart(ctx: click.Context, timeout: float, as_json: bool) -> None:
+    """Restart the daemon with as many workers, so they import the current code of your modules.
+
+    The workers stop taking new work; each running process goes on to its next checkpoint (a work chain
+    step, a calc job poll, the end of a calcfunction) and the new workers continue it from there.
+    """
     from ..daemon import restart_daemon
 
-    _echo_status(restart_daemon(_profile(ctx)))
+    _echo_status(restart_daemon(_profile(ctx), timeout=timeout), as_json)
 
 
 @command.command("incr")
 @click.argument("number", type=click.IntRange(min=1), default=1)
+@json_option
 @click.pass_context
 @_fail_on_daemon_errors
-def incr(ctx: click.Context, number: int) -> None:
+def incr(ctx: click.Context, number: int, as_json: bool) -> None:
     """Add NUMBER workers (default 1)."""
     from ..daemon import scale_daemon
 
-    _echo_status(scale_daemon(_profile(ctx), number))
+    _echo_status(scale_daemon(_profile(ctx), number), as_json)
 
 
 @command.command("decr")
 @click.argument("number", type=click.IntRange(min=1), default=1)
+@json_option
 @click.pass_context
 @_fail_on_daemon_errors
-def decr(ctx: click.Context, number: int) -> None:
+def decr(ctx: click.Context, number: int, as_json: bool) -> None:
     """Remove NUMBER workers (default 1; at least one stays)."""
     from ..daemon import scale_daemon
 
-    _echo_status(scale_daemon(_profile(ctx), -number))
+    _echo_status(scale_daemon(_profile(ctx), -number), as_json)
 
 
 @command.command("logs")
-@click.option("-n", "--lines", type=int, default=50, show_default=True, help="How many lines from the end.")
-@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines (Ctrl-C to stop).")
+@click.option("-n", "--limit", "lines", type=click.IntRange(min=1), default=50, show_default=True,
+              help="How many lines from the end.")
+@click.option("--lines", "lines_alias", type=click.IntRange(min=1), default=None, hidden=True,
+              help="Old spelling of --limit.")
+@click.option("--follow", is_flag=True, help="Keep printing new lines (Ctrl-C to stop).")
+@click.option("-f", "follow_alias", is_flag=True, hidden=True, help="Old spelling of --follow (-f means --force).")
 @click.pass_context
-def logs(ctx: click.Context, lines: int, follow: bool) -> None:
+def logs(ctx: click.Context, lines: int, lines_alias: int | None, follow: bool, follow_alias: bool) -> None:
     """Print the end of the daemon's log (supervisor and workers)."""
+    lines = lines_alias or lines
+    follow = follow or follow_alias
     from ..daemon.daemon_files import DaemonFiles
     from ..daemon.lifecycle import read_log
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..orm import Group, load_node
-from ..orm.nodes.summary import node_summary
-from ._output import print_json, print_table
+from ._output import json_option, limit_option, print_json, print_table, truncation_note, yes_option
 from ._session import open_profile
 
 
@@ -21,45 +19,60 @@ def command() -> None:
 @click.pass_context
 def create(ctx: click.Context, label: str, description: str) -> None:
     """Create a group LABEL."""
+    from ..orm import Group
+
     open_profile(ctx)
     group = Group(label, description).store()
     click.echo(f"group {group.label!r} created (pk {group.pk})")
 
 
 @command.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@limit_option
+@json_option
 @click.pass_context
-def list_(ctx: click.Context, as_json: bool) -> None:
+def list_(ctx: click.Context, limit: int, as_json: bool) -> None:
     """List the groups with their number of nodes."""
+    from ..orm import Group
+
     open_profile(ctx)
     groups = Group.all()
     rows = [{"pk": g.pk, "label": g.label, "type_string": g.type_string, "nodes": g.count(),
-             "description": g.description} for g in groups]
+             "description": g.description} for g in groups[: limit or None]]
     if as_json:
         print_json(rows)
-        return
-    print_table(["pk", "label", "type", "nodes", "description"], [tuple(r.values()) for r in rows])
+    else:
+        print_table(["pk", "label", "type", "nodes", "description"], [tuple(r.values()) for r in rows])
+    truncation_note(len(rows), len(groups), as_json=as_json)
 
 
 @command.command("show")
 @click.argument("group")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@limit_option
+@json_option
 @click.pass_context
-def show(ctx: click.Context, group: str, as_json: bool) -> None:
+def show(ctx: click.Context, group: str, limit: int, as_json: bool) -> None:
     """Show GROUP (a label, pk or UUID) and its nodes."""
+    import itertools
+
+    from ..orm import Group
+    from ..orm.nodes.summary import node_summary
+
     open_profile(ctx)
     found = Group.load(group)
-    nodes = list(found.nodes)
+    total = found.count()
+    nodes = list(itertools.islice(found.nodes, limit or None))
     if as_json:
         print_json({"pk": found.pk, "uuid": found.uuid, "label": found.label, "type_string": found.type_string,
-                    "description": found.description, "extras": found.extras,
+                    "description": found.description, "extras": found.extras, "count": total,
                     "nodes": [node_summary(n, links=False) for n in nodes]})
+        truncation_note(len(nodes), total, as_json=True)
         return
-    click.echo(f"group {found.label!r} (pk {found.pk}, {found.type_string}): {len(nodes)} nodes")
+    click.echo(f"group {found.label!r} (pk {found.pk}, {found.type_string}): {total} nodes")
     if found.description:
         click.echo(found.description)
     if nodes:
         print_table(["pk", "uuid", "class", "label"], [(n.pk, n.uuid, type(n).__name__, n.label) for n in nodes])
+    truncation_note(len(nodes), total)
 
 
 @command.command("add")
@@ -68,6 +81,8 @@ def show(ctx: click.Context, group: str, as_json: bool) -> None:
 @click.pass_context
 def add(ctx: click.Context, group: str, nodes: tuple[str, ...]) -> None:
     """Add NODES (pks or UUIDs) to GROUP."""
+    from ..orm import Group, load_node
+
     open_profile(ctx)
     found = Group.load(group)
     found.add_nodes([load_node(n) for n in nodes])
@@ -80,6 +95,8 @@ def add(ctx: click.Context, group: str, nodes: tuple[str, ...]) -> None:
 @click.pass_context
 def remove(ctx: click.Context, group: str, nodes: tuple[str, ...]) -> None:
     """Remove NODES (pks or UUIDs) from GROUP; the nodes themselves stay."""
+    from ..orm import Group, load_node
+
     open_profile(ctx)
     found = Group.load(group)
     found.remove_nodes([load_node(n) for n in nodes])
@@ -88,10 +105,12 @@ def remove(ctx: click.Context, group: str, nodes: tuple[str, ...]) -> None:
 
 @command.command("delete")
 @click.argument("group")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@yes_option
 @click.pass_context
 def delete(ctx: click.Context, group: str, yes: bool) -> None:
     """Delete GROUP; its nodes stay."""
+    from ..orm import Group
+
     open_profile(ctx)
     found = Group.load(group)
     if not yes:

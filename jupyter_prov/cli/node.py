@@ -9,9 +9,15 @@ import json
 
 import click
 
-from ..orm import load_node
-from ..orm.nodes.summary import list_nodes, node_summary
-from ._output import parse_json_value, print_json, print_mapping, print_table
+from ._output import (
+    json_option,
+    limit_option,
+    parse_json_value,
+    print_json,
+    print_mapping,
+    print_table,
+    truncation_note,
+)
 from ._session import open_profile
 
 IDENTIFIER_HELP = "IDENTIFIER is a pk, a UUID or a unique UUID prefix."
@@ -28,6 +34,9 @@ def command() -> None:
 @click.pass_context
 def show(ctx: click.Context, identifier: str, as_json: bool) -> None:
     """Show a node: type, attributes, extras, files and its incoming and outgoing links."""
+    from ..orm import load_node
+    from ..orm.nodes.summary import node_summary
+
     open_profile(ctx)
     data = node_summary(load_node(identifier))
     if as_json:
@@ -47,18 +56,35 @@ def show(ctx: click.Context, identifier: str, as_json: bool) -> None:
 @command.command("list")
 @click.option("-t", "--type", "node_type", help="Only nodes whose type string starts with this (e.g. data.int).")
 @click.option("-l", "--label", help="Only nodes with this label.")
-@click.option("-n", "--limit", type=int, default=50, show_default=True, help="At most this many (0: all).")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@limit_option
+@json_option
 @click.pass_context
 def list_(ctx: click.Context, node_type: str | None, label: str | None, limit: int, as_json: bool) -> None:
     """List stored nodes, newest first."""
+    from ..orm.nodes.summary import list_nodes, node_summary
+
     open_profile(ctx)
     nodes = list_nodes(node_type=node_type, label=label, limit=limit or None)
     if as_json:
         print_json([node_summary(n, links=False) for n in nodes])
-        return
-    print_table(["pk", "uuid", "class", "label", "ctime"],
-                [(n.pk, n.uuid, type(n).__name__, n.label, n.ctime.strftime("%Y-%m-%d %H:%M:%S")) for n in nodes])
+    else:
+        print_table(["pk", "uuid", "class", "label", "ctime"],
+                    [(n.pk, n.uuid, type(n).__name__, n.label, n.ctime.strftime("%Y-%m-%d %H:%M:%S"))
+                     for n in nodes])
+    if limit and len(nodes) == limit:
+        truncation_note(len(nodes), _count_nodes(node_type, label), as_json=as_json)
+
+
+def _count_nodes(node_type: str | None, label: str | None) -> int:
+    """How many nodes ``node list`` would show without a limit."""
+    from ..orm import Node, QueryBuilder
+
+    filters: dict = {}
+    if node_type:
+        filters["node_type"] = {"like": f"{node_type}%"}
+    if label is not None:
+        filters["label"] = label
+    return QueryBuilder().append(Node, filters=filters or None).count()
 
 
 @command.command("label", epilog=IDENTIFIER_HELP)
@@ -67,6 +93,8 @@ def list_(ctx: click.Context, node_type: str | None, label: str | None, limit: i
 @click.pass_context
 def label(ctx: click.Context, identifier: str, new_label: str | None) -> None:
     """Show the label of a node, or set it to NEW_LABEL."""
+    from ..orm import load_node
+
     open_profile(ctx)
     node = load_node(identifier)
     if new_label is not None:
@@ -80,6 +108,8 @@ def label(ctx: click.Context, identifier: str, new_label: str | None) -> None:
 @click.pass_context
 def description(ctx: click.Context, identifier: str, new_description: str | None) -> None:
     """Show the description of a node, or set it to NEW_DESCRIPTION."""
+    from ..orm import load_node
+
     open_profile(ctx)
     node = load_node(identifier)
     if new_description is not None:
@@ -95,6 +125,8 @@ def description(ctx: click.Context, identifier: str, new_description: str | None
 @click.pass_context
 def extras(ctx: click.Context, identifier: str, to_set: tuple, to_delete: tuple, as_json: bool) -> None:
     """Show the extras of a node; --set and --delete change them (extras are always mutable)."""
+    from ..orm import load_node
+
     open_profile(ctx)
     node = load_node(identifier)
     if to_set:
@@ -112,7 +144,8 @@ def extras(ctx: click.Context, identifier: str, to_set: tuple, to_delete: tuple,
         click.echo("no extras")
 
 
-from .node_graph import delete as _delete, graph as _graph  # noqa: E402  (commands of this group kept in their own module)
+from .node_graph import delete as _delete
+from .node_graph import graph as _graph
 
 command.add_command(_graph)
 command.add_command(_delete)

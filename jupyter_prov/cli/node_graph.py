@@ -6,9 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..orm import load_node
-from ..orm.delete import delete_nodes
-from ._output import print_json, print_table
+from ._output import print_json, print_table, truncation_note
 from ._session import open_profile
 
 GRAPH_FORMATS = {".svg": "dot", ".png": "dot", ".pdf": "dot", ".dot": "dot", ".gv": "dot",
@@ -38,6 +36,8 @@ def _link_types(value: str) -> str | list[str]:
 def graph(ctx: click.Context, identifier: str, ancestors: int | None, descendants: int | None, link_types: str,
           output: Path | None, max_nodes: int) -> None:
     """Draw the provenance graph around a node (graphviz, or W3C PROV)."""
+    from ..orm import load_node
+
     open_profile(ctx)
     node = load_node(identifier)
     output = output or Path(f"{node.pk}.dot")
@@ -71,8 +71,9 @@ def graph(ctx: click.Context, identifier: str, ancestors: int | None, descendant
                "along: the calculations that used a deleted datum and everything they made, the workflows that "
                "called a deleted process. File contents stay until `jprov storage maintain`.")
 @click.argument("identifiers", nargs=-1, required=True)
-@click.option("-n", "--dry-run", is_flag=True, help="Only list what would be deleted.")
-@click.option("-f", "--force", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--force", "yes_alias", is_flag=True, hidden=True, help="Old spelling of --yes.")
 @click.option("--create-forward/--no-create-forward", default=None,
               help="Delete the data a deleted calculation created (default: yes).")
 @click.option("--call-calc-forward/--no-call-calc-forward", default=None,
@@ -81,10 +82,13 @@ def graph(ctx: click.Context, identifier: str, ancestors: int | None, descendant
               help="Delete the workflows a deleted workflow called (default: yes).")
 @click.option("--json", "as_json", is_flag=True, help="Print the list of nodes as JSON.")
 @click.pass_context
-def delete(ctx: click.Context, identifiers: tuple[str, ...], dry_run: bool, force: bool,
+def delete(ctx: click.Context, identifiers: tuple[str, ...], dry_run: bool, yes: bool, yes_alias: bool,
            create_forward: bool | None, call_calc_forward: bool | None, call_work_forward: bool | None,
            as_json: bool) -> None:
     """Delete nodes and what provenance requires to go with them."""
+    from ..orm import load_node
+    from ..orm.delete import delete_nodes
+
     open_profile(ctx)
     pks = [load_node(identifier).pk for identifier in identifiers]
     rules = dict(create_forward=create_forward, call_calc_forward=call_calc_forward,
@@ -101,7 +105,7 @@ def delete(ctx: click.Context, identifiers: tuple[str, ...], dry_run: bool, forc
                                    f"pk {plan.unsealed[:20]}; nothing was deleted")
     if dry_run:
         return
-    if not force:
+    if not (yes or yes_alias):
         click.confirm(f"Delete these {len(plan.pks)} node(s)?", abort=True)
     result = delete_nodes(pks, dry_run=False, **rules)
     if set(result.pks) != set(plan.pks):  # the graph changed in between: say so
@@ -116,6 +120,5 @@ def _show_plan(plan) -> None:
     print_table(["pk", "uuid", "class", "label", "why"],
                 [(n.pk, n.uuid, type(n).__name__, n.label, "asked" if n.pk in plan.requested else "provenance")
                  for n in shown], title="nodes to delete")
-    if len(plan.pks) > len(shown):
-        click.echo(f"... and {len(plan.pks) - len(shown)} more")
+    truncation_note(len(shown), len(plan.pks), hint="--json lists them all")
     click.echo(plan.summary())

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from ..orm import ProcessNode, load_node
-from ._output import print_json, print_mapping, print_table
+from ._output import json_option, limit_option, print_json, print_mapping, print_table, truncation_note
 from ._session import open_profile
+
+if TYPE_CHECKING:
+    from ..orm import ProcessNode
 
 STATES = ["created", "running", "waiting", "finished", "excepted", "killed"]
 
 
 def _process(identifier: str) -> ProcessNode:
+    from ..orm import ProcessNode, load_node
+
     node = load_node(identifier)
     if not isinstance(node, ProcessNode):
         raise click.ClickException(f"node {identifier} is a {type(node).__name__}, not a process")
@@ -26,8 +32,8 @@ def command() -> None:
 @command.command("list")
 @click.option("-a", "--all", "all_", is_flag=True, help="All processes, not only the active ones.")
 @click.option("-S", "--state", "states", multiple=True, type=click.Choice(STATES), help="Only processes in this state (repeatable).")
-@click.option("-n", "--limit", type=int, default=100, show_default=True, help="At most this many (0: all).")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@limit_option
+@json_option
 @click.pass_context
 def list_(ctx: click.Context, all_: bool, states: tuple[str, ...], limit: int, as_json: bool) -> None:
     """List processes, newest first (by default only those created, running or waiting)."""
@@ -35,14 +41,31 @@ def list_(ctx: click.Context, all_: bool, states: tuple[str, ...], limit: int, a
 
     open_profile(ctx)
     nodes = list_processes(states=states or None, all=all_, limit=limit or None)
+    total = _count_processes(states, all_) if limit and len(nodes) == limit else len(nodes)
     if as_json:
         print_json([{"pk": n.pk, "uuid": n.uuid, "process_label": n.process_label,
                      "state": n.process_state.value if n.process_state else None, "exit_status": n.exit_status,
                      "cached_from": n.get_attribute("cached_from", None), "ctime": n.ctime.isoformat()} for n in nodes])
+        truncation_note(len(nodes), total, as_json=True)
         return
     print_table(["pk", "process", "state", "created", "type"],
                 [(n.pk, n.process_label, state_text(n), n.ctime.strftime("%Y-%m-%d %H:%M:%S"), n.node_type) for n in nodes])
-    click.echo(f"{len(nodes)} process(es)")
+    if total > len(nodes):
+        truncation_note(len(nodes), total)
+    else:
+        click.echo(f"{len(nodes)} process(es)")
+
+
+def _count_processes(states: tuple[str, ...], all_: bool) -> int:
+    """How many processes ``process list`` would show without a limit."""
+    from ..engine.reports import ACTIVE_STATES
+    from ..orm import Node, QueryBuilder
+
+    filters: dict = {"node_type": {"like": "process%"}}
+    wanted = list(states) or (None if all_ else [state.value for state in ACTIVE_STATES])
+    if wanted is not None:
+        filters["attributes.process_state"] = {"in": wanted}
+    return QueryBuilder().append(Node, filters=filters).count()
 
 
 @command.command("show")
@@ -68,14 +91,20 @@ def show(ctx: click.Context, identifier: str, as_json: bool) -> None:
 @command.command("report")
 @click.argument("identifier")
 @click.option("-l", "--levelname", help="Only log records of this level (REPORT, ERROR, ...).")
+@json_option
 @click.pass_context
-def report(ctx: click.Context, identifier: str, levelname: str | None) -> None:
+def report(ctx: click.Context, identifier: str, levelname: str | None, as_json: bool) -> None:
     """Print the log of a process and of every process it called, as a tree."""
     from ..engine.reports import log_tree
 
     open_profile(ctx)
+    tree = log_tree(_process(identifier), levelname=levelname)
+    if as_json:
+        print_json([{"depth": depth, "pk": node.pk, "process_label": node.process_label, "time": log.time,
+                     "levelname": log.levelname, "message": log.message} for depth, node, logs in tree for log in logs])
+        return
     any_logs = False
-    for depth, node, logs in log_tree(_process(identifier), levelname=levelname):
+    for depth, node, logs in tree:
         indent = "    " * depth
         for log in logs:
             any_logs = True
@@ -89,13 +118,22 @@ def report(ctx: click.Context, identifier: str, levelname: str | None) -> None:
 
 @command.command("status")
 @click.argument("identifier")
+@json_option
 @click.pass_context
-def status(ctx: click.Context, identifier: str) -> None:
+def status(ctx: click.Context, identifier: str, as_json: bool) -> None:
     """Print the tree of a workflow and the processes it called, with their states."""
-    from ..engine.reports import status_tree
+    from ..engine.process import iter_descendants
+    from ..engine.reports import state_text, status_tree
 
     open_profile(ctx)
-    for line in status_tree(_process(identifier)):
+    node = _process(identifier)
+    if as_json:
+        entries = [(0, node), *iter_descendants(node)]
+        print_json([{"depth": depth, "pk": n.pk, "process_label": n.process_label or type(n).__name__,
+                     "state": n.process_state.value if n.process_state else None, "exit_status": n.exit_status,
+                     "status": state_text(n)} for depth, n in entries])
+        return
+    for line in status_tree(node):
         click.echo(line)
 
 
@@ -104,10 +142,9 @@ def status(ctx: click.Context, identifier: str) -> None:
 @click.pass_context
 def continue_(ctx: click.Context, identifier: str) -> None:
     """Run a stored process from its checkpoint in this terminal until it ends."""
+    from ..engine.process import ProcessError
     from ..engine.reports import state_text
     from ..engine.runner import continue_process
-
-    from ..engine.process import ProcessError
 
     open_profile(ctx)
     try:
@@ -118,4 +155,4 @@ def continue_(ctx: click.Context, identifier: str) -> None:
 
 
 # pause/play/kill/watch go through the daemon's process control (see cli/process_control.py)
-from . import process_control  # noqa: E402,F401
+from . import process_control  # noqa: F401

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..orm.querybuilder import QueryBuilder, QueryError
 from ._output import parse_json_value, print_json, print_table
 from ._session import open_profile
 
@@ -19,6 +18,9 @@ DEFAULT_PROJECTIONS = {
     "comment": ["id", "node_id", "content"],
     "log": ["id", "node_id", "levelname", "message"],
 }
+
+if TYPE_CHECKING:
+    from ..orm.querybuilder import QueryBuilder
 
 
 def resolve_entity(name: str) -> Any:
@@ -50,13 +52,14 @@ def _filters(items: tuple[str, ...]) -> dict[str, Any]:
     return filters
 
 
-@click.command("query", epilog="Examples:\n\n\b\n  jprov query -e Dict -f 'attributes.x={\">\": 5}' -p uuid -p attributes.x\n"
+@click.command("query", epilog="Examples:\n\n\b\n  jprov query -e Dict -F 'attributes.x={\">\": 5}' -p uuid -p attributes.x\n"
                "  jprov query --path '[{\"cls\": \"data.dict\", \"tag\": \"d\"}, "
                "{\"cls\": \"process.calculation\", \"with_outgoing\": \"d\", \"project\": [\"uuid\"]}]' --count")
 @click.option("-e", "--entity", default="node", show_default=True,
               help="What to query: node, group, user, computer, comment, log, a node type string or class name.")
-@click.option("-f", "--filter", "filter_items", multiple=True, metavar="KEY=VALUE",
+@click.option("-F", "--filter", "filter_items", multiple=True, metavar="KEY=VALUE",
               help="Filter; VALUE is JSON (a plain value means ==, or an operator dict like {\"<\": 3}).")
+@click.option("-f", "filter_alias", multiple=True, hidden=True, help="Old spelling of -F (-f means --force).")
 @click.option("-p", "--project", "projections", multiple=True,
               help="Column or JSON path to show (repeatable; default depends on the entity).")
 @click.option("--path", "path_json", default=None,
@@ -69,10 +72,13 @@ def _filters(items: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--sql", "show_sql", is_flag=True, help="Print the SQL instead of running it.")
 @click.option("--json", "as_json", is_flag=True, help="Print rows as JSON objects.")
 @click.pass_context
-def command(ctx: click.Context, entity: str, filter_items: tuple[str, ...], projections: tuple[str, ...],
-            path_json: str | None, order: tuple[str, ...], limit: int | None, offset: int | None, distinct: bool,
-            count_only: bool, show_sql: bool, as_json: bool) -> None:
+def command(ctx: click.Context, entity: str, filter_items: tuple[str, ...], filter_alias: tuple[str, ...],
+            projections: tuple[str, ...], path_json: str | None, order: tuple[str, ...], limit: int | None,
+            offset: int | None, distinct: bool, count_only: bool, show_sql: bool, as_json: bool) -> None:
     """Query the provenance graph (a thin layer over the Python QueryBuilder)."""
+    from ..orm.querybuilder import QueryBuilder, QueryError
+
+    filter_items = filter_items + filter_alias
     open_profile(ctx)
     qb = QueryBuilder(limit=limit, offset=offset, distinct=distinct)
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..orm.health import profile_status
 from ._output import print_json, status_line
 from ._session import profile_name
 
@@ -16,6 +15,8 @@ from ._session import profile_name
 @click.pass_context
 def command(ctx: click.Context, as_json: bool, broker_timeout: float) -> None:
     """Check the profile, storage, repository, broker and daemon; exit 1 when one has a problem."""
+    from ..orm.health import profile_status
+
     checks = profile_status(profile_name(ctx), broker_timeout=broker_timeout)
     if as_json:
         print_json([check.to_json() for check in checks])

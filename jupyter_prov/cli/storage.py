@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..orm import current
-from ..orm.profile_admin import maintain_storage, migrate_profile
 from ._output import print_record
 from ._session import open_profile, profile_name
 
@@ -20,6 +18,8 @@ def command() -> None:
 @click.pass_context
 def info(ctx: click.Context, as_json: bool) -> None:
     """Database URL, schema version, number of entities, repository size."""
+    from ..orm import current
+
     open_profile(ctx)
     data = current.get_storage().info()
     print_record(data, as_json=as_json)
@@ -32,6 +32,8 @@ def migrate(ctx: click.Context) -> None:
 
     Takes the exclusive profile lock: nothing else may use the profile meanwhile.
     """
+    from ..orm.profile_admin import migrate_profile
+
     result = migrate_profile(profile_name(ctx))
     if result["from"] == result["to"]:
         click.echo(f"the database is at schema version {result['to']} already; nothing to do")
@@ -47,6 +49,8 @@ def migrate(ctx: click.Context) -> None:
 @click.pass_context
 def maintain(ctx: click.Context, full: bool, dry_run: bool, as_json: bool) -> None:
     """Delete unreferenced repository objects and pack loose ones (safe while the profile is in use)."""
+    from ..orm.profile_admin import maintain_storage
+
     open_profile(ctx)
     report = maintain_storage(full=full, dry_run=dry_run)
     print_record(report, as_json=as_json, title="dry run: nothing was changed" if dry_run else None)

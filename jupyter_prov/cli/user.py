@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..config import get_config
-from ..orm import User
-from ..orm.current import default_user_email
-from ._output import print_json, print_table
+from ._output import json_option, limit_option, print_json, print_table, truncation_note
 from ._session import open_profile
 
 
@@ -17,26 +14,35 @@ def command() -> None:
 
 
 @command.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@limit_option
+@json_option
 @click.pass_context
-def list_(ctx: click.Context, as_json: bool) -> None:
+def list_(ctx: click.Context, limit: int, as_json: bool) -> None:
     """List the users of the profile (the default user is marked with *)."""
+    from ..orm import User
+    from ..orm.current import default_user_email
+
     open_profile(ctx)
     default = default_user_email()
+    users = User.all()
     rows = [{"pk": u.pk, "email": u.email, "first_name": u.first_name, "last_name": u.last_name,
-             "institution": u.institution, "default": u.email == default} for u in User.all()]
+             "institution": u.institution, "default": u.email == default} for u in users[: limit or None]]
     if as_json:
         print_json(rows)
+        truncation_note(len(rows), len(users), as_json=True)
         return
     print_table(["", "pk", "email", "name", "institution"],
                 [("*" if r["default"] else "", r["pk"], r["email"], f"{r['first_name']} {r['last_name']}".strip(),
                   r["institution"]) for r in rows])
+    truncation_note(len(rows), len(users))
 
 
 @command.command("set-default")
 @click.argument("email")
 def set_default(email: str) -> None:
     """Make EMAIL the user that new nodes belong to (in every profile of this config)."""
+    from ..config import get_config
+
     if "@" not in email:
         raise click.ClickException(f"{email!r} is not an email address")
     config = get_config()

@@ -32,15 +32,66 @@ def setup_profile(name: str, *, storage: str | None = None, repository: str | No
     if name in config.profiles:
         raise ConfigError(f"profile {name!r} exists already (see `jprov profile show {name}`)")
     profile = default_profile_for(name, storage=storage, repository=repository, broker=broker)
-    backend = StorageBackend.open(profile.storage, profile.repository, initialise=True)
-    try:
-        backend.repository.container  # creates the disk-objectstore container
-    finally:
-        backend.close()
+    if broker is not None:
+        check_broker_url(broker)
+    _open_storage(profile.storage, profile.repository)
     config = get_config()  # re-read: another process may have changed it meanwhile
     config.add_profile(profile, make_default=set_default)
     config.save()
     return profile
+
+
+def _open_storage(storage: str, repository: str) -> None:
+    """Reach the database (initialised if empty, refused if foreign or at another schema) and the repository."""
+    backend = StorageBackend.open(storage, repository, initialise=True)
+    try:
+        backend.repository.container  # creates the disk-objectstore container
+    finally:
+        backend.close()
+
+
+def check_broker_url(url: str, *, timeout: float = 3.0) -> None:
+    """Refuse a broker URL that does not accept a connection within ``timeout`` seconds (ConfigError)."""
+    from .health import check_broker
+
+    check = check_broker(Profile("broker-check", "", "", url), timeout)
+    if not check.ok:
+        raise ConfigError(f"{check.message}; nothing was changed")
+
+
+def set_profile_value(name: str, key: str, value: str) -> Profile:
+    """``jprov profile set NAME KEY VALUE``: change one location or option of a profile, checked first.
+
+    ``storage`` and ``repository`` are reached as :func:`setup_profile` reaches them (an empty database is
+    initialised; a foreign one, or one at another schema, is refused); ``broker`` must accept a
+    connection; options are parsed by type (:mod:`jupyter_prov.config.settings`). On any error the
+    config file is not written.
+    """
+    from ..config.settings import LOCATIONS, parse_option
+
+    profile = get_config().get_profile(name)
+    if key in LOCATIONS:
+        if not value.strip():
+            raise ConfigError(f"profile key {key!r}: give a value")
+        if key == "storage":
+            _open_storage(value, profile.repository)
+        elif key == "repository":
+            value = str(Path(value).expanduser().absolute())
+            _open_storage(profile.storage, value)
+        else:
+            check_broker_url(value)
+    else:
+        parsed = parse_option(key, value)
+    config = get_config()  # re-read: another process may have changed it meanwhile
+    stored = config.get_profile(name)
+    if key in LOCATIONS:
+        setattr(stored, key, value)
+    else:
+        stored.options[key] = parsed
+    config.save()
+    if current.get_profile() is not None and current.get_profile().name == name:
+        current.unload_profile()  # the next use opens the changed profile
+    return stored
 
 
 def delete_profile(name: str, *, delete_data: bool = False) -> Profile:

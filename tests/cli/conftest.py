@@ -20,5 +20,5 @@ def run(profile):
         assert result.exit_code == code, f"jprov {' '.join(args)} -> {result.exit_code}: {result.output}"
         return result
 
-    invoke.json = lambda *args: json.loads(invoke(*args, "--json").output)
+    invoke.json = lambda *args: json.loads(invoke(*args, "--json").stdout)
     return invoke
