@@ -138,6 +138,9 @@ def read_metadata_fast(path: str | Path) -> dict[str, Any] | None:
         metadata = json.loads(content)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ArchiveFormatError(f"archive {path}: metadata.json is not valid JSON ({exc})") from None
+    except (RecursionError, ValueError):  # nested thousands of levels deep; an int of more than 4,300 digits
+        raise ArchiveFormatError(f"archive {path}: metadata.json is not valid metadata (nested too deep or "
+                                 "a number too large)") from None
     if not isinstance(metadata, dict):
         raise ArchiveFormatError(f"archive {path}: metadata.json is not a JSON object")
     archive_format(metadata, path)
@@ -153,6 +156,9 @@ def read_metadata(archive: ZipReader, path: str | Path) -> dict[str, Any]:
         metadata = json.loads(read_member(archive, path, METADATA_NAME))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ArchiveFormatError(f"archive {path}: metadata.json is not valid JSON ({exc})") from None
+    except (RecursionError, ValueError):  # nested thousands of levels deep; an int of more than 4,300 digits
+        raise ArchiveFormatError(f"archive {path}: metadata.json is not valid metadata (nested too deep or "
+                                 "a number too large)") from None
     if not isinstance(metadata, dict):
         raise ArchiveFormatError(f"archive {path}: metadata.json is not a JSON object")
     archive_format(metadata, path)

@@ -38,6 +38,7 @@ from ..orm import current
 from ..storage import schema
 from ..storage.file_tree import iter_keys
 from .format import REPO_PREFIX, ArchiveError, ArchiveIntegrityError, ArchiveReadOnlyError, ArchiveSummary
+from .merge import check_links_into_stored, check_node_kinds
 from .progress import phase
 from .source import OpenedArchive
 from .validate import validate_archive_content
@@ -139,20 +140,27 @@ def _plan(opened: OpenedArchive, storage, show_progress: bool) -> _Plan:
             _match_rows(source, target, table, key, new_rows, id_map)
         keys: set[str] = set()
         nodes = schema.nodes
-        query = "SELECT id, uuid, repository_metadata FROM db_node ORDER BY id"
+        kinds_differ: list[tuple[str, str, str]] = []
+        query = "SELECT id, uuid, node_type, repository_metadata FROM db_node ORDER BY id"
         with phase("matching nodes", None, show=show_progress) as advance:
             for batch in _RawArchive(opened).batches(query, _CHUNK):
-                existing = dict(target.execute(select(nodes.c.uuid, nodes.c.id)
-                                               .where(nodes.c.uuid.in_([row[1] for row in batch]))).all())
-                for archive_id, uuid, tree in batch:
+                existing = {uuid: (pk, node_type) for uuid, pk, node_type in target.execute(
+                    select(nodes.c.uuid, nodes.c.id, nodes.c.node_type)
+                    .where(nodes.c.uuid.in_([row[1] for row in batch]))).all()}
+                for archive_id, uuid, node_type, tree in batch:
                     if uuid in existing:
-                        plan.node_map[archive_id] = existing[uuid]
+                        pk, ours = existing[uuid]
+                        plan.node_map[archive_id] = pk
                         plan.existing_nodes += 1
+                        if ours != node_type:
+                            kinds_differ.append((uuid, node_type, ours))
                     else:
                         plan.new_nodes += 1
                         if tree and tree != "{}":
                             keys.update(iter_keys(json.loads(tree)))
                 advance(len(batch))
+        check_node_kinds(opened.path, kinds_differ)
+        check_links_into_stored(opened.database, opened.path, target, plan.node_map)
     if keys:
         plan.missing_keys = _missing_objects(storage.repository, sorted(keys))
     return plan
@@ -355,18 +363,9 @@ def _write(opened: OpenedArchive, storage, conn, plan: _Plan, *, import_group: b
         with phase("importing links", None, show=show_progress) as advance:
             query = "SELECT input_id, output_id, label, type FROM db_link ORDER BY id"
             for batch in raw.batches(query, batch_size * 10):
-                rows, both_existing = [], []
-                for input_id, output_id, label, link_type in batch:
-                    link = (node_map[input_id], node_map[output_id], label, link_type)
-                    if input_id in existing_ids and output_id in existing_ids:
-                        both_existing.append(link)
-                    else:
-                        rows.append(link)
-                if both_existing:
-                    present = set(tuple(row) for row in conn.execute(
-                        select(links.c.input_id, links.c.output_id, links.c.label, links.c.type)
-                        .where(links.c.output_id.in_(sorted({link[1] for link in both_existing})))).all())
-                    rows += [link for link in both_existing if link not in present]
+                # a link into a stored node is in the profile already (merge.check_links_into_stored)
+                rows = [(node_map[input_id], node_map[output_id], label, link_type)
+                        for input_id, output_id, label, link_type in batch if output_id not in existing_ids]
                 if rows:
                     ids = storage.allocate_ids(conn, links, len(rows))
                     _insert_raw(storage, conn, links, ["id", "input_id", "output_id", "label", "type"],

@@ -1,6 +1,7 @@
 """Checks of an archive's content before anything of it is imported.
 
-An archive is data from elsewhere: before one row is written, its database must describe a valid
+An archive is data from elsewhere: before one row is written, every row must pass the ORM's value
+rules (:mod:`jupyter_prov.archive.rows`: types, lengths, JSON, times, file-tree names), its database must describe a valid
 provenance graph (the link rules of :mod:`jupyter_prov.orm.links`: which node kinds a link type joins,
 one creator per datum, one caller per process, unique labels, no cycle in the data provenance or the
 call tree), every reference must resolve inside the archive (links, group members, comments and logs
@@ -17,6 +18,7 @@ from functools import cache
 from ..orm.links import RULES, LinkType
 from ..storage.file_tree import iter_keys
 from .format import KEY_PATTERN, ArchiveIntegrityError
+from .rows import check_rows
 from .source import OpenedArchive
 
 _MISSING_REFERENCES = [
@@ -80,7 +82,13 @@ def link_kind_of(node_type: str) -> str:
 
 
 def validate_archive_content(opened: OpenedArchive) -> None:
-    """Raise :class:`ArchiveIntegrityError` naming the archive and the first problems found."""
+    """Raise :class:`ArchiveIntegrityError` naming the archive and the first problems found.
+
+    Every row first passes the ORM's value rules (:func:`jupyter_prov.archive.rows.check_rows`), then
+    the archive as a whole the graph rules below; the checks against the profile it is merged into
+    are in :mod:`jupyter_prov.archive.merge`.
+    """
+    check_rows(opened.database, opened.path)
     conn = sqlite3.connect(f"file:{opened.database}?mode=ro", uri=True)
     try:
         _check_references(conn, opened)

@@ -1,0 +1,94 @@
+"""Checks of an archive against the profile it is merged into: nothing links into what the profile stores.
+
+An archive that is valid on its own can still break the profile's graph once merged: a link into a
+node the profile already stores gives a stored datum a (second) creator, adds an input to a sealed
+calculation, a caller to a process that has one, or closes a cycle through the profile's own links.
+The profile's invariant is that a stored node's incoming links never change, so the rule is:
+
+    a link of the archive whose target node the profile already stores must already be in the
+    profile, identical (same source, target, label and type); otherwise the import is refused.
+
+A node matched by UUID must also be the same kind of node (``node_type``) in both.
+
+This rule is what makes the union of profile and archive acyclic and keeps one creator per datum,
+without walking the profile's graph: every link that the import adds ends at a node that the archive
+contributes (new to the profile). A path leaving a new node therefore only ever reaches new nodes
+(an added link from a new node into a stored one is exactly what the rule refuses), so a cycle
+through a new node lies entirely among the archive's new nodes and links, where
+:func:`jupyter_prov.archive.validate.validate_archive_content` has already found none; and a cycle
+among stored nodes only would be in the profile already. Likewise a datum's creators are either all
+in the profile (stored datum: no link added) or all in the archive (new datum: at most one, checked).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ..storage import schema
+from .format import ArchiveIntegrityError
+
+_CHUNK = 5000
+
+
+def _chunks(values: list, size: int = _CHUNK) -> Iterator[list]:
+    for offset in range(0, len(values), size):
+        yield values[offset:offset + size]
+
+
+def check_node_kinds(archive_path: Path | str, mismatches: list[tuple[str, str, str]]) -> None:
+    """Refuse nodes matched by UUID whose type differs: ``(uuid, type in archive, type in profile)``."""
+    if mismatches:
+        uuid, theirs, ours = mismatches[0]
+        more = f" (and {len(mismatches) - 1} more)" if len(mismatches) > 1 else ""
+        raise ArchiveIntegrityError(
+            f"archive {archive_path} cannot be merged into this profile, nothing was imported: db_node row uuid "
+            f"{uuid}, column node_type: {theirs!r} in the archive, but this profile stores that node as {ours!r}{more}")
+
+
+def check_links_into_stored(database: Path, archive_path: Path | str, target, node_map: dict[int, int]) -> None:
+    """Refuse any archive link into a node the profile stores (``node_map``: archive id -> profile id) that
+    the profile does not have already, identical.
+    """
+    if not node_map:
+        return
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        into_stored = [row for row in conn.execute("SELECT id, input_id, output_id, label, type FROM db_link ORDER BY id")
+                       if row[2] in node_map]
+        uuids = dict(conn.execute("SELECT id, uuid FROM db_node")) if into_stored else {}
+    finally:
+        conn.close()
+    if not into_stored:
+        return
+    links = schema.links
+    for chunk in _chunks(into_stored):
+        wanted = [row for row in chunk if row[1] in node_map]
+        present: set[tuple] = set()
+        if wanted:
+            present = {tuple(row) for row in target.execute(
+                select(links.c.input_id, links.c.output_id, links.c.label, links.c.type)
+                .where(links.c.output_id.in_(sorted({node_map[row[2]] for row in wanted})))).all()}
+        for link_id, input_id, output_id, label, link_type in chunk:
+            if input_id in node_map and (node_map[input_id], node_map[output_id], label, link_type) in present:
+                continue
+            source = "a node the archive adds" if input_id not in node_map else "a stored node"
+            raise ArchiveIntegrityError(
+                f"archive {archive_path} cannot be merged into this profile, nothing was imported: db_link row id "
+                f"{link_id} is a {link_type} link {label!r} from {source} ({uuids.get(input_id)}) into node "
+                f"{uuids.get(output_id)}, which this profile already stores without that link; the incoming links "
+                f"of a stored node never change ({_consequence(link_type)})")
+
+
+def _consequence(link_type: str) -> str:
+    return {
+        "create": "it would give a stored datum another creator",
+        "input_calc": "it would add an input to a stored calculation",
+        "input_work": "it would add an input to a stored workflow",
+        "call_calc": "it would give a stored process another caller",
+        "call_work": "it would give a stored process another caller",
+        "return": "it would add a return link into a stored datum",
+    }.get(link_type, "it would change a stored node")
