@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..engine.imported import imported_process_attributes
 from ..orm import current
@@ -102,6 +102,12 @@ def import_archive(filename: str | Path, *, storage=None, import_group: bool = T
             raise ArchiveIntegrityError(
                 f"archive {filename} cannot be merged into this profile, nothing was imported: a row breaks a rule "
                 f"of the provenance graph or of uniqueness ({getattr(exc, 'orig', exc)})") from None
+        except (DBAPIError, storage.engine.dialect.loaded_dbapi.Error) as exc:  # refused by the database itself
+            _remove_objects(storage, added)
+            reason = (str(getattr(exc, "orig", exc)).strip().splitlines() or [type(exc).__name__])[0][:300]
+            raise ArchiveIntegrityError(
+                f"archive {filename} cannot be merged into this profile, nothing was imported: the database "
+                f"refused a row ({reason})") from None
         except BaseException:
             _remove_objects(storage, added)
             raise
