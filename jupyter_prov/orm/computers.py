@@ -41,6 +41,15 @@ class Computer(Entity):
                 return found[0]
             raise NotExistent(f"no computer {identifier!r} (use `jprov computer list`)") from None
 
+    @classmethod
+    def get(cls, identifier: Any = None, /, storage=None, **filters: Any) -> "Computer":
+        """``Computer.get("x")``: by label, pk or UUID, like :meth:`load`; ``Computer.get(label=..., ...)``: by columns."""
+        if isinstance(identifier, (str, int)) and not isinstance(identifier, bool):
+            if filters or storage is not None:
+                raise TypeError("Computer.get takes an identifier or keyword filters, not both")
+            return cls.load(identifier)
+        return super().get(storage if identifier is None else identifier, **filters)
+
     uuid = property(lambda self: self._fields["uuid"])
     label = property(lambda self: self._fields["label"])
     hostname = property(lambda self: self._fields["hostname"])

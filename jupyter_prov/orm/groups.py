@@ -50,6 +50,15 @@ class Group(Entity):
         return found[0]
 
     @classmethod
+    def get(cls, identifier: Any = None, /, storage=None, **filters: Any) -> "Group":
+        """``Group.get("x")``: by label, pk or UUID, like :meth:`load`; ``Group.get(label=..., ...)``: by columns."""
+        if isinstance(identifier, (str, int)) and not isinstance(identifier, bool):
+            if filters or storage is not None:
+                raise TypeError("Group.get takes an identifier or keyword filters, not both")
+            return cls.load(identifier)
+        return super().get(storage if identifier is None else identifier, **filters)
+
+    @classmethod
     def get_or_create(cls, label: str, **kwargs: Any) -> tuple["Group", bool]:
         found = cls.find(label=label, type_string=kwargs.get("type_string", "core"))
         if found:
