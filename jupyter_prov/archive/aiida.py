@@ -88,6 +88,20 @@ def _objects_from_aiida(objects: dict) -> dict:
     return result
 
 
+def _no_duplicate_names(pairs: list[tuple[str, Any]]) -> dict:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        names = [name for name, _ in pairs]
+        raise ValueError(f"the name {next(n for n in names if names.count(n) > 1)!r} occurs twice in one folder")
+    return result
+
+
+def _tree_text_from_aiida(text: str | None) -> str:
+    """AiiDA's ``repository_metadata`` text → our file tree as text (its names are checked with every row later)."""
+    tree = json.loads(text, object_pairs_hook=_no_duplicate_names) if text else {}
+    return json.dumps(tree_from_aiida(tree), separators=(",", ":"), ensure_ascii=False)
+
+
 def tree_to_aiida(tree: dict) -> dict:
     """Our file tree → AiiDA's ``repository_metadata``."""
     if not tree:
@@ -106,13 +120,19 @@ def _attributes_to_aiida(node_type: str, attributes: str | None) -> str:
     return json.dumps(values)
 
 
-def _sql_function(function):
-    """A Python function registered in SQLite: errors become SQL errors that name the value."""
+def _sql_function(function, errors: list[str] | None = None):
+    """A Python function registered in SQLite: errors become SQL errors that name the value.
+
+    SQLite reports only "user-defined function raised exception"; the message is kept in ``errors``.
+    """
     def call(*args):
         try:
             return function(*args)
-        except (ValueError, TypeError) as exc:  # json.JSONDecodeError is a ValueError
-            raise sqlite3.DataError(f"{exc} in value {str(args)[:200]}") from None
+        except (ValueError, TypeError, RecursionError) as exc:  # json.JSONDecodeError is a ValueError
+            message = f"{'nested too deep' if isinstance(exc, RecursionError) else exc} in value {str(args)[:200]}"
+            if errors is not None:
+                errors.append(message)
+            raise sqlite3.DataError(message) from None
     return call
 
 
@@ -132,9 +152,9 @@ def convert_aiida_database(source: Path, target: Path, archive_path: Path | str)
         raise ArchiveFormatError(f"archive {archive_path}: the AiiDA database lacks the tables {', '.join(missing)}")
     finish_archive_database(create_archive_database(target))
     conn = sqlite3.connect(target, isolation_level=None)
-    conn.create_function("jp_type", 1, _sql_function(jprov_node_type), deterministic=True)
-    conn.create_function("jp_tree", 1, _sql_function(lambda text: json.dumps(tree_from_aiida(json.loads(text) if text else {}),
-                                                                                separators=(",", ":"))), deterministic=True)
+    errors: list[str] = []
+    conn.create_function("jp_type", 1, _sql_function(jprov_node_type, errors), deterministic=True)
+    conn.create_function("jp_tree", 1, _sql_function(_tree_text_from_aiida, errors), deterministic=True)
     try:
         conn.execute("ATTACH DATABASE ? AS a", (str(source),))
         conn.executescript("""
@@ -181,7 +201,8 @@ def convert_aiida_database(source: Path, target: Path, archive_path: Path | str)
             f"archive {archive_path}: its rows break a rule of the provenance graph or of uniqueness ({exc}); "
             "for example a datum with two creators or a process with two callers") from None
     except sqlite3.DatabaseError as exc:
-        raise ArchiveFormatError(f"archive {archive_path}: its AiiDA database cannot be read ({exc})") from None
+        raise ArchiveFormatError(f"archive {archive_path}: its AiiDA database cannot be read "
+                                 f"({errors[0] if errors else exc})") from None
     finally:
         conn.close()
 

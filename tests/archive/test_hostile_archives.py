@@ -344,6 +344,12 @@ def test_aiida_archive_rows_pass_the_same_checks(resident, tmp_path, sql, match)
     assert_refused_unchanged(resident, path, match, ArchiveIntegrityError)
 
 
+def test_aiida_file_tree_with_a_repeated_name_is_refused(resident, tmp_path):
+    tree = '{"o": {"a.txt": {"k": "%s"}, "a.txt": {"k": "%s"}}}' % (KEY, "b" * 64)
+    path = _edit_aiida(tmp_path, [("UPDATE db_dbnode SET repository_metadata = ? WHERE id = 1", (tree,))])
+    assert_refused_unchanged(resident, path, "'a.txt' occurs twice in one folder")
+
+
 def test_real_aiida_archive_still_imports(resident):
     summary = import_archive(AIIDA_ARCHIVES / "tutorial.aiida")
     assert summary.counts["nodes"] == 55
