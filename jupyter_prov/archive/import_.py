@@ -24,7 +24,6 @@ import json
 import sqlite3
 import uuid as uuid_module
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from ..engine.caching import CACHEABLE_EXTRA, NOT_A_CACHE_SOURCE
 from ..engine.imported import imported_process_attributes
 from ..orm import current
 from ..storage import schema
@@ -178,8 +178,8 @@ _LIST_ALL_LIMIT = 300_000
 
 def _missing_objects(repository, keys: list[str]) -> list[str]:
     """Those of ``keys`` the repository lacks; asking per key stats a loose file for each, so avoid it."""
-    counts = repository.container.count_objects()
-    total = counts.loose + counts.packed
+    counts = repository.count_objects()
+    total = counts["loose"] + counts["packed"]
     if total == 0:
         return keys
     if total <= _LIST_ALL_LIMIT:
@@ -203,8 +203,7 @@ def _import_files(opened: OpenedArchive, storage, keys: list[str], show_progress
     def flush() -> None:
         nonlocal batch, batch_keys, batch_bytes
         if batch:
-            with _pack_choice_cached(repository.container):
-                repository.container.add_objects_to_pack(batch, do_fsync=True)
+            repository.put_many_bytes(batch, fsync=True)  # a pack when nobody else uses the repository
             added.extend(batch_keys)
         batch, batch_keys, batch_bytes = [], [], 0
 
@@ -237,34 +236,6 @@ def _import_files(opened: OpenedArchive, storage, keys: list[str], show_progress
         _remove_objects(storage, added)
         raise
     return added
-
-
-@contextmanager
-def _pack_choice_cached(container) -> Iterator[None]:
-    """Skip disk-objectstore's per-object look at the file system while it fills one pack.
-
-    ``add_objects_to_pack`` asks ``_get_pack_id_to_write_to`` before every object, which builds a path
-    and stats the pack file each time: half the time of importing 200,000 small files. While the pack
-    being written is below the target size the answer cannot change, so it is given without asking;
-    otherwise (and if the library changes shape) the library's own method decides.
-    """
-    original = getattr(container, "_get_pack_id_to_write_to", None)
-    if original is None or not hasattr(container, "_current_pack_id"):
-        yield
-        return
-    target = container.pack_size_target
-
-    def choose(known_sizes=None):
-        pack_id = container._current_pack_id
-        if pack_id is not None and known_sizes and known_sizes.get(pack_id, target) < target:
-            return pack_id
-        return original(known_sizes)
-
-    container._get_pack_id_to_write_to = choose
-    try:
-        yield
-    finally:
-        del container._get_pack_id_to_write_to
 
 
 # ---- rows ---------------------------------------------------------------------------------------
@@ -336,7 +307,9 @@ def _write(opened: OpenedArchive, storage, conn, plan: _Plan, *, import_group: b
                         extras = _dumps({k: v for k, v in json.loads(extras).items() if not k.startswith("_aiida_")})
                     if archive_id in existing_ids:
                         if extras_mode_existing != "none":
-                            extras_updates.append((node_map[archive_id], json.loads(extras)))
+                            incoming = json.loads(extras)
+                            incoming.pop(CACHEABLE_EXTRA, None)  # only this profile says what the cache reuses
+                            extras_updates.append((node_map[archive_id], incoming))
                         continue
                     pk = next(new_ids)
                     node_map[archive_id] = pk
@@ -345,9 +318,14 @@ def _write(opened: OpenedArchive, storage, conn, plan: _Plan, *, import_group: b
                         settled = imported_process_attributes(_loads_or_none(attributes))
                         if settled is not None:
                             attributes = _dumps(settled)
+                    extras = extras if extras_mode_new == "import" else "{}"
+                    if node_type.startswith("process"):  # not a cache source until the user vouches for it
+                        loaded = _loads_or_none(extras)  # (engine/caching.py: an archive can forge hashes)
+                        if isinstance(loaded, dict):
+                            extras = _dumps({**loaded, **NOT_A_CACHE_SOURCE})
                     rows.append((pk, uuid, node_type, process_type, label, description, ctime, mtime,
                                  plan.user_map[user_id], None if computer_id is None else plan.computer_map[computer_id],
-                                 attributes, extras if extras_mode_new == "import" else "{}", tree or "{}", node_hash))
+                                 attributes, extras, tree or "{}", node_hash))
                 _insert_raw(storage, conn, nodes, node_columns, rows)
                 advance(len(batch))
         counts["nodes"] = plan.new_nodes
