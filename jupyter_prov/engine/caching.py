@@ -12,6 +12,16 @@ Configuration is per profile (``options.caching`` of the profile in ``config.jso
 and can be overridden for a block of code with :func:`enable_caching` / :func:`disable_caching`.
 Knobs to invalidate: :func:`set_cacheable` (the extra ``_jprov_cacheable``) on a node stops it from
 being used as a cache source; :func:`rehash` recomputes stored hashes (after a hashing change).
+
+A hit trusts nothing it has not checked. Before a calculation is reused, its hash and the hashes of
+its inputs and outputs are recomputed from their content and compared with the stored ``node_hash``
+(:func:`verify_cache_source`): a row changed behind the ORM's back (an output edited to 999 in an
+archive's database, or with SQL in the profile) no longer matches, is never reused, and is reported
+with a warning naming it. That cannot catch a forger who also writes the hash their content has, so
+calculations that come from an archive are not cache sources at all: the importer marks them
+``_jprov_cacheable: false`` (:data:`NOT_A_CACHE_SOURCE`), and only ``set_cacheable(node, True)`` — the
+user vouching for the archive — makes one reusable. Verifying costs a few hash computations per
+hit; the figures are in ``benchmarks/results/caching.md``.
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ from __future__ import annotations
 import contextvars
 import copy
 import fnmatch
+import logging
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
@@ -26,10 +37,15 @@ from sqlalchemy import select
 
 from ..config import get_config
 from ..orm import Node, ProcessNode, ProcessState, current, load_node
-from ..orm.links import LinkType
+from ..orm.links import INPUT_LINKS, LinkType
 from ..storage import schema
 
+log = logging.getLogger(__name__)
+
 CACHEABLE_EXTRA = "_jprov_cacheable"
+#: the extras the importer adds to every process node it brings in: no archive is trusted to say what a
+#: calculation produced (``set_cacheable(node, True)`` vouches for one)
+NOT_A_CACHE_SOURCE = {CACHEABLE_EXTRA: False}
 
 _overrides: contextvars.ContextVar[tuple[tuple[bool, frozenset[str] | None], ...]] = contextvars.ContextVar(
     "jupyter_prov_caching", default=()
@@ -123,18 +139,40 @@ def set_cacheable(node: Node, cacheable: bool) -> None:
         node.set_extra(CACHEABLE_EXTRA, False)
 
 
+def is_trusted_cache_source(node: Node) -> bool:
+    """Whether ``node`` may be a cache source at all: not marked otherwise (imported nodes are marked)."""
+    return node.get_extra(CACHEABLE_EXTRA, True) is not False
+
+
 def is_valid_cache(node: ProcessNode) -> bool:
     if node.process_state is not ProcessState.FINISHED or not node.is_sealed:
         return False
-    if node.get_extra(CACHEABLE_EXTRA, True) is False:
+    if not is_trusted_cache_source(node):
         return False
     if node.get_attribute("exit_status", 0) != 0 and node.get_attribute("invalidates_cache", False):
         return False
     return node.get_attribute("exit_status", 0) == 0
 
 
+def verify_cache_source(node: ProcessNode) -> str | None:
+    """Why the stored ``node`` must not be reused (its content and its stored hashes disagree), or ``None``.
+
+    Checks the inputs (their hashes make the calculation's), the calculation itself and every output it
+    created: each hash recomputed from the row's content against the stored ``node_hash``.
+    """
+    for triple in node.get_incoming(INPUT_LINKS):
+        if triple.node.compute_hash() != triple.node.node_hash:
+            return f"the content of its input {triple.link_label!r} ({triple.node.uuid}) does not match its hash"
+    if node.compute_hash() != node.node_hash:
+        return "its own content does not match its hash"
+    for triple in node.get_outgoing(LinkType.CREATE):
+        if triple.node.compute_hash() != triple.node.node_hash:
+            return f"the content of its output {triple.link_label!r} ({triple.node.uuid}) does not match its hash"
+    return None
+
+
 def find_cache_source(node: ProcessNode) -> ProcessNode | None:
-    """The oldest valid stored calculation with the hash of (unstored) ``node``, or ``None``."""
+    """The oldest valid, verified stored calculation with the hash of (unstored) ``node``, or ``None``."""
     digest = node.compute_hash()
     table = schema.nodes
     stmt = (select(table.c.id).where(table.c.node_hash == digest).where(table.c.process_type == node.process_type)
@@ -143,8 +181,13 @@ def find_cache_source(node: ProcessNode) -> ProcessNode | None:
         pks = conn.execute(stmt).scalars().all()
     for pk in pks:
         candidate = load_node(pk)
-        if isinstance(candidate, ProcessNode) and is_valid_cache(candidate):
+        if not (isinstance(candidate, ProcessNode) and is_valid_cache(candidate)):
+            continue
+        problem = verify_cache_source(candidate)
+        if problem is None:
             return candidate
+        log.warning("calculation %s (pk %s) is not reused from the cache: %s (changed after it was stored?)",
+                    candidate.uuid, candidate.pk, problem)
     return None
 
 

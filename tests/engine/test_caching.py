@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import update
 
 from jupyter_prov.engine import disable_caching, enable_caching
-from jupyter_prov.engine.caching import is_caching_enabled, rehash, set_cacheable
+from jupyter_prov.engine.caching import is_caching_enabled, is_trusted_cache_source, rehash, set_cacheable
 from jupyter_prov.orm import Float, ProcessState, load_node
 from jupyter_prov.storage import schema
 
@@ -202,3 +202,103 @@ def test_submitted_calculation_is_taken_from_the_cache_when_continued(profile, m
     assert mod.CALLS == [3]
     assert done.pk == node.pk and done.get_attribute("cached_from") == original.uuid and done.is_sealed
     assert links_out(done) == links_out(original)
+
+
+# ---- a cache source is verified: content against hashes, and nothing imported is trusted ------------
+
+ADD = '''
+from jupyter_prov.engine import calcfunction
+
+CALLS = []
+
+
+@calcfunction
+def add(x, y):
+    CALLS.append((x.value, y.value))
+    return x.value + y.value
+'''
+
+
+def _tampered_copy(archive, target, sql: list[tuple[str, tuple]]):
+    """``archive`` with SQL run on its database (what anyone holding the file can do)."""
+    import sqlite3
+    import zipfile
+
+    with zipfile.ZipFile(archive) as source:
+        members = [(info.filename, source.read(info.filename)) for info in source.infolist()]
+    db = target.with_suffix(".sqlite3")
+    db.write_bytes(dict(members)["db.sqlite3"])
+    conn = sqlite3.connect(db)
+    for statement, params in sql:
+        assert conn.execute(statement, params).rowcount == 1
+    conn.commit()
+    conn.close()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, content in members:
+            out.writestr(name, db.read_bytes() if name == "db.sqlite3" else content)
+    return target
+
+
+def _export_add_then_import_tampered(mod, tmp_path, *, consistent: bool):
+    from jupyter_prov.archive import create_archive, import_archive
+    from jupyter_prov.orm import Int
+    from tests.archive.conftest import empty_profile_storage
+
+    result, calc = mod.add.run_get_node(2, 3)
+    assert result.value == 5
+    create_archive(tmp_path / "add.jprov", nodes=[calc])
+    statements = [("UPDATE db_node SET attributes = json_set(attributes, '$.value', 999) WHERE uuid = ?",
+                   (result.uuid,))]
+    if consistent:  # the attacker also writes the hash that 999 has: nothing in the archive disagrees
+        statements.append(("UPDATE db_node SET node_hash = ? WHERE uuid = ?", (Int(999).compute_hash(), result.uuid)))
+    poisoned = _tampered_copy(tmp_path / "add.jprov", tmp_path / "poisoned.jprov", statements)
+    empty_profile_storage()
+    mod.CALLS.clear()
+    import_archive(poisoned)
+    assert load_node(result.uuid).value == 999
+    return load_node(calc.uuid), load_node(result.uuid)
+
+
+def test_an_output_changed_in_an_archive_is_never_taken_from_the_cache(profile, module, tmp_path, caplog):
+    mod = module(ADD)
+    imported_calc, poisoned = _export_add_then_import_tampered(mod, tmp_path, consistent=False)
+    from jupyter_prov.orm import Int
+
+    with enable_caching():
+        result, node = mod.add.run_get_node(Int(2), Int(3))
+    assert result.value == 5 and mod.CALLS == [(2, 3)]
+    assert node.get_attribute("cached_from", None) is None
+    set_cacheable(imported_calc, True)  # even when the user vouches for the archive, content is checked
+    set_cacheable(node, False)
+    with enable_caching(), caplog.at_level("WARNING", logger="jupyter_prov.engine.caching"):
+        result, node = mod.add.run_get_node(Int(2), Int(3))
+    assert result.value == 5 and mod.CALLS == [(2, 3), (2, 3)]
+    assert node.get_attribute("cached_from", None) is None
+    assert imported_calc.uuid in caplog.text and poisoned.uuid in caplog.text
+    assert "does not match" in caplog.text
+
+
+def test_imported_calculations_are_not_cache_sources_until_trusted(profile, module, tmp_path):
+    mod = module(ADD)
+    imported_calc, _ = _export_add_then_import_tampered(mod, tmp_path, consistent=True)
+    from jupyter_prov.orm import Int
+
+    with enable_caching():
+        result, node = mod.add.run_get_node(Int(2), Int(3))
+    assert result.value == 5 and mod.CALLS == [(2, 3)] and node.get_attribute("cached_from", None) is None
+    with enable_caching():  # the calculation this profile ran is a cache source
+        again, hit = mod.add.run_get_node(Int(2), Int(3))
+    assert again.value == 5 and mod.CALLS == [(2, 3)] and hit.get_attribute("cached_from") == node.uuid
+    assert is_trusted_cache_source(load_node(node.pk)) and not is_trusted_cache_source(imported_calc)
+
+
+def test_a_local_output_changed_in_the_database_is_never_reused(profile, storage, module, caplog):
+    mod = module(V1)
+    _, original = mod.scale.run_get_node(3)
+    scaled = original.outputs.scaled
+    with storage.transaction() as conn:  # a row edited behind the ORM's back, its hash left as it was
+        conn.execute(update(schema.nodes).where(schema.nodes.c.id == scaled.pk).values(attributes={"value": 999}))
+    with enable_caching(), caplog.at_level("WARNING", logger="jupyter_prov.engine.caching"):
+        result, node = mod.scale.run_get_node(3)
+    assert result["scaled"].value == 6 and mod.CALLS == [3, 3] and node.get_attribute("cached_from", None) is None
+    assert scaled.uuid in caplog.text
