@@ -28,7 +28,8 @@ Columns
     :data:`DESCRIPTION_MAX` characters; no NUL in either; ``ctime``/``mtime``: timezone-aware
     ``datetime``; UUIDs: the 36-character lowercase hex form; ``node_type``: dotted lowercase
     identifiers (``data.int``, ``process.calculation.calcjob``); ``process_type``: a printable string of
-    at most 255 characters (``module:qualname`` for Python processes); pks: ints within the 64-bit range.
+    at most 255 characters (``module:qualname`` for Python processes); pks: ints within the signed 32-bit
+    range (:data:`PK_MIN` .. :data:`PK_MAX`), the range of the ``INTEGER`` id columns on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ DEFAULT_MAX_JSON_BYTES = 16 << 20
 LABEL_MAX = schema.LABEL_LENGTH
 DESCRIPTION_MAX = 1 << 20
 TYPE_STRING_MAX = schema.LABEL_LENGTH
+PK_MIN = -(2**31)
+PK_MAX = 2**31 - 1
 PROFILE_OPTION = "max_attributes_bytes"
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -313,9 +316,9 @@ def check_process_type(value: Any, *, what: str = "process_type") -> str | None:
 
 
 def check_pk(value: Any, *, what: str = "pk") -> int:
-    """A primary key: an int (not a bool) within the 64-bit range the drivers can bind."""
+    """A primary key: an int (not a bool) within the range of the id columns (:data:`PK_MIN` .. :data:`PK_MAX`)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(f"{what} must be an int, got {short_repr(value)} ({type(value).__name__})")
-    if not INT_MIN <= value <= INT_MAX:
-        raise ValidationError(f"{what} {short_repr(value)} is outside the 64-bit range of primary keys")
+    if not PK_MIN <= value <= PK_MAX:
+        raise ValidationError(f"{what} {short_repr(value)} is outside the 32-bit range of primary keys")
     return int(value)

@@ -8,7 +8,6 @@ schema-version check. SQLite runs in WAL mode with a busy timeout, and write tra
 
 from __future__ import annotations
 
-import json
 import operator
 import sqlite3
 import threading
@@ -24,6 +23,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import NullPool
 
 from . import schema
+from .json_text import JsonText, dumps
 from .repository import Repository
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
@@ -37,7 +37,7 @@ class SchemaVersionError(StorageError):
     """The database schema is not the one this version of jupyter-prov uses."""
 
 
-_json_dumps = json.JSONEncoder(separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode
+_json_dumps = dumps  # floats stay floats on JSONB; text the ORM encoded already passes as it is (json_text.py)
 
 
 def _sqlite_datetime(value: datetime | None) -> str | None:
@@ -154,6 +154,8 @@ def begin_immediate(driver: sqlite3.Connection, waits: tuple[float, ...] | None 
 def _encode_json(value: Any) -> str | None:
     if value is None:
         return None
+    if type(value) is JsonText:
+        return value.text
     return "{}" if value == {} else _json_dumps(value)
 
 

@@ -13,7 +13,7 @@ import numbers
 from typing import Any, ClassVar, Iterator, Mapping
 
 from ..exceptions import ValidationError
-from ..json_values import clean_json
+from ..json_values import clean_json, copy_json
 from .node import Node
 
 
@@ -183,16 +183,14 @@ class Dict(Data):
         self._attributes = clean_json(dict(value or {}), "Dict")
 
     def get_dict(self) -> dict[str, Any]:
-        import copy
-
-        return copy.deepcopy(self._attributes)
+        return copy_json(self._attributes)
 
     @property
     def value(self) -> dict[str, Any]:
         return self.get_dict()
 
     def __getitem__(self, key: str) -> Any:
-        return self._attributes[key]
+        return copy_json(self._attributes[key])
 
     def __contains__(self, key: str) -> bool:
         return key in self._attributes
@@ -207,10 +205,10 @@ class Dict(Data):
         return self._attributes.keys()
 
     def items(self):
-        return self._attributes.items()
+        return ((key, copy_json(value)) for key, value in self._attributes.items())
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self._attributes.get(key, default)
+        return copy_json(self._attributes.get(key, default))
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.set_attribute(key, value)
@@ -229,22 +227,20 @@ class List(Data):
         self._attributes = {"list": clean_json(list(value or []), "List")}
 
     def get_list(self) -> list:
-        import copy
-
-        return copy.deepcopy(self._attributes["list"])
+        return copy_json(self._attributes["list"])
 
     @property
     def value(self) -> list:
         return self.get_list()
 
     def __getitem__(self, index: int) -> Any:
-        return self._attributes["list"][index]
+        return copy_json(self._attributes["list"][index])
 
     def __len__(self) -> int:
         return len(self._attributes["list"])
 
     def __iter__(self):
-        return iter(self._attributes["list"])
+        return (copy_json(item) for item in self._attributes["list"])
 
     def append(self, item: Any) -> None:
         self._check_mutable("list")

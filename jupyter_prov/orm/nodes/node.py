@@ -15,7 +15,6 @@ import os
 import uuid as uuid_module
 from datetime import datetime, timezone
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, BinaryIO, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence
 
 from sqlalchemy import Table, select, update
@@ -33,7 +32,8 @@ from ..exceptions import (
     ValidationError,
 )
 from ..hashing import make_hash
-from ..json_values import clean_json
+from .. import validation
+from ..json_values import clean_json, copy_json, frozen_view
 from ..links import LinkTriple, LinkType, to_link_type, validate_label, validate_link
 
 LABEL_MAX = schema.LABEL_LENGTH
@@ -119,7 +119,7 @@ class Node:
         if computer is not None:
             self.computer = computer
         if extras:
-            self._extras = clean_json(dict(extras), "extras")
+            self._extras = validation.check_attributes(dict(extras), what="extras")
 
     # ---- identity ---------------------------------------------------------------------------
     @property
@@ -215,11 +215,7 @@ class Node:
 
     @label.setter
     def label(self, value: str) -> None:
-        if not isinstance(value, str):
-            raise ValidationError(f"label of {self!r} must be a string, got {type(value).__name__}")
-        if len(value) > LABEL_MAX:
-            raise ValidationError(f"label of {self!r} is {len(value)} characters long; at most {LABEL_MAX} are allowed")
-        self._label = value
+        self._label = validation.check_label(value, what=f"label of {self!r}")
         if self.is_stored:
             self._update_columns(label=value)
 
@@ -229,9 +225,7 @@ class Node:
 
     @description.setter
     def description(self, value: str) -> None:
-        if not isinstance(value, str):
-            raise ValidationError(f"description of {self!r} must be a string, got {type(value).__name__}")
-        self._description = value
+        self._description = validation.check_description(value, what=f"description of {self!r}")
         if self.is_stored:
             self._update_columns(description=value)
 
@@ -247,12 +241,13 @@ class Node:
 
     @property
     def attributes(self) -> Mapping[str, Any]:
-        """A read-only view of the attributes."""
-        return MappingProxyType(self._attributes)
+        """A read-only view of the attributes; nested lists and dicts in it are copies (changing them changes nothing)."""
+        return frozen_view(self._attributes)
 
     def get_attribute(self, key: str, default: Any = ...) -> Any:
+        """The value of attribute ``key`` (a list or dict: a copy)."""
         try:
-            return self._attributes[key]
+            return copy_json(self._attributes[key])
         except KeyError:
             if default is ...:
                 raise AttributeError(f"{self!r} has no attribute {key!r}") from None
@@ -288,17 +283,17 @@ class Node:
             self._write_attributes()
 
     def _write_attributes(self) -> None:
-        self._update_columns(attributes=self._attributes)
+        self._update_columns(attributes=validation.encode_json(self._attributes, what=f"attributes of {self!r}"))
 
     # ---- extras (always mutable) ------------------------------------------------------------
     @property
     def extras(self) -> dict[str, Any]:
         """A copy of the extras; change them with :meth:`set_extra` and friends."""
-        return dict(self._extras)
+        return copy_json(self._extras)
 
     def get_extra(self, key: str, default: Any = ...) -> Any:
         try:
-            return self._extras[key]
+            return copy_json(self._extras[key])
         except KeyError:
             if default is ...:
                 raise AttributeError(f"{self!r} has no extra {key!r}") from None
@@ -338,8 +333,9 @@ class Node:
             extras = conn.execute(select(table.c.extras).where(table.c.id == self._pk)).scalar_one()
             extras = dict(extras or {})
             change(extras)
+            text = validation.encode_json(extras, what=f"extras of {self!r}")
             self._mtime = _now()
-            conn.execute(update(table).where(table.c.id == self._pk).values(extras=extras, mtime=self._mtime))
+            conn.execute(update(table).where(table.c.id == self._pk).values(extras=text, mtime=self._mtime))
         self._extras = extras
 
     # ---- files --------------------------------------------------------------------------------
@@ -427,7 +423,8 @@ class Node:
 
     @property
     def file_tree(self) -> Mapping[str, Any]:
-        return MappingProxyType(self._files)
+        """A read-only view of the tree of names to content hashes (its folders are copies)."""
+        return frozen_view(self._files)
 
     def get_file(self, path: str) -> bytes:
         """The bytes of the file at ``path``."""
@@ -572,12 +569,24 @@ class Node:
             store_all([self])
         return self
 
-    def _to_row(self, user_id: int) -> dict[str, Any]:
+    def _encoded_values(self, limit: int) -> tuple[Any, Any]:
+        """The attributes and extras as JSON text after the value rules (:mod:`..validation`): what a row stores.
+
+        Checked again here, not only when set: engine and notebook code fill ``_attributes`` directly.
+        """
+        attributes = validation.encode_json(self._attributes, what=f"attributes of {self!r}", limit=limit)
+        extras = validation.encode_json(self._extras, what=f"extras of {self!r}", limit=limit) if self._extras else {}
+        if self._process_type is not None:
+            validation.check_process_type(self._process_type, what=f"process type of {self!r}")
+        return attributes, extras
+
+    def _to_row(self, user_id: int, encoded: tuple[Any, Any] | None = None) -> dict[str, Any]:
+        attributes, extras = encoded or (self._attributes, self._extras)
         return {
             "uuid": self._uuid, "node_type": self._node_type, "process_type": self._process_type,
             "label": self._label, "description": self._description, "ctime": self._ctime, "mtime": self._mtime,
-            "user_id": user_id, "computer_id": self._computer_id, "attributes": self._attributes,
-            "extras": self._extras, "repository_metadata": self._files, "node_hash": self._hash,
+            "user_id": user_id, "computer_id": self._computer_id, "attributes": attributes,
+            "extras": extras, "repository_metadata": self._files, "node_hash": self._hash,
         }
 
     # ---- loading ------------------------------------------------------------------------------
@@ -805,17 +814,20 @@ def store_all(nodes: Iterable[Node], *, batch_size: int = 5000, extra_rows: Extr
     pause_gc = len(ordered) > GC_PAUSE_MIN_NODES and gc.isenabled()
     if pause_gc:
         gc.disable()
+    limit = validation.max_json_bytes()
     try:
+        encoded = []
         for node in ordered:
             node._validate()
+            encoded.append(node._encoded_values(limit))
             node._hash = node.compute_hash()
             if node._user_id is None:
                 node._user_id = user_id
         _write_deferred_files(storage, ordered)
         if len(ordered) <= FEW_NODES:
-            pks = _store_few(storage, ordered, extra_rows)
+            pks = _store_few(storage, ordered, encoded, extra_rows)
         else:
-            pks = _store_batch(storage, ordered, batch_size, extra_rows)
+            pks = _store_batch(storage, ordered, encoded, batch_size, extra_rows)
     except IntegrityError as exc:
         for node in ordered:
             node._hash = None
@@ -857,20 +869,22 @@ def _write_deferred_files(storage, nodes: list[Node]) -> None:
             raise StoringNotAllowed("the repository computed other hashes than expected; nothing was stored")
 
 
-def _store_batch(storage, ordered: list[Node], batch_size: int, extra_rows: ExtraRows | None = None) -> list[int]:
+def _store_batch(storage, ordered: list[Node], encoded: list, batch_size: int,
+                 extra_rows: ExtraRows | None = None) -> list[int]:
     """Insert the nodes (sources first) and their incoming links in one transaction; their pks in order."""
     index = {id(node): i for i, node in enumerate(ordered)}
     table = schema.nodes
     with storage.transaction() as conn:
         if len(ordered) == 1:
             node = ordered[0]
-            pks = [conn.execute(table.insert(), node._to_row(node._user_id)).inserted_primary_key[0]]
+            pks = [conn.execute(table.insert(), node._to_row(node._user_id, encoded[0])).inserted_primary_key[0]]
         else:
             pks = storage.allocate_ids(conn, table, len(ordered))
             for start in range(0, len(ordered), batch_size):
                 rows = []
-                for node, pk in zip(ordered[start:start + batch_size], pks[start:start + batch_size]):
-                    row = node._to_row(node._user_id)
+                for node, pk, values in zip(ordered[start:start + batch_size], pks[start:start + batch_size],
+                                            encoded[start:start + batch_size]):
+                    row = node._to_row(node._user_id, values)
                     row["id"] = pk
                     rows.append(row)
                 storage.insert_many(conn, table, rows)
@@ -902,7 +916,7 @@ _one_node_sql: dict[tuple, tuple] = {}
 _extra_sql: dict[tuple, tuple] = {}
 
 
-def _store_few(storage, ordered: list[Node], extra_rows: ExtraRows | None = None) -> list[int]:
+def _store_few(storage, ordered: list[Node], encoded: list, extra_rows: ExtraRows | None = None) -> list[int]:
     """Insert a few nodes, their incoming links (and ``extra_rows``) in one transaction, on the driver directly.
 
     The common cases (``node.store()`` in a notebook or a process, ``submit()`` storing a process with
@@ -911,29 +925,29 @@ def _store_few(storage, ordered: list[Node], extra_rows: ExtraRows | None = None
     """
     if not storage.in_transaction:
         with storage.driver_transaction() as cursor:
-            return _insert_few(storage, cursor, ordered, extra_rows)
+            return _insert_few(storage, cursor, ordered, encoded, extra_rows)
     raw = getattr(storage._local, "raw", None)
     if raw is not None:  # inside a driver transaction: its cursor
-        return _insert_few(storage, raw, ordered, extra_rows)
+        return _insert_few(storage, raw, ordered, encoded, extra_rows)
     with storage.transaction() as conn:  # joins the open transaction: its driver connection, no SQLAlchemy
         cursor = conn.connection.driver_connection.cursor()
         try:
-            return _insert_few(storage, cursor, ordered, extra_rows)
+            return _insert_few(storage, cursor, ordered, encoded, extra_rows)
         except storage.engine.dialect.loaded_dbapi.IntegrityError as exc:
             raise IntegrityError("INSERT INTO db_node", None, exc) from exc
         finally:
             cursor.close()
 
 
-def _insert_few(storage, cursor, ordered: list[Node], extra_rows: ExtraRows | None) -> list[int]:
+def _insert_few(storage, cursor, ordered: list[Node], encoded: list, extra_rows: ExtraRows | None) -> list[int]:
     dbapi = storage.engine.dialect.loaded_dbapi
     sqlite = storage.dialect == "sqlite"
     mark = storage.placeholder
     pks: list[int] = []
     by_id: dict[int, int] = {}
     link_rows: list[tuple] = []
-    for node in ordered:
-        row = node._to_row(node._user_id)
+    for node, values in zip(ordered, encoded):
+        row = node._to_row(node._user_id, values)
         key = (storage.dialect, tuple(row))
         statements = _one_node_sql.get(key)
         if statements is None:
@@ -992,15 +1006,20 @@ def load_node(identifier: int | str | None = None, *, pk: int | None = None, uui
             raise ValidationError(f"load_node needs a pk, a UUID or a label, got {identifier!r}")
     stmt = select(*_NODE_COLUMNS)
     if pk is not None:
+        pk = _checked_pk(pk)
         stmt = stmt.where(table.c.id == pk)
         what = f"pk {pk}"
     elif uuid is not None:
+        if not isinstance(uuid, str) or "\x00" in uuid:
+            raise NotExistent(f"no node with UUID {validation.short_repr(uuid)} in profile {_profile_name()}")
         uuid = uuid.strip().lower()
         if len(uuid) < 4:
             raise ValidationError(f"UUID prefix {uuid!r} is too short (at least 4 characters)")
         stmt = stmt.where(table.c.uuid == uuid) if len(uuid) == 36 else stmt.where(table.c.uuid.startswith(uuid, autoescape=True))
         what = f"UUID {uuid!r}"
     else:
+        if not isinstance(label, str) or "\x00" in label:
+            raise NotExistent(f"no node with label {validation.short_repr(label)} in profile {_profile_name()}")
         stmt = stmt.where(table.c.label == label)
         what = f"label {label!r}"
     with storage.connection() as conn:
@@ -1016,16 +1035,26 @@ def load_nodes(pks: Iterable[int], *, storage=None) -> list[Node]:
     """Load many nodes by pk in one query, in the order given."""
     own = storage is not None and storage is not current._state["storage"]
     storage = storage or current.get_storage()
-    pks = list(pks)
+    pks = [_checked_pk(pk) for pk in pks]
     if not pks:
         return []
+    from ..querybuilder.filters import many_in
+
     with storage.connection() as conn:
-        rows = conn.execute(select(*_NODE_COLUMNS).where(schema.nodes.c.id.in_(pks))).mappings().all()
+        condition = many_in(schema.nodes.c.id, pks, storage.dialect, "int")
+        rows = conn.execute(select(*_NODE_COLUMNS).where(condition)).mappings().all()
     by_pk = {row["id"]: Node._from_row(row, storage if own else None) for row in rows}
     missing = [pk for pk in pks if pk not in by_pk]
     if missing:
         raise NotExistent(f"no nodes with pk {missing[:10]}")
     return [by_pk[pk] for pk in pks]
+
+
+def _checked_pk(pk: Any) -> int:
+    """``pk`` as an int the drivers can bind; a pk outside the range of the id column exists nowhere."""
+    if isinstance(pk, int) and not isinstance(pk, bool) and not validation.PK_MIN <= pk <= validation.PK_MAX:
+        raise NotExistent(f"no node with pk {validation.short_repr(pk)} in profile {_profile_name()}")
+    return validation.check_pk(pk, what="node pk")
 
 
 def _profile_name() -> str:

@@ -24,13 +24,13 @@ from sqlalchemy import and_, case, func, literal_column, select, true
 from sqlalchemy.sql import ColumnElement
 
 from ...storage import schema
-from .. import current
+from .. import current, validation
 from ..exceptions import MultipleObjectsError, NotExistent
 from ..type_strings import node_type_condition
 from . import relationships as rel
 from .entities import JSON_COLUMNS, KINDS, classify, default_tag
 from .errors import QueryError
-from .filters import JsonPath, column_kind, filter_condition
+from .filters import JsonPath, check_filter_depth, column_kind, filter_condition
 
 DEFAULT_BATCH = 1000
 
@@ -155,6 +155,7 @@ class QueryBuilder:
         vertex, is_edge = self._vertex_or_edge(tag)
         if not isinstance(filters, dict):
             raise QueryError(f"filters of {tag!r} must be a dictionary, got {filters!r}")
+        check_filter_depth(filters, f"tag {tag!r}")
         (vertex.edge_filters if is_edge else vertex.filters).append(copy.deepcopy(filters))
         return self
 
@@ -189,14 +190,16 @@ class QueryBuilder:
         return self
 
     def limit(self, limit: int | None) -> QueryBuilder:
-        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
-            raise QueryError(f"limit must be a non-negative integer, got {limit!r}")
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool)
+                                  or not 0 <= limit <= validation.INT_MAX):
+            raise QueryError(f"limit must be a non-negative 64-bit integer, got {validation.short_repr(limit)}")
         self._limit = limit
         return self
 
     def offset(self, offset: int | None) -> QueryBuilder:
-        if offset is not None and (not isinstance(offset, int) or isinstance(offset, bool) or offset < 0):
-            raise QueryError(f"offset must be a non-negative integer, got {offset!r}")
+        if offset is not None and (not isinstance(offset, int) or isinstance(offset, bool)
+                                   or not 0 <= offset <= validation.INT_MAX):
+            raise QueryError(f"offset must be a non-negative 64-bit integer, got {validation.short_repr(offset)}")
         self._offset = offset
         return self
 
@@ -228,7 +231,9 @@ class QueryBuilder:
             if rest or (head in JSON_COLUMNS and column_kind(column) == "json"):
                 if column_kind(column) != "json":
                     raise QueryError(f"{key!r} of {tag!r}: {head!r} is not a JSON column, it has no keys")
-                path = [int(p) if p.isdigit() else p for p in rest.split(".")] if rest else []
+                # an array index: ASCII digits of an int SQLite's JSON paths take (else a key)
+                path = [int(p) if p.isascii() and p.isdigit() and len(p) < 10 else p
+                        for p in rest.split(".")] if rest else []
                 return JsonPath(column, path, dialect, key)
             return column
 

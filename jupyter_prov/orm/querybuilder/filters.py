@@ -12,11 +12,20 @@ Where the two databases differ by nature, the SQL here makes them agree:
   folds ASCII case on both.
 - strings compare and sort by code point (``COLLATE "C"`` on PostgreSQL, SQLite's default).
 - a JSON path ordered by sorts numbers, then strings, then booleans, then the rest, then missing/null.
+
+Values are checked like stored values (:mod:`..validation`): ints outside the signed 64-bit range,
+NaN/infinity and strings with NUL are refused with a :class:`QueryError` naming the filter (the
+drivers raised ``OverflowError`` or failed on PostgreSQL), as are filters nested deeper than
+:data:`MAX_FILTER_DEPTH`. ``in`` takes any number of values: up to :data:`SMALL_IN` they are bound one
+by one; more are bound as one parameter, a ``json_each`` table on SQLite, an array on PostgreSQL
+(``= ANY``): one by one, 999 values or more hit SQLite's expression depth limit (1,000) and 65,536 the
+parameter limit of PostgreSQL's protocol.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import numbers
 from collections.abc import Callable
 from datetime import datetime
@@ -24,6 +33,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     ColumnElement,
     DateTime,
@@ -32,6 +42,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    any_,
     case,
     cast,
     false,
@@ -45,6 +56,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from .. import validation
+from ..exceptions import ValidationError
 from .errors import QueryError
 
 JSON_TYPES = ("object", "array", "string", "number", "boolean", "null")
@@ -56,6 +69,52 @@ COMPARISONS = ("<", "<=", ">", ">=")
 OPERATORS = ("==", "<", "<=", ">", ">=", "in", "like", "ilike", "is null", "contains", "has_key", "of_type",
              "of_length", "longer", "shorter")
 JSON_ONLY = ("contains", "has_key", "of_type", "of_length", "longer", "shorter")
+#: dicts and lists nested in one filter (``and``/``or``/``not`` and operator dictionaries): the SQL of a
+#: deeper filter would exceed Python's recursion limit or SQLite's expression depth
+MAX_FILTER_DEPTH = 50
+#: ``in`` lists up to this length are bound value by value (see the module docstring)
+SMALL_IN = 250
+#: ``in`` values that are JSON objects or arrays (compared one by one; PostgreSQL only)
+MAX_IN_CONTAINERS = 1000
+
+
+def check_filter_depth(filters: Any, where: str) -> None:
+    """Refuse a filter nested deeper than :data:`MAX_FILTER_DEPTH` (iteratively: no ``RecursionError``)."""
+    stack = [(filters, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            items = value.values()
+        elif isinstance(value, (list, tuple)):
+            items = value
+        else:
+            continue
+        if depth > MAX_FILTER_DEPTH:
+            raise QueryError(f"filters of {where} are nested deeper than {MAX_FILTER_DEPTH} levels")
+        stack.extend((item, depth + 1) for item in items)
+
+
+def check_value(key: str, value: Any) -> Any:
+    """A filter value within the rules of stored values (datetimes allowed), else :class:`QueryError`."""
+    if isinstance(value, datetime):
+        return value
+    kind = type(value)
+    if kind is int:
+        if validation.INT_MIN <= value <= validation.INT_MAX:
+            return value
+    elif kind is float:
+        if math.isfinite(value):
+            return value
+    elif kind is str:
+        if "\x00" not in value:
+            return value
+    elif value is None or kind is bool or (kind in (list, tuple) and all(isinstance(i, datetime) for i in value)):
+        return value
+    try:
+        validation.clean_json(value, f"filter {key!r}")
+    except ValidationError as exc:
+        raise QueryError(str(exc)) from None
+    return value
 
 
 def _is_number(value: Any) -> bool:
@@ -71,8 +130,8 @@ class JsonPath:
         self.dialect = dialect
         self.key = key
         for part in path:
-            if isinstance(part, str) and ('"' in part or not part):
-                raise QueryError(f"filter key {key!r}: JSON path parts must be non-empty and have no '\"'")
+            if isinstance(part, str) and ('"' in part or not part or "\x00" in part):
+                raise QueryError(f"filter key {key!r}: JSON path parts must be non-empty and have no '\"' or NUL")
 
     # -- pieces per dialect ---------------------------------------------------------------------
     def _sqlite_path(self, extra: list[str | int] = ()) -> str:
@@ -165,6 +224,27 @@ class JsonPath:
             )
         raise QueryError(f"filter {self.key!r}: cannot compare with a {type(value).__name__} ({value!r})")
 
+    def is_in(self, values: list) -> ColumnElement[bool]:
+        """The value equals one of ``values`` (numbers and strings as one ``IN`` each, whatever their number)."""
+        numbers, texts, others = [], [], []
+        for item in values:
+            if _is_number(item):
+                numbers.append(item)
+            elif isinstance(item, str):
+                texts.append(item)
+            else:
+                others.append(item)
+        if sum(isinstance(item, (list, tuple, dict)) for item in others) > MAX_IN_CONTAINERS:
+            raise QueryError(f"filter {self.key!r}: 'in' takes at most {MAX_IN_CONTAINERS} objects or arrays")
+        clauses = []
+        if numbers:
+            clauses.append(and_(self.json_type_is("number"),
+                                many_in(self._compared_number(), numbers, self.dialect, "float")))
+        if texts:
+            clauses.append(and_(self.json_type_is("string"), many_in(self._compared_text(), texts, self.dialect, "str")))
+        clauses += [self.equals(item) for item in others]
+        return or_(*clauses)
+
     def compare(self, operator: str, value: Any) -> ColumnElement[bool]:
         if _is_number(value):
             return and_(self.json_type_is("number"), _comparison(self._compared_number(), operator, value))
@@ -213,6 +293,26 @@ class JsonPath:
         if name not in JSON_TYPES:
             raise QueryError(f"filter {self.key!r}: 'of_type' takes one of {', '.join(JSON_TYPES)}, got {name!r}")
         return self.json_type_is(name, two_valued=True)
+
+
+def many_in(expression, values: list, dialect: str, kind: str) -> ColumnElement[bool]:
+    """``expression IN values`` for any number of values (one parameter for many: see the module docstring)."""
+    if len(values) <= SMALL_IN:
+        return expression.in_(values)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        if kind == "float":
+            values = [float(item) for item in values]
+        sql_type = {"int": BigInteger(), "float": Float(), "str": Text(), "bool": Boolean(),
+                    "datetime": DateTime(timezone=True)}.get(kind, Text())
+        return expression == any_(literal(values, ARRAY(sql_type)))
+    if kind == "datetime":
+        from ...storage.backend import _sqlite_datetime
+
+        values = [_sqlite_datetime(item) for item in values]
+    each = func.json_each(literal(json.dumps(values, allow_nan=False), Text)).table_valued("value")
+    return expression.in_(select(each.c.value))
 
 
 def _element_equals(each, item) -> ColumnElement[bool]:
@@ -308,8 +408,15 @@ def _check_value(key: str, kind: str, operator: str, value: Any) -> None:
         raise QueryError(f"filter {key!r}: operator {operator!r} on a {kind} column needs a {kind} value, got {value!r}")
 
 
+def _beyond_int32(value: Any) -> bool:
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return any(type(v) is int and not validation.PK_MIN <= v <= validation.PK_MAX for v in values)
+
+
 def column_condition(column, key: str, operator: str, value: Any, dialect: str) -> ColumnElement[bool]:
     kind = column_kind(column)
+    if kind == "int" and _beyond_int32(value):
+        column = cast(column, BigInteger)  # the id columns are 32-bit on PostgreSQL: compare as 64-bit
     if operator in JSON_ONLY:
         raise QueryError(f"filter {key!r}: operator {operator!r} works on JSON values (attributes.*, extras.*), "
                          f"not on the {kind} column {key!r}")
@@ -333,7 +440,7 @@ def column_condition(column, key: str, operator: str, value: Any, dialect: str) 
         values = _in_values(key, value)
         for item in values:
             _check_value(key, kind, operator, item)
-        return column.in_(values) if values else false()
+        return many_in(column, values, dialect, kind) if values else false()
     if operator in ("like", "ilike"):
         if kind != "str":
             raise QueryError(f"filter {key!r}: {operator!r} works on text columns, {key!r} is a {kind} column")
@@ -354,7 +461,7 @@ def json_condition(path: JsonPath, operator: str, value: Any) -> ColumnElement[b
         return path.compare(operator, value)
     if operator == "in":
         values = _in_values(path.key, value)
-        return or_(*[path.equals(item) for item in values]) if values else false()
+        return path.is_in(values) if values else false()
     if operator in ("like", "ilike"):
         return path.like(value, operator == "ilike")
     if operator == "is null":
@@ -392,6 +499,7 @@ def operator_condition(resolve, key: str, operator: str, value: Any, dialect: st
         operator = operator[1:]
     if operator == "=":
         operator = "=="
+    value = check_value(key, value)
     target = resolve(key)
     if isinstance(target, JsonPath):
         condition = json_condition(target, operator, value)
@@ -420,6 +528,7 @@ def filter_condition(resolve, filters: Any, dialect: str, where: str) -> ColumnE
         return true()
     if not isinstance(filters, dict):
         raise QueryError(f"filters of {where} must be a dictionary, got {filters!r}")
+    check_filter_depth(filters, where)
     parts = []
     for key, value in filters.items():
         if key in ("and", "or"):
