@@ -21,6 +21,7 @@ several profiles (or test sessions) can share one RabbitMQ server.
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 import time
@@ -111,7 +112,18 @@ class _AtomicFilesystemChannel(_filesystem.Channel):
                 os.remove(taken)
             except OSError as exc:
                 raise _filesystem.ChannelError(f"cannot read message file {taken!r}") from exc
-            return loads(payload.decode())
+            try:
+                message = loads(payload.decode())
+            except ValueError as exc:  # UnicodeDecodeError too
+                message, problem = None, f"{type(exc).__name__}: {exc}"
+            else:
+                problem = None if (isinstance(message, dict) and isinstance(message.get("properties"), dict)
+                                   and "body" in message) else "not a kombu message"
+            if problem is None:
+                return message
+            # raising here would end the consumer's connection, and the next file is as likely to be fine
+            logging.getLogger("jupyter_prov.daemon.broker").warning(
+                "dropped a malformed task message: file %s of queue %s (%s)", filename, queue, problem)
         raise _Empty()
 
 

@@ -48,6 +48,7 @@ from . import leases
 from .broker import Broker, BrokerUnreachable
 from .control import mark_excepted, mark_killed, mark_paused
 from .daemon_files import DaemonFiles
+from .stale_code import CodeWatch
 
 log = logging.getLogger("jupyter_prov.daemon.worker")
 
@@ -103,6 +104,8 @@ class Worker:
         self.files = DaemonFiles.of(self.profile)
         #: set when started by a supervisor: the worker stops if that process dies (no orphaned workers)
         self.supervisor_pid: int | None = None
+        #: the module files as this worker loaded them: a failure caused by an old copy says so
+        self.code = CodeWatch()
 
     # ---- scheduling -----------------------------------------------------------------------------
     def offer(self, pk: int, *, claimed: bool = False, message: Any = None) -> None:
@@ -151,10 +154,17 @@ class Worker:
             if action is not None:
                 self._carry_out(pk, action)
                 return
+            stale = self.code.stale_before_run(lambda: load_node(pk))
+            if stale is not None:  # its module changed after this worker imported it: do not run old code
+                node, note = stale
+                mark_excepted(node, f"{note}\n(process type {node.process_type!r}; the submitted code differs from "
+                                    "the code this worker imported)")
+                self._finalize(node)
+                return
             self._event(pk, "running")
             try:
                 if self._runner_takes_interrupt:
-                    node = self.runner(pk, interrupted=lambda: self.requests.get(pk))
+                    node = self.runner(pk, interrupted=lambda: self.requests.get(pk) or self._stop_request())
                 else:
                     node = self.runner(pk)
                 if not isinstance(node, ProcessNode):
@@ -172,13 +182,23 @@ class Worker:
                     leases.finish(self.storage, pk)
                     return
                 if isinstance(node, ProcessNode):
-                    mark_excepted(node, f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}")
+                    text = traceback.format_exc()
+                    note = self.code.stale_note(node.process_type, text)
+                    mark_excepted(node, (f"{note}\n" if note else "") + f"{type(exc).__name__}: {exc}\n\n{text}")
+                    self.code.note_loaded()
                     self._finalize(node)
                 else:
                     leases.finish(self.storage, pk)
                 return
+            if node.is_excepted:
+                self._note_stale_code(node)
+            self.code.ran(node)
             if node.is_terminated:
                 self._finalize(node)
+                return
+            if self.stopping.is_set():  # it stopped at a checkpoint because this worker stops: the next goes on
+                leases.release(self.storage, pk, self.id)
+                log.info("process %s: stopped at its checkpoint for the next worker", pk)
                 return
             if node.get_attribute("paused", False):  # it paused itself (a calc job whose computer is unreachable)
                 leases.release(self.storage, pk, self.id, paused=True)
@@ -199,6 +219,22 @@ class Worker:
                     continue
             self._event(pk, "waiting")
             return
+
+    def _stop_request(self) -> str | None:
+        """While this worker stops (``jprov daemon stop|restart``), running processes stop at their next checkpoint."""
+        return "stop" if self.stopping.is_set() else None
+
+    def _note_stale_code(self, node: ProcessNode) -> None:
+        """The process failed in the engine: if this worker's copy of its code is old, say so in its report."""
+        from ..orm import Log
+
+        try:
+            logs = "\n".join(log.message for log in Log.for_node(node) if log.levelname == "ERROR")
+            note = self.code.stale_note(node.process_type, logs)
+            if note:
+                Log(node, note, levelname="WARNING", loggername="jupyter_prov.daemon.worker").store()
+        except Exception as exc:  # noqa: BLE001 - a diagnosis must never fail the worker
+            log.debug("process %s: stale code check failed: %s", node.pk, exc)
 
     def _carry_out(self, pk: int, action: str) -> None:
         """A kill or pause request on a process this worker holds."""
@@ -235,10 +271,20 @@ class Worker:
     def _on_task(self, body: Any, message: Any) -> None:
         pk = body.get("continue") if isinstance(body, dict) else None
         if not isinstance(pk, int) or isinstance(pk, bool):
-            log.warning("ignored a malformed task message: %r", body)
+            log.warning("dropped a malformed task message: %.200r", body)
             message.ack()
             return
         self.offer(pk, message=message)
+
+    def _on_undecodable(self, message: Any, exc: Exception) -> None:
+        """A message kombu cannot or may not decode (not JSON, a pickle): acknowledged and dropped, with one
+        log line. Raising would end the connection and the broker would deliver it again, forever."""
+        log.warning("dropped a malformed task message (content type %r: %s: %.200s)",
+                    getattr(message, "content_type", None), type(exc).__name__, exc)
+        try:
+            message.ack()
+        except Exception as ack_exc:  # noqa: BLE001 - its channel is gone: the broker redelivers it once
+            log.debug("could not acknowledge a malformed message: %s", ack_exc)
 
     def _on_control(self, body: Any, message: Any) -> None:
         message.ack()
@@ -333,9 +379,10 @@ class Worker:
             control_queue = self.broker.private_queue(self.broker.control_exchange, self.id)
             channel = conn.default_channel
             tasks = conn.Consumer([self.broker.task_queue], callbacks=[self._on_task], accept=["json"],
-                                  channel=channel, prefetch_count=self.threads * 2)
+                                  channel=channel, prefetch_count=self.threads * 2,
+                                  on_decode_error=self._on_undecodable)
             control = conn.Consumer([control_queue], callbacks=[self._on_control], accept=["json"],
-                                    channel=channel)
+                                    channel=channel, on_decode_error=self._on_undecodable)
             with tasks, control:
                 self.files.ensure()
                 ready_file.touch()

@@ -257,14 +257,9 @@ class CalcJob(Process):
                                    "submitting); whether the job runs is unknown: check the scheduler and "
                                    "resubmit by hand")
             code = self.inputs.get("code")
-            check = ""
-            if code is not None:
-                exe = shlex.quote(code.executable)
-                check = (f"if ! test -x {exe}; then echo 'executable not found' > {err_name}; echo 127 > {status_name}; "
-                         f"cat {err_name} >&2; exit 127; fi; ")
-            command = (f"{check}( {scheduler.submit_command(SCRIPT_NAME)} ) > {out_name} 2> {err_name}; s=$?; "
-                       f"echo $s > {status_name}; cat {out_name}; cat {err_name} >&2; exit $s")
-            status, out_b, err_b = transport.exec_command(command, workdir=workdir)
+            status, out_b, err_b = transport.exec_argv(
+                _submit_argv(scheduler.submit_command(SCRIPT_NAME), code.executable if code is not None else ""),
+                workdir=workdir)
             out, err = out_b.decode(errors="replace"), err_b.decode(errors="replace")
         code = self.inputs.get("code")
         if status == 127 and code is not None and "executable not found" in err:
@@ -353,6 +348,24 @@ class CalcJob(Process):
             return None
         text = retrieved.get_file(EXIT_STATUS_FILE).decode().strip()
         return int(text) if text.lstrip("-").isdigit() else None
+
+
+#: the submission, as one fixed shell script: the executable and the file names are its positional
+#: parameters ("$1".."$4"), so no value from a node is ever part of the text a shell interprets
+_SUBMIT_SCRIPT = (
+    'if [ -n "$1" ] && ! test -x "$1"; then echo "executable not found" > "$3"; echo 127 > "$4"; '
+    'cat "$3" >&2; exit 127; fi; ( {submit} ) > "$2" 2> "$3"; s=$?; echo $s > "$4"; cat "$2"; cat "$3" >&2; exit $s'
+)
+
+
+def _submit_argv(submit_command: str, executable: str) -> list[str]:
+    """``sh -c <fixed script> jprov-submit <executable> <out> <err> <status>``.
+
+    ``submit_command`` is the scheduler plugin's, built from constants (the script name is ours).
+    """
+    out_name, err_name, status_name = _SUBMIT_FILES
+    return ["/bin/sh", "-c", _SUBMIT_SCRIPT.format(submit=submit_command), "jprov-submit", executable,
+            out_name, err_name, status_name]
 
 
 def cancel_job(node: CalcJobNode) -> str | None:

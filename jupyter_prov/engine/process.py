@@ -42,9 +42,16 @@ def current_process() -> "Process | None":
 
 
 def import_process_type(process_type: str) -> Any:
-    """The class or process function named by a ``"module:qualname"`` process type (imported, never unpickled)."""
-    if not process_type or ":" not in process_type:
+    """The class or process function named by a ``"module:qualname"`` process type (imported, never unpickled).
+
+    Only from a module this profile allows (see :mod:`.allowed_modules`): a process type is a string from a
+    database row, and importing a module runs its code.
+    """
+    if not isinstance(process_type, str) or ":" not in process_type:
         raise ProcessError(f"process type {process_type!r} is not 'module:qualname'; the process cannot be loaded")
+    from . import allowed_modules
+
+    allowed_modules.check(process_type)
     module_name, _, qualname = process_type.partition(":")
     try:
         obj: Any = importlib.import_module(module_name)
@@ -144,6 +151,13 @@ class Process:
         self.node = self._build_node()
         self._outputs: dict[str, Node] = {}
         self._exception: BaseException | None = None
+        from .allowed_modules import remember
+
+        remember(self._code_types())
+
+    def _code_types(self) -> list[str]:
+        """``module:name`` of the code this process imports when it is continued elsewhere (its own class)."""
+        return [self.node.process_type]
 
     def _build_node(self) -> ProcessNode:
         meta = self.metadata

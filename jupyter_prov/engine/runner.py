@@ -1,7 +1,8 @@
 """Continuing stored processes: the entry point of daemon workers (and of ``jprov process continue``).
 
 :func:`continue_process` loads a stored process from the database alone — its class imported from the
-node's ``process_type`` (``"module:qualname"``), its inputs from its input links, its state from the
+node's ``process_type`` (``"module:qualname"``, only from a module the profile allows: see
+:mod:`.allowed_modules`), its inputs from its input links, its state from the
 JSON checkpoint — and runs it. Nothing is unpickled and nothing is kept from the process that
 created it, so any OS process with the same profile and the same code can call it.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import time
 
 from ..orm import ProcessNode, load_node
+from .allowed_modules import ModuleNotAllowed
 from .interrupts import Interrupted, is_executing, request_kill
 from .process import ProcessError, import_process_type, kill_node, process_class_of
 
@@ -19,7 +21,10 @@ def load_process(node: ProcessNode):
     """The :class:`~jupyter_prov.engine.process.Process` of a stored process node, ready to continue."""
     if not isinstance(node, ProcessNode):
         raise ProcessError(f"{node!r} is not a process node")
-    target = import_process_type(node.process_type or "")
+    try:
+        target = import_process_type(node.process_type or "")
+    except ModuleNotAllowed as exc:
+        raise ModuleNotAllowed(f"{node!r}: {exc}") from None
     try:
         klass = process_class_of(target)
     except ProcessError:

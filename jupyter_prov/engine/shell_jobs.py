@@ -69,6 +69,10 @@ class ShellJob(CalcJob):
         spec.output("stderr", valid_type=File, required=False)
         spec.exit_code(400, "ERROR_NON_ZERO_EXIT_STATUS", "the command exited with status {status}: {stderr}")
 
+    def _code_types(self) -> list[str]:
+        parser = self.inputs.get("parser")
+        return super()._code_types() + ([parser.value] if parser is not None else [])
+
     def prepare_for_submission(self, folder: Path) -> dict[str, Any]:
         replacements: dict[str, str] = {}
         for name, node in (self.inputs.get("nodes") or {}).items():
@@ -157,19 +161,14 @@ def shell_code(command: str, computer: Computer) -> Code:
     if command.startswith("/"):
         executable = command
     else:
-        status, out, _err = get_transport(computer).exec_command(
-            f"which {shlex_quote(command)} 2>/dev/null || command -v {shlex_quote(command)}")
+        # a fixed script, the command its argument: never part of the text the shell reads
+        status, out, _err = get_transport(computer).exec_argv(
+            ["/bin/sh", "-c", 'which -- "$1" 2>/dev/null || command -v -- "$1"', "jprov-which", command])
         executable = out.decode().strip()
         if status != 0 or not executable.startswith("/"):
             raise PortValidationError(f"launch_shell_job: command {command!r} is not found on computer "
                                       f"{computer.label!r} (PATH lookup failed)")
     return Code(executable, computer=computer, label=label, description=f"shell command {command}").store()
-
-
-def shlex_quote(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
 
 
 def launch_shell_job(command: str | Code, arguments: Sequence[str] | str | None = None,

@@ -1,9 +1,17 @@
-"""What every scheduler plugin provides, and the job resources it turns into a script header."""
+"""What every scheduler plugin provides, and the job resources it turns into a script header.
+
+The job script is a shell script, so every value that reaches it from a node is either quoted
+(``shlex.quote``: the command line, each word of ``mpirun_command``), reduced to an integer (sizes,
+times, job ids) or checked to be one plain word (queue, account, QoS: a newline there would start a
+command of its own). ``prepend_text``, ``append_text`` and ``custom_scheduler_commands`` are shell
+text by intent, written by whoever set up the code or the job, and go in as they are.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 import shlex
 from collections.abc import Mapping
 from typing import Any
@@ -74,6 +82,18 @@ class JobResources:
             value = getattr(resources, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise SchedulerError(f"resources.{name} must be a positive integer, got {value!r}")
+        for name in ("queue_name", "account", "qos"):
+            value = getattr(resources, name)
+            if value is not None and (not isinstance(value, str) or not _PLAIN_WORD.fullmatch(value)):
+                raise SchedulerError(f"option {name} must be one word of letters, digits and _.,:+=@%/-, got {value!r}")
+        for name in ("max_memory_kb",):
+            value = getattr(resources, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                raise SchedulerError(f"option {name} must be a positive integer, got {value!r}")
+        if not isinstance(resources.job_name, str):
+            raise SchedulerError(f"option job_name must be a string, got {resources.job_name!r}")
+        if not all(isinstance(part, str) for part in resources.mpirun_command):
+            raise SchedulerError(f"option mpirun_command must be a list of strings, got {resources.mpirun_command!r}")
         if resources.max_wallclock_seconds is not None and (
                 not isinstance(resources.max_wallclock_seconds, int) or resources.max_wallclock_seconds < 1):
             raise SchedulerError(f"max_wallclock_seconds must be a positive integer, got {resources.max_wallclock_seconds!r}")
@@ -84,6 +104,7 @@ class JobResources:
         return self.num_machines * self.num_mpiprocs_per_machine
 
 
+_PLAIN_WORD = re.compile(r"[\w.,:+=@%/-]+")
 _IGNORED_OPTIONS = {"parser_name", "poll_interval", "stdout_filename", "stderr_filename", "stdin_filename"}
 
 
@@ -116,7 +137,7 @@ class Scheduler:
             lines.append(resources.prepend_text.rstrip("\n"))
         for command in command_lines:
             if resources.withmpi:
-                mpirun = " ".join(part.format(tot_num_mpiprocs=resources.tot_num_mpiprocs)
+                mpirun = " ".join(shlex.quote(part.replace("{tot_num_mpiprocs}", str(resources.tot_num_mpiprocs)))
                                   for part in resources.mpirun_command)
                 command = f"{mpirun} {command}"
             lines.append(command)

@@ -5,14 +5,27 @@ from __future__ import annotations
 import abc
 import os
 import posixpath
+import shlex
 import stat
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 
 class TransportError(Exception):
     """The computer could not be reached or a file operation on it failed (the message says which)."""
+
+
+def _checked_argv(argv: Sequence[str]) -> list[str]:
+    """``argv`` as a list of strings; a NUL byte (which no program argument can hold) is refused."""
+    if isinstance(argv, (str, bytes)) or not argv:
+        raise TransportError(f"exec_argv needs a non-empty list of arguments, got {argv!r}")
+    words = [str(word) for word in argv]
+    bad = [word for word in words if "\x00" in word]
+    if bad:
+        raise TransportError(f"exec_argv: argument {bad[0]!r} contains a NUL byte")
+    return words
 
 
 class Transport(abc.ABC):
@@ -52,7 +65,22 @@ class Transport(abc.ABC):
     @abc.abstractmethod
     def exec_command(self, command: str, *, workdir: str | None = None, stdin: bytes | None = None,
                      timeout: float | None = None) -> tuple[int, bytes, bytes]:
-        """Run a shell command on the computer: (exit code, stdout, stderr)."""
+        """Run a shell command line on the computer: (exit code, stdout, stderr).
+
+        The line is interpreted by a shell: only for lines the engine and scheduler plugins build from
+        their own constants and integers. Anything from a node (a code's executable, an argument, a path)
+        goes through :meth:`exec_argv`, which no shell interprets.
+        """
+
+    def exec_argv(self, argv: Sequence[str], *, workdir: str | None = None, stdin: bytes | None = None,
+                  timeout: float | None = None) -> tuple[int, bytes, bytes]:
+        """Run a program with an argument list, no word of which a shell interprets: (exit code, stdout, stderr).
+
+        This default quotes every word for the POSIX shell that runs remote commands (``shlex.join``), so the
+        program receives exactly ``argv``; transports that can start a program directly do so.
+        """
+        argv = _checked_argv(argv)
+        return self.exec_command(shlex.join(argv), workdir=workdir, stdin=stdin, timeout=timeout)
 
     # ---- files -------------------------------------------------------------------------------------
     @abc.abstractmethod

@@ -1,4 +1,8 @@
-"""``core.local``: the machine this process runs on."""
+"""``core.local``: the machine this process runs on.
+
+:meth:`LocalTransport.exec_argv` starts programs directly (``subprocess`` with an argument list): no
+shell sees a value that came from a node.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from .base import Transport, TransportError
+from .base import Transport, TransportError, _checked_argv
 
 
 class LocalTransport(Transport):
@@ -37,6 +41,21 @@ class LocalTransport(Transport):
                                   timeout=timeout, check=False)
         except subprocess.TimeoutExpired as exc:
             raise TransportError(f"command {command!r} on {self.hostname} took longer than {timeout} s") from exc
+        return done.returncode, done.stdout, done.stderr
+
+    def exec_argv(self, argv, *, workdir: str | None = None, stdin: bytes | None = None,
+                  timeout: float | None = None) -> tuple[int, bytes, bytes]:
+        """Start the program directly (no shell at all)."""
+        argv = _checked_argv(argv)
+        if workdir is not None and not os.path.isdir(workdir):
+            raise TransportError(f"exec_argv: folder {workdir!r} does not exist on {self.hostname}")
+        try:
+            done = subprocess.run(argv, cwd=workdir, input=stdin or b"", capture_output=True, timeout=timeout,
+                                  check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise TransportError(f"program {argv[0]!r} on {self.hostname} took longer than {timeout} s") from exc
+        except OSError as exc:  # not found, not executable: as a shell reports it
+            return 127, b"", f"{argv[0]}: {exc.strerror}\n".encode()
         return done.returncode, done.stdout, done.stderr
 
     def put_file(self, localpath: str | os.PathLike, remotepath: str) -> None:

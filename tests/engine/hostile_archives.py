@@ -43,12 +43,29 @@ def process_row(process_type: str, state: str = "created"):
     return node.store()
 
 
+def _age(nodes, hours: float) -> None:
+    """Make the rows look stored long ago (a scan for "old, created, never queued" rows would take them)."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import update
+
+    from jupyter_prov.storage import schema
+
+    with current.get_storage().transaction() as conn:
+        conn.execute(update(schema.nodes).where(schema.nodes.c.id.in_([n.pk for n in nodes]))
+                     .values(ctime=datetime.now(timezone.utc) - timedelta(hours=hours)))
+
+
 def hostile_archive(path: Path, sentinel: Path, *, foreign_types=("os:system", "tests.engine.not_allowed:touch")
                     ) -> tuple[Path, list[str]]:
-    """One archive with a created shell job touching ``sentinel`` and created processes of foreign types."""
+    """One archive with a created shell job touching ``sentinel`` and created processes of foreign types.
+
+    Also a process of an allowed module (``tests.daemon.processes:add``) in each non-terminal state: an
+    allowed module does not make an archive's process runnable either. Every row is an hour old.
+    """
     nodes = [shell_job_touching(sentinel)]
     nodes += [process_row(process_type) for process_type in foreign_types]
-    nodes.append(process_row("tests.daemon.processes:add", "running"))
-    nodes.append(process_row("tests.daemon.processes:add", "waiting"))
+    nodes += [process_row("tests.daemon.processes:add", state) for state in ("created", "running", "waiting")]
+    _age(nodes, 1)
     uuids = [node.uuid for node in nodes]
     return _export_and_forget(path, nodes), uuids

@@ -112,9 +112,10 @@ def test_unknown_process_type_is_a_clear_error_and_changes_nothing(profile, stor
     try:
         continue_process(node.pk)
     except ProcessError as exc:
-        assert "os:system" in str(exc) and "not a process class" in str(exc) and f"pk={node.pk}" in str(exc)
+        # a row naming a module is not enough to import it (engine/allowed_modules.py)
+        assert "os:system" in str(exc) and "not allowed" in str(exc) and f"pk={node.pk}" in str(exc)
     else:
-        raise AssertionError("an importable non-process was run")
+        raise AssertionError("a process type naming a module nobody allowed was imported")
     assert load_node(node.pk).process_state is ProcessState.CREATED
 
 
