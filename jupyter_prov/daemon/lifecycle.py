@@ -16,6 +16,10 @@ from .broker import get_broker
 from .daemon_files import DaemonFiles
 
 
+#: ``{"timeout": seconds}``: how long the supervisor lets workers reach a checkpoint when told to stop
+STOP_FILE = "stop.json"
+
+
 class DaemonError(RuntimeError):
     """The daemon could not do what was asked; the message says why and what to do."""
 
@@ -85,6 +89,7 @@ def start_daemon(profile: Profile, workers: int = 1, *, wait: float = 30.0, stop
         raise DaemonError(f"the daemon of profile {profile.name!r} is running already "
                           f"(supervisor pid {files.read_pid()}); use `jprov daemon restart` or `incr`")
     note = _clear_stale(files)
+    (files.folder / STOP_FILE).unlink(missing_ok=True)
     get_broker(profile).check()
     files.write_json(files.wanted, {"workers": workers})
     env = dict(os.environ, JPROV_PROFILE=profile.name)
@@ -112,17 +117,20 @@ def start_daemon(profile: Profile, workers: int = 1, *, wait: float = 30.0, stop
 
 
 def stop_daemon(profile: Profile, *, timeout: float = 60.0) -> dict[str, Any]:
-    """Stop the daemon: workers finish what runs and give back their leases. Returns what was stopped."""
+    """Stop the daemon: workers take no new work, each running process goes on to its next checkpoint (a work
+    chain step, a calc job poll, the end of a process function) and gives back its lease; a worker still busy
+    after ``timeout`` seconds is killed (its process runs again from its last checkpoint). Returns what was stopped."""
     files = DaemonFiles.of(profile)
     if not files.supervisor_alive():
         note = _clear_stale(files)
         return {"stopped": False, "message": f"the daemon of profile {profile.name!r} is not running"
                 + (f" ({note})" if note else "")}
     pid = files.read_pid()
+    files.write_json(files.folder / STOP_FILE, {"timeout": timeout})  # read by the supervisor on SIGTERM
     try:
         supervisor = psutil.Process(pid)
         supervisor.send_signal(signal.SIGTERM)
-        supervisor.wait(timeout)
+        supervisor.wait(timeout + 15)  # the supervisor kills its workers after `timeout`, then cleans up
     except psutil.NoSuchProcess:
         pass
     except psutil.TimeoutExpired:
@@ -134,11 +142,13 @@ def stop_daemon(profile: Profile, *, timeout: float = 60.0) -> dict[str, Any]:
     return {"stopped": True, "supervisor": pid}
 
 
-def restart_daemon(profile: Profile, workers: int | None = None, **kwargs: Any) -> dict[str, Any]:
-    """Stop, then start with the same number of workers (or ``workers``)."""
+def restart_daemon(profile: Profile, workers: int | None = None, *, timeout: float = 60.0,
+                   **kwargs: Any) -> dict[str, Any]:
+    """Stop (gracefully, see :func:`stop_daemon`; ``timeout``), then start with the same number of workers
+    (or ``workers``): the new workers import the current code of the scientist's modules."""
     files = DaemonFiles.of(profile)
     previous = (files.read_json(files.wanted) or {}).get("workers", 1)
-    stop_daemon(profile)
+    stop_daemon(profile, timeout=timeout)
     return start_daemon(profile, workers or previous, **kwargs)
 
 

@@ -157,12 +157,16 @@ class Supervisor:
         for info in self.workers.values():
             if info["proc"].poll() is None:
                 info["proc"].terminate()
-        deadline = time.monotonic() + self.stop_timeout
+        # `jprov daemon stop|restart --timeout` says how long running steps may take to reach their checkpoint
+        asked = (self.files.read_json(self.files.folder / "stop.json") or {}).get("timeout")
+        timeout = float(asked) if isinstance(asked, (int, float)) and asked >= 0 else self.stop_timeout
+        (self.files.folder / "stop.json").unlink(missing_ok=True)
+        deadline = time.monotonic() + timeout
         for pid, info in list(self.workers.items()):
             try:
                 info["proc"].wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                log.warning("worker pid %d did not stop within %.0f s; killing it", pid, self.stop_timeout)
+                log.warning("worker pid %d did not stop within %.0f s; killing it", pid, timeout)
                 info["proc"].kill()
                 info["proc"].wait()
             (self.files.folder / f"ready-{pid}").unlink(missing_ok=True)
