@@ -160,15 +160,26 @@ def verify_cache_source(node: ProcessNode) -> str | None:
     Checks the inputs (their hashes make the calculation's), the calculation itself and every output it
     created: each hash recomputed from the row's content against the stored ``node_hash``.
     """
+    return _verify(node)[0]
+
+
+def _verify(node: ProcessNode) -> tuple[str | None, list]:
+    """(problem or ``None``, the outputs as link triples: the hit clones them without asking again)."""
     for triple in node.get_incoming(INPUT_LINKS):
         if triple.node.compute_hash() != triple.node.node_hash:
-            return f"the content of its input {triple.link_label!r} ({triple.node.uuid}) does not match its hash"
+            return f"the content of its input {triple.link_label!r} ({triple.node.uuid}) does not match its hash", []
     if node.compute_hash() != node.node_hash:
-        return "its own content does not match its hash"
-    for triple in node.get_outgoing(LinkType.CREATE):
+        return "its own content does not match its hash", []
+    outputs = node.get_outgoing(LinkType.CREATE)
+    for triple in outputs:
         if triple.node.compute_hash() != triple.node.node_hash:
-            return f"the content of its output {triple.link_label!r} ({triple.node.uuid}) does not match its hash"
-    return None
+            return f"the content of its output {triple.link_label!r} ({triple.node.uuid}) does not match its hash", []
+    return None, outputs
+
+
+#: the outputs of the cache source found last in this context (pk, link triples), for store_from_cache
+_verified_outputs: contextvars.ContextVar[tuple[int | None, list]] = contextvars.ContextVar(
+    "jupyter_prov_cache_outputs", default=(None, []))
 
 
 def find_cache_source(node: ProcessNode) -> ProcessNode | None:
@@ -183,8 +194,9 @@ def find_cache_source(node: ProcessNode) -> ProcessNode | None:
         candidate = load_node(pk)
         if not (isinstance(candidate, ProcessNode) and is_valid_cache(candidate)):
             continue
-        problem = verify_cache_source(candidate)
+        problem, outputs = _verify(candidate)
         if problem is None:
+            _verified_outputs.set((candidate.pk, outputs))
             return candidate
         log.warning("calculation %s (pk %s) is not reused from the cache: %s (changed after it was stored?)",
                     candidate.uuid, candidate.pk, problem)
@@ -212,7 +224,11 @@ def store_from_cache(node: ProcessNode, source: ProcessNode) -> dict[str, Node]:
     from .process import set_state
 
     outputs: dict[str, Node] = {}
-    for triple in source.get_outgoing(LinkType.CREATE):
+    verified_pk, triples = _verified_outputs.get()
+    _verified_outputs.set((None, []))
+    if verified_pk != source.pk or source.pk is None:
+        triples = source.get_outgoing(LinkType.CREATE)
+    for triple in triples:
         clone = clone_data(triple.node)
         clone.add_incoming(node, LinkType.CREATE, triple.link_label)
         outputs[triple.link_label] = clone
