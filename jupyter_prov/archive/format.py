@@ -8,8 +8,8 @@ Layout (see ``docs/archive-format.md``):
 * ``repo/<sha256>`` — one entry per distinct file content, named by the SHA-256 of its bytes.
 
 Every archive read goes through :func:`open_zip`, which refuses what is not a safe archive
-(not a zip, truncated, a zip bomb, entries with ``..`` or absolute paths, missing members)
-before anything is extracted.
+(not a zip, truncated, over the expansion budget, entries with ``..`` or absolute paths, names
+listed twice, missing members) before anything is extracted.
 """
 
 from __future__ import annotations
@@ -39,12 +39,7 @@ REPO_PREFIX = "repo/"
 KEY_FORMAT = "sha256"
 KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 
-#: a member whose uncompressed size exceeds this many times its compressed size is refused (zip bomb)
-MAX_COMPRESSION_RATIO = 1000
-#: ... unless it is small: below this size any ratio is fine (a long run of zeros compresses well)
-RATIO_CHECK_MIN_SIZE = 16 * 2**20
-#: a declared uncompressed size beyond this is refused outright (1 TiB)
-MAX_MEMBER_SIZE = 2**40
+# zip bombs: the expansion budget and the checks while inflating are in zipio.py (no ratio limit)
 MAX_METADATA_SIZE = 64 * 2**20
 
 
