@@ -603,6 +603,7 @@ class ZipWriter:
         self._file = open(self.path, "wb")
         self._central = tempfile.TemporaryFile()
         self._front = {name: b"" for name in front}
+        self._names: set[str] = set()  # names other than repo/<key> (few; the exporter's keys are distinct)
         self._entries = 0
         now = time.localtime(time.time())
         self._dos_time = (now.tm_hour << 11) | (now.tm_min << 5) | (now.tm_sec // 2)
@@ -659,6 +660,10 @@ class ZipWriter:
         self._file.write(extra)
 
     def _add_central(self, name: str, method: int, crc: int, compressed: int, size: int, offset: int) -> None:
+        if not (len(name) == 69 and _KEY_NAME.match(name)):
+            if name in self._names:
+                raise ArchiveFormatError(f"writing {self.path}: member {name!r} written twice")
+            self._names.add(name)
         raw_name = name.encode("utf-8")
         values = []
         if size >= _U32:
