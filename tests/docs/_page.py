@@ -39,6 +39,10 @@ _ERROR_LINE = re.compile(
 )
 
 
+#: a %provenance usage error printed as one line (``%provenance show: no variable 'x' ...``)
+_MAGIC_ERROR = re.compile(r"^%%?provenance [a-z]+: ", re.MULTILINE)
+
+
 class SnippetFailed(AssertionError):
     pass
 
@@ -249,8 +253,10 @@ class PageRun:
             if content["status"] != "ok":
                 why = f"cell {cell.splitlines()[0]!r} raised {content.get('ename')}: {content.get('evalue')}"
                 raise _failure(snippet, why, stdout=stdout, stderr=_strip_ansi(stderr))
-            problem = _ERROR_LINE.search(_strip_ansi(stderr)) or re.search(
-                r"recording failed", stdout + stderr
+            problem = (
+                _ERROR_LINE.search(_strip_ansi(stderr))
+                or _MAGIC_ERROR.search(stdout + stderr)
+                or "recording failed" in stdout + stderr
             )
             if problem:
                 raise _failure(
@@ -277,16 +283,23 @@ class PageRun:
         if self._kernel is not None:
             self._kernel.shutdown_kernel(now=False)
         if self._python is not None:
-            answer = self._request({"op": "finish"})
+            try:
+                answer = self._request({"op": "finish"})
+            except OSError as error:  # the page's Python is gone
+                answer = {"ok": False, "error": f"the page's Python ended early ({error})"}
             if not answer["ok"]:
                 problems.append(answer["error"].strip().splitlines()[-1])
-            self._python.stdin.close()
+            try:
+                self._python.stdin.close()
+            except OSError:
+                pass
             try:
                 self._python.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self._python.kill()
                 self._python.wait()
             self._answers.close()
+        self._stop_leftover_daemons()
         if self._databases:
             engine = self._admin()
             with engine.connect() as conn:
@@ -296,6 +309,23 @@ class PageRun:
             engine.dispose()
         if problems and exc_info[0] is None:
             raise AssertionError(f"{self.page}: " + "; ".join(problems))
+
+    def _stop_leftover_daemons(self) -> None:
+        """``jprov daemon stop`` for a supervisor still alive (a page that failed before its stop)."""
+        for pid_file in (Path(self.env["JPROV_HOME"]) / "profiles").glob("*/daemon/supervisor.pid"):
+            try:
+                os.kill(int(pid_file.read_text().strip()), 0)
+            except (ValueError, OSError):
+                continue
+            profile = pid_file.parent.parent.name
+            subprocess.run(
+                ["jprov", "-p", profile, "daemon", "stop"],
+                env=self.env,
+                cwd=self.work,
+                capture_output=True,
+                timeout=120,
+                check=False,
+            )
 
 
 def _strip_ansi(value: str) -> str:
