@@ -36,7 +36,7 @@ def seed(storage: str | None) -> None:
     earlier[0].set_extra("tags", ["earlier"])
     for i in range(3):
         run_get_node(add, i, 10)
-    _, relax = run_get_node(Relax, structure=silicon(), pressure=Float(1.0))
+    _, relax = run_get_node(Relax, structure=silicon(0.51), pressure=Float(1.0))  # 4 steps
     _, failed = run_get_node(Relax, structure=silicon(), max_steps=1)
     assert relax.is_finished_ok and failed.exit_status == 300
     sweep, _ = Group.get_or_create("earlier-sweep")
