@@ -78,7 +78,9 @@ class Repository:
         with lock.thread_lock:
             if self._container is None:
                 container = Container(self.folder)
-                if not container.is_initialised:
+                # disk-objectstore reports a container initialised before it has created its pack index:
+                # while that file is missing, wait for whoever creates it (they hold the packer lock)
+                if not container.is_initialised or not (self.folder / "packs.idx").exists():
                     self._initialise(container, lock)
                 self._container = container
             return self._container
