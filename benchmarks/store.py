@@ -13,6 +13,7 @@ Usage::
     python benchmarks/store.py                      # all scenarios, both backends, median of 3 runs
     python benchmarks/store.py --backend sqlite --scenario one_by_one --repeats 1
     python benchmarks/store.py --markdown benchmarks/results/store.md --aiida
+    python benchmarks/store.py --reference /tmp/main-ref   # side by side with another checkout, A B A B
 
 PostgreSQL: ``JPROV_BENCH_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``);
 each run gets its own database, dropped afterwards.
@@ -149,17 +150,19 @@ SCENARIO_FUNCTIONS = {
 
 
 # ---- driver --------------------------------------------------------------------------------------------
-def run_scenario(scenario: str, backend: str, n: int, repeats: int) -> dict:
-    runs = []
-    for _ in range(repeats):
-        out = subprocess.run([sys.executable, __file__, "--worker", scenario, backend, str(n)],
-                             capture_output=True, text=True, check=False)
-        if out.returncode != 0:
-            raise RuntimeError(f"{scenario} on {backend} failed:\n{out.stderr}")
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+def _run_worker(scenario: str, backend: str, n: int, pythonpath: str | None) -> dict:
+    env = dict(os.environ, PYTHONPATH=pythonpath) if pythonpath else None
+    out = subprocess.run([sys.executable, __file__, "--worker", scenario, backend, str(n)],
+                         capture_output=True, text=True, check=False, env=env)
+    if out.returncode != 0:
+        raise RuntimeError(f"{scenario} on {backend} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _summary(scenario: str, backend: str, n: int, runs: list[dict]) -> dict:
     median_run = sorted(runs, key=lambda r: r["rate"])[len(runs) // 2]
     summary = {
-        "scenario": scenario, "backend": backend, "n": n, "repeats": repeats,
+        "scenario": scenario, "backend": backend, "n": n, "repeats": len(runs),
         "rate": round(statistics.median(r["rate"] for r in runs)),
         "seconds": round(statistics.median(r["seconds"] for r in runs), 3),
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
@@ -168,6 +171,16 @@ def run_scenario(scenario: str, backend: str, n: int, repeats: int) -> dict:
     if "with_construction_rate" in median_run:
         summary["with_construction_rate"] = round(statistics.median(r["with_construction_rate"] for r in runs))
     return summary
+
+
+def run_scenario(scenario: str, backend: str, n: int, repeats: int, reference: str | None = None) -> list[dict]:
+    """The scenario's summary; with ``reference`` also that checkout's, runs alternating (A B A B)."""
+    variants = [("this", None)] + ([("reference", reference)] if reference else [])
+    runs: dict[str, list[dict]] = {name: [] for name, _ in variants}
+    for _ in range(repeats):
+        for name, path in variants:
+            runs[name].append(_run_worker(scenario, backend, n, path))
+    return [{**_summary(scenario, backend, n, runs[name]), "code": name} for name, _ in variants]
 
 
 def aiida_reference(n: int = 1000, repeats: int = 3) -> dict | None:
@@ -196,8 +209,8 @@ def markdown(results: list[dict], command: str, aiida: dict | None) -> str:
         f"load average before the run {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}.",
         "Each number is the median of the runs shown; every run is a fresh process on a fresh profile.",
         "",
-        "| scenario | backend | nodes | nodes/s (median) | runs (nodes/s) | peak RSS (MB) | target (SQLite) |",
-        "|---|---|---:|---:|---|---:|---|",
+        "| scenario | backend | code | nodes | nodes/s (median) | runs (nodes/s) | peak RSS (MB) | target (SQLite) |",
+        "|---|---|---|---:|---:|---|---:|---|",
     ]
     for r in results:
         target = TARGETS.get(r["scenario"])
@@ -206,10 +219,10 @@ def markdown(results: list[dict], command: str, aiida: dict | None) -> str:
             verdict = f"≥ {target:,}: {'met' if r['rate'] >= target else 'NOT met'}"
         if r["scenario"] == "store_all" and r["backend"] == "sqlite":
             verdict += f"; RSS < 200 MB: {'met' if r['peak_rss_mb'] < 200 else 'NOT met'}"
-        lines.append(f"| {r['scenario']} | {r['backend']} | {r['n']:,} | {r['rate']:,} | "
+        lines.append(f"| {r['scenario']} | {r['backend']} | {r.get('code', 'this')} | {r['n']:,} | {r['rate']:,} | "
                      f"{', '.join(f'{x:,}' for x in r['runs'])} | {r['peak_rss_mb']} | {verdict} |")
         if "with_construction_rate" in r:
-            lines.append(f"| store_all incl. construction | {r['backend']} | {r['n']:,} | "
+            lines.append(f"| store_all incl. construction | {r['backend']} | {r.get('code', 'this')} | {r['n']:,} | "
                          f"{r['with_construction_rate']:,} | | | |")
     if aiida and "error" not in aiida:
         lines += ["", f"aiida-core 2.9.4 (SQLite `verdi presto` profile, same machine): `Int.store()` one by one "
@@ -232,15 +245,17 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="Multiply the node counts (quick checks).")
     parser.add_argument("--markdown", help="Write a Markdown table to this file.")
     parser.add_argument("--aiida", action="store_true", help="Also run the aiida-core reference (its own venv).")
+    parser.add_argument("--reference", help="Also run each scenario with PYTHONPATH=this checkout (e.g. a worktree "
+                        "of main), alternating runs with this code.")
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     results = []
     for scenario in args.scenario or list(SCENARIOS):
         for backend in backends:
             n = max(1, int(SCENARIOS[scenario] * args.scale))
-            result = run_scenario(scenario, backend, n, args.repeats)
-            results.append(result)
-            print(json.dumps(result), flush=True)
+            for result in run_scenario(scenario, backend, n, args.repeats, args.reference):
+                results.append(result)
+                print(json.dumps(result), flush=True)
     aiida = aiida_reference() if args.aiida else None
     if aiida:
         print(json.dumps({"aiida_reference": aiida}), flush=True)
