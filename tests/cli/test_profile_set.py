@@ -48,6 +48,8 @@ def test_options_are_set_with_their_type(new_profile):
     assert options["daemon_autostart"] is True and options["daemon_workers"] == 3
     shown = json.loads(jprov("profile", "show", new_profile.name, "--json").stdout)
     assert shown["options"]["daemon_workers"] == 3
+    jprov("profile", "set", new_profile.name, "daemon_allowed_modules", "mywork, lab.tools")
+    assert get_config().profiles[new_profile.name].options["daemon_allowed_modules"] == ["mywork", "lab.tools"]
 
 
 @pytest.mark.parametrize(("key", "value", "said"), [
@@ -56,6 +58,7 @@ def test_options_are_set_with_their_type(new_profile):
     ("daemon_autostart", "perhaps", "'daemon_autostart': 'perhaps' is not a boolean"),
     ("colour", "blue", "unknown profile key 'colour'"),
     ("daemon_runner", "os.system", "must be 'module:function'"),
+    ("daemon_allowed_modules", "my-work", "must be module names"),
 ])
 def test_a_bad_value_names_the_key_and_changes_nothing(new_profile, key, value, said):
     before = _config_bytes()
