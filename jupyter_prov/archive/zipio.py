@@ -357,24 +357,36 @@ class ZipReader:
         if not found.all():
             raise KeyError(REPO_PREFIX + keys[int(np.argmin(found))])
         order = np.argsort(self._offsets[positions], kind="stable")
-        handle = self._file
-        for at in order.tolist():
-            position = int(positions[at])
-            key, size = keys[at], int(self._sizes[position])
+        chosen = positions[order]
+        columns = zip(order.tolist(), self._offsets[chosen].tolist(), self._compressed[chosen].tolist(),
+                      self._sizes[chosen].tolist(), self._crcs[chosen].tolist(), self._methods[chosen].tolist())
+        handle, local, header_size = self._file, _LOCAL.unpack_from, _LOCAL.size
+        for at, offset, compressed, size, crc, method in columns:
+            key = keys[at]
             if size > small:
                 yield key, None, size
                 continue
-            record = self._key_record(position, REPO_PREFIX + key)
-            handle.seek(self._data_start(record))
-            payload = handle.read(record.compressed)
-            if len(payload) != record.compressed:
-                raise self._damaged(record.name, "the file ends inside it (truncated)")
-            if record.method == DEFLATED:
-                data = self._inflate_whole(record, payload)
+            name = REPO_PREFIX + key
+            handle.seek(offset)
+            blob = handle.read(header_size + 69 + compressed)  # as our writer lays it out: no extra field
+            fields = local(blob) if len(blob) == header_size + 69 + compressed else None
+            if (fields is not None and fields[0] == _SIG_LOCAL and not fields[2] & 0x8 and fields[3] == method
+                    and fields[6:] == (crc, compressed, size, 69, 0)
+                    and blob[header_size:header_size + 69] == name.encode()):
+                payload = blob[header_size + 69:]
+                record = None
+            else:  # another writer's layout (extra fields, data descriptors) or damage: the full checks
+                record = _Record(name, offset, compressed, size, crc, method)
+                handle.seek(self._data_start(record))
+                payload = handle.read(compressed)
+                if len(payload) != compressed:
+                    raise self._damaged(name, "the file ends inside it (truncated)")
+            if method == DEFLATED:
+                data = self._inflate_whole(record or _Record(name, offset, compressed, size, crc, method), payload)
             else:
                 data = payload
-            if zlib.crc32(data) != record.crc:
-                raise self._damaged(record.name, "CRC-32 mismatch")
+            if zlib.crc32(data) != crc:
+                raise self._damaged(name, "CRC-32 mismatch")
             yield key, data, size
 
     def _inflate_whole(self, record: _Record, payload: bytes) -> bytes:

@@ -59,6 +59,7 @@ def test_streamed_members_and_zipfile_written_archives(tmp_path):
     with ZipReader(other) as reader:
         assert reader.read(f"repo/{_key(big)}") == big
         assert reader.read("metadata.json") == b"{}"
+        assert list(reader.iter_repository([_key(big)], small=len(big))) == [(_key(big), big, len(big))]
 
 
 def test_damaged_member_is_detected(tmp_path):
