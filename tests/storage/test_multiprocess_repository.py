@@ -2,7 +2,7 @@
 
 Each writer stores, for a while, a random mix of small ``File`` nodes one at a time, large ones (loose
 objects of 256 KiB to 1 MiB) and ``store_all`` batches of small ones, some with content that other
-writers store too (deduplication). Afterwards the disk-objectstore container validates, every file of
+writers store too (deduplication); one more process runs ``maintain`` (packing) over and over. Afterwards the disk-objectstore container validates, every file of
 every node reads back with bytes that hash to its key, and every node a writer reported is there with
 the content it gave. Then writers are killed with SIGKILL at random moments, a fresh writer must get
 through at once, and the same checks hold.
@@ -74,11 +74,29 @@ WRITER = textwrap.dedent("""
 """)
 
 
+MAINTAINER = textwrap.dedent("""
+    import json, sys, time
+    import jupyter_prov as jp
+    from jupyter_prov.orm.profile_admin import maintain_storage
+
+    jp.load_profile()
+    deadline = time.monotonic() + float(sys.argv[2])
+    while time.monotonic() < deadline:  # the one packer, beside the writers
+        try:
+            report = maintain_storage()
+            print(json.dumps({"maintained": report["repository"]}), flush=True)
+        except Exception as exc:
+            print(json.dumps({"error": f"{type(exc).__module__}.{type(exc).__name__}: {exc}"[:500]}), flush=True)
+        time.sleep(0.2)
+    print(json.dumps({"done": "maintainer"}), flush=True)
+""")
+
+
 class Writer:
     """One writer process and the lines it printed (read by a thread, so the pipe never fills)."""
 
-    def __init__(self, env: dict, tag: str, seconds: float, seed: int):
-        self.process = subprocess.Popen([sys.executable, "-c", WRITER, tag, str(seconds), str(seed)], env=env,
+    def __init__(self, env: dict, tag: str, seconds: float, seed: int, script: str = WRITER):
+        self.process = subprocess.Popen([sys.executable, "-c", script, tag, str(seconds), str(seed)], env=env,
                                         text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.lines: list[dict] = []
         self.stderr = ""
@@ -158,11 +176,13 @@ def _start(subprocess_env, n: int, seconds: float, seed: int) -> list[Writer]:
 @pytest.mark.parametrize("n", [2, 4, 8])
 def test_writers_in_several_processes_lose_and_corrupt_nothing(profile, subprocess_env, n):
     writers = _start(subprocess_env, n, SECONDS, seed=n)
-    for writer in writers:
+    maintainer = Writer(subprocess_env, "maintainer", SECONDS, seed=0, script=MAINTAINER)
+    for writer in [*writers, maintainer]:
         code = writer.wait(timeout=SECONDS + 240)
         assert code == 0, writer.stderr[-2000:]
-    errors = [error for writer in writers for error in writer.errors]
-    assert not errors, f"{len(errors)} stores failed, e.g. {errors[:3]}"
+    errors = [error for writer in [*writers, maintainer] for error in writer.errors]
+    assert not errors, f"{len(errors)} stores or maintenance runs failed, e.g. {errors[:3]}"
+    assert any("maintained" in line for line in maintainer.lines), "maintenance never ran"
     assert all(writer.stored for writer in writers), "a writer stored nothing"
     assert _check_repository(writers) > 0
 
