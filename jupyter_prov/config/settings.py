@@ -64,14 +64,6 @@ def _module_list(key: str, text: str) -> list[str]:
     return names
 
 
-def _module_names(key: str, text: str) -> list[str]:
-    names = [part.strip() for part in text.split(",") if part.strip()]
-    bad = [name for name in names if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", name)]
-    if bad or not names:
-        raise ConfigError(f"profile key {key!r}: {text!r} must be module names separated by commas")
-    return names
-
-
 @dataclass(frozen=True)
 class ProfileOption:
     parse: Callable[[str, str], Any]
