@@ -390,6 +390,8 @@ class ZipReader:
             yield key, data, size
 
     def _inflate_whole(self, record: _Record, payload: bytes) -> bytes:
+        if not payload and record.size == 0:
+            return b""  # an empty member some writers store as "deflated" without a stream
         inflate = zlib.decompressobj(-15)
         try:
             data = inflate.decompress(payload, record.size + 1)
