@@ -574,8 +574,14 @@ class Node:
 
         Checked again here, not only when set: engine and notebook code fill ``_attributes`` directly.
         """
-        attributes = validation.encode_json(self._attributes, what=f"attributes of {self!r}", limit=limit)
-        extras = validation.encode_json(self._extras, what=f"extras of {self!r}", limit=limit) if self._extras else {}
+        encode = validation.encode_json
+        try:
+            attributes = encode(self._attributes, limit=limit)
+            extras = encode(self._extras, what="extras", limit=limit) if self._extras else {}
+        except ValidationError:  # again, to name the node (its repr is not built for every node stored)
+            encode(self._attributes, what=f"attributes of {self!r}", limit=limit)
+            encode(self._extras, what=f"extras of {self!r}", limit=limit)
+            raise
         if self._process_type is not None:
             validation.check_process_type(self._process_type, what=f"process type of {self!r}")
         return attributes, extras
@@ -637,8 +643,8 @@ def _fallback_class(type_string: str) -> type[Node]:
 def _split_path(path: str, node: Node) -> list[str]:
     """The checked components of a file path of ``node`` (the one name check: :mod:`storage.file_tree`)."""
     if type(path) is str and "/" not in path and path not in ("", ".", "..") and "\x00" not in path \
-            and len(path) <= MAX_NAME_BYTES // 4:
-        return [path]  # the common case of a plain, short name
+            and len(path) <= MAX_NAME_BYTES and path.isascii():
+        return [path]  # the common case of a plain ASCII name
     try:
         return split_path(path, what=f"file path of {node!r}")
     except FileTreeError as exc:
@@ -998,7 +1004,7 @@ def load_node(identifier: int | str | None = None, *, pk: int | None = None, uui
     if pk is None and uuid is None and label is None:
         if isinstance(identifier, int) and not isinstance(identifier, bool):
             pk = identifier
-        elif isinstance(identifier, str) and identifier.isdigit():
+        elif isinstance(identifier, str) and identifier.isascii() and identifier.isdigit():
             pk = int(identifier)
         elif isinstance(identifier, str):
             uuid = identifier
