@@ -141,6 +141,19 @@ def test_a_bomb_under_any_ratio_limit_is_bounded_by_the_expansion_budget(tmp_pat
     assert peak < 8 * MiB
 
 
+def test_the_budget_is_a_profile_option_too(profile, tmp_path, monkeypatch):
+    from jupyter_prov.orm import current
+
+    data = b"\x00" * (2 * MiB)
+    path = _zip_with(tmp_path / "two.zip", "db.sqlite3", data)
+    monkeypatch.delenv(BUDGET_ENV, raising=False)
+    monkeypatch.setitem(current.get_profile().options, "archive_max_expanded_size", "1MiB")
+    with pytest.raises(ArchiveFormatError, match="more than the budget of 1,048,576 bytes"):
+        ZipReader(path)
+    with ZipReader(path, max_expanded_size=4 * MiB) as reader:  # an argument wins
+        assert reader.read("db.sqlite3") == data
+
+
 def test_declared_sizes_deflate_cannot_produce_are_refused_before_reading(tmp_path):
     data = b"\x00" * MiB
     payload = _deflate(data)
