@@ -38,7 +38,7 @@ from ..orm import current
 from ..storage import schema
 from ..storage.file_tree import iter_keys
 from .format import REPO_PREFIX, ArchiveError, ArchiveIntegrityError, ArchiveReadOnlyError, ArchiveSummary
-from .merge import check_links_into_stored, check_node_kinds
+from .merge import check_comments_stay_on_their_nodes, check_links_into_stored, check_node_kinds
 from .progress import phase
 from .source import OpenedArchive
 from .validate import validate_archive_content
@@ -167,6 +167,7 @@ def _plan(opened: OpenedArchive, storage, show_progress: bool) -> _Plan:
                 advance(len(batch))
         check_node_kinds(opened.path, kinds_differ)
         check_links_into_stored(opened.database, opened.path, target, plan.node_map)
+        check_comments_stay_on_their_nodes(opened.database, opened.path, target, plan.node_map)
     if keys:
         plan.missing_keys = _missing_objects(storage.repository, sorted(keys))
     return plan
