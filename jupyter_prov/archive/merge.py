@@ -92,3 +92,27 @@ def _consequence(link_type: str) -> str:
         "call_work": "it would give a stored process another caller",
         "return": "it would add a return link into a stored datum",
     }.get(link_type, "it would change a stored node")
+
+
+def check_comments_stay_on_their_nodes(database: Path, archive_path: Path | str, target, node_map: dict[int, int]) -> None:
+    """Refuse a comment of the archive whose UUID the profile has on another node.
+
+    An import updates a comment it matches by UUID (``comment_mode``); matched across nodes, an
+    archive could rewrite any comment of the profile.
+    """
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        comments = conn.execute("SELECT c.uuid, c.node_id, n.uuid FROM db_comment c JOIN db_node n ON n.id = c.node_id "
+                                "ORDER BY c.id").fetchall()
+    finally:
+        conn.close()
+    table = schema.comments
+    for chunk in _chunks(comments):
+        found = dict(target.execute(select(table.c.uuid, table.c.node_id)
+                                    .where(table.c.uuid.in_([row[0] for row in chunk]))).all())
+        for uuid, node_id, node_uuid in chunk:
+            if uuid in found and node_map.get(node_id) != found[uuid]:
+                raise ArchiveIntegrityError(
+                    f"archive {archive_path} cannot be merged into this profile, nothing was imported: db_comment "
+                    f"row uuid {uuid}, column node_id: the comment is on node {node_uuid} in the archive, but this "
+                    "profile has a comment with that UUID on another node")

@@ -145,6 +145,14 @@ def test_archive_node_with_the_uuid_of_another_kind_of_node_is_refused(graph, ex
                              ArchiveIntegrityError)
 
 
+def test_archive_cannot_rewrite_a_comment_of_another_node(graph, exported, storage, tmp_path):
+    # the profile's comment on `total`, moved in the archive onto `x` and made newer
+    path = edit_archive(exported, tmp_path / "comment.jprov", sql=[
+        ("UPDATE db_comment SET node_id = (SELECT id FROM db_node WHERE uuid = ?), content = 'rewritten', "
+         "mtime = '2099-01-01 00:00:00.000000'", (graph.x.uuid,))])
+    assert_refused_unchanged(storage, path, "db_comment row uuid .* on another node", ArchiveIntegrityError)
+
+
 def test_the_same_archive_twice_is_not_refused(graph, exported, storage):
     before = snapshot(storage)
     summary = import_archive(exported)
