@@ -511,7 +511,8 @@ class StorageBackend:
 
     def maintain(self, *, full: bool = False, dry_run: bool = False) -> dict[str, Any]:
         """Reclaim repository objects no node references; ``full`` also repacks and vacuums the database."""
-        report = {"repository": self.repository.maintain(self.referenced_object_keys(), full=full, dry_run=dry_run)}
+        # the function, not its result: it is read again once the repository is this process's alone
+        report = {"repository": self.repository.maintain(self.referenced_object_keys, full=full, dry_run=dry_run)}
         if full and not dry_run:
             if self.dialect == "sqlite":
                 # VACUUM cannot run in a transaction: use the driver connection (autocommit, see _on_connect)

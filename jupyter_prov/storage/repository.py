@@ -28,8 +28,9 @@ import hashlib
 import io
 import os
 import random
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -58,17 +59,20 @@ class Repository:
         self._container: Container | None = None
         self._lock = None  # this process's lock state of the folder, once opened
         self._lock_pid: int | None = None
+        self._opening = threading.Lock()
 
     # ---- opening ------------------------------------------------------------------------------
     def _folder_lock(self):
         """The folder's lock, taken shared by this instance (again after a fork)."""
         if self._lock is None or self._lock_pid != os.getpid():
-            lock = folder_lock(self.folder)
-            try:
-                lock.add_holder()
-            except RepositoryLockTimeout as exc:
-                raise RepositoryError(str(exc)) from None
-            self._lock, self._lock_pid, self._container = lock, os.getpid(), None
+            with self._opening:
+                if self._lock is None or self._lock_pid != os.getpid():
+                    lock = folder_lock(self.folder)
+                    try:
+                        lock.add_holder()
+                    except RepositoryLockTimeout as exc:
+                        raise RepositoryError(str(exc)) from None
+                    self._lock, self._lock_pid, self._container = lock, os.getpid(), None
         return self._lock
 
     @property
@@ -249,15 +253,20 @@ class Repository:
             "loose_size_on_disk": sizes.total_size_loose,
         }
 
-    def maintain(self, referenced: set[str], *, full: bool = False, dry_run: bool = False) -> dict:
+    def maintain(self, referenced: set[str] | Callable[[], set[str]], *, full: bool = False,
+                 dry_run: bool = False) -> dict:
         """Pack loose objects; delete unreferenced ones if no other process uses the repository.
 
+        ``referenced``: the keys nodes name, or a function that reads them; a function is called again
+        once the repository is this process's alone, so that a node another process committed (naming
+        an object that was already there) before it exited keeps its file.
         ``full`` also repacks and vacuums the pack index: that needs the repository to itself (the
         caller holds the exclusive profile lock; a process using this folder otherwise is refused).
         """
         lock = self._folder_lock()
         container = self.container
-        unreferenced = [key for key in self.list_keys() if key not in referenced]
+        named = referenced() if callable(referenced) else referenced
+        unreferenced = [key for key in self.list_keys() if key not in named]
         report = {"unreferenced_objects": len(unreferenced), "loose_objects": self.count_objects()["loose"]}
         if dry_run:
             return report
@@ -266,6 +275,9 @@ class Repository:
                 raise RepositoryError(f"the repository at {self.folder} is in use by another process; full "
                                       "maintenance needs it to itself")
             if alone:
+                if unreferenced and callable(referenced):
+                    still = referenced()
+                    unreferenced = [key for key in unreferenced if key not in still]
                 deleted = list(container.delete_objects(unreferenced)) if unreferenced else []
                 _remove_stale_sandbox_files(self.folder)
                 self._pack(container, vacuum=full)
