@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -104,4 +105,39 @@ def test_a_forked_child_takes_a_lock_of_its_own(tmp_path):
     assert os.waitstatus_to_exitcode(status) == 0
     repository.put_many_bytes([b"parent alone again"])  # the child's exit released nothing of the parent's
     assert repository.count_objects() == {"loose": 3, "packed": 1}
+    repository.close()
+
+
+PACK_WRITER = textwrap.dedent("""
+    import os, sys
+    from jupyter_prov.storage.repository import Repository
+    repository = Repository(sys.argv[1])
+    print("writing", flush=True)
+    repository.put_many_bytes([os.urandom(64) for _ in range(400_000)], fsync=True)
+""")
+
+
+def test_a_writer_killed_inside_a_pack_write_blocks_nobody_and_corrupts_nothing(tmp_path):
+    from disk_objectstore import Container
+
+    folder = tmp_path / "repo"
+    repository = Repository(folder)
+    before = repository.put_many_bytes([b"written before"])
+    repository.close()  # the child is alone: it writes straight into a pack
+    child = subprocess.Popen([sys.executable, "-c", PACK_WRITER, str(folder)], text=True, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    assert child.stdout.readline().strip() == "writing", child.stderr.read()
+    deadline = time.monotonic() + 120
+    while not (folder / "packs" / "0.lock").exists():  # inside the pack write
+        assert child.poll() is None and time.monotonic() < deadline, "the child never wrote a pack"
+        time.sleep(0.005)
+    child.kill()
+    child.wait(timeout=30)
+    assert (folder / "packs" / "0.lock").exists()  # what it leaves behind
+    keys = repository.put_many_bytes([b"after the kill 1", b"after the kill 2"])  # not blocked, no error
+    assert [repository.get_bytes(key) for key in before + keys] == [b"written before", b"after the kill 1",
+                                                                    b"after the kill 2"]
+    with Container(folder) as container:
+        issues = container.validate()
+    assert not {name: value for name, value in vars(issues).items() if value}
     repository.close()
