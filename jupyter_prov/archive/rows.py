@@ -251,15 +251,31 @@ def check_rows(database: Path, archive_path: Path | str) -> int:
     finally:
         reader.close()
     if updates:
-        writer = sqlite3.connect(database, isolation_level=None)
-        try:
-            writer.execute("BEGIN")
-            for sql_text, _, params in updates:
-                writer.execute(sql_text, params)
-            writer.execute("COMMIT")
-        finally:
-            writer.close()
+        _rewrite(database, updates)
     return len(updates)
+
+
+def _rewrite(database: Path, updates: list[tuple[str, str, tuple]]) -> None:
+    """Write the values brought to the ORM's form: by rowid, or (distinct values) through a mapping table."""
+    by_rowid: dict[tuple[str, str], list[tuple]] = {}
+    by_value: dict[tuple[str, str], list[tuple]] = {}
+    for kind_table, column, params in updates:
+        kind, table = kind_table.split(":", 1)
+        (by_rowid if kind == "rowid" else by_value).setdefault((table, column), []).append(params)
+    writer = sqlite3.connect(database, isolation_level=None)
+    try:
+        writer.execute("BEGIN")
+        for (table, column), rows in by_rowid.items():
+            writer.executemany(f"UPDATE {table} SET {column} = ? WHERE rowid = ?", rows)
+        for (table, column), pairs in by_value.items():
+            writer.execute("CREATE TEMP TABLE jprov_rewrite (old PRIMARY KEY, new)")
+            writer.executemany("INSERT INTO jprov_rewrite (new, old) VALUES (?, ?)", pairs)
+            writer.execute(f"UPDATE {table} SET {column} = (SELECT new FROM jprov_rewrite WHERE old = {table}.{column}) "
+                           f"WHERE {column} IN (SELECT old FROM jprov_rewrite)")
+            writer.execute("DROP TABLE jprov_rewrite")
+        writer.execute("COMMIT")
+    finally:
+        writer.close()
 
 
 _ERRORS = (RowError, OrmError, FileTreeError, ValueError, TypeError, OverflowError)
@@ -285,7 +301,7 @@ def _check_all(reader: sqlite3.Connection, updates: list[tuple[str, str, tuple]]
                 except _ERRORS as exc:
                     raise _Refused(table, column, f"{column} IS ?", (value,), exc) from None
                 if new is not value:
-                    updates.append((f"UPDATE {table} SET {column} = ? WHERE {column} = ?", table, (new, value)))
+                    updates.append((f"value:{table}", column, (new, value)))
         if not per_row:
             continue
         columns = list(per_row)
@@ -300,8 +316,7 @@ def _check_all(reader: sqlite3.Connection, updates: list[tuple[str, str, tuple]]
                     except _ERRORS as exc:
                         raise _Refused(table, columns[i - 1], "rowid = ?", (row[0],), exc) from None
                     if new is not value:
-                        updates.append((f"UPDATE {table} SET {columns[i - 1]} = ? WHERE rowid = ?", table,
-                                        (new, row[0])))
+                        updates.append((f"rowid:{table}", columns[i - 1], (new, row[0])))
 
 
 def _rowid(reader: sqlite3.Connection, table: str, column: str, condition: str) -> int:
