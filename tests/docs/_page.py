@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import subprocess
 import sys
 import textwrap
@@ -156,6 +157,15 @@ class PageRun:
             self._answers = os.fdopen(read, encoding="utf-8")
         self._python.stdin.write(json.dumps(request) + "\n")
         self._python.stdin.flush()
+        ready, _, _ = select.select([self._answers], [], [], BLOCK_TIMEOUT)  # one answer per request
+        if not ready:
+            self._python.kill()
+            return {
+                "ok": False,
+                "error": f"no answer within {BLOCK_TIMEOUT} s (the page's Python was killed)",
+                "stdout": (self.folder / "python.log").read_text(errors="replace"),
+                "stderr": "",
+            }
         line = self._answers.readline()
         if not line:
             self._python.wait(timeout=30)

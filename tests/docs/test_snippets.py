@@ -37,6 +37,7 @@ CASES = [pytest.param(page, "sqlite", id=f"{page}-sqlite") for page in PAGES] + 
 MAX_SKIPPED = 3
 
 
+@pytest.mark.timeout(1200)  # a whole page; each block has its own limit (_page.BLOCK_TIMEOUT)
 @pytest.mark.parametrize(("page", "backend"), CASES)
 def test_page_runs_as_written(page, backend, tmp_path, request):
     server = None
