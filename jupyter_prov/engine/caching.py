@@ -165,16 +165,29 @@ def verify_cache_source(node: ProcessNode) -> str | None:
 
 def _verify(node: ProcessNode) -> tuple[str | None, list]:
     """(problem or ``None``, the outputs as link triples: the hit clones them without asking again)."""
-    for triple in node.get_incoming(INPUT_LINKS):
+    inputs = node.get_incoming(INPUT_LINKS)
+    for triple in inputs:
         if triple.node.compute_hash() != triple.node.node_hash:
             return f"the content of its input {triple.link_label!r} ({triple.node.uuid}) does not match its hash", []
-    if node.compute_hash() != node.node_hash:
+    if _hash_with_inputs(node, inputs) != node.node_hash:
         return "its own content does not match its hash", []
     outputs = node.get_outgoing(LinkType.CREATE)
     for triple in outputs:
         if triple.node.compute_hash() != triple.node.node_hash:
             return f"the content of its output {triple.link_label!r} ({triple.node.uuid}) does not match its hash", []
     return None, outputs
+
+
+def _hash_with_inputs(node: ProcessNode, inputs: list) -> str:
+    """The ORM's hash of the stored ``node`` given its input links (loaded already: no second query).
+
+    A stored process hashes the inputs it reads from the database, an unstored one its pending links;
+    a copy that looks unstored, with the loaded links as pending ones, gets the same hash without asking.
+    """
+    probe = copy.copy(node)
+    probe._pk = None
+    probe._incoming = [(t.node, t.link_type, t.link_label) for t in inputs]
+    return probe.compute_hash()
 
 
 #: the outputs of the cache source found last in this context (pk, link triples), for store_from_cache

@@ -302,3 +302,18 @@ def test_a_local_output_changed_in_the_database_is_never_reused(profile, storage
         result, node = mod.scale.run_get_node(3)
     assert result["scaled"].value == 6 and mod.CALLS == [3, 3] and node.get_attribute("cached_from", None) is None
     assert scaled.uuid in caplog.text
+
+
+def test_a_calculation_whose_inputs_were_rewritten_is_never_reused(profile, storage, module, caplog):
+    from jupyter_prov.orm import Int
+
+    mod = module(V1)
+    _, original = mod.scale.run_get_node(3)
+    x = original.inputs.x
+    with storage.transaction() as conn:  # the input rewritten with a matching hash: only the calculation's disagrees
+        conn.execute(update(schema.nodes).where(schema.nodes.c.id == x.pk)
+                     .values(attributes={"value": 4}, node_hash=Int(4).compute_hash()))
+    with enable_caching(), caplog.at_level("WARNING", logger="jupyter_prov.engine.caching"):
+        result, node = mod.scale.run_get_node(3)
+    assert mod.CALLS == [3, 3] and node.get_attribute("cached_from", None) is None
+    assert original.uuid in caplog.text and "its own content does not match its hash" in caplog.text
