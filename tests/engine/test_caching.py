@@ -314,6 +314,6 @@ def test_a_calculation_whose_inputs_were_rewritten_is_never_reused(profile, stor
         conn.execute(update(schema.nodes).where(schema.nodes.c.id == x.pk)
                      .values(attributes={"value": 4}, node_hash=Int(4).compute_hash()))
     with enable_caching(), caplog.at_level("WARNING", logger="jupyter_prov.engine.caching"):
-        result, node = mod.scale.run_get_node(3)
+        _result, node = mod.scale.run_get_node(3)
     assert mod.CALLS == [3, 3] and node.get_attribute("cached_from", None) is None
     assert original.uuid in caplog.text and "its own content does not match its hash" in caplog.text
