@@ -72,9 +72,12 @@ def verify_storage(*, sample: int | None = DEFAULT_SAMPLE, seed: int | None = No
     report.nodes_checked = len(pks)
 
     repository = storage.repository
+    # the names first, then the objects: an object is written before the row that names it, so a node
+    # committed meanwhile by another process cannot look like one whose object is missing
+    named = storage.referenced_object_keys()
     present = set(repository.list_keys()) if repository.is_initialised else set()
     report.objects_total = len(present)
-    report.missing_objects = sorted(storage.referenced_object_keys() - present)
+    report.missing_objects = sorted(named - present)
     if present:
         checked = repository.verify_objects(present, sample=sample, seed=rng.randrange(2**32))
         report.objects_checked = checked["checked"]
