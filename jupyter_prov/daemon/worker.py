@@ -288,8 +288,9 @@ class Worker:
 
     def _on_control(self, body: Any, message: Any) -> None:
         message.ack()
-        if not isinstance(body, dict) or body.get("action") not in (leases.KILL, leases.PAUSE, "play"):
-            log.warning("ignored a malformed control message: %r", body)
+        if (not isinstance(body, dict) or body.get("action") not in (leases.KILL, leases.PAUSE, "play")
+                or not isinstance(body.get("pks") or [], list)):
+            log.warning("dropped a malformed control message: %.200r", body)
             return
         message = body.get("message") if isinstance(body.get("message"), str) else "killed by user"
         for pk in body.get("pks") or []:

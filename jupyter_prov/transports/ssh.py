@@ -5,6 +5,10 @@ Connection settings (a computer's :class:`~jupyter_prov.orm.computers.AuthInfo`)
 (``[user@]host[:port]`` of a bastion, reached with the same keys), ``proxy_command`` (e.g.
 ``ssh -W %h:%p bastion``), ``timeout`` (connect timeout, 30 s), ``host_key_policy``
 (``reject`` — the host must be in ``~/.ssh/known_hosts``, the default — ``warn`` or ``auto_add``).
+
+SSH always hands a command to the remote account's login shell, so :meth:`exec_argv` (the base
+class's) sends every word ``shlex``-quoted: the program receives exactly the argument list, provided
+that shell is a POSIX one (sh, dash, bash, zsh, ksh; csh and fish quote differently).
 """
 
 from __future__ import annotations

@@ -39,6 +39,9 @@ def _publish_raw(broker: Broker) -> None:
         for content_type, encoding, body in BAD_MESSAGES:
             producer.publish(body, exchange=broker.task_exchange, routing_key="tasks", content_type=content_type,
                              content_encoding=encoding, delivery_mode=2)
+        for content_type, encoding, body in [*BAD_MESSAGES[:3], ("application/json", "utf-8", '{"action": "kill", "pks": 5}')]:
+            producer.publish(body, exchange=broker.control_exchange, content_type=content_type,
+                             content_encoding=encoding)
     finally:
         conn.release()
 
@@ -58,7 +61,7 @@ def _log_text(profile) -> str:
     return path.read_text(errors="replace") if path.exists() else ""
 
 
-def test_malformed_task_messages_are_dropped_not_redelivered(daemon):
+def test_malformed_task_and_control_messages_are_dropped_not_redelivered(daemon):
     broker = Broker(daemon)
     log_before = len(_log_text(daemon))
     _publish_raw(broker)
@@ -76,3 +79,4 @@ def test_malformed_task_messages_are_dropped_not_redelivered(daemon):
     assert "reconnecting" not in log, log
     assert log.count("dropped a malformed task message") >= 4, log
     assert "no queue row" in log, log
+    assert "dropped a malformed control message" in log, log

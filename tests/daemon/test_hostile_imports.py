@@ -20,8 +20,9 @@ from jupyter_prov.daemon.daemon_files import DaemonFiles
 from jupyter_prov.orm import QueryBuilder, current, load_node
 from tests.engine.hostile_archives import hostile_archive
 
-#: longer than the scan interval many times over, and than the old reconcile scan's first round (30 s)
-WAIT_SECONDS = 35.0
+#: longer than the scan interval many times over, and than the old reconcile scan's first round (30 s after
+#: a worker started, then a scan interval and the grace period before a worker took what it queued)
+WAIT_SECONDS = 40.0
 
 
 def _node_count() -> int:
@@ -38,8 +39,8 @@ def test_a_daemon_runs_nothing_from_hostile_archives(daemon_profile, tmp_path, m
     shell_sentinel = tmp_path / "shell-ran"
     path, uuids = hostile_archive(tmp_path / "hostile.zip", shell_sentinel)
 
+    start_daemon(daemon_profile, 2)  # returns when the workers are ready: their scans have started
     started = time.monotonic()
-    start_daemon(daemon_profile, 2)
     import_archive(path)
     nodes = [load_node(uuid) for uuid in uuids]
     before = {node.uuid: dict(node.attributes) for node in nodes}
