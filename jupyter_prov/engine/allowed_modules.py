@@ -15,11 +15,14 @@ any module on its path. A module is imported only if it is **allowed** in this p
   is stored. So ``submit(add)`` with ``add`` from ``mymodule`` just works in every worker, while an
   archive, a database row or a broker message cannot add a module (they never write that file).
 
+The file is local to the profile folder: workers on another machine sharing the database see it only
+if the profile folder is shared; otherwise name the modules in ``daemon_allowed_modules`` there.
 The check costs one set lookup per import (the file is read again only on a miss, when it changed).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterable
@@ -31,6 +34,7 @@ from .process import ProcessError
 RECORD_NAME = "created-process-modules.txt"
 ALWAYS_ALLOWED = ("jupyter_prov", "__main__")
 OPTION = "daemon_allowed_modules"
+log = logging.getLogger("jupyter_prov.engine.allowed_modules")
 
 
 class ModuleNotAllowed(ProcessError):
@@ -70,13 +74,17 @@ class _Record:
         if not new:
             return
         if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # one short append per write: atomic with O_APPEND, so several kernels and workers may add at once
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
-                os.write(fd, "".join(f"{m}\n" for m in new).encode())
-            finally:
-                os.close(fd)
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                # one short append per write: atomic with O_APPEND, so several kernels and workers may add at once
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                try:
+                    os.write(fd, "".join(f"{m}\n" for m in new).encode())
+                finally:
+                    os.close(fd)
+            except OSError as exc:  # this OS process may still run them; a worker's refusal says how to allow them
+                log.warning("could not note the modules %s in %s (%s): daemon workers will not import them unless "
+                            "the profile option %s names them", ", ".join(new), self.path, exc, OPTION)
         self.modules.update(new)
 
 
@@ -135,10 +143,9 @@ def remember(process_types: Iterable[str | None]) -> None:
 
 
 def is_allowed(module: str) -> bool:
-    if _within(module, ALWAYS_ALLOWED) or _within(module, configured()):
-        return True
+    """Whether a process class may be imported from ``module`` in the current profile."""
     record = _record()
-    if module in record.modules:
+    if module in record.modules or _within(module, ALWAYS_ALLOWED) or _within(module, configured()):
         return True
     record.refresh()
     return module in record.modules or _within(module, _plugins())
