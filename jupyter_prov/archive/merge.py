@@ -59,7 +59,6 @@ def check_links_into_stored(database: Path, archive_path: Path | str, target, no
     try:
         into_stored = [row for row in conn.execute("SELECT id, input_id, output_id, label, type FROM db_link ORDER BY id")
                        if row[2] in node_map]
-        uuids = dict(conn.execute("SELECT id, uuid FROM db_node")) if into_stored else {}
     finally:
         conn.close()
     if not into_stored:
@@ -76,11 +75,20 @@ def check_links_into_stored(database: Path, archive_path: Path | str, target, no
             if input_id in node_map and (node_map[input_id], node_map[output_id], label, link_type) in present:
                 continue
             source = "a node the archive adds" if input_id not in node_map else "a stored node"
+            uuids = _uuids(database, (input_id, output_id))
             raise ArchiveIntegrityError(
                 f"archive {archive_path} cannot be merged into this profile, nothing was imported: db_link row id "
                 f"{link_id} is a {link_type} link {label!r} from {source} ({uuids.get(input_id)}) into node "
                 f"{uuids.get(output_id)}, which this profile already stores without that link; the incoming links "
                 f"of a stored node never change ({_consequence(link_type)})")
+
+
+def _uuids(database: Path, ids: tuple[int, ...]) -> dict[int, str]:
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        return dict(conn.execute(f"SELECT id, uuid FROM db_node WHERE id IN ({', '.join('?' for _ in ids)})", ids))
+    finally:
+        conn.close()
 
 
 def _consequence(link_type: str) -> str:
