@@ -15,8 +15,8 @@ import contextlib
 import fcntl
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 LOCK_FOLDER = Path(os.environ.get("JPROV_TEST_LOCKS", tempfile.gettempdir())) / "jprov-test-locks"
 
