@@ -24,7 +24,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 # Every public name loads on first use: ``jprov --version`` must not pay for SQLAlchemy, numpy and
-# disk-objectstore (measured: eager imports cost 0.7 s CPU per `jprov` call; benchmarks/results/startup.md).
+# disk-objectstore (measured: eager imports cost ~0.85 s CPU per `jprov` call; benchmarks/results/startup.md).
 _LAZY = {
     "orm": None,
     **dict.fromkeys(["Node", "QueryBuilder", "load_node", "load_profile", "store_all", "to_data"], "jupyter_prov.orm"),
