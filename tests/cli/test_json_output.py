@@ -1,7 +1,6 @@
 """The commands that gained --json print JSON a script can read, with the same facts as the text output."""
 
 from jupyter_prov.engine import run_get_node
-
 from tests.engine.processes import Outer, Relax
 
 
