@@ -197,6 +197,14 @@ def quote(value: str) -> str:
     return shlex.quote(value)
 
 
+def job_number(job_id: object) -> int:
+    """A job id as the integer that goes into a scheduler command; :class:`SchedulerError` naming it otherwise."""
+    text = str(job_id).strip()
+    if not text.isdigit() or len(text) > 20:
+        raise SchedulerError(f"job id {job_id!r} is not a job number")
+    return int(text)
+
+
 def load_scheduler(name: str) -> Scheduler:
     """An instance of the scheduler plugin ``name`` (entry point in ``jupyter_prov.schedulers``)."""
     try:

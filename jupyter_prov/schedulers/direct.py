@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import re
 
-from .base import SCHEDULER_STDERR, SCHEDULER_STDOUT, JobInfo, JobState, Scheduler, SchedulerError, quote
+from .base import (
+    SCHEDULER_STDERR,
+    SCHEDULER_STDOUT,
+    JobInfo,
+    JobState,
+    Scheduler,
+    SchedulerError,
+    job_number,
+    quote,
+)
 
 _PS_STATES = {"R": JobState.RUNNING, "S": JobState.RUNNING, "D": JobState.RUNNING, "I": JobState.RUNNING,
               "T": JobState.SUSPENDED, "t": JobState.SUSPENDED, "Z": JobState.DONE, "X": JobState.DONE}
@@ -32,7 +41,7 @@ class DirectScheduler(Scheduler):
         return text
 
     def joblist_command(self, job_ids: list[str]) -> str:
-        ids = ",".join(str(int(j)) for j in job_ids)
+        ids = ",".join(str(job_number(j)) for j in job_ids)
         return f"ps -o pid= -o stat= -p {ids}"
 
     def parse_joblist_output(self, status: int, stdout: str, stderr: str) -> dict[str, JobInfo]:
@@ -50,7 +59,7 @@ class DirectScheduler(Scheduler):
     def kill_command(self, job_id: str) -> str:
         # the job script and every process under it (the code it runs, and what that starts), found first and
         # signalled together: killing only the script would leave the code running, reparented to init
-        pid = int(job_id)
+        pid = job_number(job_id)
         return (f"kill -0 {pid} 2>/dev/null || {{ echo 'no process {pid}: the job has ended' >&2; exit 1; }}; "
                 "tree() { for c in $(pgrep -P \"$1\"); do tree \"$c\"; done; echo \"$1\"; }; "
                 f"kill -TERM $(tree {pid}) 2>/dev/null; exit 0")

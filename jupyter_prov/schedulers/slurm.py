@@ -13,6 +13,7 @@ from .base import (
     Scheduler,
     SchedulerError,
     format_wallclock,
+    job_number,
     quote,
 )
 
@@ -61,7 +62,7 @@ class SlurmScheduler(Scheduler):
         return match.group(1)
 
     def joblist_command(self, job_ids: list[str]) -> str:
-        ids = ",".join(str(int(j)) for j in job_ids)
+        ids = ",".join(str(job_number(j)) for j in job_ids)
         fmt = _SEPARATOR.join(["%i", "%t", "%r", "%M", "%D", "%N"])
         # a lone job id squeue no longer knows is an error; an extra id makes it a list (SLURM's own trick)
         if len(job_ids) == 1:
@@ -85,10 +86,10 @@ class SlurmScheduler(Scheduler):
         return jobs
 
     def kill_command(self, job_id: str) -> str:
-        return f"scancel {int(job_id)}"
+        return f"scancel {job_number(job_id)}"
 
     def detailed_job_info_command(self, job_id: str) -> str | None:
-        return f"sacct --format={_SACCT_FIELDS} --parsable2 --jobs={int(job_id)}"
+        return f"sacct --format={_SACCT_FIELDS} --parsable2 --jobs={job_number(job_id)}"
 
 
 def parse_sacct(text: str) -> list[dict[str, str]]:

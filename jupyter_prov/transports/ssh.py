@@ -240,6 +240,6 @@ class SshTransport(Transport):
         self._sftp_call(f"remove {path!r}", lambda s: s.remove(path))
 
     def rmtree(self, path: str) -> None:
-        status, _out, err = self.exec_command(f"rm -rf {shlex.quote(path)}")
+        status, _out, err = self.exec_argv(["rm", "-rf", "--", path])
         if status != 0:
             raise TransportError(f"ssh {self.hostname}: rmtree {path!r}: {err.decode(errors='replace')}")

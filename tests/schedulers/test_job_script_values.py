@@ -32,3 +32,12 @@ def test_every_word_of_the_mpirun_command_is_quoted():
 def test_values_of_the_wrong_type_are_refused(options):
     with pytest.raises(SchedulerError):
         JobResources.from_options(options)
+
+
+@pytest.mark.parametrize("name", ["core.direct", "core.slurm"])
+@pytest.mark.parametrize("job_id", ["12; touch x", "$(id)", "-1", "", "1" * 30])
+def test_a_job_id_that_is_not_a_number_never_reaches_a_command(name, job_id):
+    scheduler = load_scheduler(name)
+    for command in (lambda: scheduler.kill_command(job_id), lambda: scheduler.joblist_command([job_id])):
+        with pytest.raises(SchedulerError, match="job id"):
+            command()
