@@ -75,6 +75,16 @@ class Repository:
                     self._lock, self._lock_pid, self._container = lock, os.getpid(), None
         return self._lock
 
+    @contextmanager
+    def _alone(self) -> Iterator[bool]:
+        """Whether this process has the repository to itself, for the block (never waits for that)."""
+        lock = self._folder_lock()
+        try:
+            with lock.thread_lock, lock.exclusive_if_alone() as alone:
+                yield alone
+        except RepositoryLockTimeout as exc:
+            raise RepositoryError(str(exc)) from None
+
     @property
     def container(self) -> Container:
         """The disk-objectstore container (created on first use); for reading its configuration."""
@@ -146,9 +156,8 @@ class Repository:
         """
         if not contents:
             return []
-        lock = self._folder_lock()
         container = self.container
-        with lock.thread_lock, lock.exclusive_if_alone() as alone:
+        with self._alone() as alone:
             if alone:
                 _remove_stale_pack_locks(self.folder)
                 try:
@@ -229,9 +238,8 @@ class Repository:
         """
         if not keys:
             return []
-        lock = self._folder_lock()
         container = self.container
-        with lock.thread_lock, lock.exclusive_if_alone() as alone:
+        with self._alone() as alone:
             if not alone:
                 return []
             return list(container.delete_objects(list(keys)))
@@ -270,7 +278,7 @@ class Repository:
         report = {"unreferenced_objects": len(unreferenced), "loose_objects": self.count_objects()["loose"]}
         if dry_run:
             return report
-        with lock.thread_lock, lock.exclusive_if_alone() as alone:
+        with self._alone() as alone:
             if full and not alone:
                 raise RepositoryError(f"the repository at {self.folder} is in use by another process; full "
                                       "maintenance needs it to itself")
