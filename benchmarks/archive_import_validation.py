@@ -8,7 +8,8 @@ Usage::
 
 Builds the synthetic graph of ``benchmarks/archive.py`` once, exports it once (with this tree), then
 imports the same archive into fresh, empty profiles, alternating the reference tree and this one
-(A B A B ...). Each import runs in its own Python process with ``PYTHONPATH`` pointing at its tree
+(A B A B ...; with ``--without-checks`` also this tree with the row and merge checks switched off,
+which isolates their cost from other changes since the reference). Each import runs in its own Python process with ``PYTHONPATH`` pointing at its tree
 and reports the wall and CPU time of ``import_archive`` alone (interpreter start and package import are not
 timed) and the peak RSS. Also times the same archive imported a second time into the profile that
 holds it already (the merge checks' case: every node exists, every link is compared). Prints a JSON
@@ -39,6 +40,13 @@ def _child_import(profile: str, url: str | None, archive: str, twice: bool) -> d
     import jupyter_prov
     from jupyter_prov.archive import import_archive
 
+    if os.environ.get("JPROV_BENCH_WITHOUT_CHECKS"):  # this tree with the row and merge checks switched off
+        from jupyter_prov.archive import import_, validate
+
+        validate.check_rows = lambda *args, **kwargs: 0
+        for name in ("check_links_into_stored", "check_comments_stay_on_their_nodes", "check_node_kinds"):
+            setattr(import_, name, lambda *args, **kwargs: None)
+
     start, cpu = time.perf_counter(), time.process_time()
     summary = import_archive(archive)
     result = {"seconds": round(time.perf_counter() - start, 2), "cpu_seconds": round(time.process_time() - cpu, 2),
@@ -68,6 +76,8 @@ def main() -> None:
     parser.add_argument("--reference", default="/tmp/main-ref", help="the tree to compare with (a worktree)")
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--without-checks", action="store_true",
+                        help="Also import with this tree's row and merge checks switched off (their cost alone)")
     parser.add_argument("--write", action="store_true", help="Write benchmarks/results/archive_import_validation.json")
     parser.add_argument("--child", nargs=4, metavar=("PROFILE", "URL", "ARCHIVE", "TWICE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -81,6 +91,8 @@ def main() -> None:
     import archive as archive_benchmark
 
     trees = {"reference": Path(args.reference).resolve(), "this": ROOT}
+    if args.without_checks:
+        trees["this-without-checks"] = ROOT
     with tempfile.TemporaryDirectory(prefix="jprov-bench-import-") as temp:
         os.environ["JPROV_HOME"] = str(Path(temp) / "home")
         os.environ.pop("JPROV_PROFILE", None)
@@ -101,7 +113,10 @@ def main() -> None:
             for i in range(args.repeats):
                 for kind, tree in trees.items():
                     name = f"{kind}-{i}"
-                    result = _run(tree, ["--child", name, urls[name] or "-", path, "1"], dict(os.environ))
+                    env = dict(os.environ)
+                    if kind == "this-without-checks":
+                        env["JPROV_BENCH_WITHOUT_CHECKS"] = "1"
+                    result = _run(tree, ["--child", name, urls[name] or "-", path, "1"], env)
                     result.update(kind=kind, repeat=i, loadavg=[round(x, 2) for x in os.getloadavg()])
                     runs.append(result)
                     print(json.dumps(result), file=sys.stderr)

@@ -51,6 +51,9 @@ class RowError(ValueError):
 class NotUtf8Text(bytes):
     """Text of a row that is not UTF-8 (kept as its bytes, refused by every text check)."""
 
+    def __repr__(self) -> str:
+        return f"text that is not UTF-8 ({bytes(self)[:40]!r})"
+
 
 def _text_factory(raw: bytes) -> str | NotUtf8Text:
     try:
@@ -299,7 +302,8 @@ def _check_all(reader: sqlite3.Connection, updates: list[tuple[str, str, tuple]]
                 try:
                     new = check(value, column)
                 except _ERRORS as exc:
-                    raise _Refused(table, column, f"{column} IS ?", (value,), exc) from None
+                    where = f"CAST({column} AS BLOB) = ?" if isinstance(value, NotUtf8Text) else f"{column} IS ?"
+                    raise _Refused(table, column, where, (value,), exc) from None
                 if new is not value:
                     updates.append((f"value:{table}", column, (new, value)))
         if not per_row:

@@ -310,6 +310,13 @@ def test_malformed_row_is_refused_naming_table_row_and_column(exported, resident
     assert len(message) < 600, message
 
 
+def test_text_that_is_not_utf8_is_refused_naming_its_row(exported, resident, graph, tmp_path):
+    path = edit_archive(exported, tmp_path / "latin1.jprov", sql=[
+        ("UPDATE db_node SET description = CAST(X'66FF6F' AS TEXT) WHERE uuid = ?", (graph.total.uuid,))])
+    message = assert_refused_unchanged(resident, path, "column description: must be a string", ArchiveIntegrityError)
+    assert f"db_node row uuid {graph.total.uuid}" in message
+
+
 def test_times_and_json_are_stored_as_the_orm_stores_them(exported, resident, graph, tmp_path):
     """Valid but unusual text (an offset, spaces in JSON, a repeated key) is imported in the ORM's own form."""
     path = edit_archive(exported, tmp_path / "unusual.jprov", sql=[
