@@ -52,6 +52,7 @@ class CodeWatch:
     def __init__(self) -> None:
         self._files: dict[str, tuple[int, int] | None] = {}
         self._seen_modules: set[str] = set()
+        self._module_count = 0
         #: module files of the process types run here, and the source hash each type ran with
         self._process_files: set[str] = set()
         self._ran: dict[str, str | None] = {}
@@ -88,6 +89,9 @@ class CodeWatch:
 
     def note_loaded(self) -> None:
         """Note the files of modules loaded since the last call (the standard library is skipped)."""
+        if len(sys.modules) == self._module_count:  # nothing new imported: the common case, no scan
+            return
+        self._module_count = len(sys.modules)
         for name, module in list(sys.modules.items()):
             if name in self._seen_modules:
                 continue
