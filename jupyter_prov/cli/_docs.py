@@ -21,11 +21,7 @@ INTRO = """\
 
 `jprov` is a face over the same Python API a notebook uses (`jupyter_prov.orm`). Global options:
 
-| option | meaning |
-|---|---|
-| `-p, --profile NAME` | Profile to use (default: `$JPROV_PROFILE`, else the configured default profile). |
-| `--version` | Show the version. |
-| `-h, --help` | Help of any command. |
+{global_options}
 
 Output is a table for people (colour only on a terminal); every command that prints data takes
 `--json`. Errors (unknown profile or node, invalid input, a locked profile, an unreachable or outdated
@@ -81,10 +77,8 @@ def command_section(path: tuple[str, ...], command: click.Command) -> str:
             lines += ["", "```", textwrap.dedent(verbatim).strip("\n"), "```"]
     if not isinstance(command, click.Group):
         lines += ["", "```", _usage(path, command), "```"]
-        options = [p for p in command.params if isinstance(p, click.Option) and not p.hidden]
-        if options:
-            lines += ["", "| option | meaning |", "|---|---|"]
-            lines += [f"| `{_option_name(o)}` | {_cell(o.help or '')}{_default(o)} |" for o in options]
+        if any(isinstance(p, click.Option) and not p.hidden for p in command.params):
+            lines += ["", _options_table(command)]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -93,7 +87,19 @@ def render(main: click.Group | None = None) -> str:
     if main is None:
         from . import main
     sections = [command_section(path, command) for path, command in iter_commands(main)]
-    return INTRO + "\n" + "\n".join(sections)
+    return INTRO.format(global_options=_options_table(main, with_help=True)) + "\n" + "\n".join(sections)
+
+
+def _options_table(command: click.Command, *, with_help: bool = False) -> str:
+    """The options of ``command`` (with ``--help`` for the root); an environment variable is named."""
+    params = (command.get_params(click.Context(command, **command.context_settings)) if with_help
+              else command.params)
+    options = [p for p in params if isinstance(p, click.Option) and not p.hidden]
+    rows = ["| option | meaning |", "|---|---|"]
+    for option in options:
+        envvar = f" (or `${option.envvar}`)" if isinstance(option.envvar, str) else ""
+        rows.append(f"| `{_option_name(option)}`{envvar} | {_cell(option.help or '')}{_default(option)} |")
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":
