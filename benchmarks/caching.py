@@ -144,10 +144,10 @@ def main() -> None:
     runs.append({"started": time.strftime("%Y-%m-%d %H:%M:%S"), "rows": rows})
     out.write_text(json.dumps(runs, indent=1) + "\n")
     if args.markdown:
-        lines = ["# Caching benchmark", "", "`benchmarks/caching.py` (see its docstring): ms per call, median of 3 "
-                 "batches of N; machine: 2 cores shared with other engineers' runs.", "",
-                 "| tree | backend | round | N | miss (stores) | hit | hit without verification | verification alone "
-                 "| load (1 min) |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        lines = ["# Caching benchmark", "", ("`benchmarks/caching.py` (see its docstring): ms per call, median of 3 "
+                                                 "batches of N; machine: 2 cores shared with other engineers' runs."), "",
+                 ("| tree | backend | round | N | miss (stores) | hit | hit without verification | verification alone "
+                  "| load (1 min) |"), "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for row in rows:
             lines.append(f"| {row['tree']} | {row['backend']} | {row['round']} | {row['n']} | {row['ms_per_miss']} | "
                          f"{row['ms_per_hit']} | {row.get('ms_per_hit_unverified', '–')} | "

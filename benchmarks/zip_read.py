@@ -107,7 +107,8 @@ def _run(args: list[str], pythonpath: str | None, timeout: float) -> dict:
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
     try:
-        proc = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, timeout=timeout)
+        proc = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, timeout=timeout,
+                              check=False)
     except subprocess.TimeoutExpired:
         return {"outcome": f"stopped after {timeout:.0f} s", "seconds": timeout}
     if proc.returncode != 0:
@@ -165,8 +166,8 @@ def write_markdown(runs: list[dict]) -> None:
     lines = ["# Zip reading benchmark", "", "`benchmarks/zip_read.py` (see its docstring). Machine: 2 cores shared with",
              "other engineers' test runs; load averages are in the tables.", ""]
     for run in runs[-1:]:
-        lines += [f"Run of {run['started']} (load {', '.join(f'{x:.1f}' for x in run['loadavg_start'])} at the start, "
-                  f"{', '.join(f'{x:.1f}' for x in run['loadavg_end'])} at the end).", "",
+        lines += [(f"Run of {run['started']} (load {', '.join(f'{x:.1f}' for x in run['loadavg_start'])} at the start, "
+                   f"{', '.join(f'{x:.1f}' for x in run['loadavg_end'])} at the end)."), "",
                   "## Reading one 1 GiB member, streamed in 4 MiB chunks", "",
                   "| member | reader | round | time | peak RSS (before reading) | outcome | load (1 min) |",
                   "| --- | --- | --- | --- | --- | --- | --- |"]
