@@ -23,7 +23,7 @@ SKIPPED = [s for page in PAGES for s in snippets(page) if s.skip]
 #: pages that also run on PostgreSQL: the ones that store, query and run processes from Python. The
 #: others spend their time in `jprov` start-ups (~1 s CPU each), kernels and the daemon, whose
 #: PostgreSQL behaviour tests/cli, tests/notebook, tests/daemon and tests/archive cover; running them
-#: twice would double the suite's time (measured: 93 s CPU for the pages below at load 14).
+#: twice would double the suite's time (every page on SQLite and these three on both: 86 s CPU at load 14).
 POSTGRES_PAGES = ("docs/how-to/querying.md", "docs/tutorial/processes.md", "docs/how-to/shell-jobs.md")
 ON_POSTGRES = [page for page in PAGES if page in POSTGRES_PAGES]
 CASES = [pytest.param(page, "sqlite", id=f"{page}-sqlite") for page in PAGES] + [
