@@ -1,7 +1,7 @@
 """Concurrent store benchmark: small ``File`` nodes from 1 writer process and from 4 at once, one profile.
 
 Each configuration runs on a fresh profile: W writer processes (started, then released together)
-store ``TOTAL / W`` files of ~100 bytes each, either one ``store()`` per file (``one_by_one``) or in
+store ``TOTAL / W`` files of ~100 bytes each (5 × as many in batches), either one ``store()`` per file (``one_by_one``) or in
 ``store_all`` batches of 50 (``batches``). Throughput is all nodes stored over the wall time from the
 first writer's start to the last writer's end. Afterwards a checker process counts the nodes, the
 stores that failed, and the objects whose bytes do not match their hash.
@@ -30,7 +30,8 @@ import uuid
 from pathlib import Path
 
 POSTGRES_URL = os.environ.get("JPROV_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-TOTAL = int(os.environ.get("JPROV_BENCH_TOTAL", "2000"))
+TOTAL = int(os.environ.get("JPROV_BENCH_TOTAL", "2000"))  # one_by_one; batches store BATCH_FACTOR times more
+BATCH_FACTOR = 5
 WRITERS = (1, 4)
 MODES = ("one_by_one", "batches")
 
@@ -108,7 +109,8 @@ def _profile(backend: str) -> tuple[dict, callable]:
              "from jupyter_prov.config.profiles import default_profile_for\n"
              "c = get_config(); c.add_profile(default_profile_for('bench', storage=os.environ['JPROV_BENCH_STORAGE'] "
              "or None), make_default=True); c.save()\n"
-             "import jupyter_prov as jp; jp.load_profile('bench')\n")
+             "import jupyter_prov as jp; jp.load_profile('bench')\n"
+             "from jupyter_prov.orm import current; current.get_storage().repository.container\n")
     subprocess.run([sys.executable, "-c", setup], env=env, check=True)
     return env, cleanup
 
@@ -119,7 +121,8 @@ def run_once(backend: str, writers: int, mode: str, pythonpath: str | None) -> d
         env["PYTHONPATH"] = pythonpath
         subprocess.run([sys.executable, "-c", "pass"], env=env, check=True)
     try:
-        procs = [subprocess.Popen([sys.executable, "-c", WRITER, mode, str(TOTAL // writers), f"w{k}"], env=env,
+        total = TOTAL if mode == "one_by_one" else BATCH_FACTOR * TOTAL
+        procs = [subprocess.Popen([sys.executable, "-c", WRITER, mode, str(total // writers), f"w{k}"], env=env,
                                   text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                  for k in range(writers)]
         for proc in procs:
@@ -134,7 +137,7 @@ def run_once(backend: str, writers: int, mode: str, pythonpath: str | None) -> d
             out, err = proc.communicate(timeout=1800)
             lines = out.strip().splitlines()
             if proc.returncode != 0 or not lines:
-                reports.append({"start": time.time(), "end": time.time(), "stored": 0, "failed": TOTAL // writers,
+                reports.append({"start": time.time(), "end": time.time(), "stored": 0, "failed": total // writers,
                                 "error": err.strip().splitlines()[-1][:200] if err.strip() else "crashed"})
             else:
                 reports.append(json.loads(lines[-1]))
@@ -183,8 +186,9 @@ def _markdown(rows, variants, load_before, load_after, args) -> str:
              f"Command: `python benchmarks/store_concurrent.py {' '.join(sys.argv[1:])}`", "",
              (f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; load "
              f"average before {load_before[0]:.1f} / {load_before[1]:.1f} / {load_before[2]:.1f}, after "
-             f"{load_after[0]:.1f} / {load_after[1]:.1f} / {load_after[2]:.1f}. {TOTAL:,} small File nodes per "
-             f"configuration, split over the writers; median of {args.repeats} (runs alternate between the codes)."),
+             f"{load_after[0]:.1f} / {load_after[1]:.1f} / {load_after[2]:.1f}. {TOTAL:,} (one_by_one) or "
+             f"{BATCH_FACTOR * TOTAL:,} (batches) small File nodes per configuration, split over the writers; "
+             f"median of {args.repeats} (runs alternate between the codes)."),
              "", ("| backend | mode | writers | code | nodes/s (median) | runs (nodes/s) | failed stores | "
              "corrupt objects | first error |"), "|---|---|---:|---|---:|---|---:|---:|---|"]
     for row in rows:
