@@ -40,8 +40,9 @@ def test_page_runs_as_written(page, backend, tmp_path, request):
     if backend == "postgresql" or any("postgresql+psycopg://" in s.code for s in snippets(page)):
         from tests.conftest import POSTGRES_URL
 
-        if backend == "postgresql":
-            request.getfixturevalue("postgres_database_url")  # skips (or fails in CI) without a server
+        # a page that sets up a PostgreSQL profile needs the server on SQLite too: without one this
+        # skips with the reason (fails in CI), like every PostgreSQL test
+        request.getfixturevalue("postgres_database_url")
         server = POSTGRES_URL
     with PageRun(page, tmp_path, postgres_server=server) as run:
         run.seed(run.new_database() if backend == "postgresql" else None)
