@@ -13,7 +13,12 @@ SQLite.
 
 from __future__ import annotations
 
+import re
+import socket
+
 import pytest
+
+from tests.conftest import IN_CI
 
 from ._markdown import pages, refused_fences, snippets, stray_skip_markers
 from ._page import PageRun
@@ -33,6 +38,20 @@ CASES = [pytest.param(page, "sqlite", id=f"{page}-sqlite") for page in PAGES] + 
 MAX_SKIPPED = 3
 
 
+_AMQP = re.compile(r"amqp://[^@\s]*@([\w.]+):(\d+)")
+
+
+def _require_server(host: str, port: int, what: str) -> None:
+    """Skip (fail in CI) when the server a page's snippets name does not answer."""
+    try:
+        socket.create_connection((host, port), timeout=3).close()
+    except OSError as error:
+        message = f"{what} at {host}:{port}, named by the page, not reachable: {error}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 @pytest.mark.timeout(1200)  # a whole page; each block has its own limit (_page.BLOCK_TIMEOUT)
 @pytest.mark.parametrize(("page", "backend"), CASES)
 def test_page_runs_as_written(page, backend, tmp_path, request):
@@ -44,6 +63,8 @@ def test_page_runs_as_written(page, backend, tmp_path, request):
         # skips with the reason (fails in CI), like every PostgreSQL test
         request.getfixturevalue("postgres_database_url")
         server = POSTGRES_URL
+    for host, port in {(m[0], int(m[1])) for s in snippets(page) for m in _AMQP.findall(s.code)}:
+        _require_server(host, port, "RabbitMQ")
     with PageRun(page, tmp_path, postgres_server=server) as run:
         run.seed(run.new_database() if backend == "postgresql" else None)
         for snippet in snippets(page):
