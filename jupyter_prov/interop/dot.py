@@ -45,6 +45,10 @@ def node_label(row: dict[str, Any]) -> str:
     if row.get("label"):
         lines.append(str(row["label"])[:40])
     value = short_value(row)
+    if row["node_type"] == "process.cell":  # a notebook cell: what a person recognises is its first line
+        source = str((row.get("attributes") or {}).get("source") or "")
+        value = next((line.strip() for line in source.splitlines() if line.strip()), "")
+        value = value if len(value) <= 40 else value[:39] + "…"
     if value:
         lines.append(value)
     return "\n".join(lines)

@@ -41,6 +41,10 @@ _repr.maxother = 160
 _repr.maxlist = _repr.maxtuple = _repr.maxdict = _repr.maxset = 8
 
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
 @dataclass
 class CapturePolicy:
     """Size limits of value capture; change them on the recorder (``%provenance config key=value``)."""
@@ -64,10 +68,18 @@ class CapturePolicy:
             known = ", ".join(k for k in self.__dataclass_fields__ if k != "ignore_file_patterns")
             raise ValueError(f"unknown capture setting {key!r} (known: {known})")
         current = getattr(self, key)
+        text = value.strip().lower()
         if isinstance(current, bool):
-            parsed: Any = value.lower() in ("1", "true", "yes", "on")
+            if text not in _TRUE + _FALSE:
+                raise ValueError(f"capture setting {key!r}: {value!r} is not true or false")
+            parsed: Any = text in _TRUE
         else:
-            parsed = int(float(value))
+            try:
+                parsed = int(float(text))
+            except (ValueError, OverflowError):
+                raise ValueError(f"capture setting {key!r}: {value!r} is not a number") from None
+            if parsed < 0:
+                raise ValueError(f"capture setting {key!r}: {value!r} must be 0 or more")
         setattr(self, key, parsed)
 
 

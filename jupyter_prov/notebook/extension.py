@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import signal
+import sys
 import threading
 from typing import Any
 
@@ -70,22 +71,48 @@ def _install_sigterm_flush() -> None:
     _sigterm_installed = True
 
 
+def open_profile() -> str | None:
+    """Load the profile (``JPROV_PROFILE`` or the default) unless one is loaded; ``None``, or why not (one line).
+
+    A config file that does not parse, an unknown profile, a profile locked for maintenance or a storage
+    that does not open is a problem of the user's setup, told as one line, never a traceback.
+    """
+    from ..config.profiles import ConfigError
+    from ..orm import current
+
+    if current.get_profile() is not None:
+        return None
+    try:
+        current.load_profile()
+    except ConfigError as exc:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    except Exception as exc:  # noqa: BLE001 - e.g. the database server is down: said, not raised
+        name = os.environ.get("JPROV_PROFILE") or "the default profile"
+        detail = (str(exc).strip().splitlines() or [""])[0][:300]
+        return f"cannot open {name}: {type(exc).__name__}: {detail}"
+    return None
+
+
 def load_ipython_extension(shell: Any) -> None:
     """``%load_ext jupyter_prov``: load the profile, register the magics, start recording.
 
-    ``JPROV_RECORD=0`` in the environment loads the magics with recording off.
+    ``JPROV_RECORD=0`` in the environment loads the magics with recording off. When the profile does
+    not load, the magics are registered all the same with recording off, and one line says why
+    (``%provenance status`` says it again; ``%provenance on`` tries again).
     """
-    from ..orm import current
     from .magics import ProvenanceMagics
 
     if id(shell) in _recorders:
         return
-    if current.get_profile() is None:
-        current.load_profile()
+    problem = open_profile()
     recorder = Recorder(shell)
     # loaded from a cell (``%load_ext``): the kernel is busy until that cell's ``post_run_cell``
     recorder.writer.kernel_busy()
     recorder.enabled = os.environ.get("JPROV_RECORD", "1").lower() not in ("0", "false", "off", "no")
+    if problem:
+        recorder.problem = problem
+        recorder.enabled = False
+        print(f"jupyter-prov: {problem}; recording is off (see `%provenance status`)", file=sys.stderr)
     _recorders[id(shell)] = recorder
     shell.events.register("pre_run_cell", recorder.pre_run_cell)
     shell.events.register("post_run_cell", recorder.post_run_cell)

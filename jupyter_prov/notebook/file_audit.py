@@ -55,12 +55,25 @@ class FileAccess:
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
+def _own_folders() -> list[str]:
+    """jupyter-prov's own files (its config, the loaded profile's repository): storing a node in a cell
+    reads them, and they are no input of the user's cell."""
+    from ..config.profiles import get_config_dir
+    from ..orm import current
+
+    folders = [str(get_config_dir())]
+    profile = current.get_profile()
+    if profile is not None:
+        folders.append(os.path.abspath(profile.repository))
+    return [folder.rstrip(os.sep) + os.sep for folder in folders]
+
+
 def classify(opens: list[tuple], ignore_patterns: list[str], cwd: str | None = None) -> FileAccess:
     """Regular files read and written (absolute paths, first-seen order), minus ignored ones."""
     reads: dict[str, None] = {}
     writes: dict[str, None] = {}
     cwd = cwd or os.getcwd()
-    skip_prefixes = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix})
+    skip_prefixes = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix, *_own_folders()})
     for path, mode, flags in opens:
         if isinstance(path, int):
             continue

@@ -144,6 +144,67 @@ def summarize(node: Node, limit: int = 60) -> str:
     return f"{kind}: {text}"
 
 
+def describe(node: Node, limit: int = 40) -> dict[str, str]:
+    """What tells two versions of a variable apart in a table: type, shape or length, excerpt, short hash.
+
+    The hash is the node's content hash (the same value, the same hash); a reference (a function, a
+    module, an object that is not stored) has none, only its type and repr.
+    """
+    attributes = node.attributes
+    kind = node.node_type.split(".")[-1]
+    type_, size, text = kind, "", ""
+    if "value" in attributes:
+        value = attributes["value"]
+        text = repr(value)
+        if isinstance(value, str):
+            size = f"len {len(value)}"
+    elif node.node_type == "data.list":
+        items = attributes.get("list") or []
+        text, size = repr(items), f"len {len(items)}"
+    elif node.node_type == "data.dict":
+        text, size = repr(dict(attributes)), f"len {len(attributes)}"
+    elif node.node_type == "data.array":
+        meta = attributes.get("arrays", {}).get("default", {})
+        type_ = f"array {_dtype_name(meta.get('dtype', ''))}".strip()
+        size = str(tuple(meta.get("shape", ())))
+    elif node.node_type == "data.table":
+        size = str(tuple(attributes.get("shape", ())))
+        text = f"columns {attributes.get('columns')}"
+    elif node.node_type == "data.reference":
+        type_ = str(attributes.get("python_type", kind)).rsplit(".", 1)[-1]
+        text = attributes.get("repr", "")
+    elif node.node_type == "data.file":
+        text = str(attributes.get("path", attributes.get("filename", "")))
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    digest = node.node_hash if node.node_type != "data.reference" else None
+    return {"type": type_, "size": size, "value": text, "hash": digest[:10] if digest else "-"}
+
+
+def _dtype_name(dtype: str) -> str:
+    """``float64`` for ``<f8``: the name people read in numpy's repr."""
+    try:
+        import numpy
+
+        return numpy.dtype(dtype).name
+    except (TypeError, ValueError):
+        return dtype
+
+
+def process_text(node: Node, limit: int = 50) -> str:
+    """A process as a person knows it: a cell by its number and first line, a function by its name."""
+    if isinstance(node, CellExecutionNode):
+        lines = [line for line in (node.get_attribute("source", "") or "").splitlines() if line.strip()]
+        first = lines[0].strip() if lines else ""
+        if len(first) > limit:
+            first = first[: limit - 1] + "…"
+        elif len(lines) > 1:
+            first += " …"
+        return f"{node.label or 'cell'}: {first}" if first else (node.label or "cell")
+    name = node.get_attribute("process_label") or node.label or node.node_type.split(".")[-1]
+    state = node.get_attribute("process_state")
+    return f"{name} [{state}]" if state else str(name)
+
+
 def lineage_graph(target: Node, *, max_nodes: int = 200):
     """A graphviz Digraph of the ancestry of ``target`` (the interop layer's when it is installed)."""
     try:
@@ -168,11 +229,9 @@ def _fallback_graph(target: Node, *, max_nodes: int):
             continue
         seen.add(node.pk)
         if isinstance(node, CellExecutionNode):
-            label = f"{node.label}\n{node.get_attribute('source', '')[:40]}"
-            dot.node(str(node.pk), label, shape="rectangle", style="filled", fillcolor="#fde9b8")
+            dot.node(str(node.pk), process_text(node, 40), shape="rectangle", style="filled", fillcolor="#fde9b8")
         elif isinstance(node, ProcessNode):
-            dot.node(str(node.pk), f"{node.process_label or node.node_type}", shape="rectangle", style="filled",
-                     fillcolor="#cfe8fc")
+            dot.node(str(node.pk), process_text(node, 40), shape="rectangle", style="filled", fillcolor="#cfe8fc")
         else:
             dot.node(str(node.pk), f"{node.label or node.pk}\n{summarize(node, 30)}", shape="ellipse",
                      style="filled", fillcolor="#e0f3db" if node is not target else "#a6dba0")
@@ -191,7 +250,7 @@ def lineage_text(target: Node, *, max_nodes: int = 200) -> str:
     def walk(node: Node, depth: int, via: str) -> None:
         if len(seen) >= max_nodes:
             return
-        what = node.label if isinstance(node, ProcessNode) else summarize(node)
+        what = process_text(node) if isinstance(node, ProcessNode) else summarize(node)
         marker = " (see above)" if node.pk in seen else ""
         lines.append(f"{'  ' * depth}{via}{what} <{node.pk}>{marker}")
         if marker:

@@ -1,10 +1,17 @@
-"""``%provenance`` (line) and ``%%provenance skip`` (cell): control and questions from inside a notebook."""
+"""``%provenance`` (line) and ``%%provenance skip`` (cell): control and questions from inside a notebook.
+
+A usage error (an unknown variable, command, option or setting, a profile that does not open) is one
+line naming the input, shown as IPython shows its own magics' usage errors (``UsageError: ...``, no
+traceback): the cell fails, so "Run All" stops there, and nothing is recorded or changed.
+"""
 
 from __future__ import annotations
 
+import os
 import shlex
 from typing import Any
 
+from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from .recorder import Recorder
@@ -28,8 +35,37 @@ SUBCOMMANDS = ("status", "on", "off", "ignore", "track", "show", "history", "sli
                "help")
 
 
+#: commands that work without a loaded profile (the others say why the profile did not load)
+_WITHOUT_PROFILE = ("help", "status", "on", "off", "ignore", "track", "config", "skip")
+
+
 class ProvenanceError(Exception):
-    """A ``%provenance`` command could not do what was asked."""
+    """A ``%provenance`` command could not do what was asked (shown as one line, see the module)."""
+
+
+def split_line(line: str) -> list[str]:
+    """The words of a magic's line (shell quoting), without a trailing ``# comment``.
+
+    A ``#`` starts the comment where it starts a word outside quotes, as in a shell: ``show x  # why``
+    is ``show x``, while ``export run#2.jprov`` keeps its file name.
+    """
+    quote, escaped = None, False
+    for index, char in enumerate(line):
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (index == 0 or line[index - 1].isspace()):
+            line = line[:index]
+            break
+    try:
+        return shlex.split(line)
+    except ValueError as exc:
+        raise ProvenanceError(f"%provenance: cannot read {line.strip()!r}: {exc}") from None
 
 
 @magics_class
@@ -41,31 +77,58 @@ class ProvenanceMagics(Magics):
     @line_cell_magic
     def provenance(self, line: str, cell: str | None = None) -> Any:
         """Record this notebook's provenance; see ``%provenance help``."""
-        args = shlex.split(line)
+        try:
+            return self._run(line, cell)
+        except ProvenanceError as exc:
+            raise UsageError(str(exc)) from None
+
+    def _run(self, line: str, cell: str | None) -> Any:
+        args = split_line(line)
         command, rest = (args[0], args[1:]) if args else ("status", [])
         if cell is not None:
-            if command != "skip":
-                raise ProvenanceError(f"%%provenance takes 'skip' as a cell magic, not {command!r}")
-            return self.shell.run_cell(cell, store_history=False, silent=False).result
+            if command != "skip" or rest:
+                raise ProvenanceError(f"%%provenance takes 'skip' as a cell magic, not {line.strip()!r}")
+            # the inner cell shows its own result (the display hook): returning it would show it twice
+            self.shell.run_cell(cell, store_history=False, silent=False)
+            return None
         handler = getattr(self, f"_cmd_{command}", None)
         if handler is None:
-            raise ProvenanceError(f"unknown %provenance command {command!r}\n\n{USAGE}")
+            raise ProvenanceError(f"unknown %provenance command {command!r} (commands: "
+                                  f"{', '.join(c for c in SUBCOMMANDS if c != 'skip')}; see %provenance help)")
+        if self.recorder.problem and command not in _WITHOUT_PROFILE:
+            raise ProvenanceError(f"%provenance {command}: {self.recorder.problem}")
         return handler(rest)
+
+    def _no_arguments(self, args: list[str], command: str) -> None:
+        if args:
+            raise ProvenanceError(f"%provenance {command} takes no arguments, got {' '.join(args)!r}")
 
     # ---- control -------------------------------------------------------------------------------
     def _cmd_help(self, args: list[str]) -> None:
+        self._no_arguments(args, "help")
         print(USAGE)
 
     def _cmd_status(self, args: list[str]):
         from .views import key_value_table
 
+        self._no_arguments(args, "status")
         return key_value_table(self.recorder.status(), "jupyter-prov")
 
     def _cmd_on(self, args: list[str]) -> None:
+        self._no_arguments(args, "on")
+        if self.recorder.problem:  # the profile did not load at %load_ext: try again (it may be fixed now)
+            from .extension import open_profile
+
+            problem = open_profile()
+            if problem:
+                self.recorder.problem = problem
+                raise ProvenanceError(f"%provenance on: {problem}")
+            self.recorder.problem = None
         self.recorder.enabled = True
         print("jupyter-prov: recording cells")
 
     def _cmd_off(self, args: list[str]) -> None:
+        self._no_arguments(args, "off")
         self.recorder.enabled = False
         print("jupyter-prov: recording is off (values that change meanwhile enter the graph, without a creator, "
               "when a recorded cell reads them)")
@@ -73,7 +136,11 @@ class ProvenanceMagics(Magics):
     def _names(self, args: list[str], command: str) -> list[str]:
         if not args:
             raise ProvenanceError(f"%provenance {command} needs one or more variable names")
-        return [name for arg in args for name in arg.replace(",", " ").split()]
+        names = [name for arg in args for name in arg.replace(",", " ").split()]
+        for name in names:
+            if not name.isidentifier():
+                raise ProvenanceError(f"%provenance {command}: {name!r} is not a variable name")
+        return names
 
     def _cmd_ignore(self, args: list[str]) -> None:
         for name in self._names(args, "ignore"):
@@ -86,11 +153,12 @@ class ProvenanceMagics(Magics):
             self.recorder.ignored.discard(name)
 
     def _cmd_flush(self, args: list[str]) -> None:
+        self._no_arguments(args, "flush")
         if not self.recorder.writer.flush(timeout=600):
             raise ProvenanceError("the writer did not finish within 10 minutes; see %provenance status")
 
     def _cmd_config(self, args: list[str]):
-        from dataclasses import asdict
+        from dataclasses import asdict, replace
 
         from .views import key_value_table
 
@@ -98,10 +166,15 @@ class ProvenanceMagics(Magics):
             key, sep, value = arg.partition("=")
             if not sep:
                 raise ProvenanceError(f"%provenance config takes KEY=VALUE, got {arg!r}")
+        policy = replace(self.recorder.policy)  # all settings are checked before any is changed
+        for arg in args:
+            key, _, value = arg.partition("=")
             try:
-                self.recorder.policy.set(key, value)
+                policy.set(key.strip(), value)
             except ValueError as exc:
-                raise ProvenanceError(str(exc)) from None
+                raise ProvenanceError(f"%provenance config: {exc}") from None
+        for key in asdict(policy):
+            setattr(self.recorder.policy, key, getattr(policy, key))  # the writer holds the same object
         values = {k: v for k, v in asdict(self.recorder.policy).items() if k != "ignore_file_patterns"}
         return key_value_table(values, "capture policy")
 
@@ -119,20 +192,34 @@ class ProvenanceMagics(Magics):
             )
         return node
 
-    def _one_name(self, args: list[str], command: str) -> str:
-        names = [a for a in args if not a.startswith("--")]
+    def _one_name(self, args: list[str], command: str, options: tuple[str, ...] = ()) -> str:
+        unknown = [a for a in args if a.startswith("-") and a not in options]
+        if unknown:
+            known = f" (only {', '.join(options)})" if options else " (it has none)"
+            raise ProvenanceError(f"%provenance {command}: unknown option {unknown[0]!r}{known}")
+        names = [a for a in args if not a.startswith("-")]
         if len(names) != 1:
-            raise ProvenanceError(f"%provenance {command} takes one variable name")
+            got = f", got {' '.join(names)!r}" if names else ""
+            raise ProvenanceError(f"%provenance {command} takes one variable name{got}")
+        if not names[0].isidentifier():
+            raise ProvenanceError(f"%provenance {command}: {names[0]!r} is not a variable name")
         return names[0]
+
+    def _variable_node(self, name: str, command: str):
+        try:
+            return self.current_node(name)
+        except ProvenanceError as exc:
+            raise ProvenanceError(f"%provenance {command}: {exc}") from None
 
     def _cmd_show(self, args: list[str]):
         from .lineage import LineageView
 
-        return LineageView(self.current_node(self._one_name(args, "show")))
+        name = self._one_name(args, "show")
+        return LineageView(self._variable_node(name, "show"))
 
     def _cmd_history(self, args: list[str]):
         from ..orm import current
-        from .lineage import summarize, versions_of
+        from .lineage import describe, versions_of
         from .views import TableView
 
         name = self._one_name(args, "history")
@@ -140,23 +227,23 @@ class ProvenanceMagics(Magics):
         rows = []
         for index, (value, cell, link_type) in enumerate(
                 versions_of(name, list(self.recorder.writer.cell_pks), current.get_storage()), 1):
-            rows.append([index, value.pk, summarize(value), link_type, cell.label, cell.get_attribute("cell_id", ""),
-                         cell.get_attribute("started_at", "")[:23]])
+            about = describe(value)
+            rows.append([index, value.pk, about["type"], about["size"], about["value"], about["hash"], link_type,
+                         cell.label, cell.get_attribute("cell_id", ""), cell.get_attribute("started_at", "")[:23]])
         if not rows:
-            raise ProvenanceError(f"no recorded version of {name!r} in this session")
-        return TableView(["version", "node", "value", "link", "cell", "cell id", "started"], rows,
-                         f"history of {name}")
+            if name not in self.shell.user_ns:
+                raise ProvenanceError(f"%provenance history: no variable {name!r} in this notebook")
+            raise ProvenanceError(f"%provenance history: no recorded version of {name!r} in this session")
+        return TableView(["version", "node", "type", "shape/len", "value", "hash", "link", "cell", "cell id",
+                          "started"], rows, f"history of {name}")
 
     def _cmd_slice(self, args: list[str]):
         from .lineage import compute_slice
         from .replay import replay_slice
         from .views import TableView
 
-        name = self._one_name(args, "slice")
-        unknown = [a for a in args if a.startswith("--") and a != "--run"]
-        if unknown:
-            raise ProvenanceError(f"%provenance slice: unknown option {unknown[0]!r} (only --run)")
-        piece = compute_slice(self.current_node(name))
+        name = self._one_name(args, "slice", ("--run",))
+        piece = compute_slice(self._variable_node(name, "slice"))
         rows = [[i, cell.label, cell.get_attribute("cell_id", ""), cell.get_attribute("source", "")]
                 for i, cell in enumerate(piece.cells, 1)]
         title = f"slice of {name}: {len(piece.cells)} cell(s)"
@@ -172,13 +259,21 @@ class ProvenanceMagics(Magics):
             self.last_replay = result
             if result.matches:
                 title += f"; replayed in a fresh kernel: the hash of {name} matches ({result.replayed_hash[:12]})"
+            elif result.error is not None:
+                title += f"; the replay in a fresh kernel failed: {result.error}"
+            elif not result.comparable:
+                title += f"; replayed in a fresh kernel: cannot compare ({result.why_not_comparable})"
             else:
-                title += (f"; replayed in a fresh kernel: MISMATCH (recorded {str(result.recorded_hash)[:12]}, "
-                          f"replayed {str(result.replayed_hash)[:12]}{'; ' + result.error if result.error else ''})")
+                title += (f"; replayed in a fresh kernel: MISMATCH (recorded {result.recorded_hash[:12]}, "
+                          f"replayed {result.replayed_hash[:12]})")
         return TableView(["#", "cell", "cell id", "source"], rows, title)
 
     def _cmd_export(self, args: list[str]) -> None:
         filename, format_, overwrite = _export_arguments(args)
+        folder = os.path.dirname(os.path.abspath(filename))
+        if not os.path.isdir(folder):
+            raise ProvenanceError(f"%provenance export: folder {os.path.dirname(filename)!r} does not exist "
+                                  "(create it first)")
         try:
             from ..archive import ArchiveError, create_archive
         except ImportError as exc:
@@ -190,7 +285,7 @@ class ProvenanceMagics(Magics):
         try:
             summary = create_archive(filename, nodes=cells, format=format_, overwrite=overwrite)
         except ArchiveError as exc:
-            raise ProvenanceError(str(exc)) from None
+            raise ProvenanceError(f"%provenance export: {exc}") from None
         kind = "an AiiDA archive" if format_ == "aiida" else "a jupyter-prov archive"
         counts = ", ".join(f"{summary.counts.get(key, 0)} {key}" for key in ("nodes", "links", "files"))
         print(f"jupyter-prov: exported {len(cells)} cell execution(s) of this session and their provenance to "

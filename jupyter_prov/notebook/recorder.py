@@ -62,6 +62,22 @@ def _new_names(ns: dict[str, Any]) -> list[str]:
     return names
 
 
+def running_cell_number(shell: Any) -> int | None:
+    """The ``In [N]`` of the cell that is running now, as IPython itself numbers its ``Out [N]``.
+
+    ``shell.execution_count`` is not it on every release: IPython 9.x (ipython/ipython#15088) increments
+    it before ``pre_run_cell``, 8.x after the cell. The display hook's ``prompt_count`` changed with it
+    (``execution_count`` on 8.x, ``execution_count - 1`` on 9.x): IPython's own number of the running
+    cell, on both. ``post_run_cell`` then takes ``ExecutionResult.execution_count`` (set by IPython on
+    every release), see :meth:`Recorder._end_cell`.
+    """
+    count = getattr(getattr(shell, "displayhook", None), "prompt_count", None)
+    if isinstance(count, int):
+        return count
+    count = getattr(shell, "execution_count", None)
+    return count if isinstance(count, int) else None
+
+
 class _ActiveCell:
     __slots__ = ("caller_cm", "info", "read_prints", "record", "static_writes", "streams", "t0")
 
@@ -74,6 +90,8 @@ class Recorder:
         self.policy = policy or CapturePolicy()
         self.session = str(uuid.uuid4())
         self.enabled = True
+        #: why recording cannot start (the profile did not load at ``%load_ext``), one line; None when fine
+        self.problem: str | None = None
         self.ignored: set[str] = set()
         self.tracked: set[str] = set()
         self.known: dict[str, tuple[int, str]] = {}
@@ -113,6 +131,19 @@ class Recorder:
         if name in self.tracked:
             return True
         return not name.startswith("_") and name not in self.ignored and name not in self.hidden
+
+    def _cell_id(self, info: Any) -> str | None:
+        """The notebook cell's id: recent releases pass it on (``ExecutionInfo.cell_id``); IPython 8.0 with
+        ipykernel 6.7 do not, and it is only in the request's metadata (``cellId``, as JupyterLab sends it)."""
+        cell_id = getattr(info, "cell_id", None)
+        if cell_id:
+            return cell_id
+        try:
+            request = self.shell.get_parent() if hasattr(self.shell, "get_parent") else None
+            cell_id = (request or {}).get("metadata", {}).get("cellId")
+        except Exception:  # noqa: BLE001 - not a kernel's shell (terminal) or another message shape
+            return None
+        return cell_id if isinstance(cell_id, str) else None
 
     def _notebook_path(self) -> str | None:
         ns = self.shell.user_ns
@@ -159,8 +190,8 @@ class Recorder:
                     stack.append(name)
         self.sequence += 1
         record = CellRecord(
-            sequence=self.sequence, source=source, cell_id=getattr(info, "cell_id", None),
-            execution_count=getattr(self.shell, "execution_count", None), notebook=self._notebook_path(),
+            sequence=self.sequence, source=source, cell_id=self._cell_id(info),
+            execution_count=running_cell_number(self.shell), notebook=self._notebook_path(),
             session=self.session, started_at=datetime.now(timezone.utc), reads=reads,
             analysis={"reads": analysis.reads, "imports": analysis.imports, "defines": analysis.defines,
                       **({"syntax_error": analysis.syntax_error} if analysis.syntax_error else {})},
@@ -229,6 +260,9 @@ class Recorder:
     def _end_cell(self, active: _ActiveCell, result: Any) -> None:
         record = active.record
         record.ended_at = datetime.now(timezone.utc)
+        count = getattr(result, "execution_count", None)
+        if isinstance(count, int) and record.early_node is None:
+            record.execution_count = count  # IPython's own, whatever the release (see running_cell_number)
         try:
             active.caller_cm.__exit__(None, None, None)
         except (ValueError, RuntimeError):
@@ -301,7 +335,9 @@ class Recorder:
         from ..orm import current
 
         profile = current.get_profile()
+        problem = {"problem": f"{self.problem} (fix it, then `%provenance on`)"} if self.problem else {}
         return {
+            **problem,
             "profile": profile.name if profile else None,
             "storage": current.get_storage().safe_url if profile else None,
             "recording": "on" if self.enabled else "off",

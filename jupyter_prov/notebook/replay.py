@@ -1,12 +1,20 @@
-"""Re-execute a slice in a fresh kernel and compare the value's hash with the recorded one."""
+"""Re-execute a slice in a fresh kernel and compare the value's hash with the recorded one.
+
+The replay kernel is a child of the user's kernel: what it writes to its stderr (ipykernel's warning
+that it runs over TCP without encryption, at every start) would reach the user's cell output through
+the kernel's captured file descriptors, so it goes to a temporary file instead, read only when the
+replay fails. Tracebacks of a failing replayed cell carry ANSI colours; the error kept is plain text.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from dataclasses import dataclass
 
 from .lineage import Slice
+from .views import plain_text
 
 _MARK = "JPROV-REPLAY-HASH:"
 
@@ -20,8 +28,21 @@ class ReplayResult:
     error: str | None = None
 
     @property
+    def comparable(self) -> bool:
+        """Both values have a content hash (a reference value, e.g. a function or a module, has none)."""
+        return self.error is None and self.recorded_hash is not None and self.replayed_hash is not None
+
+    @property
+    def why_not_comparable(self) -> str | None:
+        if self.error is not None:
+            return self.error
+        if not self.comparable:
+            return "reference value"
+        return None
+
+    @property
     def matches(self) -> bool:
-        return self.error is None and self.recorded_hash is not None and self.recorded_hash == self.replayed_hash
+        return self.comparable and self.recorded_hash == self.replayed_hash
 
 
 def replay_source(source: str) -> str:
@@ -68,18 +89,28 @@ def replay_slice(piece: Slice, name: str, *, cwd: str | None = None, kernel_name
     client = NotebookClient(notebook, timeout=timeout, kernel_name=kernel_name or "",
                             km=None if kernel_name else _this_python_kernel_manager(),
                             resources={"metadata": {"path": cwd or os.getcwd()}})
-    recorded = piece.target.node_hash
-    try:
-        client.execute(env=env)
-    except CellExecutionError as exc:
-        return ReplayResult(name, recorded, None, len(piece.cells), error=str(exc).strip().splitlines()[-1][:500])
+    recorded = piece.target.node_hash if _has_content_hash(piece.target) else None
+    with tempfile.TemporaryFile() as kernel_log:
+        try:
+            client.execute(env=env, stdout=kernel_log, stderr=kernel_log)
+        except CellExecutionError as exc:
+            lines = plain_text(str(exc)).strip().splitlines() or ["the replayed cell failed"]
+            return ReplayResult(name, recorded, None, len(piece.cells), error=lines[-1][:500])
+        except Exception as exc:  # noqa: BLE001 - the kernel did not start or died: say why, in one line
+            kernel_log.seek(0)
+            tail = plain_text(kernel_log.read()[-2000:].decode("utf-8", "replace")).strip().splitlines()
+            detail = f" ({tail[-1][:300]})" if tail else ""
+            return ReplayResult(name, recorded, None, len(piece.cells),
+                                error=f"the replay kernel failed: {type(exc).__name__}: {exc}{detail}"[:500])
     replayed = None
     for output in notebook.cells[-1].get("outputs", []):
         for line in output.get("text", "").splitlines():
             if line.startswith(_MARK):
                 value = line[len(_MARK):].strip()
                 replayed = None if value == "None" else value
-    if replayed is None and recorded is not None:
-        return ReplayResult(name, recorded, None, len(piece.cells),
-                            error="the replayed value has no content hash (a reference value); cannot compare")
     return ReplayResult(name, recorded, replayed, len(piece.cells))
+
+
+def _has_content_hash(node) -> bool:
+    """Whether the node's hash is its content's: a reference (an opaque Python value) only has a fingerprint."""
+    return node.node_type != "data.reference"

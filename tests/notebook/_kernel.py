@@ -77,3 +77,21 @@ def inputs(node) -> dict:
 
 def outputs(node) -> dict:
     return {t.link_label: (t.link_type.value, t.node) for t in node.get_outgoing(("create", "return"))}
+
+
+def table_rows(text: str) -> list[dict[str, str]]:
+    """The rows of a table as ``%provenance`` prints it in text (title, header, dashes, rows), by column."""
+    lines = text.splitlines()
+    dashes = next(i for i, line in enumerate(lines) if line.startswith("-") and set(line) <= {"-", " "})
+    spans, start = [], 0
+    for part in lines[dashes].split("  "):
+        if part:
+            spans.append((start, start + len(part)))
+        start += len(part) + 2
+    spans[-1] = (spans[-1][0], None)  # the last column is not cut
+
+    def cut(line):
+        return [line[a:b].strip() if b is not None else line[a:].strip() for a, b in spans]
+
+    header = cut(lines[dashes - 1])
+    return [dict(zip(header, cut(line))) for line in lines[dashes + 1:] if line.strip()]

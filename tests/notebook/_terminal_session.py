@@ -14,9 +14,11 @@ from IPython.terminal.interactiveshell import TerminalInteractiveShell
 
 shell = TerminalInteractiveShell.instance()
 errors_seen = io.StringIO()
+prompts: list[list] = []  # [source, N] of every cell, N as the terminal's prompt ``In [N]:`` shows it
 
 
 def run(source):
+    prompts.append([source, shell.execution_count])  # what the prompt shows before the cell runs
     buffer = io.StringIO()
     with contextlib.redirect_stderr(buffer):
         result = shell.run_cell(source, store_history=True)
@@ -64,6 +66,7 @@ print(json.dumps({
     "stderr": errors_seen.getvalue(),
     "session": recorder.session,
     "cell_pks": list(recorder.writer.cell_pks),
+    "prompts": prompts,
 }))
 sys.stdout.flush()
 os._exit(0) if os.environ.get("JPROV_TEST_HARD_EXIT") else None

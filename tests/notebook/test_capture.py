@@ -78,3 +78,14 @@ def test_policy_settings_are_validated():
     assert policy.copy_limit_bytes == 1024 and policy.capture_streams is False
     with pytest.raises(ValueError, match="unknown capture setting 'nope'"):
         policy.set("nope", "1")
+
+
+def test_a_bad_policy_value_names_the_setting_and_changes_nothing():
+    policy = CapturePolicy()
+    with pytest.raises(ValueError, match=r"^capture setting 'copy_limit_bytes': 'abc' is not a number$"):
+        policy.set("copy_limit_bytes", "abc")
+    with pytest.raises(ValueError, match=r"^capture setting 'record_files': 'maybe' is not true or false$"):
+        policy.set("record_files", "maybe")
+    with pytest.raises(ValueError, match=r"^capture setting 'max_json_bytes': '-5' must be 0 or more$"):
+        policy.set("max_json_bytes", "-5")
+    assert policy == CapturePolicy()

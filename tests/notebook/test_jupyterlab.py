@@ -276,7 +276,8 @@ def test_magics_in_jupyterlab(lab, profile, tmp_path):
     assert svg_images == 1, "the lineage of result is drawn as an SVG graph"
     assert "<table>" in history_html and "history of result" in shown[15]
     history = _squash(shown[15])
-    assert "float: 6.0 create cell [11]" in history and "float: 60.0 create cell [14]" in history
+    assert re.search(r"1 \d+ float 6\.0 [0-9a-f]{10} create cell \[11\]", history), history
+    assert re.search(r"2 \d+ float 60\.0 [0-9a-f]{10} create cell \[14\]", history), history
     slice_text = _squash(shown[16])
     assert "slice of result: 5 cell(s)" in slice_text
     assert f"reads 1 file(s) from disk: {root / 'measurements.csv'}" in slice_text
@@ -297,7 +298,10 @@ def test_magics_in_jupyterlab(lab, profile, tmp_path):
     cells = recorded_cells()
     assert [c.get_attribute("cell_id") for c in cells] == [cell_ids[i] for i in recorded]
     assert [c.get_attribute("source") for c in cells] == [CELLS[i][0] for i in recorded]
+    # the In [N] the page showed, and the one the saved file holds, is the recorded cell's number
     assert [c.get_attribute("execution_count") for c in cells] == [counts[i] for i in recorded]
+    assert [saved["cells"][i]["execution_count"] for i in recorded] == [counts[i] for i in recorded]
+    assert [c.label for c in cells] == [f"cell [{counts[i]}]" for i in recorded]
     assert len({c.get_attribute("session") for c in cells}) == 1
     for cell in cells:
         assert cell.get_attribute("notebook") == str(notebook_path)
@@ -397,3 +401,5 @@ def test_tutorial_notebook_runs_top_to_bottom_in_jupyterlab(lab, profile, tmp_pa
     assert recorded_ids == ["tutorial-04", "tutorial-05", "tutorial-07", "tutorial-08", "tutorial-09", "tutorial-10",
                             "tutorial-12", "tutorial-13", "tutorial-28"]
     assert {c.get_attribute("notebook") for c in cells} == {str(lab["root"] / tutorial.name)}
+    shown = {c["id"]: c["execution_count"] for c in saved["cells"] if c["cell_type"] == "code"}
+    assert [c.get_attribute("execution_count") for c in cells] == [shown[i] for i in recorded_ids]

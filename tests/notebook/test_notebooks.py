@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ._kernel import inputs, output_text, outputs, recorded_cells, run_notebook
+from ._kernel import inputs, output_text, outputs, recorded_cells, run_notebook, table_rows
 
 pytestmark = pytest.mark.slow
 NOTEBOOK_DIR = __import__("pathlib").Path(__file__).resolve().parents[2] / "notebooks"
@@ -137,8 +137,14 @@ def test_slice_replay_history_show_export(subprocess_env, tmp_path):
     assert "slice of signal: 6 cell(s)" in sliced
     assert "the hash of signal matches" in sliced
     assert "unrelated.upper()" not in sliced
-    assert "history of grid" in text["history"] and text["history"].count("array: shape (5,)") == 2
-    assert "create signal <- cell [7]" in text["show"]
+    assert "history of grid" in text["history"]
+    # two versions of grid (grid *= 3 changed it in place): same type and shape, told apart by the hash
+    versions = table_rows(text["history"])
+    assert [(v["type"], v["shape/len"], v["link"], v["cell"]) for v in versions] == [
+        ("array float64", "(5,)", "create", "cell [4]"), ("array float64", "(5,)", "create", "cell [6]")]
+    assert len({v["hash"] for v in versions}) == 2 and all(len(v["hash"]) == 10 for v in versions)
+    # the cells by number and first line, as the notebook shows them
+    assert "create signal <- cell [7]: signal = grid ** 2 + np.asarray(noise) <" in text["show"]
     show = next(c for c in notebook.cells if c.source.startswith("%provenance show"))
     svg = [o["data"]["image/svg+xml"] for o in show.outputs if "image/svg+xml" in o.get("data", {})]
     assert svg and "<svg" in svg[0]  # drawn by jupyter_prov.interop.dot (graphviz)
@@ -160,7 +166,11 @@ def test_tutorial_notebook(subprocess_env, tmp_path):
     code = {c["id"]: output_text(c) for c in notebook.cells if c.cell_type == "code"}
     assert "recording          on" in code["tutorial-02"]
     assert code["tutorial-09"].strip() == "3"
-    assert "history of temperatures" in code["tutorial-15"] and "table: shape (4, 3)" in code["tutorial-15"]
+    assert "history of temperatures" in code["tutorial-15"]
+    versions = table_rows(code["tutorial-15"])  # read, then a column added in place
+    assert [(v["type"], v["shape/len"], v["cell id"]) for v in versions] == [
+        ("table", "(4, 2)", "tutorial-05"), ("table", "(4, 3)", "tutorial-07")]
+    assert versions[0]["hash"] != versions[1]["hash"]
     assert "create n_warm <- cell" in code["tutorial-17"]
     assert "the hash of n_warm matches" in code["tutorial-19"]
     assert (tmp_path / "my-session.jprov").is_file()

@@ -31,6 +31,11 @@ def test_terminal_session(subprocess_env, tmp_path):
     # not recorded: magics, the cell run while off, the skipped cell, the cells whose writing failed
     assert sources == ["import numpy as np", "a = np.arange(3)", "c = b + 1", "secret = 42\npublic = secret + 1",
                        "_hidden = 3", "_hidden = 4", "h = 1", "k = 2"]
+    # each recorded cell carries the number of the terminal's prompt it was typed at
+    assert [n for _, n in summary["prompts"]] == list(range(1, len(summary["prompts"]) + 1))
+    typed_at = [n for source, n in summary["prompts"] if source in sources]
+    assert [c.get_attribute("execution_count") for c in cells] == typed_at
+    assert [c.label for c in cells] == [f"cell [{n}]" for n in typed_at]
     by_source = dict(zip(sources, cells))
     # b was set while recording was off: it enters the graph without a creator when c reads it
     b = inputs(by_source["c = b + 1"])["b"]

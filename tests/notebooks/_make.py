@@ -68,3 +68,21 @@ nb("slice.ipynb", [
     "%provenance status",
     "%provenance export session.jprov",
 ])
+
+# tests/notebook/test_cell_identity.py: magics, a skipped cell, a cell that launches a process (stored
+# while it runs), a failing cell and a syntax error between the recorded ones, so that counts and
+# recording order part ways
+nb("cell_identity.ipynb", [
+    "%load_ext jupyter_prov",
+    "a = 1",
+    "%provenance status",
+    "%%provenance skip\nb = a + 1",
+    "c = a + 2",
+    "from jupyter_prov.engine import calcfunction\nfrom jupyter_prov.orm import Int\n\n"
+    "@calcfunction\ndef add(x, y):\n    return Int(x.value + y.value)",
+    "total = add(Int(a), Int(c))",
+    "d = 1 / 0",
+    "e = (1",
+    "f = c * 2",
+    "%provenance flush",
+])
