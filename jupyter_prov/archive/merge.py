@@ -8,6 +8,10 @@ The profile's invariant is that a stored node's incoming links never change, so 
     a link of the archive whose target node the profile already stores must already be in the
     profile, identical (same source, target, label and type); otherwise the import is refused.
 
+And what a process created, returned or called is fixed once it is sealed, so a ``create``,
+``return`` or call link from a process the profile stores to a node the archive adds is refused too
+(a stored datum may of course become the input of a new process).
+
 A node matched by UUID must also be the same kind of node (``node_type``) in both.
 
 This rule is what makes the union of profile and archive acyclic and keeps one creator per datum,
@@ -51,14 +55,25 @@ def check_node_kinds(archive_path: Path | str, mismatches: list[tuple[str, str, 
 
 def check_links_into_stored(database: Path, archive_path: Path | str, target, node_map: dict[int, int]) -> None:
     """Refuse any archive link into a node the profile stores (``node_map``: archive id -> profile id) that
-    the profile does not have already, identical.
+    the profile does not have already, identical; and any output or call link of a stored process to a
+    node the archive adds (a sealed process does not gain outputs or children).
     """
     if not node_map:
         return
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
-        into_stored = [row for row in conn.execute("SELECT id, input_id, output_id, label, type FROM db_link ORDER BY id")
-                       if row[2] in node_map]
+        into_stored = []
+        for row in conn.execute("SELECT id, input_id, output_id, label, type FROM db_link ORDER BY id"):
+            if row[2] in node_map:
+                into_stored.append(row)
+            elif row[1] in node_map and row[4] in _FROM_A_PROCESS:
+                link_id, input_id, output_id, label, link_type = row
+                uuids = _uuids(database, (input_id, output_id))
+                raise ArchiveIntegrityError(
+                    f"archive {archive_path} cannot be merged into this profile, nothing was imported: db_link row "
+                    f"id {link_id} is a {link_type} link {label!r} from the stored process {uuids.get(input_id)} to "
+                    f"node {uuids.get(output_id)}, which the archive adds; what a stored process created, returned "
+                    "or called never changes")
     finally:
         conn.close()
     if not into_stored:
@@ -81,6 +96,10 @@ def check_links_into_stored(database: Path, archive_path: Path | str, target, no
                 f"{link_id} is a {link_type} link {label!r} from {source} ({uuids.get(input_id)}) into node "
                 f"{uuids.get(output_id)}, which this profile already stores without that link; the incoming links "
                 f"of a stored node never change ({_consequence(link_type)})")
+
+
+#: link types out of a process: its outputs and the processes it called, fixed once it is stored and sealed
+_FROM_A_PROCESS = frozenset({"create", "return", "call_calc", "call_work"})
 
 
 def _uuids(database: Path, ids: tuple[int, ...]) -> dict[int, str]:

@@ -133,6 +133,38 @@ def test_archive_cannot_give_a_process_a_second_caller(graph, exported, storage,
     _refused_into_stored(storage, path, "another caller", tmp_path)
 
 
+@pytest.mark.parametrize("link_type, label", [("create", "smuggled"), ("return", "smuggled")])
+def test_archive_cannot_give_a_stored_process_another_output(graph, exported, storage, tmp_path, link_type, label):
+    source = {"create": graph.calc, "return": graph.workflow}[link_type]
+    extra = str(uuid_module.uuid4())
+    path = edit_archive(exported, tmp_path / "output.jprov", sql=[
+        copy_node(graph.unrelated.uuid, extra),
+        link(source.uuid, extra, label, link_type),
+    ])
+    _refused_into_stored(storage, path, f"from the stored process {source.uuid}", tmp_path)
+
+
+def test_archive_cannot_add_a_call_to_a_stored_workflow(graph, exported, storage, tmp_path):
+    child = str(uuid_module.uuid4())
+    path = edit_archive(exported, tmp_path / "call.jprov", sql=[
+        copy_node(graph.calc.uuid, child),
+        link(graph.workflow.uuid, child, "CALL_AGAIN", "call_calc"),
+    ])
+    _refused_into_stored(storage, path, f"call_calc link 'CALL_AGAIN' from the stored process {graph.workflow.uuid}",
+                         tmp_path)
+
+
+def test_a_stored_datum_may_become_the_input_of_a_new_calculation(graph, exported, storage, tmp_path):
+    new = str(uuid_module.uuid4())
+    path = edit_archive(exported, tmp_path / "reuse.jprov", sql=[
+        copy_node(graph.calc.uuid, new),
+        link(graph.total.uuid, new, "total", "input_calc"),
+    ])
+    summary = import_archive(path)
+    assert summary.counts["nodes"] == 1
+    assert [triple.node.uuid for triple in load_node(new).get_incoming()] == [graph.total.uuid]
+
+
 def test_archive_cannot_add_a_link_between_two_stored_nodes(graph, exported, storage, tmp_path):
     path = edit_archive(exported, tmp_path / "between.jprov", sql=[link(graph.unrelated.uuid, graph.calc.uuid, "late", "input_calc")])
     _refused_into_stored(storage, path, f"from a stored node \\({graph.unrelated.uuid}\\)", tmp_path)
@@ -148,8 +180,8 @@ def test_archive_node_with_the_uuid_of_another_kind_of_node_is_refused(graph, ex
 def test_archive_cannot_rewrite_a_comment_of_another_node(graph, exported, storage, tmp_path):
     # the profile's comment on `total`, moved in the archive onto `x` and made newer
     path = edit_archive(exported, tmp_path / "comment.jprov", sql=[
-        ("UPDATE db_comment SET node_id = (SELECT id FROM db_node WHERE uuid = ?), content = 'rewritten', "
-         "mtime = '2099-01-01 00:00:00.000000'", (graph.x.uuid,))])
+        (("UPDATE db_comment SET node_id = (SELECT id FROM db_node WHERE uuid = ?), content = 'rewritten', "
+         "mtime = '2099-01-01 00:00:00.000000'"), (graph.x.uuid,))])
     assert_refused_unchanged(storage, path, "db_comment row uuid .* on another node", ArchiveIntegrityError)
 
 
@@ -360,7 +392,7 @@ def test_aiida_archive_rows_pass_the_same_checks(resident, tmp_path, sql, match)
 
 
 def test_aiida_file_tree_with_a_repeated_name_is_refused(resident, tmp_path):
-    tree = '{"o": {"a.txt": {"k": "%s"}, "a.txt": {"k": "%s"}}}' % (KEY, "b" * 64)
+    tree = json.dumps({"o": {"a.txt": {"k": KEY}}})[:-2] + f', "a.txt": {{"k": "{"b" * 64}"}}}}}}'
     path = _edit_aiida(tmp_path, [("UPDATE db_dbnode SET repository_metadata = ? WHERE id = 1", (tree,))])
     assert_refused_unchanged(resident, path, "'a.txt' occurs twice in one folder")
 
