@@ -9,6 +9,7 @@ from ..storage import schema
 from . import current
 from .entity import Entity
 from .exceptions import ValidationError
+from .validation import check_text
 
 
 class Comment(Entity):
@@ -18,8 +19,7 @@ class Comment(Entity):
     def __init__(self, node, content: str):
         if not node.is_stored:
             raise ValidationError(f"comments attach to stored nodes; store {node!r} first")
-        if not isinstance(content, str):
-            raise ValidationError("a comment's content must be a string")
+        content = check_text(content, what="a comment's content")
         now = datetime.now(timezone.utc)
         super().__init__(uuid=str(uuid_module.uuid4()), node_id=node.pk, ctime=now, mtime=now,
                          user_id=current.get_default_user().pk, content=content)
@@ -38,6 +38,7 @@ class Comment(Entity):
         return self._fields["content"]
 
     def set_content(self, content: str) -> None:
+        content = check_text(content, what="a comment's content")
         self._update(content=content, mtime=datetime.now(timezone.utc))
 
     @property

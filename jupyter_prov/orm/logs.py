@@ -12,6 +12,7 @@ from . import current
 from .entity import Entity
 from .exceptions import ValidationError
 from .json_values import clean_json
+from .validation import check_label, check_text
 
 
 class Log(Entity):
@@ -22,8 +23,12 @@ class Log(Entity):
                  metadata: dict[str, Any] | None = None, time: datetime | None = None):
         if not node.is_stored:
             raise ValidationError(f"logs attach to stored nodes; store {node!r} first")
+        # a process's message may quote anything it read: a NUL (which no database column takes) is replaced
+        message = str(message).replace("\x00", "\ufffd")
+        loggername = check_label(loggername, what="logger name")
+        levelname = check_text(levelname, what="log level name", maximum=50)
         super().__init__(uuid=str(uuid_module.uuid4()), time=time or datetime.now(timezone.utc),
-                         loggername=loggername, levelname=levelname, node_id=node.pk, message=str(message),
+                         loggername=loggername, levelname=levelname, node_id=node.pk, message=message,
                          metadata=clean_json(dict(metadata or {}), "log metadata"))
 
     @classmethod

@@ -17,10 +17,15 @@ JSON values (attributes, extras, metadata)
       JSON encoders and decoders of Python and the databases recurse (Python's ``json`` raised
       ``RecursionError`` at ~1,000 levels);
     - JSON text longer than the size limit (:func:`max_json_bytes`; default :data:`DEFAULT_MAX_JSON_BYTES`,
-      16 MiB, per node for its attributes and separately for its extras; profile option
-      ``max_attributes_bytes``). Every query on ``attributes.*`` of a profile reads the JSON of the rows
-      it scans: on SQLite, a filter on ``attributes.value`` over 10,000 small nodes took 7 ms, with one
-      more node of 16 MiB attributes 19 ms, of 100 MiB 74 ms (~10x; see ``benchmarks/results/validation.md``).
+      4 MiB, per node for its attributes and separately for its extras; profile option
+      ``max_attributes_bytes``). A query on ``attributes.*`` of every node reads the JSON of each row it
+      scans, so one big row slows every such query of the profile. Measured with
+      ``benchmarks/attribute_size.py`` (10,000 ``Int`` nodes plus one ``Str`` of N MiB, a filter on
+      ``attributes.value`` of all nodes, median of 7; load average 15-19, so +-30 % noise): SQLite
+      71-97 ms without the big node, 58-130 ms with one of 1 or 4 MiB (within the noise), 324-641 ms
+      with 16 MiB and 2.3-2.9 s with 100 MiB; PostgreSQL 79-96 ms, 72-116 ms up to 4 MiB, 141-164 ms with 16 MiB,
+      0.9-1.6 s with 100 MiB (``benchmarks/results/attribute-size.md``). 4 MiB also leaves room above
+      the notebook's own 1 MiB limit for a value kept as JSON (``CapturePolicy.max_json_bytes``).
       Bytes belong in files (``put_file``), which the repository streams.
 
 Columns
@@ -47,7 +52,7 @@ from .exceptions import ValidationError
 MAX_DEPTH = 100
 INT_MIN = -(2**63)
 INT_MAX = 2**63 - 1
-DEFAULT_MAX_JSON_BYTES = 16 << 20
+DEFAULT_MAX_JSON_BYTES = 4 << 20
 LABEL_MAX = schema.LABEL_LENGTH
 DESCRIPTION_MAX = 1 << 20
 TYPE_STRING_MAX = schema.LABEL_LENGTH
@@ -188,6 +193,42 @@ def max_json_bytes() -> int:
     return DEFAULT_MAX_JSON_BYTES
 
 
+#: an upper bound of the JSON text of one number, ``true``/``false``/``null`` (a float with a positive
+#: exponent is written as its decimal expansion, up to 309 digits: see storage/json_text.py)
+_SCALAR_TEXT_MAX = 330
+
+
+def check_json(value: Any, *, what: str = "attributes", limit: int | None = None) -> JsonText | None:
+    """Check a dict of attributes (or extras) against every rule; ``None`` if it needs no encoding yet.
+
+    The store path: a flat dict of small scalars (most nodes) is checked in one loop with an upper
+    bound of its text's size, and left for the backend to encode batch by batch (encoding 100,000 nodes
+    up front held ~24 MB more at the peak of ``store_all``). Anything else is encoded here, and the text
+    returned (:class:`JsonText`) is what the row stores.
+    """
+    if type(value) is not dict:
+        raise ValidationError(f"{what}: must be a dict with string keys, got a {type(value).__name__}")
+    if not value:
+        return None
+    limit = max_json_bytes() if limit is None else limit
+    bound = 2
+    for key, item in value.items():  # the common flat dict: no copy, no call per value
+        kind = type(item)
+        if type(key) is str and "\x00" not in key:
+            if kind is str:
+                if "\x00" not in item:
+                    bound += 6 * (len(key) + len(item)) + 6  # at most 6 bytes of text per character (\uXXXX)
+                    continue
+            elif ((kind is int and INT_MIN <= item <= INT_MAX) or (kind is float and -_INF < item < _INF)
+                  or kind is bool or item is None):
+                bound += 6 * len(key) + 4 + _SCALAR_TEXT_MAX
+                continue
+        return encode_json(value, what=what, limit=limit)  # nested or bad: the full walk
+    if bound <= limit:
+        return None
+    return encode_json(value, what=what, limit=limit)
+
+
 def encode_json(value: Any, *, what: str = "attributes", limit: int | None = None) -> JsonText:
     """The JSON text of a dict of attributes (or extras) checked against every rule, ready for the database.
 
@@ -195,11 +236,17 @@ def encode_json(value: Any, *, what: str = "attributes", limit: int | None = Non
     """
     if type(value) is not dict:
         raise ValidationError(f"{what}: must be a dict with string keys, got a {type(value).__name__}")
-    if value:
-        clean_json(value, what)  # the rules; the cleaned copy is dropped (the value is clean already)
-        text = dumps(value)
-    else:
-        text = "{}"
+    if not value:
+        return JsonText("{}")
+    for key, item in value.items():  # the common flat dict: checked here, no copy, no call per value
+        kind = type(item)
+        if type(key) is str and "\x00" not in key and (
+                (kind is int and INT_MIN <= item <= INT_MAX) or (kind is str and "\x00" not in item)
+                or (kind is float and -_INF < item < _INF) or kind is bool or item is None):
+            continue
+        clean_json(value, what)  # the full walk; raises for the first bad value
+        break
+    text = dumps(value)
     limit = max_json_bytes() if limit is None else limit
     if len(text) > limit // 4 and len(text.encode()) > limit:  # chars <= bytes <= 4 chars
         raise ValidationError(
@@ -246,6 +293,11 @@ def load_json(text: str | bytes, *, what: str, limit: int | None = None) -> dict
 
 
 # ---- columns --------------------------------------------------------------------------------------
+def check_text(value: Any, *, what: str, maximum: int = DESCRIPTION_MAX) -> str:
+    """Text for a column: a string of at most ``maximum`` characters, no NUL (comments, messages)."""
+    return _text(value, what, maximum)
+
+
 def _text(value: Any, what: str, maximum: int) -> str:
     if not isinstance(value, str):
         raise ValidationError(f"{what} must be a string, got {type(value).__name__}")

@@ -6,6 +6,7 @@ point (``10000000000000000.0``). PostgreSQL's JSONB keeps numbers as ``numeric``
 ``1e+16`` back as ``10000000000000000``, which reads as an int; with the decimal point it keeps its
 scale and reads back as the same float. Every other float is written as ``repr`` writes it (below
 1e16 ``repr`` always has a decimal point or a negative exponent, which JSONB prints with one).
+JSONB's ``numeric`` has no negative zero: ``-0.0`` reads back as ``0.0`` there (equal, the sign is lost).
 
 :class:`JsonText` carries text encoded already (by the ORM, which checks its size at store time) so
 the backend does not encode the same value twice.

@@ -222,3 +222,17 @@ def test_nested_file_tree_handed_out_cannot_change_a_stored_node(profile):
     except TypeError:
         pass
     assert node.list_files("a") == ["b.txt"]
+
+
+def test_comments_with_nul_are_refused_and_log_messages_replace_it(profile):
+    from jupyter_prov.orm import Log
+
+    node = Int(1).store()
+    with pytest.raises(ValidationError, match="NUL"):
+        node.add_comment("a\x00b")
+    comment = node.add_comment("fine")
+    with pytest.raises(ValidationError, match="NUL"):
+        comment.set_content("x\x00")
+    Log(node, "read a\x00b").store()
+    assert [log.message for log in node.get_logs()] == ["read a\ufffdb"]
+    assert [c.content for c in node.get_comments()] == ["fine"]

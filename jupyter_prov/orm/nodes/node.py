@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...storage import schema
 from ...storage.file_tree import MAX_NAME_BYTES, FileTreeError, iter_files, safe_join, split_path
-from .. import current
+from .. import current, validation
 from ..exceptions import (
     LinkError,
     ModificationNotAllowed,
@@ -32,7 +32,6 @@ from ..exceptions import (
     ValidationError,
 )
 from ..hashing import make_hash
-from .. import validation
 from ..json_values import clean_json, copy_json, frozen_view
 from ..links import LinkTriple, LinkType, to_link_type, validate_label, validate_link
 
@@ -569,22 +568,28 @@ class Node:
             store_all([self])
         return self
 
-    def _encoded_values(self, limit: int) -> tuple[Any, Any]:
-        """The attributes and extras as JSON text after the value rules (:mod:`..validation`): what a row stores.
+    def _encoded_values(self, limit: int) -> tuple[Any, Any] | None:
+        """Check the attributes and extras against the value rules (:mod:`..validation`); what the row stores.
+
+        ``None``: the dicts themselves (small and flat: the backend encodes them); else the pair of
+        values for the row, JSON text where it was encoded here.
 
         Checked again here, not only when set: engine and notebook code fill ``_attributes`` directly.
         """
-        encode = validation.encode_json
+        check = validation.check_json
         try:
-            attributes = encode(self._attributes, limit=limit)
-            extras = encode(self._extras, what="extras", limit=limit) if self._extras else {}
+            attributes = check(self._attributes, limit=limit)
+            extras = check(self._extras, what="extras", limit=limit) if self._extras else None
         except ValidationError:  # again, to name the node (its repr is not built for every node stored)
-            encode(self._attributes, what=f"attributes of {self!r}", limit=limit)
-            encode(self._extras, what=f"extras of {self!r}", limit=limit)
+            check(self._attributes, what=f"attributes of {self!r}", limit=limit)
+            check(self._extras, what=f"extras of {self!r}", limit=limit)
             raise
         if self._process_type is not None:
             validation.check_process_type(self._process_type, what=f"process type of {self!r}")
-        return attributes, extras
+        if attributes is None and extras is None:
+            return None  # checked; the backend encodes them with the rest of the batch
+        return (self._attributes if attributes is None else attributes,
+                self._extras if extras is None else extras)
 
     def _to_row(self, user_id: int, encoded: tuple[Any, Any] | None = None) -> dict[str, Any]:
         attributes, extras = encoded or (self._attributes, self._extras)
