@@ -166,3 +166,17 @@ def test_in_filters_with_many_values_work(profile, count):
     assert QueryBuilder().append(Int, filters={"uuid": {"in": [nodes[1].uuid, *labels]}}).count() == 1
     texts = QueryBuilder().append(Int, filters={"attributes.value": {"in": [*labels, 1, "x"]}}, project="id")
     assert texts.all(flat=True) == [nodes[1].pk]
+
+
+@pytest.mark.parametrize("filters", [
+    {"attributes.value": 2**64}, {"attributes.value": {"<": -(2**70)}}, {"id": 2**64}, {"id": {">": 2**40}},
+    {"attributes.value": float("nan")}, {"label": "a\x00"}, {"attributes.value": {"like": "%\x00"}},
+    {"attributes.a\x00": 1}, {"extras": {"has_key": "k\x00"}}, {"attributes.value": {"in": ["x\x00", 1]}},
+    {"uuid": {"in": ["a\x00"] * 300}}, _nested_filter(1_000),
+])
+def test_odd_filter_values_give_rows_or_a_clear_error(profile, filters):
+    Int(1).store()
+    try:
+        QueryBuilder().append(Node, filters=filters).all()
+    except ALLOWED as exc:
+        assert str(exc)
