@@ -85,7 +85,9 @@ def _seed(storage: str | None) -> None:
 def _finish() -> None:
     from jupyter_prov.config import get_config
 
-    started = [p for p in get_config().profiles.values() if (p.folder / "daemon" / "supervisor.lock").exists()]
+    started = [
+        p for p in get_config().profiles.values() if (p.folder / "daemon" / "supervisor.lock").exists()
+    ]
     if not started:
         return  # no daemon ever ran: spare the import of the daemon (and of kombu)
     from jupyter_prov.daemon import is_running, stop_daemon
