@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -27,12 +28,17 @@ STORE = HERE / "store.py"
 
 
 def one_run(tree: Path, scenario: str, backend: str, n: int) -> dict:
+    """One fresh worker process; ``cpu_seconds``: its whole CPU time (start-up and construction included)."""
     env = dict(os.environ, PYTHONPATH=str(tree))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([sys.executable, str(STORE), "--worker", scenario, backend, str(n)],
                          capture_output=True, text=True, check=False, env=env, cwd=str(tree))
     if out.returncode != 0:
         raise RuntimeError(f"{scenario} on {backend} with {tree} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["cpu_seconds"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return result
 
 
 def main() -> None:
@@ -55,19 +61,24 @@ def main() -> None:
                 for name, tree in trees.items():
                     result = one_run(tree, scenario, backend, sizes[scenario])
                     row = {"scenario": scenario, "backend": backend, "tree": name, "round": round_,
-                           "rate": round(result["rate"]), "load": os.getloadavg()[0], "time": time.time()}
+                           "rate": round(result["rate"]), "cpu_seconds": round(result["cpu_seconds"], 2),
+                           "load": os.getloadavg()[0], "time": time.time()}
                     runs.append(row)
                     print(json.dumps(row), flush=True)
     Path(args.json).write_text(json.dumps(runs, indent=1))
-    lines = ["| scenario | backend | reference (nodes/s, runs) | this tree (nodes/s, runs) | change of medians |",
-             "|---|---|---|---|---|"]
+    lines = [("| scenario | backend | reference (nodes/s, runs) | this tree (nodes/s, runs) | change of medians "
+              "| worker CPU s, reference / this tree (medians) |"),
+             "|---|---|---|---|---|---|"]
     for scenario in args.scenario or ["one_by_one", "store_all"]:
         for backend in backends:
             rates = {name: [r["rate"] for r in runs if r["scenario"] == scenario and r["backend"] == backend
                             and r["tree"] == name] for name in trees}
+            cpu = {name: statistics.median(r["cpu_seconds"] for r in runs if r["scenario"] == scenario
+                                           and r["backend"] == backend and r["tree"] == name) for name in trees}
             ref, new = statistics.median(rates["reference"]), statistics.median(rates["this tree"])
             lines.append(f"| {scenario} | {backend} | {ref:,.0f} ({', '.join(f'{r:,}' for r in rates['reference'])}) "
-                         f"| {new:,.0f} ({', '.join(f'{r:,}' for r in rates['this tree'])}) | {100 * (new / ref - 1):+.1f} % |")
+                         f"| {new:,.0f} ({', '.join(f'{r:,}' for r in rates['this tree'])}) | {100 * (new / ref - 1):+.1f} % "
+                         f"| {cpu['reference']:.2f} / {cpu['this tree']:.2f} |")
     loads = [r["load"] for r in runs]
     lines.append("")
     lines.append(f"Load average (1 min) during the runs: {min(loads):.1f}-{max(loads):.1f}.")
