@@ -47,6 +47,7 @@ from typing import Any
 
 from ..storage import schema
 from ..storage.json_text import JsonText, dumps
+from . import current
 from .exceptions import ValidationError
 
 MAX_DEPTH = 100
@@ -183,9 +184,7 @@ def _scalar(item: Any, where: str) -> Any:
 
 def max_json_bytes() -> int:
     """The size limit of a node's attributes (and of its extras): the loaded profile's option, else the default."""
-    from . import current
-
-    profile = current._state.get("profile")
+    profile = current._state["profile"]
     if profile is not None:
         limit = profile.options.get(PROFILE_OPTION)
         if limit is not None:
