@@ -111,18 +111,18 @@ def _profile(backend: str) -> tuple[dict, callable]:
              "or None), make_default=True); c.save()\n"
              "import jupyter_prov as jp; jp.load_profile('bench')\n"
              "from jupyter_prov.orm import current; current.get_storage().repository.container\n")
-    subprocess.run([sys.executable, "-c", setup], env=env, check=True)
+    subprocess.run([sys.executable, "-c", setup], env=env, cwd=home, check=True)
     return env, cleanup
 
 
 def run_once(backend: str, writers: int, mode: str, pythonpath: str | None) -> dict:
     env, cleanup = _profile(backend)
+    home = env["JPROV_HOME"]  # the cwd of every child: ``python -c`` puts the cwd first on sys.path
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
-        subprocess.run([sys.executable, "-c", "pass"], env=env, check=True)
     try:
         total = TOTAL if mode == "one_by_one" else BATCH_FACTOR * TOTAL
-        procs = [subprocess.Popen([sys.executable, "-c", WRITER, mode, str(total // writers), f"w{k}"], env=env,
+        procs = [subprocess.Popen([sys.executable, "-c", WRITER, mode, str(total // writers), f"w{k}"], env=env, cwd=home,
                                   text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                  for k in range(writers)]
         for proc in procs:
@@ -141,7 +141,8 @@ def run_once(backend: str, writers: int, mode: str, pythonpath: str | None) -> d
                                 "error": err.strip().splitlines()[-1][:200] if err.strip() else "crashed"})
             else:
                 reports.append(json.loads(lines[-1]))
-        check = subprocess.run([sys.executable, "-c", CHECKER], env=env, capture_output=True, text=True, check=False)
+        check = subprocess.run([sys.executable, "-c", CHECKER], env=env, cwd=home, capture_output=True, text=True,
+                               check=False)
         checked = json.loads(check.stdout.strip().splitlines()[-1]) if check.returncode == 0 else {
             "error": check.stderr.strip().splitlines()[-1][:200]}
     finally:

@@ -42,6 +42,7 @@ WRITER = textwrap.dedent("""
     tag, seconds, seed = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
     rng = random.Random(seed)
     print(json.dumps({"ready": tag}), flush=True)
+    sys.stdin.readline()  # all writers start together
     deadline = time.monotonic() + seconds
     i = 0
 
@@ -51,14 +52,14 @@ WRITER = textwrap.dedent("""
         if kind == "shared":  # the same bytes from every writer: deduplicated
             return f"shared content {rng.randrange(20)}".encode()
         if kind == "large":
-            return rng.randbytes(rng.randrange(256 * 1024, 1024 * 1024))
+            return rng.randbytes(rng.randrange(128 * 1024, 512 * 1024))
         return f"{tag} {i} ".encode() + rng.randbytes(rng.randrange(10, 2000))
 
     def report(node, data):
         print(json.dumps({"pk": node.pk, "sha": hashlib.sha256(data).hexdigest()}), flush=True)
 
     while time.monotonic() < deadline:
-        op = rng.choice(["small", "small", "shared", "large", "batch"])
+        op = rng.choice(["small", "small", "small", "shared", "shared", "large", "batch", "batch"])
         try:
             if op == "batch":
                 datas = [content(rng.choice(["small", "small", "shared"])) for _ in range(rng.randrange(5, 40))]
@@ -97,7 +98,8 @@ class Writer:
 
     def __init__(self, env: dict, tag: str, seconds: float, seed: int, script: str = WRITER):
         self.process = subprocess.Popen([sys.executable, "-c", script, tag, str(seconds), str(seed)], env=env,
-                                        text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                        text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE)
         self.lines: list[dict] = []
         self.stderr = ""
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -122,6 +124,10 @@ class Writer:
     @property
     def errors(self) -> list[str]:
         return [line["error"] for line in list(self.lines) if "error" in line]
+
+    def go(self) -> None:
+        self.process.stdin.write("go\n")
+        self.process.stdin.flush()
 
     def wait(self, timeout: float) -> int:
         code = self.process.wait(timeout=timeout)
@@ -168,8 +174,15 @@ def _check_repository(writers: list[Writer]) -> int:
 
 
 def _start(subprocess_env, n: int, seconds: float, seed: int) -> list[Writer]:
+    """``n`` writers, released together once every one has loaded the profile."""
     current.get_storage().repository.close()  # this process does not hold the repository meanwhile
-    return [Writer(subprocess_env, f"w{k}", seconds, seed * 100 + k) for k in range(n)]
+    writers = [Writer(subprocess_env, f"w{k}", seconds, seed * 100 + k) for k in range(n)]
+    _wait_until(lambda: all(any("ready" in line for line in w.lines) or w.process.poll() is not None
+                            for w in writers), timeout=240, what="every writer to load the profile")
+    for writer in writers:
+        if writer.process.poll() is None:
+            writer.go()
+    return writers
 
 
 @pytest.mark.slow
@@ -177,6 +190,7 @@ def _start(subprocess_env, n: int, seconds: float, seed: int) -> list[Writer]:
 def test_writers_in_several_processes_lose_and_corrupt_nothing(profile, subprocess_env, n):
     writers = _start(subprocess_env, n, SECONDS, seed=n)
     maintainer = Writer(subprocess_env, "maintainer", SECONDS, seed=0, script=MAINTAINER)
+    maintainer.go()
     for writer in [*writers, maintainer]:
         code = writer.wait(timeout=SECONDS + 240)
         assert code == 0, writer.stderr[-2000:]
@@ -204,6 +218,7 @@ def test_writers_killed_at_random_block_nobody_and_corrupt_nothing(profile, subp
             writer.wait(timeout=60)
         # the next writer is not blocked by anything a killed one left behind
         fresh = Writer(subprocess_env, "fresh", min(SECONDS, 2.0), seed=7)
+        fresh.go()
         assert fresh.wait(timeout=240) == 0, fresh.stderr[-2000:]
         assert not fresh.errors, fresh.errors[:3]
         assert fresh.stored, "the writer after the kills stored nothing"
