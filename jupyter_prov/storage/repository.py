@@ -19,11 +19,12 @@ when the process can take the exclusive lock without waiting (a single writer: `
 archive import while nothing else runs), and otherwise writes loose objects from a few threads; it
 never waits for another process. Choosing the pack of each object from the pack file's known size
 instead of a ``stat`` per object halves the time of a large pack batch (134 -> 66-70 us per 200-byte
-object in batches of 10,000). End to end (benchmarks/results/store_concurrent.md, load 2-6): small
-``File`` nodes in ``store_all`` batches of 50, 4 writer processes 1,154 (SQLite) / 1,128 (PostgreSQL)
-nodes/s in total beside 3,124 / 1,695 for 1 writer, as ee48b72 within noise (1,239 / 1,096 and
-2,847 / 1,600); 10,000 small files in one ``store_all`` (benchmarks/store.py ``files``): 16,495 /
-13,215 nodes/s beside ee48b72's 13,450 / 12,949.
+object in batches of 10,000). End to end (benchmarks/results/store_concurrent.md, load 6-9): small
+``File`` nodes in ``store_all`` batches of 50, 4 writer processes 830 (SQLite) / 534 (PostgreSQL)
+nodes/s in total beside 893 / 1,048 for 1 writer, none failing (ee48b72: 55-68 % of the stores of 4
+writers failed and 51 objects came back corrupt in 3 of 4 runs); 10,000 small files in one
+``store_all`` (benchmarks/store.py ``files``, one writer): 16,495 / 13,215 nodes/s beside ee48b72's
+13,450 / 12,949.
 """
 
 from __future__ import annotations
