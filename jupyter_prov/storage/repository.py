@@ -33,15 +33,17 @@ import hashlib
 import io
 import os
 import random
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
 from disk_objectstore import CompressMode, Container
+from disk_objectstore.database import get_session
 from disk_objectstore.exceptions import NotExistent
 
 from .repository_lock import RepositoryLockTimeout, folder_lock
@@ -98,8 +100,8 @@ class Repository:
             if self._container is None:
                 container = Container(self.folder)
                 # disk-objectstore reports a container initialised before it has created its pack index:
-                # while that file is missing, wait for whoever creates it (they hold the packer lock)
-                if not container.is_initialised or not (self.folder / "packs.idx").exists():
+                # while its table is missing, wait for whoever creates it (they hold the packer lock)
+                if not container.is_initialised or not _index_ready(self.folder):
                     self._initialise(container, lock)
                 self._container = container
             return self._container
@@ -107,6 +109,8 @@ class Repository:
     def _initialise(self, container: Container, lock) -> None:
         with lock.packer(wait=True):  # two processes creating the container at once would mix configs
             if container.is_initialised:
+                if not _index_ready(self.folder):  # its creator died before it made the pack index
+                    get_session(self.folder / "packs.idx", create=True).close()
                 return
             self.folder.mkdir(parents=True, exist_ok=True)
             try:
@@ -369,6 +373,19 @@ def _pack_choice_from_known_size(container: Container) -> Iterator[None]:
         yield
     finally:
         del container._get_pack_id_to_write_to
+
+
+def _index_ready(folder: Path) -> bool:
+    """Whether the pack index exists with its table (read-only look, a fraction of a millisecond)."""
+    path = folder / "packs.idx"
+    if not path.exists():
+        return False
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)) as conn:
+            found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'db_object'")
+            return found.fetchone() is not None
+    except sqlite3.Error:
+        return False
 
 
 def _remove_stale_pack_locks(folder: Path) -> None:
