@@ -57,9 +57,14 @@ class CodeWatch:
         self._process_files: set[str] = set()
         self._ran: dict[str, str | None] = {}
 
-    def ran(self, node: Any) -> None:
-        """``node`` ran here: note its module and, if that file is unchanged, the source hash it ran with."""
-        self.note_loaded()
+    def ran(self, node: Any, started_ns: int | None = None) -> None:
+        """``node`` ran here: note its module and, if that file is unchanged, the source hash it ran with.
+
+        ``started_ns`` is when the run began (``time.time_ns()``): a module first seen now whose file was
+        modified after that may have been edited after the run imported it (the run's result is committed
+        before this is called, so a scientist may already be editing), and counts as changed.
+        """
+        self.note_loaded(started_ns)
         process_type = node.process_type or ""
         path = _module_file(process_type)
         if path is None or process_type in self._ran:
@@ -87,8 +92,12 @@ class CodeWatch:
             return None  # the module changed, but not this process's code
         return node, self.stale_note(process_type)
 
-    def note_loaded(self) -> None:
-        """Note the files of modules loaded since the last call (the standard library is skipped)."""
+    def note_loaded(self, started_ns: int | None = None) -> None:
+        """Note the files of modules loaded since the last call (the standard library is skipped).
+
+        A file modified at or after ``started_ns`` is noted as already changed (see :meth:`ran`): a later
+        process of its module is then refused with the restart hint rather than run on code that may be old.
+        """
         if len(sys.modules) == self._module_count:  # nothing new imported: the common case, no scan
             return
         self._module_count = len(sys.modules)
@@ -102,7 +111,10 @@ class CodeWatch:
             path = os.path.realpath(path)
             if path.startswith(_STDLIB) or path in self._files:
                 continue
-            self._files[path] = _stat(path)
+            stat = _stat(path)
+            if stat is not None and started_ns is not None and stat[0] >= started_ns:
+                stat = (stat[0], -1)  # no real size matches: the file counts as changed since the import
+            self._files[path] = stat
 
     def changed(self, paths: list[str]) -> list[str]:
         """The noted files among ``paths`` whose size or modification time differs now."""

@@ -162,6 +162,7 @@ class Worker:
                 self._finalize(node)
                 return
             self._event(pk, "running")
+            started_ns = time.time_ns()
             try:
                 if self._runner_takes_interrupt:
                     node = self.runner(pk, interrupted=lambda: self.requests.get(pk) or self._stop_request())
@@ -185,14 +186,14 @@ class Worker:
                     text = traceback.format_exc()
                     note = self.code.stale_note(node.process_type, text)
                     mark_excepted(node, (f"{note}\n" if note else "") + f"{type(exc).__name__}: {exc}\n\n{text}")
-                    self.code.note_loaded()
+                    self.code.note_loaded(started_ns)
                     self._finalize(node)
                 else:
                     leases.finish(self.storage, pk)
                 return
             if node.is_excepted:
                 self._note_stale_code(node)
-            self.code.ran(node)
+            self.code.ran(node, started_ns)
             if node.is_terminated:
                 self._finalize(node)
                 return
