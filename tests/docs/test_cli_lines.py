@@ -86,7 +86,7 @@ def _problems(text: str) -> list[str]:
         word = words[index]
         if word in ("...", "…"):  # "jprov -p lab ...": any command
             return []
-        if word in options:
+        if word in options or word in ("-h", "--help"):
             index += 2 if word in ("-p", "--profile") else 1
             continue
         if not isinstance(command, click.Group):
@@ -98,6 +98,8 @@ def _problems(text: str) -> list[str]:
         options |= _options(sub)
         index += 1
     if isinstance(command, click.Group):
+        if any(word in ("-h", "--help", "--version") for word in words):  # `jprov --version`, `jprov daemon --help`
+            return []
         return [f"{' '.join(path)} is a group, not a command"]
     options |= {"-h", "--help"}
     problems = []
