@@ -50,8 +50,7 @@ def _known_errors() -> tuple[type[Exception], ...]:
     """The errors that are one line for the user (imported only once one happened: they pull in SQLAlchemy)."""
     from ..config import ConfigError, ProfileLockedError
     from ..orm.exceptions import OrmError
-    from ..storage.backend import StorageError
-    from ..storage.repository import RepositoryError
+    from ..errors import RepositoryError, StorageError
 
     return ConfigError, ProfileLockedError, OrmError, StorageError, RepositoryError
 

@@ -29,8 +29,7 @@ from .repository import Repository
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 
-class StorageError(Exception):
-    """The storage cannot be opened or used."""
+from ..errors import StorageError  # defined in the base layer, re-exported here
 
 
 class SchemaVersionError(StorageError):

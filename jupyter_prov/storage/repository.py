@@ -54,8 +54,7 @@ LOOSE_WRITE_THREADS = 8
 STALE_SANDBOX_SECONDS = 3600
 
 
-class RepositoryError(Exception):
-    """A repository object is missing or the repository folder is not usable."""
+from ..errors import RepositoryError  # defined in the base layer, re-exported here
 
 
 class Repository:
