@@ -49,8 +49,8 @@ class _Group(click.Group):
 def _known_errors() -> tuple[type[Exception], ...]:
     """The errors that are one line for the user (imported only once one happened: they pull in SQLAlchemy)."""
     from ..config import ConfigError, ProfileLockedError
-    from ..orm.exceptions import OrmError
     from ..errors import RepositoryError, StorageError
+    from ..orm.exceptions import OrmError
 
     return ConfigError, ProfileLockedError, OrmError, StorageError, RepositoryError
 
