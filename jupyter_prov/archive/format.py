@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ArchiveError
+
 if TYPE_CHECKING:
     from .zipio import ZipReader
 
@@ -41,10 +43,6 @@ KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 
 # zip bombs: the expansion budget and the checks while inflating are in zipio.py (no ratio limit)
 MAX_METADATA_SIZE = 64 * 2**20
-
-
-class ArchiveError(Exception):
-    """The archive cannot be read, written or imported; the message names the file and the problem."""
 
 
 class ArchiveFormatError(ArchiveError):

@@ -36,6 +36,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..errors import ArchiveError
 from ..orm import validation
 from ..orm.exceptions import OrmError
 from ..orm.links import LinkType, validate_label
@@ -50,7 +51,7 @@ _BATCH = 2000
 Check = Callable[[Any, str], Any]
 
 
-class RowError(ValueError):
+class RowError(ArchiveError, ValueError):
     """A value of a row that the ORM's rules refuse (the message says which rule)."""
 
 
@@ -223,7 +224,7 @@ RULES: dict[str, tuple[str, dict[str, bool], dict[str, Check], dict[str, Check]]
 }
 
 
-class _Refused(Exception):
+class _Refused(ArchiveError):
     def __init__(self, table: str, column: str, where: str, params: tuple, exc: Exception):
         self.table, self.column, self.where, self.params, self.exc = table, column, where, params, exc
 

@@ -11,8 +11,10 @@ import fcntl
 import os
 from pathlib import Path
 
+from ..errors import ConfigError
 
-class ProfileLockedError(RuntimeError):
+
+class ProfileLockedError(ConfigError, RuntimeError):
     """The profile is locked by another process in a way that forbids what was asked."""
 
 

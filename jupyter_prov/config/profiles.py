@@ -15,14 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError
+
 CONFIG_VERSION = 1
 CONFIG_FILENAME = "config.json"
 DEFAULT_PROFILE_NAME = "default"
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-class ConfigError(Exception):
-    """The configuration file or a value in it is not usable."""
 
 
 class ProfileNotFound(ConfigError):

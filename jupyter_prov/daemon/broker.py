@@ -34,6 +34,7 @@ from kombu.transport import filesystem as _filesystem
 from kombu.transport.virtual import Empty as _Empty
 
 from ..config import Profile
+from ..errors import DaemonError
 
 #: seconds to wait for the broker before reporting it unreachable
 CONNECT_TIMEOUT = 3.0
@@ -131,7 +132,7 @@ class _AtomicFilesystemTransport(_filesystem.Transport):
     Channel = _AtomicFilesystemChannel
 
 
-class BrokerUnreachable(ConnectionError):
+class BrokerUnreachable(DaemonError, ConnectionError):
     """The profile's broker cannot be reached; the message names the URL and what to check."""
 
 

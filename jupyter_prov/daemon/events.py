@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 
+from ..errors import DaemonError
 from ..orm import current
 from ..orm.exceptions import ValidationError
 from ..orm.nodes.node import load_node
@@ -17,7 +18,7 @@ from ..orm.nodes.process import ProcessNode
 from .broker import BrokerUnreachable, EventListener, get_broker
 
 
-class WaitTimeout(TimeoutError):
+class WaitTimeout(DaemonError, TimeoutError):
     """The process did not terminate within the time given."""
 
 

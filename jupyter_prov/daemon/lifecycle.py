@@ -12,16 +12,12 @@ from typing import Any
 import psutil
 
 from ..config import Profile
+from ..errors import DaemonError
 from .broker import get_broker
 from .daemon_files import DaemonFiles
 
-
 #: ``{"timeout": seconds}``: how long the supervisor lets workers reach a checkpoint when told to stop
 STOP_FILE = "stop.json"
-
-
-class DaemonError(RuntimeError):
-    """The daemon could not do what was asked; the message says why and what to do."""
 
 
 def _alive(pid: int | None) -> bool:

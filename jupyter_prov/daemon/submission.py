@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 
 from ..config import Profile
+from ..errors import JprovWarning
 from ..orm import current
 from ..orm.nodes.process import ProcessNode
 from . import leases
@@ -39,7 +40,7 @@ def _user_stacklevel() -> int:
     return level
 
 
-class DaemonNotRunningWarning(UserWarning):
+class DaemonNotRunningWarning(JprovWarning):
     """Processes were queued but no daemon runs for the profile."""
 
 
@@ -75,7 +76,7 @@ def queue_processes(nodes: Iterable[ProcessNode | int]) -> None:
     notify(pks)
 
 
-class NotSubmittableWarning(UserWarning):
+class NotSubmittableWarning(JprovWarning):
     """A submitted process a daemon worker could not import (defined in ``__main__`` or inside a function)."""
 
 

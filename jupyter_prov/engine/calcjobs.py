@@ -60,7 +60,7 @@ STOP_CHECK_SECONDS = 0.5
 _STOPPED = object()
 
 
-class TransportPaused(Exception):
+class TransportPaused(ProcessError):
     """Retries ran out: the process pauses."""
 
 

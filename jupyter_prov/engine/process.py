@@ -18,6 +18,7 @@ import traceback
 from contextlib import contextmanager
 from typing import Any, ClassVar, Iterator, Mapping
 
+from ..errors import ProcessError
 from ..orm import Data, Log, Node, ProcessNode, ProcessState, ValidationError, current, store_all
 from ..orm.callers import current_caller
 from ..orm.links import LinkType
@@ -30,10 +31,6 @@ from .spec import ProcessSpec
 from .visibility import watch
 
 _running: contextvars.ContextVar["Process | None"] = contextvars.ContextVar("jupyter_prov_process", default=None)
-
-
-class ProcessError(Exception):
-    """A process was used in a way the engine does not allow (the message says how to fix it)."""
 
 
 def current_process() -> "Process | None":

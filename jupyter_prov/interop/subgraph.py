@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..errors import InteropError
 from ..orm import current
 from ..orm.links import DATA_LINKS, LinkType
 from ..orm.nodes.node import Node, load_node
@@ -23,7 +24,7 @@ _COLUMNS = ("id", "uuid", "node_type", "process_type", "label", "description", "
             "attributes")
 
 
-class GraphTooLarge(ValueError):
+class GraphTooLarge(InteropError, ValueError):
     """The selected part of the graph has more nodes than ``max_nodes``."""
 
 

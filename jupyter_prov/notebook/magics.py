@@ -14,6 +14,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
+from ..errors import NotebookError
 from .recorder import Recorder
 
 USAGE = """%provenance status                 profile, recording on/off, cells recorded, pending writes
@@ -39,7 +40,7 @@ SUBCOMMANDS = ("status", "on", "off", "ignore", "track", "show", "history", "sli
 _WITHOUT_PROFILE = ("help", "status", "on", "off", "ignore", "track", "config", "skip")
 
 
-class ProvenanceError(Exception):
+class ProvenanceError(NotebookError):
     """A ``%provenance`` command could not do what was asked (shown as one line, see the module)."""
 
 

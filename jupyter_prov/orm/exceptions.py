@@ -1,8 +1,6 @@
 """The errors the ORM raises. Each message names the entity and what was wrong with it."""
 
-
-class OrmError(Exception):
-    """Base class of ORM errors."""
+from ..errors import OrmError  # noqa: F401  (re-exported: the ORM's root)
 
 
 class NotExistent(OrmError, LookupError):

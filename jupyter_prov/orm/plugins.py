@@ -13,6 +13,8 @@ from functools import lru_cache
 from importlib.metadata import entry_points
 from typing import Any
 
+from ..errors import OrmError
+
 GROUPS = {
     "nodes": "jupyter_prov.nodes",
     "calculations": "jupyter_prov.calculations",
@@ -25,7 +27,7 @@ GROUPS = {
 TYPE_ALIASES: dict[str, str] = {}
 
 
-class PluginNotFound(LookupError):
+class PluginNotFound(OrmError, LookupError):
     """No plugin of that name is installed."""
 
 

@@ -16,16 +16,13 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
+from ..errors import SchedulerError
 from ..orm.plugins import PluginNotFound, load_plugin
 
 #: file (in the job's folder) where the job script writes the exit status of the command it ran
 EXIT_STATUS_FILE = ".jprov-exit-status"
 SCHEDULER_STDOUT = "_scheduler-stdout.txt"
 SCHEDULER_STDERR = "_scheduler-stderr.txt"
-
-
-class SchedulerError(Exception):
-    """The scheduler refused a command or answered something this plugin cannot read."""
 
 
 class JobState(str, enum.Enum):

@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..errors import RepositoryError
+
 #: the longest file name most file systems take (ext4, XFS, APFS: 255 bytes)
 MAX_NAME_BYTES = 255
 #: folders nested deeper than this are refused (Linux PATH_MAX is 4096 bytes: 2 bytes per level at best)
@@ -29,7 +31,7 @@ MAX_DEPTH = 256
 KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 
 
-class FileTreeError(ValueError):
+class FileTreeError(RepositoryError, ValueError):
     """A file tree or file name that cannot be stored or written: the message names it and why."""
 
 

@@ -41,12 +41,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..errors import RepositoryError
+
 #: how long a process waits for its shared lock while another holds the exclusive one (a pack write,
 #: a delete: milliseconds to seconds; ``jprov storage maintain --full`` can take minutes)
 SHARED_WAIT_SECONDS = float(os.environ.get("JPROV_REPOSITORY_LOCK_WAIT", "600"))
 
 
-class RepositoryLockTimeout(RuntimeError):
+class RepositoryLockTimeout(RepositoryError, RuntimeError):
     """The repository stayed locked exclusively by another process for longer than we wait."""
 
 

@@ -12,9 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-
-class TransportError(Exception):
-    """The computer could not be reached or a file operation on it failed (the message says which)."""
+from ..errors import TransportError
 
 
 def _checked_argv(argv: Sequence[str]) -> list[str]:
