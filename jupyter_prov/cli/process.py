@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from . import process_control
 from ._output import json_option, limit_option, print_json, print_mapping, print_table, truncation_note
 from ._session import open_profile
 
@@ -155,4 +156,5 @@ def continue_(ctx: click.Context, identifier: str) -> None:
 
 
 # pause/play/kill/watch go through the daemon's process control (see cli/process_control.py)
-from . import process_control  # noqa: F401
+for _control_command in (process_control.kill, process_control.pause, process_control.play, process_control.watch):
+    command.add_command(_control_command)

@@ -1,11 +1,14 @@
-"""``jprov process pause|play|kill|watch``: control processes run by the daemon (added to ``jprov process``)."""
+"""``jprov process pause|play|kill|watch``: control processes run by the daemon.
+
+The commands are plain click commands; ``cli/process.py`` adds them to the ``jprov process`` group
+(this module does not import that one, so the two do not import each other).
+"""
 
 from __future__ import annotations
 
 import click
 
 from ._session import open_profile
-from .process import command as process_group
 
 
 def _pks(identifiers: tuple[str, ...]) -> list[int]:
@@ -46,7 +49,7 @@ def _control(ctx: click.Context, action: str, identifiers: tuple[str, ...], wait
             raise click.ClickException(f"not every process reached {action} within 10 s; see `jprov daemon logs`")
 
 
-@process_group.command("kill")
+@click.command("kill")
 @click.argument("identifiers", nargs=-1, required=True)
 @click.option("-m", "--message", default="killed by user", show_default=True, help="Why it was killed.")
 @click.option("--wait/--no-wait", default=False, help="Wait until each process has ended.")
@@ -56,7 +59,7 @@ def kill(ctx: click.Context, identifiers: tuple[str, ...], message: str, wait: b
     _control(ctx, "kill", identifiers, wait, message=message)
 
 
-@process_group.command("pause")
+@click.command("pause")
 @click.argument("identifiers", nargs=-1, required=True)
 @click.option("--wait/--no-wait", default=False, help="Wait until each process is paused.")
 @click.pass_context
@@ -65,7 +68,7 @@ def pause(ctx: click.Context, identifiers: tuple[str, ...], wait: bool) -> None:
     _control(ctx, "pause", identifiers, wait)
 
 
-@process_group.command("play")
+@click.command("play")
 @click.argument("identifiers", nargs=-1, required=True)
 @click.option("--wait/--no-wait", default=False, help="Wait until each process runs again.")
 @click.pass_context
@@ -74,7 +77,7 @@ def play(ctx: click.Context, identifiers: tuple[str, ...], wait: bool) -> None:
     _control(ctx, "play", identifiers, wait)
 
 
-@process_group.command("watch")
+@click.command("watch")
 @click.argument("identifier")
 @click.option("--timeout", type=float, default=None, help="Give up after this many seconds (exit code 1).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per state change.")
