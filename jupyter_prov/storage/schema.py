@@ -194,3 +194,116 @@ for _name, _columns, _where in (
     ("uq_db_link_unique_input_label", (links.c.output_id, links.c.label), _INPUT),
 ):
     Index(_name, *_columns, unique=True, sqlite_where=text(_where), postgresql_where=text(_where))
+
+# ---- versioned records and invalidation (jupyter_prov/records/, issue #17) -------------------------------
+# A record is a stable name whose versions are ordinary immutable nodes; nothing here changes a node.
+records = Table(
+    "db_record",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uuid", String(UUID_LENGTH), nullable=False, unique=True),
+    Column("name", String(LABEL_LENGTH), nullable=False, unique=True),
+    Column("uri", Text, nullable=True),
+    Column("kind", String(32), nullable=False, index=True),
+    Column("description", Text, nullable=False, default=""),
+    Column("metadata", JsonType, nullable=False, default=dict),
+    Column("frozen", Boolean, nullable=False, default=False),
+    Column("ctime", DateTime(timezone=True), nullable=False),
+)
+
+# version N of a record is node_id; previous_node_id is the version it revises (PROV wasRevisionOf)
+record_versions = Table(
+    "db_record_version",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("record_id", Integer, ForeignKey("db_record.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("node_id", Integer, ForeignKey("db_node.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("previous_node_id", Integer, ForeignKey("db_node.id", ondelete="SET NULL"), nullable=True, index=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("ctime", DateTime(timezone=True), nullable=False),
+    Column("actor", String(LABEL_LENGTH), nullable=False, default=""),
+    Column("process_id", Integer, ForeignKey("db_node.id", ondelete="SET NULL"), nullable=True),
+    UniqueConstraint("record_id", "number"),
+)
+Index("ix_db_record_version_record_ctime", record_versions.c.record_id, record_versions.c.ctime)
+
+# every move of an alias (version_number NULL: removed); the current target is the newest row
+record_aliases = Table(
+    "db_record_alias",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("record_id", Integer, ForeignKey("db_record.id", ondelete="CASCADE"), nullable=False),
+    Column("alias", String(LABEL_LENGTH), nullable=False),
+    Column("version_number", Integer, nullable=True),
+    Column("time", DateTime(timezone=True), nullable=False),
+    Column("actor", String(LABEL_LENGTH), nullable=False, default=""),
+)
+Index("ix_db_record_alias_record_alias", record_aliases.c.record_id, record_aliases.c.alias, record_aliases.c.id)
+
+# a node derived from another without a process in between (PROV wasDerivedFrom): followed by the cascade
+derivations = Table(
+    "db_derivation",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("db_node.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("target_id", Integer, ForeignKey("db_node.id", ondelete="CASCADE"), nullable=False, index=True),
+    UniqueConstraint("source_id", "target_id"),
+)
+
+# validity as append-only events; root_id/parent_id name other events (no foreign key: deleting a node
+# deletes its events without touching the chains of others)
+validity_events = Table(
+    "db_validity_event",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("node_id", Integer, ForeignKey("db_node.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("root_id", Integer, nullable=True),
+    Column("parent_id", Integer, nullable=True),
+    Column("via_node_id", Integer, nullable=True),
+    Column("actor", String(LABEL_LENGTH), nullable=False, default=""),
+    Column("time", DateTime(timezone=True), nullable=False),
+    Column("cause", Text, nullable=False, default=""),
+)
+Index("ix_db_validity_event_root_node", validity_events.c.root_id, validity_events.c.node_id)
+
+# current validity, materialised in the transaction of each event: one row per (invalid node, root event)
+node_invalidity = Table(
+    "db_node_invalid",
+    metadata,
+    Column("node_id", Integer, ForeignKey("db_node.id", ondelete="CASCADE"), primary_key=True),
+    Column("root_id", Integer, primary_key=True),
+    Column("event_id", Integer, nullable=False),
+)
+Index("ix_db_node_invalid_root", node_invalidity.c.root_id)
+
+# what to do when a version of a record (or of any record of a kind) becomes invalid
+record_actions = Table(
+    "db_record_action",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("record_id", Integer, ForeignKey("db_record.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("kind", String(32), nullable=True),
+    Column("action", String(16), nullable=False),
+    Column("target", Text, nullable=False, default=""),
+    Column("ctime", DateTime(timezone=True), nullable=False),
+)
+
+# actions queued in the invalidation's transaction; a worker claims a row once and records its outcome
+action_outbox = Table(
+    "db_action_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("action_id", Integer, ForeignKey("db_record_action.id", ondelete="CASCADE"), nullable=False),
+    Column("event_id", Integer, nullable=False),
+    Column("node_id", Integer, ForeignKey("db_node.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("worker", String(LABEL_LENGTH), nullable=True),
+    Column("queued_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("outcome", JsonType, nullable=True),
+    Column("process_id", Integer, ForeignKey("db_node.id", ondelete="SET NULL"), nullable=True),
+    UniqueConstraint("action_id", "event_id", "node_id"),
+)
