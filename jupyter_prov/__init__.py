@@ -23,9 +23,13 @@ Everything not named here may change between versions.
 import importlib
 from typing import TYPE_CHECKING, Any
 
-# Every public name loads on first use: ``jprov --version`` must not pay for SQLAlchemy, numpy and
-# disk-objectstore (measured: eager imports cost ~0.85 s CPU per `jprov` call; benchmarks/results/startup.md).
-_LAZY = {
+# The one table of public names, each with the module it loads from on first use: ``import jupyter_prov`` costs
+# ~1 ms, while eager imports cost ~0.85 s CPU per `jprov` call (SQLAlchemy, numpy, disk-objectstore;
+# benchmarks/results/startup.md) and even ``__version__`` costs ~25 ms (importlib.metadata, see _version.py).
+# A module itself (``orm``) maps to None. tests/test_public_api.py checks that __all__ and the
+# TYPE_CHECKING imports below name exactly these.
+_LAZY: dict[str, str | None] = {
+    "__version__": "jupyter_prov._version",
     "orm": None,
     **dict.fromkeys(["Node", "QueryBuilder", "load_node", "load_profile", "store_all", "to_data"], "jupyter_prov.orm"),
     **dict.fromkeys(["ToContext", "WorkChain", "calcfunction", "disable_caching", "enable_caching", "graph", "if_",
@@ -41,6 +45,7 @@ _LAZY = {
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
     from . import orm
+    from ._version import __version__
     from .archive.create import create_archive
     from .archive.import_ import import_archive
     from .archive.inspect import inspect_archive
@@ -71,8 +76,9 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module 'jupyter_prov' has no attribute {name!r}")
-    module = importlib.import_module(_LAZY[name] or f"jupyter_prov.{name}")
-    value = module if _LAZY[name] is None else getattr(module, name)
+    source = _LAZY[name]
+    module = importlib.import_module(source or f"jupyter_prov.{name}")
+    value = module if source is None else getattr(module, name)
     globals()[name] = value  # later look-ups skip __getattr__
     return value
 
@@ -81,17 +87,15 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
-__version__ = "0.1.0"
-
-
-def load_ipython_extension(shell) -> None:
+def load_ipython_extension(shell: Any) -> None:
     """``%load_ext jupyter_prov``: record this notebook's provenance (see :mod:`jupyter_prov.notebook`)."""
     from .notebook import load_ipython_extension as load
 
     load(shell)
 
 
-def unload_ipython_extension(shell) -> None:
+def unload_ipython_extension(shell: Any) -> None:
+    """``%unload_ext jupyter_prov``: stop recording."""
     from .notebook import unload_ipython_extension as unload
 
     unload(shell)

@@ -22,3 +22,40 @@ def test_unknown_names_are_an_attribute_error():
         assert "no_such_thing" in str(exc)
     else:
         raise AssertionError("expected AttributeError")
+
+
+def _in_a_fresh_interpreter(code: str) -> str:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_version_is_the_package_metadata_read_on_first_use():
+    from importlib.metadata import version
+
+    probe = ("import sys, jupyter_prov; before = 'jupyter_prov._version' in sys.modules; v = jupyter_prov.__version__; "
+             "print(before, 'jupyter_prov._version' in sys.modules, v)")
+    assert _in_a_fresh_interpreter(probe).split() == ["False", "True", version("jupyter-prov")]
+
+
+def test_importing_the_package_loads_nothing_heavy():
+    heavy = ("sqlalchemy", "numpy", "disk_objectstore", "kombu", "rich", "click", "importlib.metadata")
+    probe = f"import sys, jupyter_prov; print(sorted(set({heavy!r}) & set(sys.modules)))"
+    assert _in_a_fresh_interpreter(probe) == "[]"
+
+
+def test_all_the_lazy_table_and_the_type_checking_imports_name_the_same_names():
+    """One table (``_LAZY``) says where each public name comes from; ``__all__`` and what type checkers see agree."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(jupyter_prov))
+    block = next(node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING")
+    typed = {alias.asname or alias.name for node in ast.walk(block) if isinstance(node, ast.ImportFrom)
+             for alias in node.names}
+    lazy = set(jupyter_prov._LAZY)
+    assert typed == lazy
+    assert set(jupyter_prov.__all__) == lazy

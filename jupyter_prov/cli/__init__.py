@@ -9,10 +9,11 @@ once (benchmarks/results/startup.md; tests/cli/test_startup.py keeps it so).
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import click
 
-from .. import __version__
+from ..errors import JprovError
 
 COMMAND_MODULES = [
     # "jupyter_prov.cli.<module>": each module defines a click command or group named `command`
@@ -33,32 +34,31 @@ COMMAND_MODULES = [
 
 
 class _Group(click.Group):
-    """The ``jprov`` group: known errors (bad input, missing profile, locked profile...) become one clear line."""
+    """The ``jprov`` group: an error jupyter-prov raises (:class:`~jupyter_prov.errors.JprovError`, from any
+    layer) becomes one line on stderr and exit code 1; anything else is a bug and keeps its traceback."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
-        except Exception as exc:
-            if isinstance(exc, _known_errors()):
-                raise click.ClickException(str(exc)) from exc
-            raise
+        except JprovError as exc:
+            raise click.ClickException(str(exc) or type(exc).__name__) from exc
 
 
-def _known_errors() -> tuple[type[Exception], ...]:
-    """The errors that are one line for the user (imported only once one happened: they pull in SQLAlchemy)."""
-    from ..config import ConfigError, ProfileLockedError
-    from ..errors import RepositoryError, StorageError
-    from ..orm.exceptions import OrmError
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: reads the package metadata only when asked (see :mod:`jupyter_prov._version`)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from .._version import __version__
 
-    return ConfigError, ProfileLockedError, OrmError, StorageError, RepositoryError
+    click.echo(f"jprov, version {__version__}")
+    ctx.exit()
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-p", "--profile", "profile_name", envvar="JPROV_PROFILE", default=None,
               help="Profile to use (default: the configured default profile).")
-@click.version_option(__version__, prog_name="jprov")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and exit.")
 @click.pass_context
 def main(ctx: click.Context, profile_name: str | None) -> None:
     """jupyter-prov: provenance of notebooks, calculations and workflows."""
