@@ -8,22 +8,19 @@ schema-version check. SQLite runs in WAL mode with a busy timeout, and write tra
 
 from __future__ import annotations
 
-import operator
 import sqlite3
 import threading
-from datetime import datetime, timezone
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from sqlalchemy import JSON, Connection, DateTime, Engine, Table, bindparam, create_engine, event, func, select, text, update
+from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, func, select, text, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.pool import NullPool
 
-from . import schema
-from .json_text import JsonText, dumps
+from . import bulk, schema
+from .json_text import dumps
 from .repository import Repository
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
@@ -37,19 +34,7 @@ class SchemaVersionError(StorageError):
 
 
 _json_dumps = dumps  # floats stay floats on JSONB; text the ORM encoded already passes as it is (json_text.py)
-
-
-def _sqlite_datetime(value: datetime | None) -> str | None:
-    """The text SQLAlchemy's SQLite ``DateTime`` type stores (always UTC here)."""
-    if value is None:
-        return None
-    if value.tzinfo is timezone.utc:  # the usual case: skip building a naive copy
-        return value.isoformat(" ", "microseconds")[:-6]
-    if value.tzinfo is not None:
-        if value.utcoffset():
-            value = value.astimezone(timezone.utc)
-        value = value.replace(tzinfo=None)
-    return value.isoformat(" ", "microseconds")
+_sqlite_datetime = bulk.sqlite_datetime  # the name orm/querybuilder/filters.py imports (moved to storage/bulk.py)
 
 
 def create_sql_engine(url: str, **kwargs: Any) -> Engine:
@@ -148,50 +133,6 @@ def begin_immediate(driver: sqlite3.Connection, waits: tuple[float, ...] | None 
             attempt += 1
     finally:
         driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-
-
-def _encode_json(value: Any) -> str | None:
-    if value is None:
-        return None
-    if type(value) is JsonText:
-        return value.text
-    return "{}" if value == {} else _json_dumps(value)
-
-
-def _memo(encode):
-    """``encode`` remembering its last argument: timestamps repeat row after row in a batch."""
-    last: list = [object(), None]
-
-    def encode_last(value):
-        if value is not last[0]:
-            last[0], last[1] = value, encode(value)
-        return last[1]
-
-    return encode_last
-
-
-def _encoded_values(rows: Sequence[dict], columns: Sequence[str], encoders: dict) -> list:
-    """The rows as value sequences in ``columns`` order, the columns named in ``encoders`` encoded.
-
-    Picking the values with one ``itemgetter`` call per row and encoding only the few JSON/datetime
-    columns made bulk inserts of nodes about twice as fast as a generator over every column.
-    """
-    pick = operator.itemgetter(*columns)
-    if len(columns) == 1:
-        rows_values = [(pick(row),) for row in rows]
-    else:
-        rows_values = [pick(row) for row in rows]
-    special = [(i, encoders[name]) for i, name in enumerate(columns) if name in encoders]
-    if not special:
-        return rows_values
-    out = []
-    append = out.append
-    for values in rows_values:
-        values = list(values)
-        for i, encode in special:
-            values[i] = encode(values[i])
-        append(values)
-    return out
 
 
 class StorageBackend:
@@ -343,6 +284,28 @@ class StorageBackend:
             else:
                 raw.close()  # back to the pool
 
+    @contextmanager
+    def write_cursor(self) -> Iterator[Any]:
+        """A DB-API cursor to write with: the open transaction's (driver or SQLAlchemy), else a new driver one.
+
+        For the few-row hot path (:func:`.bulk.insert_one`): joining an open SQLAlchemy transaction
+        uses its driver connection, so the rows commit or roll back with it.
+        """
+        if not self.in_transaction:
+            with self.driver_transaction() as cursor:
+                yield cursor
+            return
+        raw = getattr(self._local, "raw", None)
+        if raw is not None:  # inside a driver transaction: its cursor
+            yield raw
+            return
+        with self.transaction() as conn:
+            cursor = conn.connection.driver_connection.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+
     @property
     def placeholder(self) -> str:
         """The driver's parameter placeholder (``?`` for sqlite3, ``%s`` for psycopg)."""
@@ -350,28 +313,7 @@ class StorageBackend:
 
     def encode_row(self, table: Table, columns: Sequence[str]):
         """A function turning a row dict into the driver's parameter tuple (JSON and datetimes encoded)."""
-        json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)
-                        or getattr(table.c[name].type, "mapping", None)}
-        datetime_columns = {name for name in columns if isinstance(table.c[name].type, DateTime)}
-        encoders = {name: _encode_json for name in json_columns}
-        if self.dialect == "sqlite":
-            encoders.update({name: _sqlite_datetime for name in datetime_columns})
-        pick = operator.itemgetter(*columns)
-        special = [(i, encoders[name]) for i, name in enumerate(columns) if name in encoders]
-
-        def encode(row: dict) -> list:
-            values = list(pick(row)) if len(columns) > 1 else [pick(row)]
-            last = last_encoded = None
-            for i, encode_value in special:
-                raw = values[i]
-                if raw is last and raw is not None:  # ctime and mtime of a new node are one object
-                    values[i] = last_encoded
-                    continue
-                last, last_encoded = raw, encode_value(raw)
-                values[i] = last_encoded
-            return values
-
-        return encode
+        return bulk.row_encoder(self.dialect, table, columns)
 
     # ---- bulk operations --------------------------------------------------------------------
     def bulk_insert(self, table: Table, rows: Sequence[dict], *, return_ids: bool = False) -> list[int]:
@@ -406,40 +348,10 @@ class StorageBackend:
     def insert_many(self, conn: Connection, table: Table, rows: Sequence[dict]) -> None:
         """Insert rows (all with the same keys) as fast as the driver allows, inside ``conn``'s transaction.
 
-        SQLite: one ``executemany`` of pre-encoded values; PostgreSQL: ``COPY``. SQLAlchemy's per-row
-        type processing is skipped; JSON and datetime columns are encoded here the same way it would.
+        SQLite: one ``executemany`` of pre-encoded values; PostgreSQL: ``COPY`` (:mod:`.bulk`, the one
+        fast write path).
         """
-        if not rows:
-            return
-        columns = list(rows[0])
-        json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
-        json_columns |= {name for name in columns if getattr(table.c[name].type, "mapping", None)}
-        datetime_columns = {name for name in columns if isinstance(table.c[name].type, DateTime)}
-        try:
-            self._insert_many(conn, table, rows, columns, json_columns, datetime_columns)
-        except self.engine.dialect.loaded_dbapi.IntegrityError as exc:
-            raise sa_exc.IntegrityError(f"INSERT INTO {table.name}", None, exc) from exc
-
-    def _insert_many(self, conn, table, rows, columns, json_columns, datetime_columns) -> None:
-        raw = conn.connection.driver_connection
-        if self.dialect == "sqlite":
-            encode_datetime = _memo(_sqlite_datetime)  # shared: ctime and mtime of a new row are one object
-            values = _encoded_values(rows, columns, {
-                **{name: _encode_json for name in json_columns}, **{name: encode_datetime for name in datetime_columns}
-            })
-            placeholders = ", ".join("?" for _ in columns)
-            names = ", ".join(f'"{name}"' for name in columns)
-            cursor = raw.cursor()
-            try:
-                cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({placeholders})', values)
-            finally:
-                cursor.close()
-            return
-        names = ", ".join(f'"{name}"' for name in columns)
-        with raw.cursor() as cursor:
-            with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-                for values in _encoded_values(rows, columns, {name: _encode_json for name in json_columns}):
-                    copy.write_row(values)
+        bulk.insert_rows(conn, self.dialect, table, rows)
 
     def bulk_update(self, table: Table, rows: Sequence[dict]) -> None:
         """Update many rows by id: every row has ``id`` and the same other keys."""

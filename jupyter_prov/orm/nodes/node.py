@@ -20,7 +20,7 @@ from typing import Any, BinaryIO, Callable, ClassVar, Iterable, Iterator, Mappin
 from sqlalchemy import Table, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ...storage import schema
+from ...storage import bulk, schema
 from ...storage.file_tree import MAX_NAME_BYTES, FileTreeError, iter_files, safe_join, split_path
 from .. import current, validation
 from ..exceptions import (
@@ -923,9 +923,6 @@ def _store_batch(storage, ordered: list[Node], encoded: list, batch_size: int,
 
 Node._after_store = lambda self: None  # subclass hook, run after the transaction committed
 
-_one_node_sql: dict[tuple, tuple] = {}
-_extra_sql: dict[tuple, tuple] = {}
-
 
 def _store_few(storage, ordered: list[Node], encoded: list, extra_rows: ExtraRows | None = None) -> list[int]:
     """Insert a few nodes, their incoming links (and ``extra_rows``) in one transaction, on the driver directly.
@@ -934,66 +931,31 @@ def _store_few(storage, ordered: list[Node], encoded: list, extra_rows: ExtraRow
     its inputs and its queue row) pay no SQLAlchemy statement overhead: this roughly doubled the
     one-by-one rate on SQLite, and makes ``submit()`` one short transaction (see docs/performance.md).
     """
-    if not storage.in_transaction:
-        with storage.driver_transaction() as cursor:
-            return _insert_few(storage, cursor, ordered, encoded, extra_rows)
-    raw = getattr(storage._local, "raw", None)
-    if raw is not None:  # inside a driver transaction: its cursor
-        return _insert_few(storage, raw, ordered, encoded, extra_rows)
-    with storage.transaction() as conn:  # joins the open transaction: its driver connection, no SQLAlchemy
-        cursor = conn.connection.driver_connection.cursor()
-        try:
-            return _insert_few(storage, cursor, ordered, encoded, extra_rows)
-        except storage.engine.dialect.loaded_dbapi.IntegrityError as exc:
-            raise IntegrityError("INSERT INTO db_node", None, exc) from exc
-        finally:
-            cursor.close()
+    with storage.write_cursor() as cursor:
+        return _insert_few(storage, cursor, ordered, encoded, extra_rows)
 
 
 def _insert_few(storage, cursor, ordered: list[Node], encoded: list, extra_rows: ExtraRows | None) -> list[int]:
-    dbapi = storage.engine.dialect.loaded_dbapi
-    sqlite = storage.dialect == "sqlite"
-    mark = storage.placeholder
+    dialect = storage.dialect
     pks: list[int] = []
     by_id: dict[int, int] = {}
-    link_rows: list[tuple] = []
+    link_rows: list[dict] = []
     for node, values in zip(ordered, encoded):
-        row = node._to_row(node._user_id, values)
-        key = (storage.dialect, tuple(row))
-        statements = _one_node_sql.get(key)
-        if statements is None:
-            names = ", ".join(f'"{name}"' for name in row)
-            insert = f'INSERT INTO "db_node" ({names}) VALUES ({", ".join(mark for _ in row)})'
-            if not sqlite:
-                insert += " RETURNING id"
-            statements = _one_node_sql[key] = (insert, storage.encode_row(schema.nodes, list(row)))
-        insert, encode = statements
-        cursor.execute(insert, encode(row))
-        pk = cursor.lastrowid if sqlite else cursor.fetchone()[0]
+        pk = bulk.insert_one(cursor, dialect, schema.nodes, node._to_row(node._user_id, values))
         pks.append(pk)
         by_id[id(node)] = pk
         for source, link_type, label in node._incoming:
             source_pk = source._pk if source._pk is not None else by_id[id(source)]
-            link_rows.append((source_pk, pk, label, link_type.value))
+            link_rows.append({"input_id": source_pk, "output_id": pk, "label": label, "type": link_type.value})
     if link_rows:
         try:
-            cursor.executemany(f'INSERT INTO "db_link" (input_id, output_id, label, type) '
-                               f'VALUES ({mark}, {mark}, {mark}, {mark})', link_rows)
-        except dbapi.IntegrityError as exc:
+            bulk.insert_few(cursor, dialect, schema.links, link_rows)
+        except IntegrityError as exc:
             raise _link_integrity_error([(s, n, t, l) for n in ordered for s, t, l in n._incoming]) from exc
     if extra_rows is not None:
         for table, rows in extra_rows(lambda node: node._pk if node._pk is not None else by_id[id(node)]):
-            if not rows:
-                continue
-            columns = tuple(rows[0])
-            key = (storage.dialect, table.name, columns)
-            statements = _extra_sql.get(key)
-            if statements is None:
-                names = ", ".join(f'"{name}"' for name in columns)
-                insert = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join(mark for _ in columns)})'
-                statements = _extra_sql[key] = (insert, storage.encode_row(table, list(columns)))
-            insert, encode = statements
-            cursor.executemany(insert, [encode(row) for row in rows])
+            if rows:
+                bulk.insert_few(cursor, dialect, table, list(rows))
     return pks
 
 
