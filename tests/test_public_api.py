@@ -1,5 +1,7 @@
 """The public API named in jupyter_prov/__init__.py is importable as the docs and issues write it."""
 
+import pytest
+
 import jupyter_prov
 
 
@@ -16,12 +18,8 @@ def test_the_imports_the_tutorials_use():
 
 
 def test_unknown_names_are_an_attribute_error():
-    try:
-        jupyter_prov.no_such_thing
-    except AttributeError as exc:
-        assert "no_such_thing" in str(exc)
-    else:
-        raise AssertionError("expected AttributeError")
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        getattr(jupyter_prov, "no_such_thing")
 
 
 def _in_a_fresh_interpreter(code: str) -> str:

@@ -1,6 +1,6 @@
 """The errors the ORM raises. Each message names the entity and what was wrong with it."""
 
-from ..errors import OrmError  # noqa: F401  (re-exported: the ORM's root)
+from ..errors import OrmError  # the ORM's root, re-exported here
 
 
 class NotExistent(OrmError, LookupError):

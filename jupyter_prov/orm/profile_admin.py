@@ -45,7 +45,7 @@ def _open_storage(storage: str, repository: str) -> None:
     """Reach the database (initialised if empty, refused if foreign or at another schema) and the repository."""
     backend = StorageBackend.open(storage, repository, initialise=True)
     try:
-        backend.repository.container  # creates the disk-objectstore container
+        backend.repository.container  # noqa: B018 - the property creates the disk-objectstore container
     finally:
         backend.close()
 
