@@ -15,13 +15,13 @@ from ._session import profile_name
 @click.pass_context
 def command(ctx: click.Context, as_json: bool, broker_timeout: float) -> None:
     """Check the profile, storage, repository, broker and daemon; exit 1 when one has a problem."""
-    from ..orm.health import profile_status
+    from ..views.health import checks
 
-    checks = profile_status(profile_name(ctx), broker_timeout=broker_timeout)
+    found = checks(profile_name(ctx), broker_timeout=broker_timeout)
     if as_json:
-        print_json([check.to_json() for check in checks])
+        print_json(found)
     else:
-        for check in checks:
-            status_line(check.ok, check.name, check.message)
-    if not all(check.ok for check in checks):
+        for check in found:
+            status_line(check["ok"], check["name"], check["message"])
+    if not all(check["ok"] for check in found):
         ctx.exit(1)

@@ -14,7 +14,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from ..errors import NotebookError
+from ..errors import JprovError, NotebookError
 from .recorder import Recorder
 
 USAGE = """%provenance status                 profile, recording on/off, cells recorded, pending writes
@@ -80,7 +80,7 @@ class ProvenanceMagics(Magics):
         """Record this notebook's provenance; see ``%provenance help``."""
         try:
             return self._run(line, cell)
-        except ProvenanceError as exc:
+        except JprovError as exc:  # the one catch: any error of the package is one line, no traceback
             raise UsageError(str(exc)) from None
 
     def _run(self, line: str, cell: str | None) -> Any:
@@ -219,18 +219,14 @@ class ProvenanceMagics(Magics):
         return LineageView(self._variable_node(name, "show"))
 
     def _cmd_history(self, args: list[str]):
-        from ..orm import current
-        from .lineage import describe, versions_of
+        from ..views.lineage import versions
         from .views import TableView
 
         name = self._one_name(args, "history")
         self.recorder.writer.flush()
-        rows = []
-        for index, (value, cell, link_type) in enumerate(
-                versions_of(name, list(self.recorder.writer.cell_pks), current.get_storage()), 1):
-            about = describe(value)
-            rows.append([index, value.pk, about["type"], about["size"], about["value"], about["hash"], link_type,
-                         cell.label, cell.get_attribute("cell_id", ""), cell.get_attribute("started_at", "")[:23]])
+        rows = [[v["version"], v["pk"], v["type"], v["size"], v["value"], v["hash"], v["link_type"],
+                 v["cell"]["label"], v["cell"]["cell_id"], v["cell"]["started_at"][:23]]
+                for v in versions(name, list(self.recorder.writer.cell_pks))]
         if not rows:
             if name not in self.shell.user_ns:
                 raise ProvenanceError(f"%provenance history: no variable {name!r} in this notebook")
@@ -239,20 +235,20 @@ class ProvenanceMagics(Magics):
                           "started"], rows, f"history of {name}")
 
     def _cmd_slice(self, args: list[str]):
+        from ..views.lineage import slice_data
         from .lineage import compute_slice
         from .replay import replay_slice
         from .views import TableView
 
         name = self._one_name(args, "slice", ("--run",))
         piece = compute_slice(self._variable_node(name, "slice"))
-        rows = [[i, cell.label, cell.get_attribute("cell_id", ""), cell.get_attribute("source", "")]
-                for i, cell in enumerate(piece.cells, 1)]
-        title = f"slice of {name}: {len(piece.cells)} cell(s)"
-        if piece.files:
-            paths = sorted({str(f.get_attribute("path", f.label)) for f in piece.files})
-            title += f"; reads {len(paths)} file(s) from disk: {', '.join(paths)}"
-        if not piece.complete:
-            title += (f"; incomplete: {', '.join(n.label or str(n.pk) for n in piece.unrecorded)} "
+        data = slice_data(piece)
+        rows = [[i, cell["label"], cell["cell_id"], cell["source"]] for i, cell in enumerate(data["cells"], 1)]
+        title = f"slice of {name}: {len(data['cells'])} cell(s)"
+        if data["files"]:
+            title += f"; reads {len(data['files'])} file(s) from disk: {', '.join(data['files'])}"
+        if not data["complete"]:
+            title += (f"; incomplete: {', '.join(n['label'] or str(n['pk']) for n in data['unrecorded'])} "
                       "came from outside the recording")
         self.last_slice = piece
         if "--run" in args:

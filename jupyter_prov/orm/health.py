@@ -1,8 +1,9 @@
-"""Health of a profile: is its config, storage, repository, broker and daemon usable?
+"""Health of a profile's parts the model knows: is its config, storage, repository and broker usable?
 
-The ``jprov status`` command, the notebook and the server all show the same checks, so they live here.
 Each check returns a :class:`Check` (never raises): a clear OK line, or the problem and what to do.
-Nothing here creates a profile or writes to the storage.
+Nothing here creates a profile or writes to the storage. :mod:`jupyter_prov.views.health` puts these
+together with the daemon's own answer (whether it runs) for ``jprov status`` and the other faces;
+``jprov profile set`` checks a broker URL with :func:`check_broker` before saving it.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from typing import Any
 from ..config import ConfigError, Profile, get_config
 from ..storage.backend import StorageBackend, StorageError
 
-#: where a running daemon of a profile leaves its process id (relative to the profile folder)
-DAEMON_PID_FILES = ("daemon/supervisor.pid", "daemon.pid", "daemon/daemon.pid", "daemon/circus.pid")
 BROKER_TIMEOUT_S = 3.0
 
 
@@ -101,42 +100,6 @@ def check_broker(profile: Profile, timeout: float = BROKER_TIMEOUT_S) -> Check:
         return Check("broker", False, f"cannot connect to the broker at {shown}: {type(exc).__name__}: {exc}",
                      {"url": shown})
     return Check("broker", True, f"{shown} ({transport})", {"url": shown})
-
-
-def check_daemon(profile: Profile) -> Check:
-    """Is a daemon running for this profile? (Reported from its pid file; not running is not an error.)"""
-    for relative in DAEMON_PID_FILES:
-        path = profile.folder / relative
-        if not path.is_file():
-            continue
-        try:
-            pid = int(path.read_text().split()[0])
-        except (ValueError, IndexError, OSError):
-            return Check("daemon", False, f"pid file {path} is unreadable; remove it if no daemon runs", {"pid_file": str(path)})
-        if _alive(pid):
-            return Check("daemon", True, f"running (pid {pid})", {"pid": pid, "running": True})
-        return Check("daemon", False, f"not running, but a stale pid file {path} names pid {pid}",
-                     {"pid": pid, "running": False, "pid_file": str(path)})
-    return Check("daemon", True, "not running", {"running": False})
-
-
-def profile_status(name: str | None = None, *, broker_timeout: float = BROKER_TIMEOUT_S) -> list[Check]:
-    """All checks of a profile, in the order a person reads them."""
-    profile_check, profile = check_profile(name)
-    if profile is None:
-        return [profile_check]
-    return [profile_check, check_storage(profile), check_repository(profile),
-            check_broker(profile, broker_timeout), check_daemon(profile)]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _safe(url: str) -> str:

@@ -45,11 +45,13 @@ def test_status_reports_an_unreachable_broker(profile, jprov_home):
 
 
 def test_status_reports_a_stale_daemon_pid_file(run, profile):
-    pid_file = profile.folder / "daemon.pid"
+    pid_file = profile.folder / "daemon" / "supervisor.pid"  # the one the daemon writes (daemon/daemon_files.py)
+    pid_file.parent.mkdir(exist_ok=True)
     pid_file.write_text("999999999\n")
     try:
         result = run("status", "--json", code=1)
         daemon = json.loads(result.output)[-1]
         assert daemon["ok"] is False and "stale" in daemon["message"]
+        assert "stale_pid_file" in run.json("daemon", "status")  # one answer: the daemon's own
     finally:
         pid_file.unlink()

@@ -1,0 +1,168 @@
+"""Named queries over links and process rows that ``views/`` asks for, and a value's slice.
+
+SQL stays in the model layer: the views (node details, process lists, a variable's versions) must not
+import SQLAlchemy or ``storage.schema``, they ask here. The SQL queries return primary keys and plain
+tuples, never rows, and each is bounded by the caller's limit: a node with 100,000 outgoing links shows a page of them and a count,
+it does not load them all (``Node.get_outgoing`` does, which is what a detail view must not do).
+
+**Slice**: the minimal, ordered cell executions that recompute a value. Start at the value's node; the
+cell that created it (or, for a value made by a process, the cell that called the process; for a value
+a cell returned that no process launched from a cell made — e.g. loaded from the profile — the first
+cell that returned it) is in the slice; then the same for every input of every cell (and process) in
+the slice. Inputs of a process without a creator were made by the calling cell as it ran. Cells run in their original order (the
+``sequence`` of the recording session, then start time). A value with no creator that no recorded
+cell produced (set while recording was off) makes the slice *incomplete*; the slice says which. A
+*file* with no creator (a data file that was on disk before, or written while recording was off) does
+not: replaying the slice reads it from disk again, so it is listed among the slice's ``files``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import exists, func, select
+
+from ..storage import schema
+from . import current
+from .links import LinkType
+from .nodes import CellExecutionNode, Node, ProcessNode
+
+#: ids bound per ``IN (...)`` statement (SQLite's default variable limit is 32,766; 5,000 keeps statements small)
+CHUNK = 5000
+
+
+def link_page(pk: int, *, incoming: bool, limit: int, storage=None) -> tuple[list[tuple[str, str, int]], int]:
+    """(link type, link label, pk of the node at the other end) of up to ``limit`` links of node ``pk``,
+    in the order they were stored, and the number of such links in all."""
+    storage = storage or current.get_storage()
+    links = schema.links
+    near, far = (links.c.output_id, links.c.input_id) if incoming else (links.c.input_id, links.c.output_id)
+    with storage.connection() as conn:
+        rows = conn.execute(select(links.c.type, links.c.label, far).where(near == pk)
+                            .order_by(links.c.id).limit(limit)).all()
+        total = len(rows) if len(rows) < limit else conn.execute(
+            select(func.count()).select_from(links).where(near == pk)).scalar_one()
+    return [(row[0], row[1], row[2]) for row in rows], total
+
+
+def process_page(*, states: Sequence[str] | None = None, root_only: bool = False, offset: int = 0,
+                 limit: int | None = 50, storage=None) -> tuple[list[int], int]:
+    """Pks of process nodes, newest first, and how many match: only those in ``states`` (process state
+    values) and, with ``root_only``, only those no other process called."""
+    storage = storage or current.get_storage()
+    nodes, links = schema.nodes, schema.links
+    conditions = [nodes.c.node_type.startswith("process.")]
+    if states is not None:
+        conditions.append(nodes.c.attributes["process_state"].as_string().in_(list(states)))
+    if root_only:
+        called = select(links.c.id).where(links.c.output_id == nodes.c.id,
+                                          links.c.type.in_([LinkType.CALL_CALC.value, LinkType.CALL_WORK.value]))
+        conditions.append(~exists(called))
+    stmt = select(nodes.c.id).where(*conditions).order_by(nodes.c.id.desc()).offset(offset or None)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    with storage.connection() as conn:
+        pks = list(conn.execute(stmt).scalars())
+        if not offset and (limit is None or len(pks) < limit):
+            total = len(pks)
+        else:
+            total = conn.execute(select(func.count()).select_from(nodes).where(*conditions)).scalar_one()
+    return pks, total
+
+
+def outputs_labelled(label: str, sources: Iterable[int], link_types: Sequence[LinkType],
+                     storage=None) -> list[tuple[int, int, str]]:
+    """(source pk, output pk, link type) of every link labelled ``label`` of one of ``link_types`` out of
+    one of ``sources``, in the order the links were stored."""
+    storage = storage or current.get_storage()
+    links = schema.links
+    sources = list(sources)
+    rows: list[tuple[int, int, str, int]] = []
+    with storage.connection() as conn:
+        for start in range(0, len(sources), CHUNK):
+            stmt = (select(links.c.input_id, links.c.output_id, links.c.type, links.c.id)
+                    .where(links.c.input_id.in_(sources[start:start + CHUNK]), links.c.label == label,
+                           links.c.type.in_([t.value for t in link_types])))
+            rows.extend(conn.execute(stmt).all())
+    rows.sort(key=lambda r: r[3])
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+@dataclass
+class Slice:
+    target: Node
+    cells: list[CellExecutionNode] = field(default_factory=list)
+    unrecorded: list[Node] = field(default_factory=list)
+    """values the slice depends on that no recorded cell or process produced"""
+    files: list[Node] = field(default_factory=list)
+    """files the slice reads that no recorded cell or process wrote (read from disk again on replay)"""
+
+    @property
+    def complete(self) -> bool:
+        return not self.unrecorded
+
+    def sources(self) -> list[str]:
+        return [cell.get_attribute("source", "") for cell in self.cells]
+
+
+def _order_key(cell: Node):
+    return (cell.get_attribute("started_at", ""), cell.get_attribute("sequence", 0), cell.pk)
+
+
+def _launched_in_a_cell(process: Node) -> bool:
+    """Whether ``process`` is a cell, or was called (directly or through workflows) by a cell."""
+    node, seen = process, set()
+    while not isinstance(node, CellExecutionNode):
+        callers = node.get_incoming((LinkType.CALL_CALC, LinkType.CALL_WORK))
+        if not callers or node.pk in seen:
+            return False
+        seen.add(node.pk)
+        node = callers[0].node
+    return True
+
+
+def compute_slice(target: Node) -> Slice:
+    """The cell executions that recompute ``target`` (a stored data node), in execution order."""
+    result = Slice(target)
+    cells: dict[int, CellExecutionNode] = {}
+    seen: set[int] = set()
+    origins: dict[int, Node] = {}  # data nodes no recorded cell or process produced
+    outside: set[int] = set()  # ... of those, the ones the slice needs from outside its cells
+    # (node, reached only as an input of a process that a cell or workflow called): such an input was
+    # made while the caller ran (`to_celsius(Float(300.0))`), so replaying the calling cell makes it again
+    todo: list[tuple[Node, bool]] = [(target, False)]
+    while todo:
+        node, made_by_caller = todo.pop()
+        if not made_by_caller:
+            outside.add(node.pk)
+        if node.pk in seen:
+            continue
+        seen.add(node.pk)
+        if isinstance(node, ProcessNode):
+            called = False
+            if isinstance(node, CellExecutionNode):
+                cells[node.pk] = node
+            else:
+                callers = node.get_incoming((LinkType.CALL_CALC, LinkType.CALL_WORK))
+                called = bool(callers)
+                todo.extend((t.node, False) for t in callers)
+            todo.extend((t.node, called) for t in node.get_incoming((LinkType.INPUT_CALC, LinkType.INPUT_WORK)))
+            continue
+        creators = node.get_incoming(LinkType.CREATE)
+        if creators and _launched_in_a_cell(creators[0].node):
+            todo.append((creators[0].node, False))
+            continue
+        # made outside this notebook's cells (or by nothing): the first cell that returned it (loaded it) remakes it
+        returned_by = [t.node for t in node.get_incoming(LinkType.RETURN) if isinstance(t.node, CellExecutionNode)]
+        if returned_by:
+            todo.append((min(returned_by, key=_order_key), False))
+        else:
+            origins[node.pk] = node
+    for pk, node in origins.items():
+        if node.node_type == "data.file":
+            result.files.append(node)
+        elif pk in outside:
+            result.unrecorded.append(node)
+    result.cells = sorted(cells.values(), key=_order_key)
+    return result

@@ -1,0 +1,14 @@
+"""Plain, JSON-ready data that every face renders: the CLI, the ``%provenance`` magics, and (being built)
+the jupyter_server REST API and the notebook widgets.
+
+Every function here returns only ``str``, ``int``, ``float``, ``bool``, ``None``, lists and dicts, with
+times as ISO-8601 strings in UTC, so that a face can print it, send it as JSON or put it in a table
+without knowing the ORM. No HTML, click, rich or traitlets here: rendering is the face's job. Errors are
+the package's own (:class:`jupyter_prov.errors.JprovError`): an unknown node is the ORM's
+:class:`~jupyter_prov.orm.NotExistent`, a bad argument a :class:`~jupyter_prov.orm.QueryError`.
+
+- :mod:`.nodes`: a node's summary and detail, and a paged search
+- :mod:`.processes`: process lists, details, trees and log reports
+- :mod:`.health`: the profile's storage, repository, broker and daemon
+- :mod:`.lineage`: a notebook variable's versions, slice and ancestry
+"""

@@ -1,0 +1,207 @@
+"""Nodes as plain data: a summary (what a row of a table or a graph element shows), a detail (what a
+details panel shows) and a paged search.
+
+A detail is bounded: at most ``max_links`` links each way and ``max_files`` files, with the totals and a
+``truncated`` flag, because one node can have 100,000 outgoing links (a data node read by every cell of
+a sweep) and a details panel must answer in milliseconds all the same. The search orders, offsets and
+limits in SQL (the QueryBuilder) and caps a page at :data:`MAX_LIMIT` rows, so no face can ask for the
+whole profile at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from ..errors import RepositoryError
+from ..orm import Node, QueryBuilder, QueryError, current, load_node, load_nodes
+from ..orm.lineage_queries import link_page
+
+#: the largest page :func:`search` returns
+MAX_LIMIT = 500
+#: links shown each way and files shown by :func:`detail` unless asked otherwise
+MAX_LINKS = 100
+MAX_FILES = 200
+
+KINDS = ("data", "calculation", "workflow", "cell", "calcjob")
+#: what :func:`search` may order by, and the column each means
+ORDER_KEYS = {"ctime": "ctime", "mtime": "mtime", "pk": "id", "label": "label", "node_type": "node_type"}
+
+
+def iso(value: datetime | None) -> str | None:
+    """``value`` as an ISO-8601 string in UTC (``2026-12-03T16:38:41.123456+00:00``)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat()
+
+
+def kind_of(node_type: str) -> str:
+    """Which of :data:`KINDS` a node type string is: how a face draws or groups it."""
+    if node_type == "process.cell":
+        return "cell"
+    if node_type == "process.calculation.calcjob":
+        return "calcjob"
+    if node_type.startswith("process.workflow"):
+        return "workflow"
+    if node_type.startswith("process."):
+        return "calculation"
+    return "data"
+
+
+def _node(node_or_identifier: Node | int | str, storage=None) -> Node:
+    if isinstance(node_or_identifier, Node):
+        return node_or_identifier
+    return load_node(node_or_identifier, storage=storage)
+
+
+def summary(node_or_identifier: Node | int | str, *, storage=None) -> dict[str, Any]:
+    """Identity, type, kind, label, description, times and (for processes) state and exit of a node.
+
+    ``node_or_identifier`` is a stored node, a pk, a UUID or a unique UUID prefix; an unknown one raises
+    :class:`~jupyter_prov.orm.NotExistent`. The process fields are ``None`` for data nodes.
+    """
+    node = _node(node_or_identifier, storage)
+    attributes = node.attributes
+    is_process = node.node_type.startswith("process.")
+    return {
+        "pk": node.pk, "uuid": node.uuid, "node_type": node.node_type, "kind": kind_of(node.node_type),
+        "class": type(node).__name__, "process_type": node.process_type,
+        "label": node.label, "description": node.description,
+        "ctime": iso(node.ctime), "mtime": iso(node.mtime),
+        "process_label": attributes.get("process_label") if is_process else None,
+        "process_state": attributes.get("process_state") if is_process else None,
+        "exit_status": attributes.get("exit_status") if is_process else None,
+        "exit_message": attributes.get("exit_message") if is_process else None,
+    }
+
+
+def detail(identifier: Node | int | str, *, max_links: int = MAX_LINKS, max_files: int = MAX_FILES,
+           storage=None) -> dict[str, Any]:
+    """:func:`summary` plus attributes, extras, files ``[{path, size}]``, and the incoming and outgoing
+    links ``[{link_type, link_label, node: summary}]`` (in the order they were stored).
+
+    At most ``max_links`` links each way and ``max_files`` files; ``counts`` has the totals and
+    ``truncated`` says whether anything was left out.
+    """
+    node = _node(identifier, storage)
+    data = summary(node)
+    data["node_hash"] = node.node_hash
+    data["attributes"] = _plain(dict(node.attributes))
+    data["extras"] = _plain(dict(node.extras))
+    paths = list(node.walk_files())
+    data["files"] = _files(paths[:max_files], storage)
+    counts = {"files": len(paths)}
+    for direction in ("incoming", "outgoing"):
+        rows, total = link_page(node.pk, incoming=direction == "incoming", limit=max_links,
+                                storage=storage)
+        others = {n.pk: n for n in load_nodes({pk for _, _, pk in rows}, storage=storage)}
+        data[direction] = [{"link_type": link_type, "link_label": label, "node": summary(others[pk])}
+                           for link_type, label, pk in rows]
+        counts[direction] = total
+    data["counts"] = counts
+    data["truncated"] = (counts["files"] > len(data["files"]) or counts["incoming"] > len(data["incoming"])
+                         or counts["outgoing"] > len(data["outgoing"]))
+    return data
+
+
+def _files(paths: list[tuple[str, str]], storage=None) -> list[dict[str, Any]]:
+    """``[{path, size}]`` (size ``None`` when the object is missing from the repository)."""
+    if not paths:
+        return []
+    repository = (storage or current.get_storage()).repository
+    sizes: dict[str, int] = {}
+    try:
+        for key, _stream, size in repository.iter_streams(sorted({key for _, key in paths})):
+            sizes[key] = size
+    except RepositoryError:
+        pass  # a missing object: its size stays None (``jprov storage verify`` finds it)
+    return [{"path": path, "size": sizes.get(key)} for path, key in paths]
+
+
+def _plain(value: Any) -> Any:
+    """JSON values as they are; anything else (it should not be there) as its text."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return iso(value)
+    return str(value)
+
+
+def search(*, node_type: str | None = None, label: str | None = None, identifier: int | str | None = None,
+           since: datetime | str | None = None, until: datetime | str | None = None,
+           attributes: Mapping[str, Any] | None = None, order_by: str = "ctime", descending: bool = True,
+           offset: int = 0, limit: int = 50, storage=None) -> dict[str, Any]:
+    """A page of stored nodes as summaries: ``{"total", "offset", "limit", "items"}``.
+
+    - ``node_type``: a type-string prefix (``data.``, ``process.workflow``)
+    - ``label``: the exact label
+    - ``identifier``: a pk, or a UUID prefix
+    - ``since``/``until``: creation time at or after / before (datetimes or ISO-8601 strings; a time
+      without a zone is UTC)
+    - ``attributes``: QueryBuilder filters on attributes, ``{"energy": {"<": 0}, "unit": "eV"}``
+    - ``order_by``: one of :data:`ORDER_KEYS`, ties broken by pk in the same direction
+    - ``limit`` is capped at :data:`MAX_LIMIT`; ``total`` counts every match
+    """
+    if order_by not in ORDER_KEYS:
+        raise QueryError(f"order_by must be one of {', '.join(ORDER_KEYS)}, got {order_by!r}")
+    for name, value in (("offset", offset), ("limit", limit)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise QueryError(f"{name} must be a non-negative integer, got {value!r}")
+    limit = min(limit, MAX_LIMIT)
+    filters: dict[str, Any] = {}
+    if node_type:
+        filters["node_type"] = {"like": _escape_like(node_type) + "%"}
+    if label is not None:
+        filters["label"] = label
+    if identifier is not None:
+        filters.update(_identifier_filter(identifier))
+    times = {}
+    if since is not None:
+        times[">="] = _time(since, "since")
+    if until is not None:
+        times["<"] = _time(until, "until")
+    if times:
+        filters["and"] = [{"ctime": {op: value}} for op, value in times.items()]
+    for key, value in (attributes or {}).items():
+        filters[f"attributes.{key}"] = value
+    qb = QueryBuilder(storage=storage).append(Node, tag="n", filters=filters or None)
+    total = qb.count()
+    direction = "desc" if descending else "asc"
+    column = ORDER_KEYS[order_by]
+    order = [{column: direction}] + ([{"id": direction}] if column != "id" else [])
+    qb.order_by({"n": order}).offset(offset or None).limit(limit)
+    nodes = qb.all(flat=True)
+    return {"total": total, "offset": offset, "limit": limit, "items": [summary(n) for n in nodes]}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _identifier_filter(identifier: int | str) -> dict[str, Any]:
+    if isinstance(identifier, int) and not isinstance(identifier, bool):
+        return {"id": identifier}
+    text = str(identifier).strip().lower()
+    if text.isascii() and text.isdigit():
+        return {"id": int(text)}
+    if not text:
+        raise QueryError("identifier is empty: give a pk or a UUID prefix")
+    return {"uuid": {"like": _escape_like(text) + "%"}}
+
+
+def _time(value: datetime | str, name: str) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise QueryError(f"{name} must be an ISO-8601 time, got {value!r}") from None
+    if not isinstance(value, datetime):
+        raise QueryError(f"{name} must be a datetime or an ISO-8601 string, got {value!r}")
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
