@@ -1,0 +1,249 @@
+"""``ProvenanceGraph``: the interactive provenance graph of a notebook (anywidget + cytoscape.js).
+
+One widget per view, never one per node: the traits hold only the view's state (roots, open workflows,
+focus, selection, filter); the graph itself goes as binary columnar chunks over the comm
+(:mod:`jupyter_prov.views.graph`), pulled by the front end when it renders, then as numbered deltas.
+The contract is ``docs/reference/widget-protocol.md``.
+
+Why pull, not push: ``model.send`` before the front end has rendered is dropped, so a snapshot pushed at
+``display()`` would be lost in a reopened notebook; the front end asks for it and again on a gap.
+Why a lock: ipykernel 7 runs comm handlers on a subshell thread while the user's cell runs; every
+handler works through a :class:`~jupyter_prov.views.graph.Neighbourhood` (its own lock, its own
+connections from the storage's pool).
+
+The saved output also carries a static SVG (the Graphviz drawing of :mod:`jupyter_prov.interop.dot`)
+so the graph shows on GitHub, nbviewer or a reopened notebook without a kernel.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import threading
+from typing import Any
+
+import anywidget
+import traitlets as t
+
+from ..orm import current
+from ..views import graph as graph_views
+
+_STATIC = pathlib.Path(__file__).parent / "static"
+#: a small text file the details panel may show inline
+MAX_INLINE_FILE = 64 * 1024
+#: the static SVG fallback draws at most this many nodes (a bigger view saves without it)
+MAX_FALLBACK_NODES = 300
+
+
+def _bundle(name: str) -> pathlib.Path | str:
+    path = _STATIC / name
+    if path.exists():
+        return path
+    return ("export default { render({ el }) { el.textContent = 'jupyter-prov: the widget bundle " + name +
+            " is missing; reinstall with pip install -e .[dev] (it builds labextension/)'; } };")
+
+
+def _notebook_cells(storage) -> list[int]:
+    """Pks of the cell executions recorded from the notebook this kernel runs (the newest 200)."""
+    from ..orm import CellExecutionNode, QueryBuilder
+
+    path = None
+    try:
+        from ..notebook.extension import get_recorder
+
+        rec = get_recorder()
+        path = rec._notebook_path() if rec is not None else None
+    except Exception:  # noqa: BLE001 - not in a kernel with the extension: every recorded cell
+        path = None
+    filters = {"attributes.notebook": path} if path else None
+    qb = (QueryBuilder(storage=storage).append(CellExecutionNode, filters=filters, project=["id"], tag="c")
+          .order_by({"c": {"id": "desc"}}).limit(200))
+    return sorted(qb.all(flat=True))
+
+
+class ProvenanceGraph(anywidget.AnyWidget):
+    """The provenance around some nodes, expanded on demand in the notebook.
+
+    ``ProvenanceGraph(node)``, ``ProvenanceGraph([n1, n2])``, ``ProvenanceGraph(qb)`` (the nodes a
+    QueryBuilder returns) or ``ProvenanceGraph(notebook=True)`` (this notebook's recorded cells).
+    ``depth`` links of ancestors and descendants are loaded at first (at most ``page_size`` per node and
+    direction); the rest loads when asked (buttons, double-click) or with :meth:`expand`.
+    """
+
+    _esm = _bundle("graph.js")
+
+    roots = t.List(t.Int()).tag(sync=True)
+    open_workflows = t.List(t.Int()).tag(sync=True)
+    focus = t.Int(allow_none=True, default_value=None).tag(sync=True)
+    selection = t.Int(allow_none=True, default_value=None).tag(sync=True)
+    filter = t.Unicode("").tag(sync=True)
+    cluster_threshold = t.Int(10).tag(sync=True)
+    layout_guard = t.Int(3000).tag(sync=True)
+    height = t.Int(520).tag(sync=True)
+
+    def __init__(self, nodes: Any = None, *, notebook: bool = False, depth: int = 1, link_types: Any = None,
+                 page_size: int = graph_views.DEFAULT_PAGE_SIZE, storage=None, **kwargs: Any):
+        storage = storage or current.get_storage()
+        if notebook:
+            roots = _notebook_cells(storage)
+            if nodes is not None:
+                roots = sorted(set(roots) | set(graph_views.resolve_roots(nodes, storage=storage)))
+        elif nodes is None:
+            raise graph_views.GraphRequestError("ProvenanceGraph needs nodes (a node, pk, UUID, list or QueryBuilder) "
+                                                "or notebook=True")
+        else:
+            roots = graph_views.resolve_roots(nodes, storage=storage)
+        if not roots:
+            raise graph_views.GraphRequestError(f"no nodes to show for {nodes!r}" if not notebook else
+                                                "this notebook has no recorded cells yet")
+        self._neighbourhood = graph_views.Neighbourhood(roots, storage=storage, depth=depth, link_types=link_types,
+                                                        page_size=page_size)
+        self._send_lock = threading.Lock()
+        self.bytes_sent = 0
+        super().__init__(roots=roots, **kwargs)
+        self.on_msg(self._on_message)
+
+    # ---- Python API ------------------------------------------------------------------------------------
+    @property
+    def neighbourhood(self) -> graph_views.Neighbourhood:
+        return self._neighbourhood
+
+    def expand(self, node: Any, direction: str = "both", *, depth: int = 1, link_types: Any = None) -> int:
+        """Load more of the graph around ``node`` (shown in every view of this widget); how many new nodes."""
+        (pk,) = graph_views.resolve_roots(node, storage=self._neighbourhood.storage)
+        version, delta = self._neighbourhood.expand(pk, direction, depth=depth, link_types=link_types)
+        self._send_elements(delta, version, "delta")
+        return len(delta.nodes)
+
+    def refresh(self) -> int:
+        """Re-read the state of the processes shown that were still running; how many changed."""
+        version, delta = self._neighbourhood.refresh_states()
+        self._send_elements(delta, version, "delta")
+        return len(delta.nodes)
+
+    # ---- the comm ----------------------------------------------------------------------------------------
+    def _send(self, content: dict, buffers: list[bytes] | None = None) -> None:
+        with self._send_lock:
+            self.bytes_sent += sum(len(b) for b in buffers or ()) + len(str(content))
+            self.send(content, buffers)
+
+    def _send_elements(self, elements: graph_views.Elements, version: int, kind: str) -> None:
+        if kind == "delta" and not elements:
+            return
+        for content, buffers in graph_views.encode(elements, version=version, kind=kind):
+            self._send(content, buffers)
+
+    def _on_message(self, _widget, content: Any, _buffers) -> None:
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        try:
+            if kind == "snapshot":
+                version, elements = self._neighbourhood.snapshot()
+                self._send_elements(elements, version, "snapshot")
+            elif kind == "expand":
+                version, delta = self._neighbourhood.expand(
+                    int(content["pk"]), content.get("direction", "both"), depth=int(content.get("depth", 1)),
+                    link_types=content.get("link_types"))
+                self._send_elements(delta, version, "delta")
+                if not delta:
+                    self._send({"type": "error", "message": f"nothing more to load around #{content['pk']}"})
+            elif kind == "open_workflow":
+                version, delta = self._neighbourhood.open_workflow(int(content["pk"]))
+                self._send_elements(delta, version, "delta")
+            elif kind == "details":
+                self._send({"type": "details", "node": _detail(int(content["pk"]), self._neighbourhood.storage)})
+            elif kind == "file":
+                self._send(_file(int(content["pk"]), str(content["path"]), self._neighbourhood.storage))
+            elif kind == "find":
+                self._find(str(content.get("text", "")))
+            elif kind == "refresh":
+                self.refresh()
+            else:
+                self._send({"type": "error", "message": f"unknown request {kind!r}"})
+        except (graph_views.GraphRequestError, LookupError, ValueError, KeyError, TypeError) as exc:
+            self._send({"type": "error", "message": f"{kind}: {exc}"})
+
+    def _find(self, text: str) -> None:
+        """Add the nodes whose pk, UUID prefix or label match ``text`` (at most 50) and select the first."""
+        from ..orm import Node, QueryBuilder
+
+        storage = self._neighbourhood.storage
+        text = text.strip()
+        value = text.split(":", 1)[1] if text.startswith(("pk:", "uuid:", "label:")) else text
+        if text.startswith("pk:") or value.isdigit():
+            filters: dict = {"id": int(value)} if value.isdigit() else {"id": -1}
+        elif text.startswith("uuid:") or (len(value) >= 4 and all(c in "0123456789abcdef-" for c in value.lower())):
+            filters = {"uuid": {"like": value.lower() + "%"}}
+        else:
+            filters = {"label": {"ilike": "%" + value.replace("%", "").replace("_", "") + "%"}}
+        qb = QueryBuilder(storage=storage).append(Node, filters=filters, project=["id"], tag="n").limit(50)
+        pks = qb.all(flat=True)
+        if not pks:
+            self._send({"type": "error", "message": f"no node matches {text!r}"})
+            return
+        with self._neighbourhood._lock:
+            new = [pk for pk in pks if pk not in self._neighbourhood.nodes]
+            rows = graph_views.node_rows(new, storage=storage) if new else {}
+            self._neighbourhood.roots = sorted(set(self._neighbourhood.roots) | set(pks))
+            added = self._neighbourhood._add(graph_views.Elements(list(rows.values()), []))
+            if added:
+                self._neighbourhood.version += 1
+            version = self._neighbourhood.version
+        self._send_elements(added, version, "delta")
+        self._send({"type": "select", "pk": sorted(pks)[0]})
+
+    # ---- outputs ---------------------------------------------------------------------------------------
+    def static_svg(self) -> str | None:
+        """The Graphviz SVG of what is loaded (``None`` when graphviz's ``dot`` is missing or it is too big)."""
+        nodes = self._neighbourhood.nodes
+        if len(nodes) > MAX_FALLBACK_NODES:
+            return None
+        try:
+            from ..interop.dot import to_digraph
+            from ..interop.subgraph import collect
+
+            subgraph = collect(pks=list(nodes), storage=self._neighbourhood.storage, max_nodes=None)
+            subgraph.centers = list(self.roots)
+            return to_digraph(subgraph).pipe(format="svg").decode("utf-8")
+        except Exception:  # noqa: BLE001 - no dot program: the saved notebook shows the text only
+            return None
+
+    def _repr_mimebundle_(self, **kwargs: Any):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        svg = self.static_svg()
+        if svg is not None:
+            data = dict(data)
+            data["image/svg+xml"] = svg
+        data["text/plain"] = f"<ProvenanceGraph of {len(self.roots)} node(s): {len(self._neighbourhood.nodes)} loaded>"
+        return data, metadata
+
+
+def _detail(pk: int, storage) -> dict[str, Any]:
+    try:
+        from ..views import nodes as node_views
+    except ImportError:  # views/nodes.py not there yet: the ORM's summary
+        from ..orm.nodes.node import load_node
+        from ..orm.nodes.summary import node_summary
+
+        return node_summary(load_node(pk, storage=storage))
+    return node_views.detail(pk, storage=storage)
+
+
+def _file(pk: int, path: str, storage) -> dict[str, Any]:
+    from ..orm.nodes.node import load_node
+
+    node = load_node(pk, storage=storage)
+    try:
+        with node.open(path, "rb") as handle:
+            data = handle.read(MAX_INLINE_FILE + 1)
+    except (OSError, LookupError, ValueError) as exc:
+        return {"type": "file", "pk": pk, "path": path, "error": f"cannot open {path}: {exc}"}
+    if len(data) > MAX_INLINE_FILE:
+        return {"type": "file", "pk": pk, "path": path, "error": f"{path} is larger than {MAX_INLINE_FILE} bytes"}
+    try:
+        return {"type": "file", "pk": pk, "path": path, "text": data.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"type": "file", "pk": pk, "path": path, "error": f"{path} is not a text file"}
