@@ -49,7 +49,7 @@ class ProfileLock:
             fcntl.flock(self._open(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if self.mode == "shared":
-                fcntl.flock(self._fd, fcntl.LOCK_SH)
+                fcntl.flock(self._open(), fcntl.LOCK_SH)
             raise ProfileLockedError(
                 f"profile {self.profile_name!r} is in use by another process (a notebook kernel, the daemon or "
                 "another command); stop them before running full maintenance"

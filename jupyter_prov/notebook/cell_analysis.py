@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import cast
+
+_TRY_NODES: tuple[type[ast.stmt], ...] = (ast.Try, *([ast.TryStar] if hasattr(ast, "TryStar") else []))
 
 
 @dataclass
@@ -62,7 +65,7 @@ class _Scope:
     """Free-variable analysis of a function/lambda/comprehension body: the globals it reads."""
 
     @staticmethod
-    def function_free_names(node: ast.AST) -> tuple[set[str], set[str]]:
+    def function_free_names(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> tuple[set[str], set[str]]:
         """(free names read, names declared ``global`` and assigned) of a function or lambda."""
         args = node.args
         params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
@@ -70,7 +73,7 @@ class _Scope:
             params.add(args.vararg.arg)
         if args.kwarg:
             params.add(args.kwarg.arg)
-        body = node.body if isinstance(node.body, list) else [node.body]
+        body: list[ast.AST] = list(node.body) if isinstance(node.body, list) else [node.body]
         declared_global: set[str] = set()
         local: set[str] = set(params)
         loads: set[str] = set()
@@ -96,7 +99,7 @@ class _Scope:
                 continue
             if isinstance(item, ast.ClassDef):
                 local.add(item.name)
-                stack.extend(item.bases + item.decorator_list + [k.value for k in item.keywords] + item.body)
+                stack.extend([*item.bases, *item.decorator_list, *(k.value for k in item.keywords), *item.body])
                 continue
             if isinstance(item, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
                 nested_free |= _comprehension_free(item)
@@ -129,7 +132,7 @@ def _assigned_names(body: list[ast.AST]) -> set[str]:
     return names
 
 
-def _comprehension_free(node: ast.AST) -> set[str]:
+def _comprehension_free(node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> set[str]:
     """Names a comprehension reads from the enclosing scope."""
     targets: set[str] = set()
     loads: set[str] = set()
@@ -290,19 +293,20 @@ class _TopLevel:
                 if item.optional_vars is not None:
                     self.target(item.optional_vars)
             self.block(node.body)
-        elif isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+        elif isinstance(node, _TRY_NODES):
+            block = cast(ast.Try, node)  # ast.TryStar (``except*``, Python 3.11+) has the same fields
             before = set(self.assigned)
-            self.block(node.body)
+            self.block(block.body)
             self.assigned = before
-            for handler in node.handlers:
+            for handler in block.handlers:
                 self.expr(handler.type)
                 if handler.name:
                     self.store([handler.name])
                 self.block(handler.body)
                 self.assigned = before
-            self.block(node.orelse)
+            self.block(block.orelse)
             self.assigned = before
-            self.block(node.finalbody)
+            self.block(block.finalbody)
         elif isinstance(node, ast.Delete):
             for target in node.targets:
                 if isinstance(target, ast.Name):

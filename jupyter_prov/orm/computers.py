@@ -42,7 +42,8 @@ class Computer(Entity):
             raise NotExistent(f"no computer {identifier!r} (use `jprov computer list`)") from None
 
     @classmethod
-    def get(cls, identifier: Any = None, /, storage=None, **filters: Any) -> "Computer":
+    def get(  # type: ignore[override]  # Entity.get(storage) positional is Computer.get(identifier) here
+            cls, identifier: Any = None, /, storage=None, **filters: Any) -> "Computer":
         """``Computer.get("x")``: by label, pk or UUID, like :meth:`load`; ``Computer.get(label=..., ...)``: by columns."""
         if isinstance(identifier, (str, int)) and not isinstance(identifier, bool):
             if filters or storage is not None:

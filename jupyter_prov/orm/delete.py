@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, not_, or_, select
+from sqlalchemy import Column, delete, func, not_, or_, select
 
 from ..storage import schema
 from . import current
@@ -106,9 +106,9 @@ def _plan(conn, requested: list[int], ruleset, storage, *, dry_run: bool) -> Del
     return DeleteResult(pks, requested, dry_run, dict(kinds), unsealed)
 
 
-def _node_references() -> list[tuple[str, object]]:
+def _node_references() -> list[tuple[str, Column]]:
     """(table name, column) of every column that refers to ``db_node.id``: links, memberships, comments, ..."""
-    found = []
+    found: list[tuple[str, Column]] = []
     for table in schema.metadata.sorted_tables:
         for column in table.columns:
             if any(fk.column is schema.nodes.c.id for fk in column.foreign_keys):

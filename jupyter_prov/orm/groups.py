@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid as uuid_module
 from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, cast
 
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -50,7 +50,8 @@ class Group(Entity):
         return found[0]
 
     @classmethod
-    def get(cls, identifier: Any = None, /, storage=None, **filters: Any) -> "Group":
+    def get(  # type: ignore[override]  # Entity.get(storage) positional is Group.get(identifier) here
+            cls, identifier: Any = None, /, storage=None, **filters: Any) -> "Group":
         """``Group.get("x")``: by label, pk or UUID, like :meth:`load`; ``Group.get(label=..., ...)``: by columns."""
         if isinstance(identifier, (str, int)) and not isinstance(identifier, bool):
             if filters or storage is not None:
@@ -105,7 +106,7 @@ class Group(Entity):
                 raise ValidationError(f"only stored nodes can be added to group {self.label!r}, got {node!r}")
         table = schema.group_nodes
         with self._backend.transaction() as conn:
-            pks = {n.pk for n in nodes}
+            pks = {n.pk for n in nodes if n.pk is not None}  # all stored: checked above
             present = set(conn.execute(select(table.c.node_id).where(
                 and_(table.c.group_id == self.pk, table.c.node_id.in_(pks)))).scalars()) if len(pks) < 30000 else set()
             rows = [{"group_id": self.pk, "node_id": pk} for pk in sorted(pks - present)]
@@ -157,7 +158,7 @@ class Group(Entity):
     def delete(self) -> None:
         """Delete the group (its nodes stay)."""
         self._require_stored()
-        self.delete_pk(self.pk)
+        self.delete_pk(cast(int, self.pk))
         self._pk = None
 
     def __repr__(self) -> str:

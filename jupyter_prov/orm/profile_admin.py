@@ -89,7 +89,7 @@ def set_profile_value(name: str, key: str, value: str) -> Profile:
     else:
         stored.options[key] = parsed
     config.save()
-    if current.get_profile() is not None and current.get_profile().name == name:
+    if (loaded := current.get_profile()) is not None and loaded.name == name:
         current.unload_profile()  # the next use opens the changed profile
     return stored
 
@@ -101,7 +101,7 @@ def delete_profile(name: str, *, delete_data: bool = False) -> Profile:
     """
     config = get_config()
     profile = config.get_profile(name)
-    if current.get_profile() is not None and current.get_profile().name == name:
+    if (loaded := current.get_profile()) is not None and loaded.name == name:
         current.unload_profile()
     lock = ProfileLock(profile.folder, profile.name)
     lock.acquire_exclusive()
@@ -160,7 +160,7 @@ def migrate_profile(name: str | None = None) -> dict[str, Any]:
     from ..storage.migrations import current_revision, head_revision, known_revisions, upgrade
 
     profile = get_config().get_profile(name or None)
-    if current.get_profile() is not None and current.get_profile().name == profile.name:
+    if (loaded := current.get_profile()) is not None and loaded.name == profile.name:
         current.unload_profile()
     lock = ProfileLock(profile.folder, profile.name)
     lock.acquire_exclusive()
@@ -197,11 +197,11 @@ def maintain_storage(*, full: bool = False, dry_run: bool = False) -> dict[str, 
     """
     storage = current.get_storage()
     lock = current.get_profile_lock()
-    exclusive = full and not dry_run and lock is not None
-    if exclusive:
-        lock.acquire_exclusive()
+    exclusive = lock if full and not dry_run else None
+    if exclusive is not None:
+        exclusive.acquire_exclusive()
     try:
         return storage.maintain(full=full, dry_run=dry_run)
     finally:
-        if exclusive:
-            lock.downgrade()
+        if exclusive is not None:
+            exclusive.downgrade()

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, cast
 
 from sqlalchemy import Select, func, literal, select
 
@@ -64,10 +64,10 @@ class TraversalError(OrmError, ValueError):
 def _as_pks(pks: int | Iterable[int], what: str = "pks") -> list[int]:
     from .nodes.node import Node
 
-    if isinstance(pks, (int, Node)) and not isinstance(pks, bool):
-        pks = [pks]
+    single = isinstance(pks, (int, Node)) and not isinstance(pks, bool)
+    items: Iterable[Any] = [pks] if single else cast("Iterable[Any]", pks)  # a bool is refused below
     result = []
-    for pk in pks:
+    for pk in items:
         if isinstance(pk, Node):
             if not pk.is_stored:
                 raise ValidationError(f"{pk!r} is not stored: it has no place in the graph yet")

@@ -18,7 +18,7 @@ import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, case, func, literal_column, select, true
 from sqlalchemy.sql import ColumnElement
@@ -130,9 +130,9 @@ class QueryBuilder:
         if project is not None:
             self.add_projection(tag, project)
         if edge_filters is not None:
-            self.add_filter(vertex.edge_tag, edge_filters)
+            self.add_filter(cast(str, vertex.edge_tag), edge_filters)
         if edge_project is not None:
-            self.add_projection(vertex.edge_tag, edge_project)
+            self.add_projection(cast(str, vertex.edge_tag), edge_project)
         return self
 
     def _unique_tag(self, base: str) -> str:
@@ -268,6 +268,8 @@ class QueryBuilder:
                 from_clause = alias
                 where += own
                 continue
+            # append() refuses a vertex after the first without a relationship
+            assert vertex.keyword is not None and vertex.joined_to is not None
             relation = rel.lookup(vertex.kind, vertex.keyword)
             other = aliases[vertex.joined_to]
             start_ids, single = None, False
@@ -276,7 +278,7 @@ class QueryBuilder:
                 other_vertex = self._tags[vertex.joined_to]
                 single = not other_vertex.outer and _single_pk(other_vertex) is not None
             on = and_(*own) if vertex.outer and own else None
-            from_clause = rel.join(from_clause, relation, alias, other, edge=edges.get(vertex.edge_tag),
+            from_clause = rel.join(from_clause, relation, alias, other, edge=edges.get(vertex.edge_tag or ""),
                                    start_ids=start_ids, on=on, outer=vertex.outer, name=f"closure{index}",
                                    single_start=single)
             if not vertex.outer:
@@ -284,6 +286,7 @@ class QueryBuilder:
         columns, converters = self._projections(aliases, edges, resolvers, dialect)
         if for_count and not self._distinct:
             columns = [literal_column("1")]  # the number of rows does not depend on what they hold
+        assert from_clause is not None  # the first vertex set it
         stmt = select(*columns).select_from(from_clause)
         if where:
             stmt = stmt.where(and_(*where))

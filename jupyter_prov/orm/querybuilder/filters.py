@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -83,6 +83,7 @@ def check_filter_depth(filters: Any, where: str) -> None:
     stack = [(filters, 1)]
     while stack:
         value, depth = stack.pop()
+        items: Iterable[Any]
         if isinstance(value, dict):
             items = value.values()
         elif isinstance(value, (list, tuple)):
@@ -134,13 +135,13 @@ class JsonPath:
                 raise QueryError(f"filter key {key!r}: JSON path parts must be non-empty and have no '\"' or NUL")
 
     # -- pieces per dialect ---------------------------------------------------------------------
-    def _sqlite_path(self, extra: list[str | int] = ()) -> str:
+    def _sqlite_path(self, extra: Sequence[str | int] = ()) -> str:
         text = "$"
         for part in [*self.path, *extra]:
             text += f"[{part}]" if isinstance(part, int) else f'."{part}"'
         return text
 
-    def _pg_path(self, extra: list[str | int] = ()) -> list[str]:
+    def _pg_path(self, extra: Sequence[str | int] = ()) -> list[str]:
         return [str(part) for part in [*self.path, *extra]]
 
     def jsonb(self) -> ColumnElement:
@@ -161,6 +162,7 @@ class JsonPath:
         A missing value gives SQL NULL (cheaper, and as good as false inside AND) unless ``two_valued``:
         then false, so that ``not`` of it holds for a missing value.
         """
+        kind: ColumnElement[Any]
         if self.dialect == "postgresql":
             kind = func.jsonb_typeof(self.jsonb())
             names = list(types)
@@ -304,8 +306,8 @@ def many_in(expression, values: list, dialect: str, kind: str) -> ColumnElement[
 
         if kind == "float":
             values = [float(item) for item in values]
-        sql_type = {"int": BigInteger(), "float": Float(), "str": Text(), "bool": Boolean(),
-                    "datetime": DateTime(timezone=True)}.get(kind, Text())
+        sql_type: Any = {"int": BigInteger(), "float": Float(), "str": Text(), "bool": Boolean(),
+                         "datetime": DateTime(timezone=True)}.get(kind, Text())
         return expression == any_(literal(values, ARRAY(sql_type)))
     if kind == "datetime":
         from ...storage.backend import _sqlite_datetime
