@@ -55,7 +55,7 @@ def show(ctx: click.Context, group: str, limit: int, as_json: bool) -> None:
     import itertools
 
     from ..orm import Group
-    from ..orm.nodes.summary import node_summary
+    from ..views.nodes import summary
 
     open_profile(ctx)
     found = Group.load(group)
@@ -64,7 +64,7 @@ def show(ctx: click.Context, group: str, limit: int, as_json: bool) -> None:
     if as_json:
         print_json({"pk": found.pk, "uuid": found.uuid, "label": found.label, "type_string": found.type_string,
                     "description": found.description, "extras": found.extras, "count": total,
-                    "nodes": [node_summary(n, links=False) for n in nodes]})
+                    "nodes": [summary(n) for n in nodes]})
         truncation_note(len(nodes), total, as_json=True)
         return
     click.echo(f"group {found.label!r} (pk {found.pk}, {found.type_string}): {total} nodes")

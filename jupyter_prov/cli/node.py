@@ -28,29 +28,44 @@ def command() -> None:
     """Nodes: show, list, and edit labels, descriptions and extras."""
 
 
+def _flat_link(link: dict) -> dict:
+    other = link["node"]
+    return {"link_type": link["link_type"], "link_label": link["link_label"], "pk": other["pk"],
+            "uuid": other["uuid"], "class": other["class"], "label": other["label"]}
+
+
+#: ``jprov node show --json`` keys, in the order they have always been printed (scripts read them)
+_SHOW_KEYS = ("pk", "uuid", "class", "node_type", "process_type", "label", "description", "ctime", "mtime",
+              "node_hash", "attributes", "extras")
+
+
 @command.command("show", epilog=IDENTIFIER_HELP)
 @click.argument("identifier")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.pass_context
 def show(ctx: click.Context, identifier: str, as_json: bool) -> None:
     """Show a node: type, attributes, extras, files and its incoming and outgoing links."""
-    from ..orm import load_node
-    from ..orm.nodes.summary import node_summary
+    from ..views.nodes import detail
 
     open_profile(ctx)
-    data = node_summary(load_node(identifier))
+    view = detail(identifier)
+    data = {key: view[key] for key in _SHOW_KEYS}
+    data["files"] = [f["path"] for f in view["files"]]
+    incoming, outgoing = [_flat_link(l) for l in view["incoming"]], [_flat_link(l) for l in view["outgoing"]]
+    counts = view["counts"]
     if as_json:
-        print_json(data)
-        return
-    incoming, outgoing = data.pop("incoming"), data.pop("outgoing")
-    print_mapping(data)
-    for title, links in (("incoming", incoming), ("outgoing", outgoing)):
-        if links:
-            print_table(["link type", "link label", "pk", "uuid", "class", "node label"],
-                        [(l["link_type"], l["link_label"], l["pk"], l["uuid"], l["class"], l["label"]) for l in links],
-                        title=title)
-        else:
-            click.echo(f"no {title} links")
+        print_json({**data, "incoming": incoming, "outgoing": outgoing})
+    else:
+        print_mapping(data)
+        for title, links in (("incoming", incoming), ("outgoing", outgoing)):
+            if links:
+                print_table(["link type", "link label", "pk", "uuid", "class", "node label"],
+                            [(l["link_type"], l["link_label"], l["pk"], l["uuid"], l["class"], l["label"])
+                             for l in links], title=title)
+            else:
+                click.echo(f"no {title} links")
+    for what, shown in (("files", data["files"]), ("incoming", incoming), ("outgoing", outgoing)):
+        truncation_note(len(shown), counts[what], as_json=as_json, hint=f"{what}; `jprov query` lists them all")
 
 
 @command.command("list")
@@ -61,30 +76,28 @@ def show(ctx: click.Context, identifier: str, as_json: bool) -> None:
 @click.pass_context
 def list_(ctx: click.Context, node_type: str | None, label: str | None, limit: int, as_json: bool) -> None:
     """List stored nodes, newest first."""
-    from ..orm.nodes.summary import list_nodes, node_summary
+    from ..views.nodes import MAX_LIMIT, search
 
     open_profile(ctx)
-    nodes = list_nodes(node_type=node_type, label=label, limit=limit or None)
+    items: list[dict] = []
+    while True:  # pages of at most MAX_LIMIT (-n 0: all of them)
+        want = min(MAX_LIMIT, limit - len(items)) if limit else MAX_LIMIT
+        page = search(node_type=node_type, label=label, order_by="pk", offset=len(items), limit=want)
+        items += page["items"]
+        if not page["items"] or len(items) >= page["total"] or (limit and len(items) >= limit):
+            break
     if as_json:
-        print_json([node_summary(n, links=False) for n in nodes])
+        print_json(items)
     else:
         print_table(["pk", "uuid", "class", "label", "ctime"],
-                    [(n.pk, n.uuid, type(n).__name__, n.label, n.ctime.strftime("%Y-%m-%d %H:%M:%S"))
-                     for n in nodes])
-    if limit and len(nodes) == limit:
-        truncation_note(len(nodes), _count_nodes(node_type, label), as_json=as_json)
+                    [(n["pk"], n["uuid"], n["class"], n["label"], _when(n["ctime"])) for n in items])
+    truncation_note(len(items), page["total"], as_json=as_json)
 
 
-def _count_nodes(node_type: str | None, label: str | None) -> int:
-    """How many nodes ``node list`` would show without a limit."""
-    from ..orm import Node, QueryBuilder
+def _when(iso_time: str) -> str:
+    from datetime import datetime
 
-    filters: dict = {}
-    if node_type:
-        filters["node_type"] = {"like": f"{node_type}%"}
-    if label is not None:
-        filters["label"] = label
-    return QueryBuilder().append(Node, filters=filters or None).count()
+    return datetime.fromisoformat(iso_time).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @command.command("label", epilog=IDENTIFIER_HELP)

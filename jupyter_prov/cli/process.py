@@ -30,6 +30,25 @@ def command() -> None:
     """Processes: list them, show one, its report and status tree; continue or kill it."""
 
 
+def _pages(limit: int, **filters) -> tuple[list[dict], int]:
+    """Items of ``views.processes.list_processes`` up to ``limit`` (0: all, page by page) and the total."""
+    from ..views.processes import list_processes
+
+    items: list[dict] = []
+    while True:
+        want = (limit - len(items)) if limit else 500
+        page = list_processes(offset=len(items), limit=want, **filters)
+        items += page["items"]
+        if not page["items"] or len(items) >= page["total"] or (limit and len(items) >= limit):
+            return items, page["total"]
+
+
+def _when(iso_time: str) -> str:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso_time).strftime("%Y-%m-%d %H:%M:%S")
+
+
 @command.command("list")
 @click.option("-a", "--all", "all_", is_flag=True, help="All processes, not only the active ones.")
 @click.option("-S", "--state", "states", multiple=True, type=click.Choice(STATES), help="Only processes in this state (repeatable).")
@@ -38,35 +57,32 @@ def command() -> None:
 @click.pass_context
 def list_(ctx: click.Context, all_: bool, states: tuple[str, ...], limit: int, as_json: bool) -> None:
     """List processes, newest first (by default only those created, running or waiting)."""
-    from ..engine.reports import list_processes, state_text
+    from ..views.processes import ACTIVE_STATES
 
     open_profile(ctx)
-    nodes = list_processes(states=states or None, all=all_, limit=limit or None)
-    total = _count_processes(states, all_) if limit and len(nodes) == limit else len(nodes)
+    wanted = list(states) if states else (None if all_ else list(ACTIVE_STATES))
+    items, total = _pages(limit, states=wanted)
     if as_json:
-        print_json([{"pk": n.pk, "uuid": n.uuid, "process_label": n.process_label,
-                     "state": n.process_state.value if n.process_state else None, "exit_status": n.exit_status,
-                     "cached_from": n.get_attribute("cached_from", None), "ctime": n.ctime.isoformat()} for n in nodes])
-        truncation_note(len(nodes), total, as_json=True)
+        print_json([{"pk": p["pk"], "uuid": p["uuid"], "process_label": p["process_label"],
+                     "state": p["process_state"], "exit_status": p["exit_status"], "cached_from": p["cached_from"],
+                     "ctime": p["ctime"]} for p in items])
+        truncation_note(len(items), total, as_json=True)
         return
     print_table(["pk", "process", "state", "created", "type"],
-                [(n.pk, n.process_label, state_text(n), n.ctime.strftime("%Y-%m-%d %H:%M:%S"), n.node_type) for n in nodes])
-    if total > len(nodes):
-        truncation_note(len(nodes), total)
+                [(p["pk"], p["process_label"], p["state_text"], _when(p["ctime"]), p["node_type"]) for p in items])
+    if total > len(items):
+        truncation_note(len(items), total)
     else:
-        click.echo(f"{len(nodes)} process(es)")
+        click.echo(f"{len(items)} process(es)")
 
 
-def _count_processes(states: tuple[str, ...], all_: bool) -> int:
-    """How many processes ``process list`` would show without a limit."""
-    from ..engine.reports import ACTIVE_STATES
-    from ..orm import Node, QueryBuilder
-
-    filters: dict = {"node_type": {"like": "process%"}}
-    wanted = list(states) or (None if all_ else [state.value for state in ACTIVE_STATES])
-    if wanted is not None:
-        filters["attributes.process_state"] = {"in": wanted}
-    return QueryBuilder().append(Node, filters=filters).count()
+#: ``jprov process show --json`` keys, in the order they have always been printed (scripts read them)
+_SHOW_KEYS = {"pk": "pk", "uuid": "uuid", "type": "node_type", "process_type": "process_type",
+              "process_label": "process_label", "label": "label", "state": "process_state",
+              "exit_status": "exit_status", "exit_message": "exit_message", "exception": "exception",
+              "cached_from": "cached_from", "process_status": "process_status", "paused": "paused",
+              "request": "request", "ctime": "ctime", "mtime": "mtime", "sealed": "sealed", "caller": "caller",
+              "inputs": "inputs", "outputs": "outputs", "called": "called"}
 
 
 @command.command("show")
@@ -75,10 +91,11 @@ def _count_processes(states: tuple[str, ...], all_: bool) -> int:
 @click.pass_context
 def show(ctx: click.Context, identifier: str, as_json: bool) -> None:
     """Show a process: state, exit status, cached_from, inputs, outputs, caller and called processes."""
-    from ..engine.reports import process_summary
+    from ..views.processes import detail
 
     open_profile(ctx)
-    data = process_summary(_process(identifier))
+    view = detail(_process(identifier))
+    data = {key: view[name] for key, name in _SHOW_KEYS.items()}
     if as_json:
         print_json(data)
         return
@@ -96,24 +113,22 @@ def show(ctx: click.Context, identifier: str, as_json: bool) -> None:
 @click.pass_context
 def report(ctx: click.Context, identifier: str, levelname: str | None, as_json: bool) -> None:
     """Print the log of a process and of every process it called, as a tree."""
-    from ..engine.reports import log_tree
+    from ..views.processes import report as process_report
 
     open_profile(ctx)
-    tree = log_tree(_process(identifier), levelname=levelname)
+    lines = process_report(_process(identifier), levelname=levelname)["lines"]
     if as_json:
-        print_json([{"depth": depth, "pk": node.pk, "process_label": node.process_label, "time": log.time,
-                     "levelname": log.levelname, "message": log.message} for depth, node, logs in tree for log in logs])
+        print_json([{"depth": line["depth"], "pk": line["pk"], "process_label": line["process_label"],
+                     "time": line["time"], "levelname": line["level"], "message": line["message"]}
+                    for line in lines])
         return
-    any_logs = False
-    for depth, node, logs in tree:
-        indent = "    " * depth
-        for log in logs:
-            any_logs = True
-            first, *rest = log.message.splitlines() or [""]
-            click.echo(f"{indent}{log.time:%Y-%m-%d %H:%M:%S} [{node.pk}|{node.process_label}] {log.levelname}: {first}")
-            for line in rest:
-                click.echo(f"{indent}    {line}")
-    if not any_logs:
+    for line in lines:
+        indent = "    " * line["depth"]
+        first, *rest = line["message"].splitlines() or [""]
+        click.echo(f"{indent}{_when(line['time'])} [{line['pk']}|{line['process_label']}] {line['level']}: {first}")
+        for more in rest:
+            click.echo(f"{indent}    {more}")
+    if not lines:
         click.echo("no log messages")
 
 
@@ -123,19 +138,21 @@ def report(ctx: click.Context, identifier: str, levelname: str | None, as_json: 
 @click.pass_context
 def status(ctx: click.Context, identifier: str, as_json: bool) -> None:
     """Print the tree of a workflow and the processes it called, with their states."""
-    from ..engine.process import iter_descendants
-    from ..engine.reports import state_text, status_tree
+    from ..views.processes import flatten, tree
 
     open_profile(ctx)
-    node = _process(identifier)
+    node_tree = tree(_process(identifier))
+    entries = [(depth, entry, entry["process_label"] or entry["class"]) for depth, entry in flatten(node_tree)]
     if as_json:
-        entries = [(0, node), *iter_descendants(node)]
-        print_json([{"depth": depth, "pk": n.pk, "process_label": n.process_label or type(n).__name__,
-                     "state": n.process_state.value if n.process_state else None, "exit_status": n.exit_status,
-                     "status": state_text(n)} for depth, n in entries])
+        print_json([{"depth": depth, "pk": entry["pk"], "process_label": label, "state": entry["process_state"],
+                     "exit_status": entry["exit_status"], "status": entry["state_text"]}
+                    for depth, entry, label in entries])
         return
-    for line in status_tree(node):
-        click.echo(line)
+    for depth, entry, label in entries:
+        branch = f"{'    ' * (depth - 1)}└── " if depth else ""
+        click.echo(f"{branch}{label}<{entry['pk']}> {entry['state_text']}")
+    if node_tree["truncated"]:
+        click.echo(f"… (more than {len(entries)} processes)")
 
 
 @command.command("continue")
@@ -143,16 +160,12 @@ def status(ctx: click.Context, identifier: str, as_json: bool) -> None:
 @click.pass_context
 def continue_(ctx: click.Context, identifier: str) -> None:
     """Run a stored process from its checkpoint in this terminal until it ends."""
-    from ..engine.process import ProcessError
-    from ..engine.reports import state_text
     from ..engine.runner import continue_process
+    from ..views.processes import item
 
     open_profile(ctx)
-    try:
-        node = continue_process(_process(identifier).pk)
-    except ProcessError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"process {node.pk}: {state_text(node)}")
+    node = continue_process(_process(identifier).pk)
+    click.echo(f"process {node.pk}: {item(node)['state_text']}")
 
 
 # pause/play/kill/watch go through the daemon's process control (see cli/process_control.py)

@@ -69,3 +69,21 @@ def test_extras_set_show_delete(run):
     result = run("node", "extras", str(node.pk), "--delete", "missing", code=1)
     assert "missing" in result.output
     assert "tags" in run("node", "extras", node.uuid).output
+
+
+def test_show_of_a_node_with_many_links_shows_a_page_and_says_so(run):
+    from jupyter_prov.orm import store_all
+    from jupyter_prov.views.nodes import MAX_LINKS
+
+    source = Int(0).store()
+    calcs = []
+    for _ in range(MAX_LINKS + 3):
+        calc = CalcFunctionNode()
+        calc.add_incoming(source, "input_calc", "x")
+        calc.set_process_state("running")
+        calcs.append(calc)
+    store_all(calcs)
+    result = run("node", "show", str(source.pk))
+    assert f"showing {MAX_LINKS} of {MAX_LINKS + 3:,} (outgoing" in result.output
+    data = run.json("node", "show", str(source.pk))
+    assert len(data["outgoing"]) == MAX_LINKS

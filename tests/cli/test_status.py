@@ -55,3 +55,22 @@ def test_status_reports_a_stale_daemon_pid_file(run, profile):
         assert "stale_pid_file" in run.json("daemon", "status")  # one answer: the daemon's own
     finally:
         pid_file.unlink()
+
+
+def test_status_and_daemon_status_give_one_answer(run, profile):
+    """A ``daemon.pid`` naming a live process that is no daemon: eddaea3's ``jprov status`` said "running",
+    ``jprov daemon status`` said not running. Both ask the daemon now (its supervisor lock)."""
+    import subprocess
+    import sys
+
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    pid_file = profile.folder / "daemon.pid"
+    pid_file.write_text(f"{other.pid}\n")
+    try:
+        daemon = run.json("status")[-1]
+        assert daemon["message"] == "not running" and daemon["details"]["running"] is False
+        assert run.json("daemon", "status")["running"] is False
+    finally:
+        other.kill()
+        other.wait()
+        pid_file.unlink()
