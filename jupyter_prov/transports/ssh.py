@@ -141,8 +141,10 @@ class SshTransport(Transport):
             command = f"cd {shlex.quote(workdir)} && {command}"
         with self.lock:
             self._checked()
+            client = self._client
+            assert client is not None  # _checked() raised otherwise
             try:
-                channel = self._client.get_transport().open_session(timeout=timeout)
+                channel = client.get_transport().open_session(timeout=timeout)
             except _ERRORS as exc:
                 raise self._fail(f"exec {command!r}", exc) from exc
         try:

@@ -27,7 +27,9 @@ def _script() -> ScriptDirectory:
 
 
 def head_revision() -> str:
-    return _script().get_current_head()
+    head = _script().get_current_head()
+    assert head is not None, "the package ships its migrations, so there is a head"
+    return head
 
 
 def known_revisions() -> set[str]:
