@@ -19,6 +19,7 @@ import sys
 import time
 import traceback
 import uuid
+from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from typing import Any
 
@@ -79,7 +80,16 @@ def running_cell_number(shell: Any) -> int | None:
 
 
 class _ActiveCell:
+    """The cell that runs now: filled by ``pre_run_cell``, read by ``post_run_cell``."""
+
     __slots__ = ("caller_cm", "info", "read_prints", "record", "static_writes", "streams", "t0")
+    caller_cm: AbstractContextManager[Any]
+    info: Any
+    read_prints: dict[str, tuple[int, str]]
+    record: CellRecord
+    static_writes: list[str]
+    streams: CellStreams | None
+    t0: float
 
 
 class Recorder:
@@ -299,9 +309,9 @@ class Recorder:
         for name in candidates:
             obj = ns[name]
             kind, digest = fingerprint(obj, self.policy)
-            known = self.known.get(name)
+            before = self.known.get(name)
             self.known[name] = (id(obj), digest)
-            if known is not None and known[1] == digest:
+            if before is not None and before[1] == digest:
                 continue
             record.outputs[name] = capture(obj, kind, digest, self.policy)
         if opens:
