@@ -71,6 +71,21 @@ def process_page(*, states: Sequence[str] | None = None, root_only: bool = False
     return pks, total
 
 
+def pending_requests(pks: Iterable[int], storage=None) -> dict[int, str]:
+    """{pk: "pause" or "kill"}: control requests recorded for these processes (the daemon's lease table,
+    written by ``daemon.control``) that the worker running them has not carried out yet."""
+    storage = storage or current.get_storage()
+    leases = schema.process_leases
+    pks = list(pks)
+    found: dict[int, str] = {}
+    with storage.connection() as conn:
+        for start in range(0, len(pks), CHUNK):
+            rows = conn.execute(select(leases.c.node_id, leases.c.action)
+                                .where(leases.c.node_id.in_(pks[start:start + CHUNK]), leases.c.action.is_not(None)))
+            found.update({pk: action for pk, action in rows})
+    return found
+
+
 def outputs_labelled(label: str, sources: Iterable[int], link_types: Sequence[LinkType],
                      storage=None) -> list[tuple[int, int, str]]:
     """(source pk, output pk, link type) of every link labelled ``label`` of one of ``link_types`` out of

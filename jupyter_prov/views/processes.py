@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..orm import Log, ProcessNode, ProcessState, load_nodes
-from ..orm.lineage_queries import process_page
+from ..orm.lineage_queries import pending_requests, process_page
 from ..orm.links import CALL_LINKS
 from .nodes import MAX_LIMIT, iso, summary
 
@@ -32,18 +32,7 @@ def _process(identifier: ProcessNode | int | str) -> ProcessNode:
 def _pending_requests(nodes: Iterable[ProcessNode]) -> dict[int, str]:
     """{pk: "pause" or "kill"} asked of the daemon for active processes and not carried out yet."""
     active = [n.pk for n in nodes if n.get_attribute("process_state", None) not in TERMINAL_STATES]
-    if not active:
-        return {}
-    from ..daemon import leases
-    from ..orm import current
-
-    storage = current.get_storage()
-    requests = {}
-    for pk in active:
-        row = leases.get(storage, pk)
-        if row and row.get("action"):
-            requests[pk] = row["action"]
-    return requests
+    return pending_requests(active) if active else {}
 
 
 def item(node: ProcessNode, *, request: str | None = None) -> dict[str, Any]:
