@@ -1,8 +1,11 @@
 """``%provenance`` (line) and ``%%provenance skip`` (cell): control and questions from inside a notebook.
 
-A usage error (an unknown variable, command, option or setting, a profile that does not open) is one
-line naming the input, shown as IPython shows its own magics' usage errors (``UsageError: ...``, no
-traceback): the cell fails, so "Run All" stops there, and nothing is recorded or changed.
+A usage error (an unknown variable, command, option or setting, a profile that does not open), and any
+other error of the package (a :class:`~jupyter_prov.errors.JprovError` from any layer, caught once in
+:meth:`ProvenanceMagics.provenance`), is one line naming the input, shown as IPython shows its own
+magics' usage errors (``UsageError: ...``, no traceback): the cell fails, so "Run All" stops there, and
+nothing is recorded or changed. What the questions show (``history``, ``slice``, ``show``) comes from
+:mod:`jupyter_prov.views.lineage`; this module only turns it into tables.
 """
 
 from __future__ import annotations
