@@ -77,6 +77,7 @@ def command(ctx: click.Context, entity: str, filter_items: tuple[str, ...], filt
             offset: int | None, distinct: bool, count_only: bool, show_sql: bool, as_json: bool) -> None:
     """Query the provenance graph (a thin layer over the Python QueryBuilder)."""
     from ..orm.querybuilder import QueryBuilder, QueryError
+    from ..views.query import rows
 
     filter_items = filter_items + filter_alias
     open_profile(ctx)
@@ -101,15 +102,15 @@ def command(ctx: click.Context, entity: str, filter_items: tuple[str, ...], filt
         if count_only:
             click.echo(qb.count())
             return
-        keys = [item if len({t for t, _ in qb._keys()}) == 1 else f"{t}.{item}" for t, item in qb._keys()]
-        rows = qb.all()
+        result = rows(qb)
     except QueryError as exc:
         raise click.ClickException(str(exc)) from exc
-    rows = [[_plain(value) for value in row] for row in rows]
+    keys = result["columns"]
     if as_json:
-        print_json([dict(zip(keys, row)) for row in rows])
+        print_json([dict(zip(keys, row)) for row in result["rows"]])
     else:
-        print_table(keys, [[v if isinstance(v, str) else json.dumps(v, default=str) for v in row] for row in rows])
+        print_table(keys, [[v if isinstance(v, str) else json.dumps(v, default=str) for v in row]
+                           for row in result["rows"]])
 
 
 def _append_path(qb: QueryBuilder, text: str) -> None:
@@ -125,15 +126,3 @@ def _append_path(qb: QueryBuilder, text: str) -> None:
         if not isinstance(name, str):
             raise click.BadParameter(f"each step needs \"cls\": an entity name, got {item!r}", param_hint="--path")
         qb.append(resolve_entity(name), **item)
-
-
-def _plain(value: Any) -> Any:
-    """ORM objects as their primary key and type, for printing."""
-    from ..orm.entity import Entity
-    from ..orm.nodes.node import Node
-
-    if isinstance(value, Node):
-        return {"pk": value.pk, "uuid": value.uuid, "class": type(value).__name__}
-    if isinstance(value, Entity):
-        return {"pk": value.pk, "class": type(value).__name__}
-    return value
