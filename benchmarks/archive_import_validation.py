@@ -60,9 +60,25 @@ def _child_import(profile: str, url: str | None, archive: str, twice: bool) -> d
     return result
 
 
+def _child_build(profile: str, url: str | None, nodes: int, files: int, path: str) -> dict:
+    sys.path.insert(0, str(HERE))
+    from archive import _use_profile, build  # benchmarks/archive.py
+
+    _use_profile(profile, url)
+    import jupyter_prov
+    from jupyter_prov.archive import create_archive
+
+    built = build(nodes, files)
+    create_archive(path, all=True)
+    return {**built, "exported_by": str(Path(jupyter_prov.__file__).parent.parent)}
+
+
 def _run(tree: Path, args: list[str], env: dict) -> dict:
+    """Run this script as a child with ``tree`` first on the path, from outside every checkout (``python -c``
+    or a script in a checkout's root would import that checkout instead)."""
     env = {**env, "PYTHONPATH": str(tree)}
-    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env, check=False)
+    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env, check=False,
+                          cwd=tempfile.gettempdir())
     if proc.returncode != 0:
         raise RuntimeError(f"{args} with {tree} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -79,16 +95,21 @@ def main() -> None:
     parser.add_argument("--without-checks", action="store_true",
                         help="Also import with this tree's row and merge checks switched off (their cost alone)")
     parser.add_argument("--write", action="store_true", help="Write benchmarks/results/archive_import_validation.json")
+    parser.add_argument("--export-tree", choices=["reference", "this"], default="reference",
+                        help="The tree that builds and exports the archive (an archive of this tree's newer schema "
+                             "revision cannot be read by an older reference; this tree reads the older one)")
     parser.add_argument("--child", nargs=4, metavar=("PROFILE", "URL", "ARCHIVE", "TWICE"), help=argparse.SUPPRESS)
+    parser.add_argument("--build-child", nargs=5, metavar=("PROFILE", "URL", "NODES", "FILES", "ARCHIVE"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.build_child:
+        profile, url, nodes, files, archive = args.build_child
+        print(json.dumps(_child_build(profile, None if url == "-" else url, int(nodes), int(files), archive)))
+        return
     if args.child:
         profile, url, archive, twice = args.child
         print(json.dumps(_child_import(profile, None if url == "-" else url, archive, twice == "1")))
         return
-
-    sys.path.insert(0, str(HERE))
-    sys.path.insert(0, str(ROOT))
-    import archive as archive_benchmark
 
     trees = {"reference": Path(args.reference).resolve(), "this": ROOT}
     if args.without_checks:
@@ -101,14 +122,9 @@ def main() -> None:
         if args.backend == "postgresql":
             urls = _postgres_databases(args.postgres_url, names)
         try:
-            archive_benchmark._use_profile("source", urls["source"])
-            built = archive_benchmark.build(args.nodes, args.files)
-            from jupyter_prov.archive import create_archive
-            from jupyter_prov.orm import current
-
             path = str(Path(temp) / "bench.jprov")
-            create_archive(path, all=True)
-            current.unload_profile()
+            built = _run(trees[args.export_tree], ["--build-child", "source", urls["source"] or "-", str(args.nodes),
+                                                   str(args.files), path], dict(os.environ))
             runs = []
             for i in range(args.repeats):
                 for kind, tree in trees.items():
@@ -128,13 +144,30 @@ def main() -> None:
                       "again_s": [r["again_seconds"] for r in runs if r["kind"] == kind],
                       "again_cpu_s": [r["again_cpu_seconds"] for r in runs if r["kind"] == kind],
                       "rss_mb": [r["rss_mb"] for r in runs if r["kind"] == kind]} for kind in trees}
-    result = {"backend": args.backend, **built, "repeats": args.repeats, "summary": summary, "runs": runs,
+    pairs = _pair_ratios(runs, list(trees))
+    result = {"backend": args.backend, **built, "repeats": args.repeats, "summary": summary, "pairs": pairs, "runs": runs,
               "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
     print(json.dumps(result))
     if args.write:
         out = HERE / "results" / "archive_import_validation.json"
         previous = json.loads(out.read_text()) if out.exists() else []
         out.write_text(json.dumps([*previous, result], indent=1) + "\n")
+
+
+def _pair_ratios(runs: list[dict], kinds: list[str]) -> dict:
+    """Per repeat, each tree's time over the reference's of the same repeat (run next to it): median, min, max."""
+    import statistics
+
+    out: dict = {}
+    for kind in kinds[1:]:
+        for metric in ("seconds", "cpu_seconds", "again_seconds", "again_cpu_seconds"):
+            ratios = []
+            for reference in (r for r in runs if r["kind"] == "reference"):
+                other = next(r for r in runs if r["kind"] == kind and r["repeat"] == reference["repeat"])
+                ratios.append(round(other[metric] / reference[metric], 3))
+            out.setdefault(kind, {})[metric] = {"ratios": ratios, "median": statistics.median(ratios),
+                                               "min": min(ratios), "max": max(ratios)}
+    return out
 
 
 def _postgres_databases(admin_url: str, names: list[str]) -> dict[str, str]:

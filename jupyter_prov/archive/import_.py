@@ -144,16 +144,15 @@ def _plan(opened: OpenedArchive, storage, show_progress: bool) -> _Plan:
             (schema.groups, "uuid", plan.new_groups, plan.group_map),
         ):
             _match_rows(source, target, table, key, new_rows, id_map)
-        keys: set[str] = set()
         nodes = schema.nodes
         kinds_differ: list[tuple[str, str, str]] = []
-        query = "SELECT id, uuid, node_type, repository_metadata FROM db_node ORDER BY id"
+        raw = _RawArchive(opened)
         with phase("matching nodes", None, show=show_progress) as advance:
-            for batch in _RawArchive(opened).batches(query, _CHUNK):
+            for batch in raw.batches("SELECT id, uuid, node_type FROM db_node ORDER BY id", _CHUNK):
                 existing = {uuid: (pk, node_type) for uuid, pk, node_type in target.execute(
                     select(nodes.c.uuid, nodes.c.id, nodes.c.node_type)
                     .where(nodes.c.uuid.in_([row[1] for row in batch]))).all()}
-                for archive_id, uuid, node_type, tree in batch:
+                for archive_id, uuid, node_type in batch:
                     if uuid in existing:
                         pk, ours = existing[uuid]
                         plan.node_map[archive_id] = pk
@@ -162,9 +161,17 @@ def _plan(opened: OpenedArchive, storage, show_progress: bool) -> _Plan:
                             kinds_differ.append((uuid, node_type, ours))
                     else:
                         plan.new_nodes += 1
-                        if tree and tree != "{}":
-                            keys.update(iter_keys(json.loads(tree)))
                 advance(len(batch))
+        # the files of the new nodes; their trees were parsed and checked already (validate.py)
+        keys: set[str] = set()
+        if plan.new_nodes and not plan.existing_nodes and opened.file_keys is not None:
+            keys = opened.file_keys  # every node is new: every key the checks collected
+        elif plan.new_nodes:
+            for batch in raw.batches("SELECT id, repository_metadata FROM db_node WHERE repository_metadata != '{}'",
+                                     _CHUNK):
+                for archive_id, tree in batch:
+                    if archive_id not in plan.node_map and tree:
+                        keys.update(iter_keys(json.loads(tree)))
         check_node_kinds(opened.path, kinds_differ)
         check_links_into_stored(opened.database, opened.path, target, plan.node_map)
         check_comments_stay_on_their_nodes(opened.database, opened.path, target, plan.node_map)

@@ -32,6 +32,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -40,13 +41,13 @@ from ..errors import ArchiveError
 from ..orm import validation
 from ..orm.exceptions import OrmError
 from ..orm.links import LinkType, validate_label
-from ..storage.file_tree import FileTreeError, parse_tree
+from ..storage.file_tree import FileTreeError, iter_keys, parse_tree
 from ..storage.json_text import dumps
 from .format import ArchiveIntegrityError
 
 #: an AiiDA node type string kept as is (``data.core.array.ArrayData.``, ``data.pseudo.upf.UpfData.``)
-_AIIDA_NODE_TYPE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*\.)+$")
-_NODE_HASH = re.compile(r"^[0-9a-f]{64}$")
+_AIIDA_NODE_TYPE = re.compile(r"\A([A-Za-z_][A-Za-z0-9_]*\.)+\Z")
+_NODE_HASH = re.compile(r"\A[0-9a-f]{64}\Z")  # \Z: "$" also matches before a final newline
 _BATCH = 2000
 Check = Callable[[Any, str], Any]
 
@@ -89,6 +90,8 @@ def _json(value: Any, what: str) -> str:
     if len(value) > limit // 4 and len(value.encode("utf-8", "surrogatepass")) > limit:
         raise RowError(f"{len(value):,} characters of JSON, more than the limit of {limit:,} bytes "
                        f"(profile option {validation.PROFILE_OPTION!r})")
+    if _canonical_json(value):
+        return value
     try:
         parsed = _decode(value)
     except RecursionError:
@@ -103,14 +106,55 @@ def _json(value: Any, what: str) -> str:
     return value if text == value else text
 
 
+#: the C scanner and encoder of :mod:`json`, called directly (``json.loads`` and ``json.dumps`` build a
+#: decoder or an encoder per call, which costs as much as parsing a small object)
+_scan = json.JSONDecoder().scan_once
+_encode = c_make_encoder(None, None, encode_basestring, None, ":", ",", False, False, False)
+#: 19 digits in a row: in canonical text only an int outside the signed 64-bit range (or a string) has them
+_LONG_DIGITS = re.compile(r"[0-9]{19}").search
+
+
+def _canonical_json(value: str) -> bool:
+    """True if ``value`` is an object in exactly the text :func:`_json` would write and within every rule.
+
+    The fast path of :func:`_json` (half its time for our own exports): the text parses, is an object,
+    and is its own compact encoding, so it is what ``dumps(clean_json(parsed))`` gives unless a rule
+    of :func:`~jupyter_prov.orm.validation.clean_json` refuses the value. Those rules are visible in
+    such text: NaN and infinity do not encode (``allow_nan=False``); NUL is written ``\\u0000``; an
+    int outside 64 bits has 19 or more digits in a row (a float's shortest repr has at most 17); nesting
+    needs as many brackets as levels; ``e+`` marks a float that :func:`dumps` writes differently.
+    Whatever looks like any of these, false positives included, takes the full path, which decides.
+    """
+    if "\\u0000" in value or "e+" in value:
+        return False
+    if len(value) > 2 * _MAX_DEPTH and value.count("{") + value.count("[") > _MAX_DEPTH:
+        return False  # (a level takes two characters at least, so shorter text is never too deep)
+    try:
+        parsed, end = _scan(value, 0)
+        if end != len(value) or parsed.__class__ is not dict or "".join(_encode(parsed, 0)) != value:
+            return False
+    except (StopIteration, ValueError, TypeError, RecursionError):
+        return False
+    for item in parsed.values():
+        kind = item.__class__
+        if kind is int:
+            if not _INT_MIN <= item <= _INT_MAX:
+                return False
+        elif kind is dict or kind is list:  # nested: look for long ints in the text
+            return _LONG_DIGITS(value) is None
+    return True
+
+
+_MAX_DEPTH, _INT_MIN, _INT_MAX = validation.MAX_DEPTH, validation.INT_MIN, validation.INT_MAX
+
+
 def _time(value: Any, what: str) -> str:
-    if value.__class__ is str and len(value) == 26 and value[10] == " ":  # the form archives hold
+    if value.__class__ is str and _ARCHIVE_TIME(value):  # the form archives hold (naive UTC, microseconds)
         try:
-            parsed = _fromisoformat(value)
+            _fromisoformat(value)
         except ValueError:
             raise RowError(f"{validation.short_repr(value)} is not a valid time") from None
-        if parsed.tzinfo is None and parsed.isoformat(" ", "microseconds") == value:
-            return value
+        return value  # that shape, once it parses, is its own isoformat(" ", "microseconds")
     if not isinstance(value, str) or len(value) > 64:
         raise RowError(f"an ISO 8601 time expected, got {validation.short_repr(value)}")
     try:
@@ -122,6 +166,7 @@ def _time(value: Any, what: str) -> str:
     return parsed.isoformat(" ", "microseconds")
 
 
+_ARCHIVE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}").fullmatch
 _fromisoformat = datetime.fromisoformat
 
 
@@ -159,7 +204,19 @@ def _node_type(value: Any, what: str) -> str:
     if isinstance(value, str) and len(value) <= validation.TYPE_STRING_MAX and _AIIDA_NODE_TYPE.match(value):
         return value  # an AiiDA type string the conversion kept (it loads as a plain data or process node)
     validation.check_node_type(value, what=what)
+    if value.endswith("\n"):  # check_node_type's pattern ends in "$", which also matches before a final newline
+        raise RowError(f"must be a dotted type string such as 'data.int', got {validation.short_repr(value)}")
     return value
+
+
+_UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
+
+
+def _uuid(value: Any, what: str) -> str:
+    if value.__class__ is str and _UUID_TEXT(value):
+        return value
+    validation.check_uuid(value, what=what)  # the message for what it refuses
+    raise RowError(f"must be a UUID like 3f2a9c1e-0b7d-4c55-9e21-6a0f1c2d3e4f, got {validation.short_repr(value)}")
 
 
 def _node_hash(value: Any, what: str) -> Any:
@@ -175,8 +232,19 @@ def _tree(value: Any, what: str) -> str:
         raise RowError(f"JSON text expected, got {type(value).__name__}")
     if value == "{}":
         return value
-    parse_tree(value, what="file tree")  # names checked; a name that occurs twice refused (json.loads hides it)
+    tree = parse_tree(value, what="file tree")  # names checked; a name that occurs twice refused (json.loads hides it)
+    keys = _file_keys[0]
+    if keys is not None:
+        for key in tree.values():
+            if key.__class__ is str:
+                keys.add(key)
+            else:
+                keys.update(iter_keys(key))
     return value  # valid JSON text; JSON columns of both databases take it as it is
+
+
+#: the set :func:`check_rows` collects the repository keys of file trees into (None: not collected)
+_file_keys: list[set[str] | None] = [None]
 
 
 def _link_label(value: Any, what: str) -> str:
@@ -195,7 +263,6 @@ def _link_type(value: Any, what: str) -> str:
 
 _label = _orm(validation.check_label)
 _description = _orm(validation.check_description)
-_uuid = _orm(validation.check_uuid)
 _process_type = _orm(validation.check_process_type)
 
 #: every column the importer writes, per table: (column naming a row in messages, id columns (True: may be
@@ -209,7 +276,7 @@ RULES: dict[str, tuple[str, dict[str, bool], dict[str, Check], dict[str, Check]]
                      "scheduler_type": _label, "transport_type": _label, "metadata": _json}),
     "db_node": ("uuid", {"id": False, "user_id": False, "computer_id": True},
                 {"node_type": _node_type, "process_type": _process_type, "label": _label,
-                 "description": _description, "extras": _json, "node_hash": _node_hash},
+                 "description": _description, "extras": _json},
                 {"uuid": _uuid, "ctime": _time, "mtime": _time, "attributes": _json, "repository_metadata": _tree}),
     "db_link": ("id", {"id": False, "input_id": False, "output_id": False}, {"label": _link_label, "type": _link_type},
                 {}),
@@ -224,13 +291,34 @@ RULES: dict[str, tuple[str, dict[str, bool], dict[str, Check], dict[str, Check]]
 }
 
 
+_HEX = "[0-9a-f]"
+#: columns whose every valid value an SQL condition recognises (in SQLite's C, without fetching the
+#: rows): only the rows it does not recognise go through the Python check, which refuses them. The
+#: conditions are stricter than the checks (text without NUL, one byte per character: ``length`` stops
+#: at a NUL, ``CAST AS BLOB`` counts bytes), never looser.
+SQL_CHECKED: dict[str, dict[str, tuple[str, Check]]] = {
+    table: {"uuid": (f"typeof(uuid) = 'text' AND length(uuid) = 36 AND length(CAST(uuid AS BLOB)) = 36 AND uuid GLOB "
+                     f"'{_HEX * 8}-{_HEX * 4}-{_HEX * 4}-{_HEX * 4}-{_HEX * 12}'", _uuid)}
+    for table in ("db_computer", "db_node", "db_group", "db_comment", "db_log")
+}
+SQL_CHECKED["db_node"]["node_hash"] = (
+    "node_hash IS NULL OR (typeof(node_hash) = 'text' AND length(node_hash) = 64 "
+    "AND length(CAST(node_hash AS BLOB)) = 64 AND NOT node_hash GLOB '*[^0-9a-f]*')", _node_hash)
+for _table, _columns in SQL_CHECKED.items():
+    for _column in _columns:
+        RULES[_table][3].pop(_column, None)
+
+
 class _Refused(ArchiveError):
     def __init__(self, table: str, column: str, where: str, params: tuple, exc: Exception):
         self.table, self.column, self.where, self.params, self.exc = table, column, where, params, exc
 
 
-def check_rows(database: Path, archive_path: Path | str) -> int:
+def check_rows(database: Path, archive_path: Path | str, file_keys: set[str] | None = None) -> int:
     """Check every row of the archive database ``database`` (rewriting values to the ORM's form); rows rewritten.
+
+    ``file_keys``, if given, receives every repository key the nodes' file trees name (parsed here
+    anyway, so the later steps need not parse them again).
 
     Raises :class:`ArchiveIntegrityError`: ``archive <file>: db_node row uuid <uuid> (id 7), column ctime:
     an ISO 8601 time expected, got 'yesterday'; nothing was imported``.
@@ -242,6 +330,7 @@ def check_rows(database: Path, archive_path: Path | str) -> int:
     text compares byte by byte); the rest row by row.
     """
     _json_limit[0] = validation.max_json_bytes()
+    _file_keys[0] = file_keys
     reader = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     updates: list[tuple[str, str, tuple]] = []
     try:
@@ -260,6 +349,7 @@ def check_rows(database: Path, archive_path: Path | str) -> int:
         raise ArchiveIntegrityError(f"archive {archive_path}: its database cannot be read ({exc})") from None
     finally:
         reader.close()
+        _file_keys[0] = None
     if updates:
         _rewrite(database, updates)
     return len(updates)
@@ -293,6 +383,8 @@ _ERRORS = (RowError, OrmError, FileTreeError, ValueError, TypeError, OverflowErr
 
 def _check_all(reader: sqlite3.Connection, updates: list[tuple[str, str, tuple]]) -> None:
     updates.clear()
+    if _file_keys[0] is not None:
+        _file_keys[0].clear()
     for table, (_key, ids, distinct, per_row) in RULES.items():
         for column, nullable in ids.items():
             condition = f"typeof({column}) != 'integer'" + (f" AND {column} IS NOT NULL" if nullable else "")
@@ -305,7 +397,7 @@ def _check_all(reader: sqlite3.Connection, updates: list[tuple[str, str, tuple]]
                     raise _Refused(table, column, "rowid = ?", (_rowid(reader, table, column, condition),),
                                    exc) from None
         for column, check in distinct.items():
-            for (value,) in reader.execute(f"SELECT {column} FROM {table} GROUP BY {column}"):
+            for (value,) in reader.execute(f"SELECT {column} FROM {table} GROUP BY {column} COLLATE BINARY"):
                 try:
                     new = check(value, column)
                 except _ERRORS as exc:
@@ -313,21 +405,29 @@ def _check_all(reader: sqlite3.Connection, updates: list[tuple[str, str, tuple]]
                     raise _Refused(table, column, where, (value,), exc) from None
                 if new is not value:
                     updates.append((f"value:{table}", column, (new, value)))
+        for column, (condition, check) in SQL_CHECKED.get(table, {}).items():
+            for rowid, value in reader.execute(f"SELECT rowid, {column} FROM {table} WHERE NOT coalesce({condition}, 0)"):
+                try:
+                    new = check(value, column)
+                except _ERRORS as exc:
+                    raise _Refused(table, column, "rowid = ?", (rowid,), exc) from None
+                if new is not value:
+                    updates.append((f"rowid:{table}", column, (new, rowid)))
         if not per_row:
             continue
-        columns = list(per_row)
-        functions = list(per_row.values())
-        cursor = reader.execute(f"SELECT rowid, {', '.join(columns)} FROM {table}")
+        checks = list(enumerate(per_row.items(), 1))
+        cursor = reader.execute(f"SELECT rowid, {', '.join(per_row)} FROM {table}")
         while batch := cursor.fetchmany(_BATCH):
-            for row in batch:
-                for i, check in enumerate(functions, 1):
-                    value = row[i]
-                    try:
-                        new = check(value, columns[i - 1])
-                    except _ERRORS as exc:
-                        raise _Refused(table, columns[i - 1], "rowid = ?", (row[0],), exc) from None
-                    if new is not value:
-                        updates.append((f"rowid:{table}", columns[i - 1], (new, row[0])))
+            for i, (column, check) in checks:  # column by column: one try and one lookup per column and batch
+                row = None
+                try:
+                    for row in batch:
+                        value = row[i]
+                        new = check(value, column)
+                        if new is not value:
+                            updates.append((f"rowid:{table}", column, (new, row[0])))
+                except _ERRORS as exc:
+                    raise _Refused(table, column, "rowid = ?", (row[0],), exc) from None
 
 
 def _rowid(reader: sqlite3.Connection, table: str, column: str, condition: str) -> int:

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 from ..storage import schema
 from ..storage.file_tree import iter_keys
-from ..storage.migrations import head_revision
-from .database import ArchiveStorage, ZipRepository, check_sqlite_file
+from ..storage.migrations import head_revision, known_revisions
+from .database import ArchiveStorage, ZipRepository, check_sqlite_file, sqlite_url
 from .format import (
     DATABASE_NAME,
     FORMAT_NAME,
@@ -39,6 +39,8 @@ class OpenedArchive:
         self.zip = open_zip(self.path)
         self._temp = Path(tempfile.mkdtemp(prefix="jprov-archive-", dir=temp_dir))
         self._storage: ArchiveStorage | None = None
+        #: every repository key of the nodes' file trees, once :mod:`.validate` has checked them
+        self.file_keys: set[str] | None = None
         try:
             self.metadata: dict[str, Any] = read_metadata(self.zip, self.path)
             self.family, self.version = archive_format(self.metadata, self.path)
@@ -66,6 +68,9 @@ class OpenedArchive:
             raise
 
     def _check_revision(self) -> None:
+        """The database must be at the main store's newest schema revision; an older one (an archive
+        written before a migration of the main store) is brought there with that same migration, in
+        the temporary copy."""
         import sqlite3
 
         try:
@@ -76,10 +81,29 @@ class OpenedArchive:
                 conn.close()
         except sqlite3.DatabaseError as exc:
             raise ArchiveFormatError(f"archive {self.path}: db.sqlite3 is not a jupyter-prov archive database ({exc})") from None
-        if row is None or row[0] != head_revision():
+        head = head_revision()
+        if row is not None and row[0] != head and isinstance(row[0], str) and row[0] in known_revisions():
+            self._upgrade_schema(row[0], head)
+            return
+        if row is None or row[0] != head:
             raise ArchiveFormatError(
                 f"archive {self.path}: db.sqlite3 has schema revision {row[0] if row else None!r}, but format "
-                f"{self.version} means revision {head_revision()!r}; the archive is inconsistent")
+                f"{self.version} means revision {head!r}; the archive is inconsistent")
+
+    def _upgrade_schema(self, revision: str, head: str) -> None:
+        from sqlalchemy import create_engine
+
+        from ..storage.migrations import upgrade
+
+        engine = create_engine(sqlite_url(self.database))
+        try:
+            upgrade(engine)
+        except Exception as exc:  # noqa: BLE001 - whatever the migration meets in a foreign database
+            raise ArchiveFormatError(f"archive {self.path}: its database at schema revision {revision!r} cannot be "
+                                     f"brought to {head!r} ({str(exc).splitlines()[0][:200]})") from None
+        finally:
+            engine.dispose()
+        self.conversion_info.append(f"database schema revision {revision} -> {head}")
 
     # ---- access -------------------------------------------------------------------------------
     @property

@@ -17,7 +17,7 @@ from functools import cache
 
 from ..orm.links import RULES, LinkType
 from ..storage.file_tree import iter_keys
-from .format import KEY_PATTERN, ArchiveIntegrityError
+from .format import ArchiveIntegrityError
 from .rows import check_rows
 from .source import OpenedArchive
 
@@ -88,14 +88,16 @@ def validate_archive_content(opened: OpenedArchive) -> None:
     the archive as a whole the graph rules below; the checks against the profile it is merged into
     are in :mod:`jupyter_prov.archive.merge`.
     """
-    check_rows(opened.database, opened.path)
+    keys: set[str] = set()
+    check_rows(opened.database, opened.path, keys)
+    opened.file_keys = keys
     conn = sqlite3.connect(f"file:{opened.database}?mode=ro", uri=True)
     try:
         _check_references(conn, opened)
         _check_degrees(conn, opened)
         _check_link_kinds(conn, opened)
         _check_acyclic(conn, opened)
-        _check_files(conn, opened)
+        _check_files(conn, opened, keys)
     except sqlite3.DatabaseError as exc:
         raise ArchiveIntegrityError(f"archive {opened.path}: its database cannot be read ({exc})") from None
     finally:
@@ -173,36 +175,19 @@ def _check_acyclic(conn: sqlite3.Connection, opened: OpenedArchive) -> None:
                        "provenance is acyclic"])
 
 
-def _check_files(conn: sqlite3.Connection, opened: OpenedArchive) -> None:
-    archive = opened.zip
+def _check_files(conn: sqlite3.Connection, opened: OpenedArchive, keys: set[str]) -> None:
+    """Every file a node names is a member of the zip (``keys``: every key of every file tree, checked
+    by :func:`~jupyter_prov.archive.rows.check_rows`, which parsed the trees); the nodes are looked up
+    only when one is missing."""
+    missing = set(opened.zip.missing_keys(sorted(keys)))
+    if not missing:
+        return
     problems = []
-    batch: list[tuple[str, str]] = []
-
-    def check(batch: list[tuple[str, str]]) -> None:
-        missing = set(archive.missing_keys([key for _, key in batch]))
-        for uuid, key in batch:
-            if key in missing and len(problems) < 6:
-                problems.append(f"node {uuid} has a file {key} that is missing from the archive")
-
     for uuid, text in conn.execute("SELECT uuid, repository_metadata FROM db_node WHERE repository_metadata != '{}'"):
-        try:
-            tree = json.loads(text) if isinstance(text, str) else (text or {})
-            keys = list(iter_keys(tree)) if isinstance(tree, dict) else None
-        except (ValueError, AttributeError):
-            keys = None
-        if keys is None:
-            problems.append(f"node {uuid} has a file tree that is not valid")
-            continue
-        for key in keys:
-            if not isinstance(key, str) or not KEY_PATTERN.match(key):
-                problems.append(f"node {uuid} names the file key {key!r}, which is not a sha256 hash")
-            else:
-                batch.append((uuid, key))
-        if len(batch) >= 10_000:
-            check(batch)
-            batch = []
+        for key in iter_keys(json.loads(text)):
+            if key in missing:
+                problems.append(f"node {uuid} has a file {key} that is missing from the archive")
+                break
         if len(problems) > 5:
             break
-    check(batch)
-    if problems:
-        _fail(opened, problems)
+    _fail(opened, problems)
