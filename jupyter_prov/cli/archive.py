@@ -19,22 +19,6 @@ _TOGGLES = [
 ]
 
 
-def _archive_errors(function):
-    """Archive errors become one clear line (exit code 1)."""
-    import functools
-
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        from ..archive import ArchiveError
-        from ..orm.traverse import TraversalError
-
-        try:
-            return function(*args, **kwargs)
-        except (ArchiveError, TraversalError) as exc:
-            raise click.ClickException(str(exc)) from exc
-    return wrapper
-
-
 @click.group("archive")
 def command() -> None:
     """Archives: one file holding nodes, their provenance and files; also AiiDA archives."""
@@ -64,7 +48,6 @@ def _toggle_options(function):
 @force_option("OUTPUT")
 @json_option
 @click.pass_context
-@_archive_errors
 def create(ctx, output, all_, node_ids, group_ids, format_, batch_size, compression, include_comments,
            include_logs, dry_run, test_run_alias, force, as_json, **toggles) -> None:
     """Export nodes (with the provenance they need), groups or everything to the archive OUTPUT."""
@@ -91,7 +74,6 @@ def create(ctx, output, all_, node_ids, group_ids, format_, batch_size, compress
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-d", "--database", is_flag=True, help="Also count the rows in the archive's database.")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-@_archive_errors
 def inspect(archive, database, as_json) -> None:
     """Version, creation time, counts, users, computers and node types of ARCHIVE."""
     from ..archive import inspect_archive
@@ -125,7 +107,6 @@ def inspect(archive, database, as_json) -> None:
 @dry_run_option("Check the archive and print what would be imported; write nothing.")
 @json_option
 @click.pass_context
-@_archive_errors
 def import_(ctx, archive, import_group, group_label, extras_mode_new, extras_mode_existing, comment_mode,
             batch_size, dry_run, test_run_alias, as_json) -> None:
     """Merge ARCHIVE (ours or an AiiDA archive) into the profile; nodes are matched by UUID."""
@@ -153,7 +134,6 @@ def import_(ctx, archive, import_group, group_label, extras_mode_new, extras_mod
 @force_option("TARGET")
 @click.option("--compression", type=click.IntRange(0, 9), default=6, show_default=True, help="zlib level of the zip members.")
 @json_option
-@_archive_errors
 def migrate(source, target, force, compression, as_json) -> None:
     """Write SOURCE (an older jupyter-prov archive, or an AiiDA archive) as TARGET at the newest format."""
     from ..archive import migrate_archive

@@ -14,21 +14,6 @@ def _profile(ctx: click.Context):
     return open_profile(ctx)
 
 
-def _fail_on_daemon_errors(func):
-    import functools
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        from ..daemon import BrokerUnreachable, DaemonError
-
-        try:
-            return func(*args, **kwargs)
-        except (DaemonError, BrokerUnreachable) as exc:
-            raise click.ClickException(str(exc)) from None
-
-    return wrapper
-
-
 @click.group("daemon")
 def command() -> None:
     """The background daemon: workers that run submitted processes."""
@@ -57,7 +42,6 @@ def _echo_status(status: dict, as_json: bool = False) -> None:
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for the workers.")
 @json_option
 @click.pass_context
-@_fail_on_daemon_errors
 def start(ctx: click.Context, workers: int, timeout: float, as_json: bool) -> None:
     """Start the daemon with WORKERS worker processes (default 1)."""
     from ..daemon import start_daemon
@@ -84,7 +68,6 @@ def status(ctx: click.Context, as_json: bool) -> None:
               help="Seconds to let running steps reach their checkpoint before the workers are killed.")
 @json_option
 @click.pass_context
-@_fail_on_daemon_errors
 def stop(ctx: click.Context, timeout: float, as_json: bool) -> None:
     """Stop the daemon; running processes stop at their next checkpoint and the next daemon goes on from there."""
     from ..daemon import stop_daemon
@@ -101,7 +84,6 @@ def stop(ctx: click.Context, timeout: float, as_json: bool) -> None:
               help="Seconds to let running steps reach their checkpoint before the workers are killed.")
 @json_option
 @click.pass_context
-@_fail_on_daemon_errors
 def restart(ctx: click.Context, timeout: float, as_json: bool) -> None:
     """Restart the daemon with as many workers, so they import the current code of your modules.
 
@@ -117,7 +99,6 @@ def restart(ctx: click.Context, timeout: float, as_json: bool) -> None:
 @click.argument("number", type=click.IntRange(min=1), default=1)
 @json_option
 @click.pass_context
-@_fail_on_daemon_errors
 def incr(ctx: click.Context, number: int, as_json: bool) -> None:
     """Add NUMBER workers (default 1)."""
     from ..daemon import scale_daemon
@@ -129,7 +110,6 @@ def incr(ctx: click.Context, number: int, as_json: bool) -> None:
 @click.argument("number", type=click.IntRange(min=1), default=1)
 @json_option
 @click.pass_context
-@_fail_on_daemon_errors
 def decr(ctx: click.Context, number: int, as_json: bool) -> None:
     """Remove NUMBER workers (default 1; at least one stays)."""
     from ..daemon import scale_daemon

@@ -1,6 +1,7 @@
 """``jprov node``: look at stored nodes and change what may change (label, description, extras).
 
-Other modules add commands to this group (``node graph``, ``node delete``) with ``@command.command``.
+``node graph`` and ``node delete`` are plain click commands of ``cli/node_graph.py``, added to this group
+at the end of this module.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import json
 
 import click
 
+from . import node_graph
 from ._output import (
     json_option,
     limit_option,
@@ -157,8 +159,5 @@ def extras(ctx: click.Context, identifier: str, to_set: tuple, to_delete: tuple,
         click.echo("no extras")
 
 
-from .node_graph import delete as _delete
-from .node_graph import graph as _graph
-
-command.add_command(_graph)
-command.add_command(_delete)
+command.add_command(node_graph.graph)
+command.add_command(node_graph.delete)

@@ -41,6 +41,16 @@ def resolve_entity(name: str) -> Any:
                              "a node type string (data.dict) or a node class name (Dict)")
 
 
+def _kind(cls: Any) -> str:
+    """Which entity :func:`resolve_entity`'s answer is (a type string is a node type)."""
+    from ..orm import Comment, Computer, Group, Log, User
+
+    for kind, entity in (("group", Group), ("user", User), ("computer", Computer), ("comment", Comment), ("log", Log)):
+        if isinstance(cls, type) and issubclass(cls, entity):
+            return kind
+    return "node"
+
+
 def _filters(items: tuple[str, ...]) -> dict[str, Any]:
     filters: dict[str, Any] = {}
     for item in items:
@@ -76,35 +86,31 @@ def command(ctx: click.Context, entity: str, filter_items: tuple[str, ...], filt
             projections: tuple[str, ...], path_json: str | None, order: tuple[str, ...], limit: int | None,
             offset: int | None, distinct: bool, count_only: bool, show_sql: bool, as_json: bool) -> None:
     """Query the provenance graph (a thin layer over the Python QueryBuilder)."""
-    from ..orm.querybuilder import QueryBuilder, QueryError
+    from ..orm.querybuilder import QueryBuilder
     from ..views.query import rows
 
     filter_items = filter_items + filter_alias
     open_profile(ctx)
     qb = QueryBuilder(limit=limit, offset=offset, distinct=distinct)
-    try:
-        if path_json:
-            _append_path(qb, path_json)
-            if filter_items or projections:
-                raise click.UsageError("--path already says filters and projections; drop --filter/--project")
-        else:
-            cls = resolve_entity(entity)
-            qb.append(cls, tag="q", filters=_filters(filter_items) or None)
-            kind = qb._tags["q"].kind
-            qb.add_projection("q", list(projections) or DEFAULT_PROJECTIONS[kind])
-        tag = qb._vertices[-1].tag if path_json else "q"
-        for item in order:
-            key, _, direction = item.partition(":")
-            qb.order_by({tag: {key: direction or "asc"}})
-        if show_sql:
-            click.echo(qb.as_sql())
-            return
-        if count_only:
-            click.echo(qb.count())
-            return
-        result = rows(qb)
-    except QueryError as exc:
-        raise click.ClickException(str(exc)) from exc
+    if path_json:
+        _append_path(qb, path_json)
+        if filter_items or projections:
+            raise click.UsageError("--path already says filters and projections; drop --filter/--project")
+    else:
+        cls = resolve_entity(entity)
+        qb.append(cls, tag="q", filters=_filters(filter_items) or None)
+        qb.add_projection("q", list(projections) or DEFAULT_PROJECTIONS[_kind(cls)])
+    tag = qb._vertices[-1].tag if path_json else "q"
+    for item in order:
+        key, _, direction = item.partition(":")
+        qb.order_by({tag: {key: direction or "asc"}})
+    if show_sql:
+        click.echo(qb.as_sql())
+        return
+    if count_only:
+        click.echo(qb.count())
+        return
+    result = rows(qb)
     keys = result["columns"]
     if as_json:
         print_json([dict(zip(keys, row)) for row in result["rows"]])
