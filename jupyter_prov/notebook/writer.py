@@ -1,8 +1,9 @@
 """The writer thread: turns cell records into nodes and links, in order, in batches, off the kernel thread.
 
-It owns the *current version* of every recorded variable (name → data node) and of every recorded file
-(path → File node). A new value whose node hash equals an earlier version of the same name is that
-earlier node again (the cell ``return``s it) — unchanged values are the same node. Records queued
+The *current version* of every recorded variable (name → data node) and of every recorded file
+(path → File node) is kept in a :class:`~jupyter_prov.records.versions.NamedVersions` (``writer.named``;
+``writer.versions`` is its read-only view of names). A new value whose node hash equals an earlier version
+of the same name is that earlier node again (the cell ``return``s it) — unchanged values are the same node. Records queued
 together are stored with one :func:`store_all` (one transaction); if a batch fails, its records are
 retried one at a time and only the failing one is dropped (and reported).
 
@@ -35,19 +36,16 @@ import time
 import traceback as traceback_module
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
-
 from ..orm import current
-from ..orm.json_values import clean_json
 from ..orm.links import LINK_LABEL, LinkType
-from ..orm.nodes.node import Node, load_node, store_all
+from ..orm.nodes.node import Node, store_all
 from ..orm.nodes.process import CellExecutionNode, ProcessState
-from ..storage import schema
+from ..orm.record_queries import finish_processes, warm_up_storage
+from ..records.versions import CurrentNames, NamedVersions
 from .capture import Captured, CapturePolicy, build_node
-from .records import CellRecord, FileSnapshot
+from .cell_records import CellRecord, FileSnapshot
 
 INLINE_STREAM_CHARS = 4096
 BATCH_MAX = 100
@@ -79,9 +77,6 @@ def file_label(path: str) -> str:
     return f"file_{base[:120]}"
 
 
-_MISSING = object()
-
-
 def _held_bytes(record: CellRecord) -> int:
     return sum(c.nbytes for c in record.outputs.values()) + sum(c.nbytes for c in record.external.values())
 
@@ -101,7 +96,8 @@ class _Plan:
     new_nodes: list[Node] = field(default_factory=list)
     returns: list[tuple[Node, str]] = field(default_factory=list)
     used_out: set[str] = field(default_factory=set)
-    needs_update: bool = False
+    #: the outcome and seal written after the batch, in one statement for the batch (early cells, cells with returns)
+    finish: dict[str, Any] | None = None
 
 
 class ProvenanceWriter:
@@ -111,12 +107,10 @@ class ProvenanceWriter:
         self.policy = policy
         self.on_error = on_error
         self.lock = threading.RLock()
-        self.versions: dict[str, Node] = {}
-        #: (name or "file:" + path, node hash) → every version seen: the node while its batch is written,
-        #: then only its pk (the history of a long session is not kept in memory)
-        self.by_hash: dict[tuple[str, str], Node | int] = {}
-        self._undo: list[tuple[dict, Any, Any]] | None = None
-        self.file_versions: dict[str, Node] = {}
+        #: current versions of names and files, and every version seen (see :mod:`jupyter_prov.records.versions`)
+        self.named = NamedVersions()
+        #: name → current data node (read-only)
+        self.versions = CurrentNames(self.named)
         self.cell_pks: list[int] = []
         self.cells_recorded = 0
         self.failures = 0
@@ -234,14 +228,14 @@ class ProvenanceWriter:
         """Store the cell node now (it is launching a process): everything queued before it first."""
         self.flush()
         with self.lock:
-            snapshot = self._snapshot()
+            self.named.begin()
             plan = self._plan_inputs(record, ProcessState.RUNNING)
             try:
                 store_all(plan.new_nodes)
             except BaseException:
-                self._restore(snapshot)
+                self.named.rollback()
                 raise
-            self._committed(snapshot)
+            self.named.commit()
             record.external = {}
             record.early_node = plan.cell
             self.cell_pks.append(plan.cell.pk)
@@ -305,8 +299,7 @@ class ProvenanceWriter:
         """Open the storage and the repository now, between cells, not while the first record waits."""
         try:
             storage = current.get_storage()
-            with storage.connection() as conn:
-                conn.execute(select(schema.nodes.c.id).limit(1)).all()
+            warm_up_storage()
             storage.repository.container  # noqa: B018 - creates the container (reads its config)
             from ..orm.logs import Log  # noqa: F401 - imported now rather than by the first failing cell
             from ..orm.nodes.array import Array  # noqa: F401
@@ -314,52 +307,8 @@ class ProvenanceWriter:
         except Exception:  # noqa: BLE001, S110 - a real problem is reported by the first write
             pass
 
-    # An undo log of the changes a write makes to versions/by_hash/file_versions, so that a failed batch
-    # leaves them as they were, at a cost that does not grow with the session's history.
-    def _snapshot(self) -> list[tuple[dict, Any, Any]]:
-        self._undo = []
-        return self._undo
-
-    def _set(self, mapping: dict, key: Any, value: Any) -> None:
-        if self._undo is not None:
-            self._undo.append((mapping, key, mapping.get(key, _MISSING)))
-        mapping[key] = value
-
-    def _pop(self, mapping: dict, key: Any) -> None:
-        if key in mapping:
-            self._set(mapping, key, _MISSING)
-            del mapping[key]
-
-    def _restore(self, log: list[tuple[dict, Any, Any]]) -> None:
-        for mapping, key, old in reversed(log):
-            if old is _MISSING:
-                mapping.pop(key, None)
-            else:
-                mapping[key] = old
-        log.clear()
-        self._undo = None
-
-    def _committed(self, log: list[tuple[dict, Any, Any]]) -> None:
-        """The write's nodes are stored: ``by_hash`` keeps their pks only."""
-        for mapping, key, _old in log:
-            if mapping is self.by_hash:
-                node = mapping.get(key)
-                if isinstance(node, Node) and node.is_stored:
-                    mapping[key] = node.pk
-        log.clear()
-        self._undo = None
-
-    def _earlier(self, key: tuple[str, str], current: Node | None) -> Node | None:
-        """The earlier version under ``key`` (loaded by pk unless it is ``current``, the name's version now)."""
-        existing = self.by_hash.get(key)
-        if isinstance(existing, int):
-            if current is not None and current.pk == existing:
-                return current
-            return load_node(pk=existing)
-        return existing
-
     def _write(self, records: list[CellRecord]) -> None:
-        snapshot = self._snapshot()
+        self.named.begin()
         self._pack = {}
         try:
             plans = []
@@ -375,7 +324,7 @@ class ProvenanceWriter:
             self.gate()
             store_all([node for plan in plans for node in plan.new_nodes])
         except Exception as exc:  # noqa: BLE001 - reported; the other records of the batch are retried
-            self._restore(snapshot)
+            self.named.rollback()
             if len(records) == 1:
                 record = records[0]
                 self.failures += 1
@@ -393,18 +342,12 @@ class ProvenanceWriter:
             with storage.transaction():
                 for plan in plans:
                     self._finish(plan, strict=True)
-                now = datetime.now(timezone.utc)
-                storage.bulk_update(schema.nodes, [
-                    {"id": plan.cell.pk, "attributes": plan.cell._attributes, "mtime": now}
-                    for plan in plans if plan.needs_update
-                ])
+                finish_processes([(plan.cell, plan.finish) for plan in plans if plan.finish is not None])
         except Exception:  # noqa: BLE001 - rolled back: finish them one by one, reporting what fails
             for plan in plans:
-                if plan.needs_update:
-                    plan.cell._attributes.pop("sealed", None)
-                    plan.needs_update = False
+                plan.finish = None
                 self._finish(plan)
-        self._committed(snapshot)
+        self.named.commit()
         for plan in plans:
             if plan.record.early_node is None:
                 self.cell_pks.append(plan.cell.pk)
@@ -418,10 +361,10 @@ class ProvenanceWriter:
             return node, False
         node.label = name[:255]
         digest = node.compute_hash()
-        existing = self._earlier((name, digest), self.versions.get(name))
+        existing = self.named.earlier(name, digest)
         if existing is not None:
             return existing, False
-        self._set(self.by_hash, (name, digest), node)
+        self.named.remember(name, digest, node)
         return node, True
 
     def _file_node(self, snapshot: FileSnapshot) -> tuple[Node, bool]:
@@ -441,10 +384,10 @@ class ProvenanceWriter:
         node.set_attribute("path", snapshot.path)
         node.label = os.path.basename(snapshot.path)[:255]
         digest = node.compute_hash()
-        existing = self._earlier(("file:" + snapshot.path, digest), self.file_versions.get(snapshot.path))
+        existing = self.named.earlier(snapshot.path, digest, file=True)
         if existing is not None:
             return existing, False
-        self._set(self.by_hash, ("file:" + snapshot.path, digest), node)
+        self.named.remember(snapshot.path, digest, node, file=True)
         return node, True
 
     def _new_cell(self, record: CellRecord, state: ProcessState) -> CellExecutionNode:
@@ -472,23 +415,23 @@ class ProvenanceWriter:
             node, new = self._version(name, captured)
             if new:
                 plan.new_nodes.append(node)
-            self._set(self.versions, name, node)
+            self.named.set_current(name, node)
         used: set[str] = set()
         for name in record.reads:
-            node = self.versions.get(name)
+            node = self.named.current(name)
             if node is not None:
                 plan.cell.add_incoming(node, LinkType.INPUT_CALC, _unique(variable_label(name), used))
         written = {s.path for s in record.file_writes}
         for snapshot in record.file_reads:
             if snapshot.path in written:  # read and rewritten: the input is the version before, if known
-                node = self.file_versions.get(snapshot.path)
+                node = self.named.current_file(snapshot.path)
                 if node is None:
                     continue
             else:
                 node, new = self._file_node(snapshot)
                 if new:
                     plan.new_nodes.append(node)
-                self._set(self.file_versions, snapshot.path, node)
+                self.named.set_current_file(snapshot.path, node)
             plan.cell.add_incoming(node, LinkType.INPUT_CALC, _unique(file_label(snapshot.path), used))
         plan.new_nodes.append(plan.cell)
         return plan
@@ -508,17 +451,17 @@ class ProvenanceWriter:
             plan = self._plan_inputs(record, ProcessState.FINISHED if record.success else ProcessState.EXCEPTED)
         for name, captured in record.outputs.items():
             node, new = self._version(name, captured)
-            if node is self.versions.get(name):
+            if node is self.named.current(name):
                 continue
-            self._set(self.versions, name, node)
+            self.named.set_current(name, node)
             self._output(plan, variable_label(name), node, new)
         for name in record.deleted:
-            self._pop(self.versions, name)
+            self.named.drop(name)
         for snapshot in record.file_writes:
             node, new = self._file_node(snapshot)
-            if node is self.file_versions.get(snapshot.path):
+            if node is self.named.current_file(snapshot.path):
                 continue
-            self._set(self.file_versions, snapshot.path, node)
+            self.named.set_current_file(snapshot.path, node)
             self._output(plan, file_label(snapshot.path), node, new)
         if record.early_node is None:
             plan.cell.set_attribute_many(self._outcome(record, plan.cell))
@@ -562,8 +505,7 @@ class ProvenanceWriter:
             if strict and (record.early_node is not None or plan.returns):
                 # the outcome and the seal of the batch's cells go in one executemany (see _write)
                 outcome = self._outcome(record, cell) if record.early_node is not None else {}
-                cell._attributes.update(clean_json(outcome, "cell outcome"), sealed=True)
-                plan.needs_update = True
+                plan.finish = {**outcome, "sealed": True}
             elif record.early_node is not None:
                 outcome = self._outcome(record, cell)
                 outcome["sealed"] = True

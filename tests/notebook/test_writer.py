@@ -19,7 +19,7 @@ from jupyter_prov.notebook.capture import (
     observe,
     value_hash,
 )
-from jupyter_prov.notebook.records import CellRecord
+from jupyter_prov.notebook.cell_records import CellRecord
 from jupyter_prov.notebook.writer import ProvenanceWriter
 
 
@@ -186,7 +186,7 @@ def test_a_value_that_comes_back_is_the_earlier_node_and_history_is_kept_as_pks(
     assert outputs(third)["x"][0] == "return" and outputs(third)["x"][1].pk == created[1].pk
     assert outputs(fourth) == {}  # unchanged: no output at all
     assert writer.versions["x"].pk == created[1].pk
-    assert sorted(writer.by_hash.values()) == sorted([created[1].pk, outputs(second)["x"][1].pk])
+    assert sorted(writer.named.by_hash.values()) == sorted([created[1].pk, outputs(second)["x"][1].pk])
 
 
 def test_the_writer_works_during_cells_when_records_pile_up(profile, monkeypatch):
