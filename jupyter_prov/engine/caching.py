@@ -27,18 +27,16 @@ hit; the figures are in ``benchmarks/results/caching.md``.
 from __future__ import annotations
 
 import contextvars
-import copy
 import fnmatch
 import logging
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import select
-
 from ..config import get_config
 from ..orm import Node, ProcessNode, ProcessState, current, load_node
 from ..orm.links import INPUT_LINKS, LinkType
-from ..storage import schema
+from ..orm.nodes.loading import find_by_hash
+from ..orm.nodes.storing import rehash as rehash_nodes
 
 log = logging.getLogger(__name__)
 
@@ -169,25 +167,13 @@ def _verify(node: ProcessNode) -> tuple[str | None, list]:
     for triple in inputs:
         if triple.node.compute_hash() != triple.node.node_hash:
             return f"the content of its input {triple.link_label!r} ({triple.node.uuid}) does not match its hash", []
-    if _hash_with_inputs(node, inputs) != node.node_hash:
+    if node.compute_hash_with_inputs(inputs) != node.node_hash:
         return "its own content does not match its hash", []
     outputs = node.get_outgoing(LinkType.CREATE)
     for triple in outputs:
         if triple.node.compute_hash() != triple.node.node_hash:
             return f"the content of its output {triple.link_label!r} ({triple.node.uuid}) does not match its hash", []
     return None, outputs
-
-
-def _hash_with_inputs(node: ProcessNode, inputs: list) -> str:
-    """The ORM's hash of the stored ``node`` given its input links (loaded already: no second query).
-
-    A stored process hashes the inputs it reads from the database, an unstored one its pending links;
-    a copy that looks unstored, with the loaded links as pending ones, gets the same hash without asking.
-    """
-    probe = copy.copy(node)
-    probe._pk = None
-    probe._incoming = [(t.node, t.link_type, t.link_label) for t in inputs]
-    return probe.compute_hash()
 
 
 #: the outputs of the cache source found last in this context (pk, link triples), for store_from_cache
@@ -198,11 +184,7 @@ _verified_outputs: contextvars.ContextVar[tuple[int | None, list]] = contextvars
 def find_cache_source(node: ProcessNode) -> ProcessNode | None:
     """The oldest valid, verified stored calculation with the hash of (unstored) ``node``, or ``None``."""
     digest = node.compute_hash()
-    table = schema.nodes
-    stmt = (select(table.c.id).where(table.c.node_hash == digest).where(table.c.process_type == node.process_type)
-            .where(table.c.node_type == node.node_type).order_by(table.c.id).limit(20))
-    with current.get_storage().connection() as conn:
-        pks = conn.execute(stmt).scalars().all()
+    pks = find_by_hash(digest, node_type=node.node_type, process_type=node.process_type, limit=20)
     for pk in pks:
         candidate = load_node(pk)
         if not (isinstance(candidate, ProcessNode) and is_valid_cache(candidate)):
@@ -218,13 +200,7 @@ def find_cache_source(node: ProcessNode) -> ProcessNode | None:
 
 def clone_data(node: Node) -> Node:
     """A new, unstored node of the same kind with the same content (attributes, files, label)."""
-    klass = type(node)
-    clone = klass.__new__(klass)
-    Node.__init__(clone, label=node.label, description=node.description)
-    clone._attributes = copy.deepcopy(dict(node.attributes))
-    clone._files = copy.deepcopy(dict(node.file_tree))
-    clone._computer_id = node._computer_id  # a remote folder or code names its computer
-    return clone
+    return node.clone()
 
 
 def store_from_cache(node: ProcessNode, source: ProcessNode) -> dict[str, Node]:
@@ -252,28 +228,10 @@ def store_from_cache(node: ProcessNode, source: ProcessNode) -> dict[str, Node]:
             set_state(node, ProcessState.FINISHED, **finished)
         else:
             node.set_attribute_many({"process_state": ProcessState.FINISHED.value, **finished})
-            store_all([*(s for s, _t, _l in node._incoming if not s.is_stored), node, *outputs.values()])
+            store_all([*(t.node for t in node.get_incoming() if not t.node.is_stored), node, *outputs.values()])
     return outputs
 
 
 def rehash(nodes: Iterable[Node] | None = None) -> int:
     """Recompute and store the hash of the given stored nodes (all nodes if ``None``); returns how many changed."""
-    from sqlalchemy import update
-
-    table = schema.nodes
-    storage = current.get_storage()
-    if nodes is None:
-        with storage.connection() as conn:
-            pks = conn.execute(select(table.c.id).order_by(table.c.id)).scalars().all()
-        from ..orm import load_nodes
-
-        nodes = (n for start in range(0, len(pks), 500) for n in load_nodes(pks[start:start + 500]))
-    changed = 0
-    with storage.transaction() as conn:
-        for node in nodes:
-            digest = node.compute_hash()
-            if digest != node.node_hash:
-                conn.execute(update(table).where(table.c.id == node.pk).values(node_hash=digest))
-                node._hash = digest
-                changed += 1
-    return changed
+    return rehash_nodes(nodes)

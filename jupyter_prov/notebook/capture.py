@@ -376,31 +376,28 @@ def _array_node(array: Any, *, offline: bool, pack: dict | None = None, gate: Ca
     import numpy as np
 
     from ..orm.nodes.array import Array
+    from ..orm.nodes.node_files import put_large_stream
 
-    node = Array()
-    meta = {"shape": list(array.shape), "dtype": array.dtype.str}
     if offline:
-        node._files = {"default.npy": npy_sha256(array)}
-    elif array.nbytes <= PACK_LIMIT:
+        return Array.from_numpy(array, key=npy_sha256(array))
+    if array.nbytes <= PACK_LIMIT:
         buffer = io.BytesIO()
         np.lib.format.write_array(buffer, np.asanyarray(array), allow_pickle=False)
-        node._files = {"default.npy": _put_packed(node, buffer.getvalue(), pack)}
-    elif (stream := npy_stream(array, gate)) is not None:
+        return Array.from_numpy(array, key=_put_packed(buffer.getvalue(), pack))
+    if (stream := npy_stream(array, gate)) is not None:
         # hashed and written straight from the array's memory, in pieces, with the GIL released
-        node._files = {"default.npy": node._backend.repository.put_large_stream(_Chunked(stream))}
-    else:  # not contiguous: numpy writes a copy in 16 MiB pieces through a temporary file
-        handle, path = tempfile.mkstemp(suffix=".npy")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                # through a plain writer, numpy writes 16 MiB chunks (a real file gets one ``tofile`` call
-                # that holds the GIL for the whole array, and the kernel's next cell would wait for it)
-                np.lib.format.write_array(_HashingSink(out, hashing=False, gate=gate), np.asanyarray(array),
-                                          allow_pickle=False)
-            node.put_file("default.npy", path)
-        finally:
-            os.unlink(path)
-    node._attributes["arrays"]["default"] = meta
-    return node
+        return Array.from_numpy(array, key=put_large_stream(_Chunked(stream)))
+    # not contiguous: numpy writes a copy in 16 MiB pieces through a temporary file
+    handle, path = tempfile.mkstemp(suffix=".npy")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            # through a plain writer, numpy writes 16 MiB chunks (a real file gets one ``tofile`` call
+            # that holds the GIL for the whole array, and the kernel's next cell would wait for it)
+            np.lib.format.write_array(_HashingSink(out, hashing=False, gate=gate), np.asanyarray(array),
+                                      allow_pickle=False)
+        return Array.from_numpy(array, npy_file=path)
+    finally:
+        os.unlink(path)
 
 
 class _Chunked:
@@ -413,42 +410,37 @@ class _Chunked:
         return self._stream.read(STREAM_CHUNK if size is None or size < 0 else min(size, STREAM_CHUNK))
 
 
-def _put_packed(node: Any, content: bytes, pack: dict | None) -> str:
+def _put_packed(content: bytes, pack: dict | None) -> str:
     """The repository key of a small file: stored now into a pack, or collected in ``pack`` (key → bytes)
     for the caller to store with others in one pack (the key is the SHA-256 of the bytes)."""
     if pack is None:
-        return node._backend.repository.put_many_bytes([content])[0]
+        from ..orm.nodes.node_files import put_packed
+
+        return put_packed([content])[0]
     key = hashlib.sha256(content).hexdigest()
     pack[key] = content
     return key
 
 
 def _table_node(frame: Any, *, offline: bool, pack: dict | None = None):
-    from ..orm.nodes.table import Table, default_format, table_attributes, table_bytes
+    from ..orm.nodes.table import Table, default_format, table_bytes
 
     if hasattr(frame, "to_frame") and not hasattr(frame, "columns"):
         frame = frame.to_frame()
-    node = Table()
     fmt = default_format()
     if offline:
-        node._attributes, node._files = Table.offline_files(frame, fmt)
-        return node
+        attributes, files = Table.offline_files(frame, fmt)
+        return Table.from_frame(frame, fmt=fmt, key=files[attributes["filename"]])
     content = table_bytes(frame, fmt)
-    node._attributes = table_attributes(frame, fmt)
-    filename = node._attributes["filename"]
     if len(content) <= PACK_LIMIT:
-        node._files = {filename: _put_packed(node, content, pack)}
-    else:
-        node.put_file(filename, content)
-    return node
+        return Table.from_frame(frame, fmt=fmt, key=_put_packed(content, pack))
+    return Table.from_frame(frame, fmt=fmt, content=content)
 
 
 def reference_node(payload: dict[str, str], digest: str):
     from ..orm.nodes.data import Reference
 
-    node = Reference()
-    node._attributes = {"python_type": payload["python_type"], "repr": payload["repr"], "fingerprint": digest}
-    return node
+    return Reference.of(payload["python_type"], payload["repr"], digest)
 
 
 def build_node(captured: Captured, *, offline: bool = False, policy: CapturePolicy | None = None,
@@ -481,7 +473,7 @@ def build_node(captured: Captured, *, offline: bool = False, policy: CapturePoli
 
         with contextlib.suppress(Exception):
             if fingerprint(captured.payload, policy or CapturePolicy())[1] != captured.fingerprint:
-                node._attributes["changed_after_cell"] = True
+                node.set_attribute("changed_after_cell", True)
     return node
 
 

@@ -11,17 +11,17 @@ import getpass
 import os
 import socket
 import threading
-from typing import TYPE_CHECKING
+from typing import Any, Callable
 
 from ..config import Config, ConfigError, Profile, ProfileLock, get_config
 from ..config.profiles import DEFAULT_PROFILE_NAME, default_profile_for
 from ..storage.backend import StorageBackend
 
-if TYPE_CHECKING:
-    from .users import User
-
 _lock = threading.RLock()
 _state: dict = {"profile": None, "storage": None, "lock": None, "user": None}
+#: makes the default user from an email: set by :mod:`.users` when it is imported (this module sits
+#: below the entities, so it does not import them: no current -> users -> entity -> current cycle)
+_user_factory: Callable[[str], Any] | None = None
 
 
 def load_profile(name: str | None = None, *, allow_create: bool = True) -> Profile:
@@ -84,6 +84,30 @@ def get_storage() -> StorageBackend:
     return storage
 
 
+def loaded_storage() -> StorageBackend | None:
+    """The storage ORM calls use now, or ``None`` when no profile is loaded (never loads one)."""
+    return _state["storage"]
+
+
+def foreign_storage(storage: StorageBackend | None) -> StorageBackend | None:
+    """``storage`` if it is another one than the loaded profile's (an archive read in place), else ``None``.
+
+    What a loaded entity remembers as its storage: ``None`` means "the loaded profile's".
+    """
+    return storage if storage is not None and storage is not _state["storage"] else None
+
+
+def forget_default_user() -> None:
+    """Drop the remembered default user (the next :func:`get_default_user` looks it up again)."""
+    _state["user"] = None
+
+
+def set_user_factory(factory: Callable[[str], Any]) -> None:
+    """How :func:`get_default_user` makes the user of an email (``User.get_or_create``, set by :mod:`.users`)."""
+    global _user_factory
+    _user_factory = factory
+
+
 def use_storage(storage: StorageBackend | None) -> StorageBackend | None:
     """Make ``storage`` the one ORM calls use (an archive reader, a test database); returns the previous one."""
     with _lock:
@@ -99,16 +123,16 @@ def default_user_email(config: Config | None = None) -> str:
     return email or f"{getpass.getuser()}@{socket.gethostname() or 'localhost'}"
 
 
-def get_default_user() -> "User":
-    """The user that new nodes belong to: made on first use from the config's ``user_email`` option."""
+def get_default_user() -> Any:
+    """The :class:`~.users.User` that new nodes belong to: made on first use from the config's ``user_email``."""
     user = _state["user"]
     if user is None:
-        from .users import User
-
+        if _user_factory is None:  # jupyter_prov.orm imports users.py first: not reached in practice
+            raise RuntimeError("jupyter_prov.orm.users is not imported: no default user can be made")
         try:
             email = default_user_email()
         except ConfigError:
             email = f"{getpass.getuser()}@localhost"
-        user = User.get_or_create(email)
+        user = _user_factory(email)
         _state["user"] = user
     return user

@@ -1,4 +1,9 @@
-"""Base of the entities that are not nodes (users, computers, groups, comments, logs, authinfos)."""
+"""Base of the stored entities: nodes, users, computers, groups, comments, logs, authinfos.
+
+An entity is a row of one table with a pk, and knows the storage it was read from (``None``: the
+loaded profile's). Nodes keep their columns in slots of their own (:mod:`.nodes.node`); the other
+entities keep theirs in ``_fields``.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ class Entity:
 
     _table: ClassVar[Table]
     _entity_name: ClassVar[str] = "entity"
+    __slots__ = ()  # Node keeps its fields in slots; the other entities have a __dict__
 
     def __init__(self, **fields: Any):
         self._pk: int | None = None
@@ -66,14 +72,14 @@ class Entity:
 
         ``storage`` reads from another storage (an archive) instead of the loaded profile's.
         """
-        own = storage is not None and storage is not current._state["storage"]
+        own = current.foreign_storage(storage)
         storage = storage or current.get_storage()
         stmt = select(cls._table)
         for key, value in filters.items():
             stmt = stmt.where(cls._table.c[key] == value)
         with storage.connection() as conn:
             rows = conn.execute(stmt.order_by(cls._table.c.id)).mappings().all()
-        return [cls._from_row(row, storage if own else None) for row in rows]
+        return [cls._from_row(row, own) for row in rows]
 
     @classmethod
     def get(cls: type[E], storage=None, **filters: Any) -> E:

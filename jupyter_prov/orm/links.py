@@ -26,12 +26,9 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import Any, NamedTuple
 
 from .exceptions import LinkError
-
-if TYPE_CHECKING:
-    from .nodes.node import Node
 
 LINK_LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 LINK_LABEL_MAX = 255
@@ -81,7 +78,7 @@ RULES: dict[LinkType, LinkRule] = {
 class LinkTriple(NamedTuple):
     """One link seen from one end: the node at the other end, the link type and the label."""
 
-    node: "Node"
+    node: Any  # a Node (this module sits below the node classes)
     link_type: LinkType
     link_label: str
 
@@ -103,20 +100,21 @@ def to_link_type(link_type: LinkType | str) -> LinkType:
         raise LinkError(f"unknown link type {link_type!r} (known: {known})") from None
 
 
-def validate_link(source: "Node", target: "Node", link_type: LinkType | str, label: str) -> LinkType:
-    """Check a link against the rules that need no database query; raise :class:`LinkError` naming both ends."""
-    from .nodes.node import Node
+def validate_link(source: Any, target: Any, link_type: LinkType | str, label: str) -> LinkType:
+    """Check a link between two nodes against the rules that need no database query; raise :class:`LinkError` naming both ends.
 
+    The nodes are known by their ``link_kind`` (this module sits below the node classes and does not import them).
+    """
     link_type = to_link_type(link_type)
     validate_label(label)
-    if not isinstance(source, Node) or not isinstance(target, Node):
+    if not isinstance(getattr(source, "link_kind", None), str) or not isinstance(getattr(target, "link_kind", None), str):
         raise LinkError(f"{link_type.value} link {label!r}: both ends must be nodes, got {source!r} -> {target!r}")
     rule = RULES[link_type]
     where = f"{link_type.value} link {label!r} from {source!r} to {target!r}"
-    if source._link_kind not in rule.sources or target._link_kind not in rule.targets:
+    if source.link_kind not in rule.sources or target.link_kind not in rule.targets:
         raise LinkError(
             f"{where}: a {link_type.value} link goes from {' or '.join(sorted(rule.sources))} "
-            f"to {' or '.join(sorted(rule.targets))}, not from {source._link_kind} to {target._link_kind}"
+            f"to {' or '.join(sorted(rule.targets))}, not from {source.link_kind} to {target.link_kind}"
         )
     if source is target or (source.is_stored and source.pk == target.pk):
         raise LinkError(f"{where}: a node cannot link to itself")

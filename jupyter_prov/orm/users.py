@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 
 from ..storage import schema
+from . import current
 from .entity import Entity
 from .exceptions import NotExistent, ValidationError
 
@@ -59,3 +60,6 @@ class User(Entity):
 
     def __repr__(self) -> str:
         return f"<User: {self.email}>"
+
+
+current.set_user_factory(User.get_or_create)

@@ -19,14 +19,12 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from ..errors import StorageError  # defined in the base layer, re-exported here
 from . import bulk, schema
 from .json_text import dumps
 from .repository import Repository
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
-
-
-from ..errors import StorageError  # defined in the base layer, re-exported here
 
 
 class SchemaVersionError(StorageError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 from typing import Any, ClassVar
 
@@ -12,6 +13,12 @@ from ..exceptions import ValidationError
 from .data import Data
 
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+DEFAULT_NAME = "default"
+
+
+def _check_name(name: Any) -> None:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValidationError(f"array name {name!r} must be letters, digits, '_', '-' or '.'")
 
 
 class Array(Data):
@@ -19,7 +26,7 @@ class Array(Data):
 
     _type_string: ClassVar[str] = "data.array"
     __slots__ = ()
-    DEFAULT: ClassVar[str] = "default"
+    DEFAULT: ClassVar[str] = DEFAULT_NAME
 
     def __init__(self, array: Any = None, *, arrays: dict[str, Any] | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -29,10 +36,32 @@ class Array(Data):
         for name, value in (arrays or {}).items():
             self.set_array(name, value)
 
+    @classmethod
+    def from_numpy(cls, array: Any, *, key: str | None = None, npy_file: str | os.PathLike | None = None,
+                   name: str = DEFAULT_NAME, **kwargs: Any) -> "Array":
+        """An array node holding ``array`` as ``name`` (default ``default``).
+
+        ``key``: the repository key (SHA-256) of the array's ``.npy`` bytes, when the caller wrote them
+        already or writes them with the batch before storing (the notebook's capture streams large arrays
+        and packs small ones); the node then only records the key, shape and dtype. ``npy_file``: a local
+        file holding those bytes (copied into the repository here). Without either, the bytes are
+        written like :meth:`set_array` does.
+        """
+        node = cls(**kwargs)
+        if key is None and npy_file is None:
+            node.set_array(name, array)
+            return node
+        _check_name(name)
+        if npy_file is not None:
+            node.put_file(f"{name}.npy", npy_file)
+        else:
+            node._files[f"{name}.npy"] = key
+        node._attributes["arrays"][name] = {"shape": list(array.shape), "dtype": array.dtype.str}
+        return node
+
     def set_array(self, name: str, array: Any) -> None:
         self._check_mutable("arrays")
-        if not isinstance(name, str) or not _NAME.match(name):
-            raise ValidationError(f"array name {name!r} must be letters, digits, '_', '-' or '.'")
+        _check_name(name)
         array = np.asarray(array)
         if array.dtype == object:
             raise ValidationError(f"array {name!r}: object arrays cannot be stored (they would need pickling)")

@@ -21,7 +21,7 @@ class Data(Node):
     """Base of data nodes."""
 
     _type_string: ClassVar[str] = "data"
-    _link_kind: ClassVar[str] = "data"
+    link_kind: ClassVar[str] = "data"
     __slots__ = ()
 
     @property
@@ -263,7 +263,7 @@ class Reference(Data):
         kind = type(obj)
         try:
             text = repr(obj)
-        except Exception as exc:  # a broken __repr__ must not break recording
+        except Exception as exc:  # noqa: BLE001 - a broken __repr__ must not break recording
             text = f"<repr failed: {type(exc).__name__}>"
         if fingerprint is None:
             fingerprint = hashlib.sha256(f"{kind.__module__}.{kind.__qualname__}:{text}:{id(obj)}".encode()).hexdigest()
@@ -272,6 +272,17 @@ class Reference(Data):
             "repr": text[: self.REPR_LIMIT],
             "fingerprint": fingerprint,
         }
+
+    @classmethod
+    def of(cls, python_type: str, text: str, fingerprint: str, **kwargs: Any) -> "Reference":
+        """A reference from its description alone: the type's dotted name, a repr excerpt, a fingerprint.
+
+        For recorders that described the object already (the notebook's capture, on another thread
+        than the one holding the object).
+        """
+        node = cls(**kwargs)
+        node._attributes = {"python_type": python_type, "repr": text, "fingerprint": fingerprint}
+        return node
 
     @property
     def python_type(self) -> str:

@@ -9,9 +9,11 @@ attributes change; when it reaches a terminal state it is *sealed* and never cha
 from __future__ import annotations
 
 import enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Sequence
 
 from ..exceptions import ModificationNotAllowed, ValidationError
+from ..hashing import make_hash
+from ..links import LinkTriple
 from .node import Node
 
 
@@ -48,7 +50,7 @@ class ProcessNode(Node):
     """Base of process nodes."""
 
     _type_string: ClassVar[str] = "process"
-    _link_kind: ClassVar[str] = "process"
+    link_kind: ClassVar[str] = "process"
     _updatable_attributes: ClassVar[frozenset[str]] = frozenset({
         "process_state", "process_status", "exit_status", "exit_message", "sealed", "paused",
         "checkpoint", "exception", "cached_from", "outputs_done", "stage", "job_id", "scheduler_state",
@@ -157,15 +159,23 @@ class ProcessNode(Node):
     #: attributes that describe where the code was, not what it is: left out of the hash (the cache identity)
     _hash_ignored_attributes: ClassVar[frozenset[str]] = frozenset({"source_file", "source_line", "version"})
 
-    def _hash_payload(self) -> dict[str, Any]:
+    def compute_hash_with_inputs(self, inputs: Sequence[LinkTriple]) -> str:
+        """The content hash of this process given its input links, loaded already (no query for them).
+
+        What :meth:`compute_hash` gives a stored process, for a caller that holds its inputs (the
+        cache checking a candidate); for an unstored one, as if ``inputs`` were its pending links.
+        """
+        return make_hash(self._hash_payload([(t.node, t.link_type, t.link_label) for t in inputs]))
+
+    def _hash_payload(self, incoming: Sequence[tuple] | None = None) -> dict[str, Any]:
         payload = super()._hash_payload()
         payload["attributes"] = {k: v for k, v in payload["attributes"].items() if k not in self._hash_ignored_attributes}
         payload["process_type"] = self._process_type
-        if self.is_stored:  # rehashing a stored process: its inputs are links in the database
+        if incoming is None and self.is_stored:  # rehashing a stored process: its inputs are links in the database
             from ..links import INPUT_LINKS
 
             incoming = [(t.node, t.link_type, t.link_label) for t in self.get_incoming(INPUT_LINKS)]
-        else:
+        elif incoming is None:
             incoming = self._incoming
         payload["inputs"] = sorted(
             (label, source.node_hash or source.compute_hash())
@@ -179,7 +189,7 @@ class CalculationNode(ProcessNode):
     """A process that creates data."""
 
     _type_string: ClassVar[str] = "process.calculation"
-    _link_kind: ClassVar[str] = "calculation"
+    link_kind: ClassVar[str] = "calculation"
     __slots__ = ()
 
 
@@ -187,7 +197,7 @@ class WorkflowNode(ProcessNode):
     """A process that orchestrates other processes and returns data they made."""
 
     _type_string: ClassVar[str] = "process.workflow"
-    _link_kind: ClassVar[str] = "workflow"
+    link_kind: ClassVar[str] = "workflow"
     __slots__ = ()
 
 
@@ -207,7 +217,7 @@ class CellExecutionNode(ProcessNode):
     """One execution of a notebook cell: it creates values and may call processes."""
 
     _type_string: ClassVar[str] = "process.cell"
-    _link_kind: ClassVar[str] = "cell"
+    link_kind: ClassVar[str] = "cell"
     #: a cell stored early (it launched a process) gets its outcome when it ends
     _updatable_attributes: ClassVar[frozenset[str]] = ProcessNode._updatable_attributes | frozenset({
         "stdout", "stderr", "error", "writes", "duration_ms",

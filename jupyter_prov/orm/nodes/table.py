@@ -60,6 +60,27 @@ class Table(Data):
         if frame is not None:
             self.set_dataframe(frame, fmt=fmt)
 
+    @classmethod
+    def from_frame(cls, frame: Any, *, fmt: str | None = None, key: str | None = None, content: bytes | None = None,
+                   **kwargs: Any) -> "Table":
+        """A table node of the DataFrame ``frame`` in format ``fmt`` (default: :func:`default_format`).
+
+        ``key``: the repository key (SHA-256) of ``table_bytes(frame, fmt)``, when the caller wrote the
+        bytes already or writes them with the batch before storing (the notebook's capture packs small
+        tables); the node then only records the key and the frame's attributes. ``content``: those bytes,
+        made already (written here). Without either they are made and written like :meth:`set_dataframe`.
+        """
+        node = cls(**kwargs)
+        if key is None and content is None:
+            node.set_dataframe(frame, fmt=fmt)
+            return node
+        node._attributes = table_attributes(frame, fmt or default_format())
+        if key is not None:
+            node._files = {node._attributes["filename"]: key}
+        else:
+            node.put_file(node._attributes["filename"], content)
+        return node
+
     def set_dataframe(self, frame: Any, *, fmt: str | None = None) -> None:
         self._check_mutable("table")
         import pandas as pd
