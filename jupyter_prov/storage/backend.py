@@ -25,6 +25,8 @@ from .json_text import dumps
 from .repository import Repository
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+#: the threads of this OS process that write to SQLite take turns on this lock (:meth:`StorageBackend.write_turn`)
+_sqlite_writes = threading.RLock()
 
 
 class SchemaVersionError(StorageError):
@@ -281,6 +283,21 @@ class StorageBackend:
                 raw.invalidate()
             else:
                 raw.close()  # back to the pool
+
+    @contextmanager
+    def write_turn(self) -> Iterator[None]:
+        """On SQLite, the threads of this OS process take turns to write; on PostgreSQL nothing happens.
+
+        Waiting on a Python lock wakes the next writer at once, while SQLite's busy handler sleeps for
+        milliseconds between retries (many graph tasks of one process ending together). Re-entrant:
+        a thread holding its turn may open nested transactions. Other OS processes still queue on
+        SQLite's own lock (:func:`begin_immediate`).
+        """
+        if self.dialect != "sqlite":
+            yield
+            return
+        with _sqlite_writes:
+            yield
 
     @contextmanager
     def write_cursor(self) -> Iterator[Any]:

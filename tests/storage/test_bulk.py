@@ -117,3 +117,31 @@ def test_many_rows_on_postgres_pass_the_parameter_limit(storage, user_id):
     with storage.transaction() as conn:
         bulk.insert_rows(conn, storage.dialect, schema.nodes, rows)
     assert storage.counts()["nodes"] == count
+
+
+def test_write_turn_lets_one_thread_of_a_process_write_at_a_time_on_sqlite(storage):
+    import threading
+    import time
+
+    inside, most = [0], [0]
+    lock = threading.Lock()
+    both_inside = threading.Barrier(2, timeout=10)
+
+    def write():
+        with storage.write_turn(), storage.write_turn():  # re-entrant
+            with lock:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            if storage.dialect == "sqlite":
+                time.sleep(0.01)
+            else:  # no turns on PostgreSQL: both threads are inside at once
+                both_inside.wait()
+            with lock:
+                inside[0] -= 1
+
+    threads = [threading.Thread(target=write) for _ in range(4 if storage.dialect == "sqlite" else 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == (1 if storage.dialect == "sqlite" else 2)
