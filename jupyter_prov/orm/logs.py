@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import uuid as uuid_module
 from datetime import datetime, timezone
 from typing import Any
@@ -52,7 +51,3 @@ class Log(Entity):
 
     def __repr__(self) -> str:
         return f"<Log {self.levelname} on node {self.node_id}: {self.message[:40]!r}>"
-
-
-LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "REPORT": 23, "WARNING": logging.WARNING,
-          "ERROR": logging.ERROR, "CRITICAL": logging.CRITICAL}

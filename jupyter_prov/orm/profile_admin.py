@@ -1,7 +1,7 @@
 """Administration of profiles: set one up, delete one, migrate its database, maintain its storage.
 
-These are the actions behind ``jprov profile`` and ``jprov storage``; any other face (a notebook, the
-server) calls the same functions. Each one leaves the config file untouched when it fails.
+These are the actions behind ``jprov profile`` and ``jprov storage``, as Python functions so that a notebook
+can do the same. Each one leaves the config file untouched when it fails.
 """
 
 from __future__ import annotations
@@ -135,18 +135,6 @@ def _drop_database(url: str) -> None:
         with engine.begin() as conn:
             schema.metadata.drop_all(conn)
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    finally:
-        engine.dispose()
-
-
-def schema_status(profile: Profile) -> dict[str, Any]:
-    """The schema version of a profile's database and the one this jupyter-prov needs."""
-    from ..storage.migrations import current_revision, head_revision
-
-    engine = create_sql_engine(profile.storage)
-    try:
-        return {"current": current_revision(engine), "head": head_revision(),
-                "empty": not inspect(engine).get_table_names()}
     finally:
         engine.dispose()
 

@@ -7,7 +7,6 @@ whose ``node_type`` equals its type string or starts with it followed by a dot. 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
@@ -49,16 +48,3 @@ def node_type_condition(column, node_types: Any, *, subclasses: bool = True,
         elif subclasses:
             clauses.append(column.startswith(prefix + ".", autoescape=True))
     return or_(*clauses) if clauses else false()
-
-
-def matches_type(type_string: str, node_types: Iterable[Any] | None) -> bool:
-    """Python twin of :func:`node_type_condition` for one type string."""
-    if node_types is None:
-        return True
-    if isinstance(node_types, (str, type)):
-        node_types = [node_types]
-    for node_type in node_types:
-        prefix = type_string_of(node_type)
-        if not prefix or type_string == prefix or type_string.startswith(prefix + "."):
-            return True
-    return False

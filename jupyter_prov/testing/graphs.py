@@ -13,7 +13,6 @@ reference benchmark), :func:`mixed_graph` (chains, fan-in, fan-out and workflows
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -224,8 +223,3 @@ def write_spec(spec: GraphSpec, storage=None, *, batch_size: int = 50_000) -> Gr
             ])
     spec.pks = pks
     return spec
-
-
-def iter_marks(spec: GraphSpec) -> Iterator[tuple[str, int]]:
-    for name, index in spec.marks.items():
-        yield name, spec.pks[index]
