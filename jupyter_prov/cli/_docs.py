@@ -85,9 +85,12 @@ def command_section(path: tuple[str, ...], command: click.Command) -> str:
 def render(main: click.Group | None = None) -> str:
     """The whole page."""
     if main is None:
-        from . import main
-    sections = [command_section(path, command) for path, command in iter_commands(main)]
-    return INTRO.format(global_options=_options_table(main, with_help=True)) + "\n" + "\n".join(sections)
+        from . import main as root
+
+        main = root
+    group: click.Group = main
+    sections = [command_section(path, command) for path, command in iter_commands(group)]
+    return INTRO.format(global_options=_options_table(group, with_help=True)) + "\n" + "\n".join(sections)
 
 
 def _options_table(command: click.Command, *, with_help: bool = False) -> str:

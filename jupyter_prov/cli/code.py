@@ -44,7 +44,8 @@ def create(ctx: click.Context, label_at_computer: str, executable: str, with_mpi
         pass
     try:
         code = Code(executable, computer=computer, label=label, with_mpi=with_mpi, prepend_text=prepend_text,
-                    description=description).store()
+                    description=description)
+        code.store()
     except ValidationError as exc:
         fail(str(exc))
     click.echo(f"code {code.full_label!r} created (pk {code.pk})")

@@ -45,18 +45,19 @@ def graph(ctx: click.Context, identifier: str, ancestors: int | None, descendant
     if kind is None:
         raise click.BadParameter(f"unknown suffix {output.suffix!r}; use one of {', '.join(GRAPH_FORMATS)}",
                                  param_hint="--output")
-    options = dict(ancestors=ancestors, descendants=descendants, link_types=_link_types(link_types),
-                   max_nodes=max_nodes)
+    chosen = _link_types(link_types)
     try:
         if kind == "dot":
             from ..interop.dot import provenance_graph, write
 
-            write(provenance_graph(node, **options), output)
+            write(provenance_graph(node, ancestors=ancestors, descendants=descendants, link_types=chosen,
+                                   max_nodes=max_nodes), output)
         else:
             from ..interop.prov import prov_document
             from ..interop.prov import write as write_prov
 
-            write_prov(prov_document(node, **options), output)
+            write_prov(prov_document(node, ancestors=ancestors, descendants=descendants, link_types=chosen,
+                                     max_nodes=max_nodes), output)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     except Exception as exc:  # graphviz missing its `dot` program
@@ -91,9 +92,9 @@ def delete(ctx: click.Context, identifiers: tuple[str, ...], dry_run: bool, yes:
 
     open_profile(ctx)
     pks = [load_node(identifier).pk for identifier in identifiers]
-    rules = dict(create_forward=create_forward, call_calc_forward=call_calc_forward,
-                 call_work_forward=call_work_forward)
-    rules = {key: value for key, value in rules.items() if value is not None}
+    given = {"create_forward": create_forward, "call_calc_forward": call_calc_forward,
+             "call_work_forward": call_work_forward}
+    rules: dict[str, bool] = {key: value for key, value in given.items() if value is not None}
     plan = delete_nodes(pks, dry_run=True, **rules)
     if as_json:
         print_json({"pks": plan.pks, "requested": plan.requested, "node_types": plan.node_types,

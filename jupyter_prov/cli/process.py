@@ -161,10 +161,11 @@ def status(ctx: click.Context, identifier: str, as_json: bool) -> None:
 def continue_(ctx: click.Context, identifier: str) -> None:
     """Run a stored process from its checkpoint in this terminal until it ends."""
     from ..engine.runner import continue_process
+    from ..orm.lineage_queries import pk_of
     from ..views.processes import item
 
     open_profile(ctx)
-    node = continue_process(_process(identifier).pk)
+    node = continue_process(pk_of(_process(identifier)))
     click.echo(f"process {node.pk}: {item(node)['state_text']}")
 
 

@@ -78,6 +78,11 @@ class ProvenanceMagics(Magics):
         super().__init__(shell)
         self.recorder = recorder
 
+    @property
+    def _ipython(self) -> Any:
+        """The shell these magics were made for (``Magics.shell`` is typed optional; ours never is None)."""
+        return self.shell
+
     @line_cell_magic
     def provenance(self, line: str, cell: str | None = None) -> Any:
         """Record this notebook's provenance; see ``%provenance help``."""
@@ -93,7 +98,7 @@ class ProvenanceMagics(Magics):
             if command != "skip" or rest:
                 raise ProvenanceError(f"%%provenance takes 'skip' as a cell magic, not {line.strip()!r}")
             # the inner cell shows its own result (the display hook): returning it would show it twice
-            self.shell.run_cell(cell, store_history=False, silent=False)
+            self._ipython.run_cell(cell, store_history=False, silent=False)
             return None
         handler = getattr(self, f"_cmd_{command}", None)
         if handler is None:
@@ -188,7 +193,7 @@ class ProvenanceMagics(Magics):
         self.recorder.writer.flush()
         node = self.recorder.writer.versions.get(name)
         if node is None:
-            if name not in self.shell.user_ns:
+            if name not in self._ipython.user_ns:
                 raise ProvenanceError(f"no variable {name!r} in this notebook")
             raise ProvenanceError(
                 f"{name!r} has no recorded version yet: it was set while recording was off or is ignored; "
@@ -231,7 +236,7 @@ class ProvenanceMagics(Magics):
                  v["cell"]["label"], v["cell"]["cell_id"], v["cell"]["started_at"][:23]]
                 for v in versions(name, list(self.recorder.writer.cell_pks))]
         if not rows:
-            if name not in self.shell.user_ns:
+            if name not in self._ipython.user_ns:
                 raise ProvenanceError(f"%provenance history: no variable {name!r} in this notebook")
             raise ProvenanceError(f"%provenance history: no recorded version of {name!r} in this session")
         return TableView(["version", "node", "type", "shape/len", "value", "hash", "link", "cell", "cell id",
@@ -258,14 +263,14 @@ class ProvenanceMagics(Magics):
             result = replay_slice(piece, name)
             self.last_replay = result
             if result.matches:
-                title += f"; replayed in a fresh kernel: the hash of {name} matches ({result.replayed_hash[:12]})"
+                title += f"; replayed in a fresh kernel: the hash of {name} matches ({(result.replayed_hash or '')[:12]})"
             elif result.error is not None:
                 title += f"; the replay in a fresh kernel failed: {result.error}"
             elif not result.comparable:
                 title += f"; replayed in a fresh kernel: cannot compare ({result.why_not_comparable})"
             else:
-                title += (f"; replayed in a fresh kernel: MISMATCH (recorded {result.recorded_hash[:12]}, "
-                          f"replayed {result.replayed_hash[:12]})")
+                title += (f"; replayed in a fresh kernel: MISMATCH (recorded {(result.recorded_hash or '')[:12]}, "
+                          f"replayed {(result.replayed_hash or '')[:12]})")
         return TableView(["#", "cell", "cell id", "source"], rows, title)
 
     def _cmd_export(self, args: list[str]) -> None:

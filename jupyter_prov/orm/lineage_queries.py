@@ -25,8 +25,17 @@ from sqlalchemy import exists, func, select
 
 from ..storage import schema
 from . import current
+from .exceptions import ModificationNotAllowed
 from .links import LinkType
 from .nodes import CellExecutionNode, Node, ProcessNode
+
+def pk_of(node: Node) -> int:
+    """The pk of a stored node (the views and the slice work on stored nodes only)."""
+    pk = node.pk
+    if pk is None:
+        raise ModificationNotAllowed(f"{node!r} is not stored: it has no place in the graph yet")
+    return pk
+
 
 #: ids bound per ``IN (...)`` statement (SQLite's default variable limit is 32,766; 5,000 keeps statements small)
 CHUNK = 5000
@@ -149,15 +158,16 @@ def compute_slice(target: Node) -> Slice:
     todo: list[tuple[Node, bool]] = [(target, False)]
     while todo:
         node, made_by_caller = todo.pop()
+        pk = pk_of(node)
         if not made_by_caller:
-            outside.add(node.pk)
-        if node.pk in seen:
+            outside.add(pk)
+        if pk in seen:
             continue
-        seen.add(node.pk)
+        seen.add(pk)
         if isinstance(node, ProcessNode):
             called = False
             if isinstance(node, CellExecutionNode):
-                cells[node.pk] = node
+                cells[pk] = node
             else:
                 callers = node.get_incoming((LinkType.CALL_CALC, LinkType.CALL_WORK))
                 called = bool(callers)
@@ -173,7 +183,7 @@ def compute_slice(target: Node) -> Slice:
         if returned_by:
             todo.append((min(returned_by, key=_order_key), False))
         else:
-            origins[node.pk] = node
+            origins[pk] = node
     for pk, node in origins.items():
         if node.node_type == "data.file":
             result.files.append(node)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..orm import CellExecutionNode, LinkType, Node, ProcessNode, load_node, load_nodes
-from ..orm.lineage_queries import Slice, compute_slice, outputs_labelled
+from ..orm.lineage_queries import Slice, compute_slice, outputs_labelled, pk_of
 from .nodes import kind_of, summary
 
 #: nodes :func:`ancestry` collects at most
@@ -161,13 +161,14 @@ def ancestry(node_or_identifier: Node | int | str, *, max_nodes: int = MAX_ANCES
     truncated = False
     while todo:
         node = todo.pop()
-        if node.pk in found:
+        pk = pk_of(node)
+        if pk in found:
             continue
         if len(found) >= max_nodes:
             truncated = True
             break
         text = process_text(node) if isinstance(node, ProcessNode) else summarize(node)
-        found[node.pk] = {"pk": node.pk, "uuid": node.uuid, "kind": kind_of(node.node_type),
+        found[pk] = {"pk": pk, "uuid": node.uuid, "kind": kind_of(node.node_type),
                           "node_type": node.node_type, "label": node.label, "text": text}
         for triple in node.get_incoming():
             edges.append({"source": triple.node.pk, "target": node.pk, "link_type": triple.link_type.value,

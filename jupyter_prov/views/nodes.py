@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import RepositoryError
 from ..orm import Node, QueryBuilder, QueryError, current, load_node, load_nodes
-from ..orm.lineage_queries import link_page
+from ..orm.lineage_queries import link_page, pk_of
 
 #: the largest page :func:`search` returns
 MAX_LIMIT = 500
@@ -95,7 +95,7 @@ def detail(identifier: Node | int | str, *, max_links: int = MAX_LINKS, max_file
     data["files"] = _files(paths[:max_files], storage)
     counts = {"files": len(paths)}
     for direction in ("incoming", "outgoing"):
-        rows, total = link_page(node.pk, incoming=direction == "incoming", limit=max_links,
+        rows, total = link_page(pk_of(node), incoming=direction == "incoming", limit=max_links,
                                 storage=storage)
         others = {n.pk: n for n in load_nodes({pk for _, _, pk in rows}, storage=storage)}
         data[direction] = [{"link_type": link_type, "link_label": label, "node": summary(others[pk])}

@@ -10,10 +10,10 @@ print (``running (pausing)``, ``finished [0] (cached)``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from ..orm import Log, ProcessNode, ProcessState, load_nodes
-from ..orm.lineage_queries import pending_requests, process_page
+from ..orm.lineage_queries import pending_requests, pk_of, process_page
 from ..orm.links import CALL_LINKS
 from .nodes import MAX_LIMIT, iso, summary
 
@@ -26,12 +26,12 @@ MAX_TREE = 1000
 def _process(identifier: ProcessNode | int | str) -> ProcessNode:
     if isinstance(identifier, ProcessNode):
         return identifier
-    return ProcessNode.get(identifier)
+    return cast(ProcessNode, ProcessNode.get(identifier))  # get() checks the class
 
 
 def _pending_requests(nodes: Iterable[ProcessNode]) -> dict[int, str]:
     """{pk: "pause" or "kill"} asked of the daemon for active processes and not carried out yet."""
-    active = [n.pk for n in nodes if n.get_attribute("process_state", None) not in TERMINAL_STATES]
+    active = [pk_of(n) for n in nodes if n.get_attribute("process_state", None) not in TERMINAL_STATES]
     return pending_requests(active) if active else {}
 
 
@@ -49,7 +49,7 @@ def item(node: ProcessNode, *, request: str | None = None) -> dict[str, Any]:
 
 def _items(nodes: list[ProcessNode]) -> list[dict[str, Any]]:
     requests = _pending_requests(nodes)
-    return [item(n, request=requests.get(n.pk)) for n in nodes]
+    return [item(n, request=requests.get(pk_of(n))) for n in nodes]
 
 
 def state_text(process: dict[str, Any]) -> str:
@@ -112,7 +112,7 @@ def detail(identifier: ProcessNode | int | str) -> dict[str, Any]:
     called = [t for t in node.get_outgoing(CALL_LINKS)]
     requests = _pending_requests([t.node for t in called])
     data["called"] = [{"label": t.link_label, "pk": t.node.pk, "process_label": t.node.process_label,
-                       "state": state_text(item(t.node, request=requests.get(t.node.pk)))} for t in called]
+                       "state": state_text(item(t.node, request=requests.get(pk_of(t.node))))} for t in called]
     return data
 
 
