@@ -172,3 +172,18 @@ def test_bad_search_arguments_are_a_query_error_naming_them(profile, arguments):
         nodes.search(**arguments)
     assert isinstance(raised.value, JprovError)
     assert next(iter(arguments)) in str(raised.value)
+
+
+def test_search_and_detail_read_an_archive_in_place(profile, tmp_path):
+    from jupyter_prov.archive import ArchiveReader, create_archive
+
+    _, calc, out = _calc_with_output()
+    path = tmp_path / "run.jprov"
+    create_archive(path, nodes=[out.pk])
+    with ArchiveReader(path) as archive:
+        page = nodes.search(node_type="data.dict", storage=archive.storage)
+        assert [item["uuid"] for item in page["items"]] == [out.uuid] and page["total"] == 1
+        pk = page["items"][0]["pk"]
+        data = nodes.detail(pk, storage=archive.storage)
+        assert data["files"] == [{"path": "logs/run.log", "size": 5}]
+        assert [l["node"]["uuid"] for l in data["incoming"]] == [calc.uuid]
