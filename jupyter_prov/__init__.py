@@ -23,13 +23,13 @@ Everything not named here may change between versions.
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__
+
 # The one table of public names, each with the module it loads from on first use: ``import jupyter_prov`` costs
 # ~1 ms, while eager imports cost ~0.85 s CPU per `jprov` call (SQLAlchemy, numpy, disk-objectstore;
-# benchmarks/results/startup.md) and even ``__version__`` costs ~25 ms (importlib.metadata, see _version.py).
-# A module itself (``orm``) maps to None. tests/test_public_api.py checks that __all__ and the
-# TYPE_CHECKING imports below name exactly these.
+# benchmarks/results/startup.md). A module itself (``orm``) maps to None. tests/test_public_api.py checks that
+# __all__ and the TYPE_CHECKING imports below name exactly these (and __version__).
 _LAZY: dict[str, str | None] = {
-    "__version__": "jupyter_prov._version",
     "orm": None,
     **dict.fromkeys(["Node", "QueryBuilder", "load_node", "load_profile", "store_all", "to_data"], "jupyter_prov.orm"),
     **dict.fromkeys(["ToContext", "WorkChain", "calcfunction", "disable_caching", "enable_caching", "graph", "if_",
@@ -45,7 +45,6 @@ _LAZY: dict[str, str | None] = {
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
     from . import orm
-    from ._version import __version__
     from .archive.create import create_archive
     from .archive.import_ import import_archive
     from .archive.inspect import inspect_archive
