@@ -31,12 +31,18 @@ def _in_a_fresh_interpreter(code: str) -> str:
     return result.stdout.strip()
 
 
-def test_the_version_is_the_package_metadata_read_on_first_use():
+def test_the_version_is_written_once_and_the_metadata_takes_it_from_there():
     from importlib.metadata import version
+    from pathlib import Path
 
-    probe = ("import sys, jupyter_prov; before = 'jupyter_prov._version' in sys.modules; v = jupyter_prov.__version__; "
-             "print(before, 'jupyter_prov._version' in sys.modules, v)")
-    assert _in_a_fresh_interpreter(probe).split() == ["False", "True", version("jupyter-prov")]
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    from jupyter_prov import _version
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
+    assert pyproject["tool"]["hatch"]["version"]["path"] == "jupyter_prov/_version.py"
+    assert jupyter_prov.__version__ == _version.__version__ == version("jupyter-prov")
 
 
 def test_importing_the_package_loads_nothing_heavy():
@@ -56,4 +62,4 @@ def test_all_the_lazy_table_and_the_type_checking_imports_name_the_same_names():
              for alias in node.names}
     lazy = set(jupyter_prov._LAZY)
     assert typed == lazy
-    assert set(jupyter_prov.__all__) == lazy
+    assert set(jupyter_prov.__all__) == lazy | {"__version__"}

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from .._version import __version__
 from ..errors import JprovError
 
 COMMAND_MODULES = [
@@ -44,21 +45,10 @@ class _Group(click.Group):
             raise click.ClickException(str(exc) or type(exc).__name__) from exc
 
 
-def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    """``--version``: reads the package metadata only when asked (see :mod:`jupyter_prov._version`)."""
-    if not value or ctx.resilient_parsing:
-        return
-    from .._version import __version__
-
-    click.echo(f"jprov, version {__version__}")
-    ctx.exit()
-
-
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-p", "--profile", "profile_name", envvar="JPROV_PROFILE", default=None,
               help="Profile to use (default: the configured default profile).")
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
-              help="Show the version and exit.")
+@click.version_option(__version__, prog_name="jprov")
 @click.pass_context
 def main(ctx: click.Context, profile_name: str | None) -> None:
     """jupyter-prov: provenance of notebooks, calculations and workflows."""
