@@ -13,7 +13,13 @@ Usage::
     python benchmarks/store.py                      # all scenarios, both backends, median of 3 runs
     python benchmarks/store.py --backend sqlite --scenario one_by_one --repeats 1
     python benchmarks/store.py --markdown benchmarks/results/store.md --aiida
-    python benchmarks/store.py --reference /tmp/main-ref   # side by side with another checkout, A B A B
+    python benchmarks/store.py --reference /tmp/main-ref   # side by side with another checkout, A B B A ...
+    python benchmarks/store.py --this /tmp/snapshot --reference /tmp/main-ref --repeats 5 --markdown out.md
+
+With ``--reference`` the two codes run alternately, the order swapped every pair (A B, B A, ...), so a
+load change during the run hits both alike; the Markdown then has the ratio this/reference per
+scenario: of the medians, and the median and range of the per-pair ratios. ``--this`` runs "this"
+code from another checkout too (a snapshot of a commit, so nobody's uncommitted edits are measured).
 
 PostgreSQL: ``JPROV_BENCH_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``);
 each run gets its own database, dropped afterwards.
@@ -45,6 +51,10 @@ TARGETS = {  # SQLite targets of issue 2
     "one_by_one": 3_000,
     "store_all": 50_000,
 }
+
+
+#: the load average when the driver started (set in main)
+LOAD_BEFORE: tuple[float, float, float] | None = None
 
 
 # ---- one run, inside a fresh process -------------------------------------------------------------------
@@ -93,11 +103,11 @@ def run_one_by_one(n: int) -> dict:
     from jupyter_prov.orm import Int
 
     _warm_up()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for i in range(n):
         Int(i).store()
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "rate": n / seconds}
+    return {"seconds": seconds, "rate": n / seconds, "cpu_rate": n / (time.process_time() - cpu)}
 
 
 def run_store_all(n: int) -> dict:
@@ -106,18 +116,18 @@ def run_store_all(n: int) -> dict:
     _warm_up()
     start = time.perf_counter()
     nodes = [Int(i) for i in range(n)]
-    built = time.perf_counter()
+    built, cpu = time.perf_counter(), time.process_time()
     store_all(nodes)
     end = time.perf_counter()
     return {"seconds": end - built, "rate": n / (end - built), "construction_seconds": built - start,
-            "with_construction_rate": n / (end - start)}
+            "with_construction_rate": n / (end - start), "cpu_rate": n / (time.process_time() - cpu)}
 
 
 def run_dict_nested(n: int) -> dict:
     from jupyter_prov.orm import Dict, store_all
 
     _warm_up()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     nodes = [Dict({"energy": {"value": -1.5 * i, "unit": "eV"},
                    "structure": {"cell": [[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]], "symbols": ["Si", "Si"],
                                  "positions": [[0, 0, 0], [0.25, 0.25, 0.25]]},
@@ -126,19 +136,19 @@ def run_dict_nested(n: int) -> dict:
              for i in range(n)]
     store_all(nodes)
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "rate": n / seconds}
+    return {"seconds": seconds, "rate": n / seconds, "cpu_rate": n / (time.process_time() - cpu)}
 
 
 def run_files(n: int) -> dict:
     from jupyter_prov.orm import File, store_all
 
     _warm_up()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     nodes = [File(f"result {i}\n".encode() + os.urandom(32).hex().encode() + b"\n" * 50, filename="out.txt")
              for i in range(n)]
     store_all(nodes)
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "rate": n / seconds}
+    return {"seconds": seconds, "rate": n / seconds, "cpu_rate": n / (time.process_time() - cpu)}
 
 
 SCENARIO_FUNCTIONS = {
@@ -168,19 +178,29 @@ def _summary(scenario: str, backend: str, n: int, runs: list[dict]) -> dict:
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
         "runs": [round(r["rate"]) for r in runs],
     }
+    if all("cpu_rate" in r for r in runs):
+        summary["cpu_rate"] = round(statistics.median(r["cpu_rate"] for r in runs))
     if "with_construction_rate" in median_run:
         summary["with_construction_rate"] = round(statistics.median(r["with_construction_rate"] for r in runs))
     return summary
 
 
-def run_scenario(scenario: str, backend: str, n: int, repeats: int, reference: str | None = None) -> list[dict]:
-    """The scenario's summary; with ``reference`` also that checkout's, runs alternating (A B A B)."""
-    variants = [("this", None)] + ([("reference", reference)] if reference else [])
+def run_scenario(scenario: str, backend: str, n: int, repeats: int, reference: str | None = None,
+                 this: str | None = None) -> list[dict]:
+    """The scenario's summary; with ``reference`` also that checkout's, runs alternating (A B, B A, ...)."""
+    variants = [("this", this)] + ([("reference", reference)] if reference else [])
     runs: dict[str, list[dict]] = {name: [] for name, _ in variants}
-    for _ in range(repeats):
-        for name, path in variants:
+    for repeat in range(repeats):
+        for name, path in (variants if repeat % 2 == 0 else variants[::-1]):
             runs[name].append(_run_worker(scenario, backend, n, path))
-    return [{**_summary(scenario, backend, n, runs[name]), "code": name} for name, _ in variants]
+    summaries = [{**_summary(scenario, backend, n, runs[name]), "code": name} for name, _ in variants]
+    if reference:
+        for key, name in (("rate", ""), ("cpu_rate", "cpu_")):
+            if all(key in r for r in runs["this"] + runs["reference"]):
+                pairs = [a[key] / b[key] for a, b in zip(runs["this"], runs["reference"])]
+                summaries[0][f"{name}pair_ratios"] = [round(r, 3) for r in pairs]
+                summaries[0][f"{name}ratio_of_medians"] = round(summaries[0][key] / summaries[1][key], 3)
+    return summaries
 
 
 def aiida_reference(n: int = 1000, repeats: int = 3) -> dict | None:
@@ -199,18 +219,21 @@ def aiida_reference(n: int = 1000, repeats: int = 3) -> dict | None:
 
 
 def markdown(results: list[dict], command: str, aiida: dict | None) -> str:
-    load = os.getloadavg()
+    load = LOAD_BEFORE or os.getloadavg()
+    after = os.getloadavg()
     lines = [
         "# Store benchmark",
         "",
         f"Command: `{command}`",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"load average before the run {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}.",
+        f"load average before the run {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}, "
+        f"after {after[0]:.2f} / {after[1]:.2f} / {after[2]:.2f}.",
         "Each number is the median of the runs shown; every run is a fresh process on a fresh profile.",
         "",
-        "| scenario | backend | code | nodes | nodes/s (median) | runs (nodes/s) | peak RSS (MB) | target (SQLite) |",
-        "|---|---|---|---:|---:|---|---:|---|",
+        "| scenario | backend | code | nodes | nodes/s (median) | runs (nodes/s) | CPU nodes/s (median) "
+        "| peak RSS (MB) | target (SQLite) |",
+        "|---|---|---|---:|---:|---|---:|---:|---|",
     ]
     for r in results:
         target = TARGETS.get(r["scenario"])
@@ -220,10 +243,30 @@ def markdown(results: list[dict], command: str, aiida: dict | None) -> str:
         if r["scenario"] == "store_all" and r["backend"] == "sqlite":
             verdict += f"; RSS < 200 MB: {'met' if r['peak_rss_mb'] < 200 else 'NOT met'}"
         lines.append(f"| {r['scenario']} | {r['backend']} | {r.get('code', 'this')} | {r['n']:,} | {r['rate']:,} | "
-                     f"{', '.join(f'{x:,}' for x in r['runs'])} | {r['peak_rss_mb']} | {verdict} |")
+                     f"{', '.join(f'{x:,}' for x in r['runs'])} | {r.get('cpu_rate', 0):,} | {r['peak_rss_mb']} "
+                     f"| {verdict} |")
         if "with_construction_rate" in r:
             lines.append(f"| store_all incl. construction | {r['backend']} | {r.get('code', 'this')} | {r['n']:,} | "
-                         f"{r['with_construction_rate']:,} | | | |")
+                         f"{r['with_construction_rate']:,} | | | | |")
+    paired = [r for r in results if "pair_ratios" in r]
+    if paired:
+        lines += ["", "Ratio this/reference (> 1: this code is faster). The runs alternate A B, B A, ...; a pair "
+                  "ratio compares the two runs of one pair. *wall*: nodes per second of elapsed time; *CPU*: "
+                  "nodes per second of this Python process's CPU time (PostgreSQL's server time not included), "
+                  "which a busy machine disturbs far less.", "",
+                  "| scenario | backend | wall: ratio of medians | wall: median pair ratio (min–max) "
+                  "| CPU: ratio of medians | CPU: median pair ratio (min–max) |",
+                  "|---|---|---:|---|---:|---|"]
+        for r in paired:
+            cells = []
+            for name in ("", "cpu_"):
+                pairs = r.get(f"{name}pair_ratios")
+                if not pairs:
+                    cells += ["", ""]
+                    continue
+                cells += [f"{r[f'{name}ratio_of_medians']:.3f}",
+                          f"{statistics.median(pairs):.3f} ({min(pairs):.3f}–{max(pairs):.3f})"]
+            lines.append(f"| {r['scenario']} | {r['backend']} | " + " | ".join(cells) + " |")
     if aiida and "error" not in aiida:
         lines += ["", f"aiida-core 2.9.4 (SQLite `verdi presto` profile, same machine): `Int.store()` one by one "
                   f"{aiida.get('nodes_per_s')} nodes/s ({aiida.get('ms_per_node')} ms per node, "
@@ -247,13 +290,16 @@ def main() -> None:
     parser.add_argument("--aiida", action="store_true", help="Also run the aiida-core reference (its own venv).")
     parser.add_argument("--reference", help="Also run each scenario with PYTHONPATH=this checkout (e.g. a worktree "
                         "of main), alternating runs with this code.")
+    parser.add_argument("--this", help="Run 'this' code with PYTHONPATH=this checkout (default: what Python imports).")
     args = parser.parse_args()
+    global LOAD_BEFORE
+    LOAD_BEFORE = os.getloadavg()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     results = []
     for scenario in args.scenario or list(SCENARIOS):
         for backend in backends:
             n = max(1, int(SCENARIOS[scenario] * args.scale))
-            for result in run_scenario(scenario, backend, n, args.repeats, args.reference):
+            for result in run_scenario(scenario, backend, n, args.repeats, args.reference, args.this):
                 results.append(result)
                 print(json.dumps(result), flush=True)
     aiida = aiida_reference() if args.aiida else None

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Iterator, Mapping
 from ..exceptions import ValidationError
 from ..json_values import clean_json, copy_json
 from .node import Node
+from .registry import registered_node_classes
 
 
 class Data(Node):
@@ -316,16 +317,13 @@ def to_data(value: Any) -> Data:
     module = type(value).__module__
     if module == "numpy" and hasattr(value, "item") and getattr(value, "ndim", None) == 0:
         return to_data(value.item())
+    # array.py and files.py build on this module: their classes come from the registry, not an import
     if module == "numpy" and type(value).__name__ == "ndarray":
-        from .array import Array
-
-        return Array(value)
+        return registered_node_classes()["data.array"](value)
     import pathlib
 
     if isinstance(value, pathlib.Path) and value.is_file():
-        from .files import File
-
-        return File.from_path(value)
+        return registered_node_classes()["data.file"].from_path(value)
     raise ValidationError(
         f"cannot turn a {module}.{type(value).__qualname__} into a data node; pass a node or a JSON-like value"
     )
