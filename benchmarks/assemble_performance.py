@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 HERE = Path(__file__).parent
-ORDER = ["store", "store_side_by_side", "store-validation", "store_concurrent", "attribute-size", "query", "engine",
+ORDER = ["store", "store_side_by_side", "store_refactor", "store-validation", "store_concurrent", "attribute-size",
+         "query", "engine",
          "caching", "daemon", "control", "broker_transports", "calcjobs", "archive", "archive_import_validation",
          "zip_read", "notebook", "startup"]
 
