@@ -93,7 +93,10 @@ def _profile(backend: str) -> tuple[dict, callable]:
     home = tempfile.mkdtemp(prefix="jprov-bench-conc-")
     env = dict(os.environ, JPROV_HOME=home, JPROV_PROFILE="bench")
     storage = None
-    cleanup = lambda: None
+
+    def cleanup() -> None:
+        return None
+
     if backend == "postgresql":
         from sqlalchemy import create_engine, text
 

@@ -46,15 +46,13 @@ from disk_objectstore import CompressMode, Container
 from disk_objectstore.database import get_session
 from disk_objectstore.exceptions import NotExistent
 
+from ..errors import RepositoryError  # defined in the base layer, re-exported here
 from .repository_lock import RepositoryLockTimeout, folder_lock
 
 #: threads that write the loose objects of one batch (their fsyncs overlap)
 LOOSE_WRITE_THREADS = 8
 #: a file in ``sandbox/`` older than this belongs to a writer that died (live ones rename theirs in seconds)
 STALE_SANDBOX_SECONDS = 3600
-
-
-from ..errors import RepositoryError  # defined in the base layer, re-exported here
 
 
 class Repository:
