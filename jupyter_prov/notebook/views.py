@@ -1,4 +1,5 @@
-"""Tables that render as HTML in a notebook and as aligned text in a terminal.
+"""Tables that render as HTML in a notebook and as aligned text in a terminal: how the ``%provenance``
+magics show the plain data of :mod:`jupyter_prov.views` (versions, slices, settings).
 
 Values are shown as plain text: ANSI escape sequences (the colours of an IPython traceback, a tool's
 output) are taken out, an HTML page would show them as ``[0;31m`` garbage.

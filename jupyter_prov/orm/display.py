@@ -3,6 +3,10 @@
 Jupyter calls ``_repr_html_``/``_repr_mimebundle_`` of the last value of a cell; these functions
 build what those methods return. Values are escaped; long values are shortened so that a node with a
 large dictionary still shows as a small table.
+
+This is the model's own notebook form (``Node``, ``Group`` and ``QueryBuilder`` call it, with or without
+the ``%provenance`` extension loaded), so it sits in ``orm/``, below ``views/``, and cannot build on it.
+Faces show data from :mod:`jupyter_prov.views`; only an ORM object's ``repr`` comes from here.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Plain, JSON-ready data that every face renders: the CLI, the ``%provenance`` magics, and (being built)
-the jupyter_server REST API and the notebook widgets.
+"""Plain, JSON-ready data that every face renders: the ``jprov`` CLI, the ``%provenance`` magics and the
+notebook widgets (``views/graph.py`` is the widgets' columnar graph format).
 
 Every function here returns only ``str``, ``int``, ``float``, ``bool``, ``None``, lists and dicts, with
 times as ISO-8601 strings in UTC, so that a face can print it, send it as JSON or put it in a table

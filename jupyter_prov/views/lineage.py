@@ -1,7 +1,6 @@
 """A notebook variable's recorded past as plain data: its versions, its slice, its ancestry.
 
-The ``%provenance history|slice|show`` magics render these as tables and drawings; the lab extension's
-"show lineage of this cell" will ask the same functions. What a version or a node looks like in one
+The ``%provenance history|slice|show`` magics render these as tables and drawings. What a version or a node looks like in one
 line (:func:`describe`, :func:`summarize`, :func:`process_text`) is decided here once, so every face
 tells two versions of a variable apart the same way. The slice itself (which cells recompute a value)
 is a graph question and lives with the model: :func:`jupyter_prov.orm.lineage_queries.compute_slice`.
