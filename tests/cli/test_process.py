@@ -57,3 +57,19 @@ def test_not_a_process(run):
     datum = Dict({"a": 1}).store()
     result = run("process", "show", str(datum.pk), code=1)
     assert "not a process" in result.output
+
+
+def test_list_with_no_limit_pages_through_every_process(run):
+    """views cap a page at 500; ``-n 0`` still means all (the CLI asks page after page)."""
+    from jupyter_prov.orm import CalcFunctionNode, store_all
+    from jupyter_prov.views.nodes import MAX_LIMIT
+
+    made = []
+    for _ in range(MAX_LIMIT + 7):
+        calc = CalcFunctionNode(process_label="add")
+        calc.set_process_state("running")
+        made.append(calc)
+    store_all(made)
+    listed = run.json("process", "list", "-n", "0")
+    assert sorted(p["pk"] for p in listed) == sorted(c.pk for c in made)
+    assert len(run.json("process", "list", "-n", "3")) == 3
