@@ -27,7 +27,7 @@ from ..orm import callers
 from . import file_audit
 from .capture import CapturePolicy, capture, fingerprint
 from .cell_analysis import analyse_cell
-from .records import CellRecord, FileSnapshot
+from .cell_records import CellRecord, FileSnapshot
 from .streams import CellStreams
 from .writer import ProvenanceWriter
 
