@@ -103,10 +103,7 @@ def _measure(kind: str, calcs: int, chains: int, workers: int) -> dict:
         start_daemon(profile, workers)
 
         def remaining() -> int:
-            from sqlalchemy import func, select
-
-            with storage.connection() as conn:
-                return conn.execute(select(func.count()).select_from(leases.table)).scalar_one()
+            return sum(leases.counts(storage).values())
 
         def one_by_one(process, inputs_of):
             def launch(count, first_submitted):

@@ -8,6 +8,8 @@ Python API (the CLI's ``jprov daemon`` and ``jprov process pause|play|kill|watch
 - :func:`pause`, :func:`play`, :func:`kill` (whole trees for kill)
 
 All durable state is in the database (``db_process_lease``, see :mod:`.leases`); broker messages are hints.
+``submit()`` finds the daemon through the entry point ``jupyter_prov.submit_queues`` (the daemon is the
+engine's submit queue, :class:`.submission.DaemonQueue`); the engine does not import this package.
 """
 
 from .broker import Broker, BrokerUnreachable, get_broker
@@ -28,7 +30,6 @@ from .submission import (
     enqueue,
     notify,
     queue_processes,
-    register_submit_hook,
 )
 
 __all__ = [
@@ -54,5 +55,3 @@ __all__ = [
     "wait",
     "watch",
 ]
-
-register_submit_hook()

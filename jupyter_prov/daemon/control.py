@@ -17,17 +17,14 @@ import os
 import socket
 import time
 from collections.abc import Iterable
-from datetime import datetime, timezone
-
-from sqlalchemy import select
 
 from ..config import Profile
+from ..engine.states import kill_node, mark_killed, mark_paused
 from ..orm import current
 from ..orm.exceptions import NotExistent, ValidationError
-from ..orm.links import CALL_LINKS
 from ..orm.nodes.node import load_node
 from ..orm.nodes.process import ProcessNode, ProcessState
-from ..storage import schema
+from ..orm.queries import called_pks, caller_pk
 from ..storage.backend import StorageBackend
 from . import leases
 from .broker import Broker, BrokerUnreachable, get_broker
@@ -38,62 +35,6 @@ CONTROL_LEASE_SECONDS = 30.0
 
 def _controller_id() -> str:
     return f"control:{socket.gethostname()}:{os.getpid()}"
-
-
-# ---- changes to process nodes (made only by whoever holds the lease) ----------------------------
-def mark_killed(node: ProcessNode, message: str = "killed by user") -> None:
-    """Record ``node`` killed; a calc job's scheduler job is cancelled first (the status says how that went)."""
-    if node.is_terminated:
-        return
-    from ..engine.calcjobs import cancel_job
-    from ..orm.nodes.process import CalcJobNode
-
-    if isinstance(node, CalcJobNode):
-        note = cancel_job(node)
-        message = f"{message}; {note}" if note else message
-    node.set_attribute_many({"process_state": ProcessState.KILLED.value, "process_status": message,
-                             "paused": False, "checkpoint": None,
-                             "ended_at": datetime.now(timezone.utc).isoformat()})
-    node.seal()
-
-
-def mark_excepted(node: ProcessNode, message: str) -> None:
-    if node.is_terminated:
-        return
-    node.set_attribute_many({"process_state": ProcessState.EXCEPTED.value, "exception": message,
-                             "process_status": message.splitlines()[0][:500] if message else None, "checkpoint": None,
-                             "ended_at": datetime.now(timezone.utc).isoformat()})
-    node.seal()
-
-
-def mark_paused(node: ProcessNode, paused: bool) -> None:
-    if node.is_terminated:
-        return
-    node.set_attribute_many({"paused": paused, "process_status": "paused" if paused else None})
-
-
-def caller_pk(storage: StorageBackend, pk: int) -> int | None:
-    """The process that called ``pk`` (a workflow), if any."""
-    links = schema.links
-    with storage.connection() as conn:
-        return conn.execute(select(links.c.input_id).where(
-            links.c.output_id == pk, links.c.type.in_([t.value for t in CALL_LINKS]))).scalar()
-
-
-def called_pks(storage: StorageBackend, pks: Iterable[int]) -> list[int]:
-    """Every process called by ``pks``, recursively (depth first, children after their parents)."""
-    links = schema.links
-    found: list[int] = []
-    frontier = list(pks)
-    seen = set(frontier)
-    with storage.connection() as conn:
-        while frontier:
-            children = conn.execute(select(links.c.output_id).where(
-                links.c.input_id.in_(frontier), links.c.type.in_([t.value for t in CALL_LINKS]))).scalars().all()
-            frontier = [pk for pk in children if pk not in seen]
-            seen.update(frontier)
-            found.extend(frontier)
-    return found
 
 
 # ---- the public API ---------------------------------------------------------------------------
@@ -167,8 +108,6 @@ def _control(pks, action: str, *, message: str = "killed by user", broker: Broke
                               f"process {caller}, which the daemon runs; {action} process {caller} instead")
                 continue
             if action == leases.KILL and pk in (n.pk for n in nodes):
-                from ..engine.process import kill_node
-
                 kill_node(node, message)
                 report[pk] = "killed (it was not run by the daemon)"
             else:
@@ -192,13 +131,15 @@ def _control(pks, action: str, *, message: str = "killed by user", broker: Broke
                 if parent is not None and status == leases.QUEUED:
                     wake_parents.append(parent)
             elif action == leases.PAUSE:
-                mark_paused(node, True)
-                leases.release(storage, pk, me, paused=True, clear_action=True)
+                with storage.transaction():  # the node and its request change in one commit
+                    mark_paused(node, True)
+                    leases.release(storage, pk, me, paused=True, clear_action=True)
                 report[pk] = "paused"
                 broker_event(broker, pk, "paused")
             else:
-                mark_paused(node, False)
-                leases.release(storage, pk, me, paused=False, clear_action=True)
+                with storage.transaction():
+                    mark_paused(node, False)
+                    leases.release(storage, pk, me, paused=False, clear_action=True)
                 report[pk] = "playing"
                 broker_event(broker, pk, "playing")
                 if row["status"] in (leases.QUEUED, leases.RUNNING):

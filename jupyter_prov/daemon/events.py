@@ -15,6 +15,7 @@ from ..orm import current
 from ..orm.exceptions import ValidationError
 from ..orm.nodes.node import load_node
 from ..orm.nodes.process import ProcessNode
+from ..orm.queries import called_pks
 from .broker import BrokerUnreachable, EventListener, get_broker
 
 
@@ -73,8 +74,6 @@ def wait(node: int | ProcessNode, timeout: float | None = None, *, poll: float =
 def watch(node: int | ProcessNode, *, timeout: float | None = None, poll: float = 1.0,
           include_called: bool = True) -> Iterator[dict]:
     """Yield ``{"pk", "state", ...}`` for each state change of the process (and what it calls) until it ends."""
-    from .control import called_pks
-
     root = _pk(node)
     deadline = None if timeout is None else time.monotonic() + timeout
     known: dict[int, str] = {}

@@ -23,6 +23,7 @@ from ..orm import current
 from ..orm.nodes.process import ProcessNode
 from . import leases
 from .broker import BrokerUnreachable, get_broker
+from .control import kill
 from .lifecycle import is_running, start_daemon
 
 log = logging.getLogger("jupyter_prov.daemon")
@@ -94,33 +95,34 @@ def importable_problem(node: ProcessNode) -> str | None:
 
 
 class DaemonQueue:
-    """The engine's submit queue (:class:`jupyter_prov.engine.launch.SubmitQueue`): the lease rows are written
-    in the transaction that stores the processes; after the commit one message per process wakes a worker."""
+    """The daemon as the engine's submit queue (:class:`jupyter_prov.engine.queue.SubmitQueue`), declared in
+    the entry-point group ``jupyter_prov.submit_queues``: the lease rows are written in the transaction that
+    stores the processes; after the commit one message per process wakes a worker."""
 
     def queueable(self, node: ProcessNode) -> bool:
         return importable_problem(node) is None
 
     def rows(self, pks: Sequence[int]) -> list[tuple]:
-        return [(leases.table, leases.queued_rows(pks))] if pks else []
+        return leases.insert_rows(pks) if pks else []
 
     def committed(self, queued: Sequence[ProcessNode], refused: Sequence[ProcessNode]) -> None:
         for node in refused:
-            warnings.warn(importable_problem(node), NotSubmittableWarning, stacklevel=_user_stacklevel())
+            problem = importable_problem(node)
+            if problem is not None:  # refused by another submit queue: that one says why
+                warnings.warn(problem, NotSubmittableWarning, stacklevel=_user_stacklevel())
         if queued:
             notify([node.pk for node in queued])
 
+    def holds(self, pks: Sequence[int]) -> list[int]:
+        storage = current.get_storage()
+        return [pk for pk in pks if leases.get(storage, pk) is not None]
 
+    def kill(self, pks: Sequence[int], message: str) -> None:
+        kill(pks, message=message)
+
+
+#: the queue the entry point names (``pyproject.toml``: ``jupyter_prov.submit_queues``)
 QUEUE = DaemonQueue()
-
-
-def register_submit_hook() -> None:
-    """Make the engine's ``submit()`` queue processes for the daemon (idempotent)."""
-    try:
-        from ..engine.launch import SUBMIT_QUEUES
-    except ImportError:  # an engine without submit queues: nothing to register
-        return
-    if not any(isinstance(q, DaemonQueue) for q in SUBMIT_QUEUES):
-        SUBMIT_QUEUES.append(QUEUE)
 
 
 def ensure_daemon(profile: Profile) -> bool:

@@ -40,13 +40,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..engine.interrupts import ProcessKilled
+from ..engine.states import mark_excepted, mark_killed, mark_paused
 from ..orm import current
 from ..orm.exceptions import NotExistent
 from ..orm.nodes.node import load_node
 from ..orm.nodes.process import ProcessNode
 from . import leases
 from .broker import Broker, BrokerUnreachable
-from .control import mark_excepted, mark_killed, mark_paused
 from .daemon_files import DaemonFiles
 from .stale_code import CodeWatch
 
@@ -252,8 +252,9 @@ class Worker:
             mark_killed(node)
             self._finalize(node)
             return
-        mark_paused(node, True)
-        leases.release(self.storage, pk, self.id, paused=True, clear_action=True)
+        with self.storage.transaction():  # one commit: nobody sees the node paused with the request still pending
+            mark_paused(node, True)
+            leases.release(self.storage, pk, self.id, paused=True, clear_action=True)
         self._event(pk, "paused")
 
     def _finalize(self, node: ProcessNode) -> None:

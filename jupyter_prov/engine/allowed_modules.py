@@ -28,7 +28,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from .process import ProcessError
+from ..errors import ProcessError
 
 #: the file in the profile folder listing modules processes were created from (one per line)
 RECORD_NAME = "created-process-modules.txt"

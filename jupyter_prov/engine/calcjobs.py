@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ..errors import ProcessError
 from ..orm import Computer, current, store_all
 from ..orm.links import LinkType
 from ..orm.nodes.code import Code
@@ -41,14 +42,15 @@ from ..transports import TransportError, get_transport
 from . import interrupts
 from .exit_codes import ExitCode
 from .interrupts import user_code
+from .job_cancel import SUBMIT_FILES, cancel_job
 from .job_polling import job_state
 from .ports import PortValidationError
-from .process import Process, ProcessError, _write_turn, set_state
+from .process import Process
+from .states import set_state, write_turn
 
 log = logging.getLogger("jupyter_prov.engine.calcjobs")
 
 SCRIPT_NAME = "_jprov_submit.sh"
-_SUBMIT_FILES = (".jprov-submit.out", ".jprov-submit.err", ".jprov-submit.status")
 #: options of the engine itself (the rest of ``metadata.options`` goes to the scheduler)
 ENGINE_OPTIONS = {"parser_name": None, "transport_retries": 5, "retry_base_seconds": 2.0, "stdout_filename": None,
                   "stderr_filename": None, "stdin_filename": None}
@@ -223,7 +225,7 @@ class CalcJob(Process):
             remote = RemoteFolder(workdir, computer=self.computer)
             sent.add_incoming(node, LinkType.CREATE, "sent_files")
             remote.add_incoming(node, LinkType.CREATE, "remote_folder")
-            with _write_turn(), current.get_storage().transaction():
+            with write_turn(), current.get_storage().transaction():
                 store_all([sent, remote])
                 node.set_attribute_many({"stage": "submit", "remote_workdir": workdir,
                                          "checkpoint": {"calcinfo": calcinfo}})
@@ -246,7 +248,7 @@ class CalcJob(Process):
         transport = self._transport()
         workdir = node.get_attribute("remote_workdir")
         scheduler = load_scheduler(self.computer.scheduler_type)
-        out_name, err_name, status_name = _SUBMIT_FILES
+        out_name, err_name, status_name = SUBMIT_FILES
         if transport.path_exists(posixpath.join(workdir, status_name)):  # submitted before a crash: never again
             status = int(transport.read_bytes(posixpath.join(workdir, status_name)).decode().strip() or -1)
             out = transport.read_bytes(posixpath.join(workdir, out_name)).decode(errors="replace")
@@ -315,7 +317,7 @@ class CalcJob(Process):
                 Path(target, ".jprov-detailed-job-info.json").write_text(json.dumps(detailed, indent=1))
             retrieved = Folder.from_path(target)
             retrieved.add_incoming(node, LinkType.CREATE, "retrieved")
-            with _write_turn(), current.get_storage().transaction():
+            with write_turn(), current.get_storage().transaction():
                 store_all([retrieved])
                 node.set_attribute("stage", "parse")
         self._outputs["retrieved"] = retrieved
@@ -363,47 +365,9 @@ def _submit_argv(submit_command: str, executable: str) -> list[str]:
 
     ``submit_command`` is the scheduler plugin's, built from constants (the script name is ours).
     """
-    out_name, err_name, status_name = _SUBMIT_FILES
+    out_name, err_name, status_name = SUBMIT_FILES
     return ["/bin/sh", "-c", _SUBMIT_SCRIPT.format(submit=submit_command), "jprov-submit", executable,
             out_name, err_name, status_name]
-
-
-def cancel_job(node: CalcJobNode) -> str | None:
-    """Cancel the scheduler job of a calc job that is being killed; says what happened (``None``: no job).
-
-    A job is cancelled only between its submission and its end (stages ``submit`` after the scheduler
-    answered, and ``update``), through the computer's transport and the scheduler's kill command
-    (``core.direct``: the job script and its children; ``core.slurm``: ``scancel``). A failure is reported,
-    not raised: the process is killed anyway and the message says the job may still run.
-    """
-    if not isinstance(node, CalcJobNode) or node.is_terminated:
-        return None
-    stage = node.get_attribute("stage", None)
-    job_id = node.get_attribute("job_id", None)
-    computer = node.computer
-    if computer is None or stage not in ("submit", "update"):
-        return None
-    try:
-        transport = get_transport(computer)
-        scheduler = load_scheduler(computer.scheduler_type)
-        if job_id is None:  # killed while submitting: the submission's own record has the job id, if any
-            workdir = node.get_attribute("remote_workdir", None)
-            out_name, err_name, status_name = _SUBMIT_FILES
-            if not workdir or not transport.path_exists(posixpath.join(workdir, status_name)):
-                return None
-            status = int(transport.read_bytes(posixpath.join(workdir, status_name)).decode().strip() or -1)
-            out = transport.read_bytes(posixpath.join(workdir, out_name)).decode(errors="replace")
-            err = transport.read_bytes(posixpath.join(workdir, err_name)).decode(errors="replace")
-            try:
-                job_id = scheduler.parse_submit_output(status, out, err)
-            except SchedulerError:
-                return None  # the scheduler refused it: nothing runs
-        scheduler.kill_via(transport, str(job_id))
-    except (TransportError, SchedulerError, OSError) as exc:
-        log.warning("calc job %s: cancelling job %s failed: %s", node.pk, job_id, exc)
-        return f"cancelling scheduler job {job_id} on {computer.label!r} failed ({exc}): it may still run"
-    log.info("calc job %s: scheduler job %s cancelled", node.pk, job_id)
-    return f"scheduler job {job_id} cancelled"
 
 
 def _unpack(folder: Folder, target: Path) -> None:

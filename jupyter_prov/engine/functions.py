@@ -9,15 +9,15 @@ source code, module and version are recorded on the node, and enter its hash (th
 from __future__ import annotations
 
 import functools
-import hashlib
 import inspect
 from typing import Any, Callable, ClassVar, Mapping
 
 from ..orm import CalcFunctionNode, Node, ProcessNode, WorkFunctionNode
 from .exit_codes import ExitCode
 from .interrupts import user_code
+from .kinds import code_versions, source_hash, source_of
 from .ports import UNSET, Port, PortNamespace, flatten
-from .process import Process, ProcessError, _core_version, _package_version, source_of
+from .process import Process, ProcessError
 from .spec import ProcessSpec
 
 
@@ -59,10 +59,10 @@ class FunctionProcess(Process):
                 "function_name": func.__name__,
                 "function_module": func.__module__,
                 "source_code": source,
-                "source_hash": hashlib.sha256(source.encode()).hexdigest() if source else None,
+                "source_hash": source_hash(source),
                 "source_file": code.co_filename if code else None,
                 "source_line": code.co_firstlineno if code else None,
-                "version": {"core": _core_version(), "module": _package_version(func.__module__)},
+                "version": code_versions(func.__module__),
             }
             cls._identity_cache = cached
         return cached

@@ -175,11 +175,6 @@ def back_in_user_code() -> bool:
         return bool(g.modes) and g.modes[-1] and g.kill is not None
 
 
-def kill_requested() -> tuple[int, str] | None:
-    """The kill pending for the calling thread: ``(pk of the killed process, message)``, or ``None``."""
-    return guard().kill
-
-
 def check() -> None:
     """At a boundary: raise :class:`ProcessKilled` if a kill is pending for the calling thread."""
     if guard().kill is not None:

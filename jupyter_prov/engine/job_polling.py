@@ -28,7 +28,6 @@ class ComputerPoller:
         self.completed = 0  # number of the last query that completed
         self.querying = False
         self.last = 0.0
-        self.queries = 0
 
     def state(self, job_id: str, query: Callable[[list[str]], dict[str, JobInfo]],
               timeout: float | None = None) -> JobInfo | None:
@@ -66,7 +65,6 @@ class ComputerPoller:
             outcome = exc
         with self.cond:
             self.querying = False
-            self.queries += 1
             self.last = time.monotonic()
             self.completed = number
             for jid in ids:
@@ -97,8 +95,3 @@ def job_state(computer: Any, job_id: str, query: Callable[[list[str]], dict[str,
     """The state of ``job_id`` (``None`` if no query answered within ``timeout`` seconds)."""
     return poller_for(computer).state(job_id, query, timeout)
 
-
-def scheduler_queries(computer: Any) -> int:
-    """How many scheduler queries this OS process made for ``computer`` (benchmarks, tests)."""
-    poller = _pollers.get(computer.uuid)
-    return poller.queries if poller else 0

@@ -2,49 +2,24 @@
 
 ``run`` works the same in a script and in a notebook cell (plain synchronous Python, no event loop).
 ``submit`` stores the process in state ``created`` with its checkpoint and returns the node; it is
-then run by :func:`jupyter_prov.engine.runner.continue_process` — by a daemon worker once the daemon
-is running (the daemon registers a :class:`SubmitQueue` in :data:`SUBMIT_QUEUES`: its queue row is
-written in the same transaction as the process), or by hand. ``submit_many`` submits one process for
+then run by :func:`jupyter_prov.engine.runner.continue_process` — by whatever registered itself as a
+submit queue (:mod:`.queue`; the daemon does, through an entry point: its queue row is written in the
+same transaction as the process), or by hand. ``submit_many`` submits one process for
 each set of inputs, storing them in a few large transactions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Callable, Protocol
+from typing import Any
 
 from ..orm import ProcessNode, store_all
-from .functions import ProcessFunction
-from .process import Process, ProcessError, current_process, process_class_of
+from .kinds import process_class_of
+from .process import Process, ProcessError, current_process
+from .queue import submit_queues
 
-#: called with each node that ``submit`` stored and queued, after the commit
-SUBMIT_HOOKS: list[Callable[[ProcessNode], None]] = []
-
-
-class SubmitQueue(Protocol):
-    """Where submitted processes go (the daemon's queue): rows written with the processes, a wake-up after."""
-
-    def queueable(self, node: ProcessNode) -> bool:
-        """Whether a worker can run ``node`` (its code importable); a process that is not is stored unqueued."""
-
-    def rows(self, pks: Sequence[int]) -> Sequence[tuple[Any, Sequence[dict]]]:
-        """``(table, rows)`` to insert in the transaction that stores the processes ``pks``."""
-
-    def committed(self, queued: Sequence[ProcessNode], refused: Sequence[ProcessNode]) -> None:
-        """After the commit: wake the workers for ``queued``; explain why ``refused`` were not queued."""
-
-
-#: the queues ``submit`` writes to (the daemon registers its own when first needed)
-SUBMIT_QUEUES: list[SubmitQueue] = []
 #: ``submit_many`` stores and queues this many processes per transaction
 SUBMIT_CHUNK = 1000
-
-
-def _register_daemon() -> None:
-    """The daemon adds its queueing hook when first needed (imported lazily: ``run`` never needs it)."""
-    import importlib
-
-    importlib.import_module("jupyter_prov.daemon.submission").register_submit_hook()
 
 
 def _run_process(process: Process) -> tuple[Any, ProcessNode]:
@@ -58,7 +33,7 @@ def instantiate(process: Any, args: tuple, inputs: dict[str, Any], parent: Proce
     metadata = None
     if "metadata" in inputs and "metadata" not in klass.spec().inputs:
         metadata = inputs.pop("metadata")
-    if isinstance(process, ProcessFunction) or hasattr(klass, "bind"):
+    if hasattr(klass, "bind"):  # process functions and graphs take positional arguments too
         inputs = klass.bind(args, inputs)
     elif args:
         raise ProcessError(f"{klass.__name__} takes its inputs as keyword arguments only")
@@ -134,9 +109,7 @@ def store_and_queue(instances: Sequence[Process], *, queue: bool = True) -> list
 
     With ``queue=False`` (children of a work chain run in the foreground) they are only stored.
     """
-    if queue:
-        _register_daemon()
-    queues = list(SUBMIT_QUEUES) if queue else []
+    queues = submit_queues() if queue else []
     nodes: list = []
     for instance in instances:
         nodes.extend(instance.prepare_created())
@@ -151,10 +124,7 @@ def store_and_queue(instances: Sequence[Process], *, queue: bool = True) -> list
     for instance in instances:
         if instance.parent is not None:
             instance.parent.child_submitted(instance)
-    if queue:
-        for hook in SUBMIT_HOOKS:
-            for node in processes:
-                hook(node)
+    if queues:
         ids = {id(node) for node in queued}
         refused = [node for node in processes if id(node) not in ids]
         for q in queues:

@@ -1,34 +1,35 @@
-"""The process model: a running process, its node, its state transitions, outputs, reports and exit.
+"""The process model: a running process, its node, its outputs, reports and exit.
 
 A :class:`Process` owns one process node. Its life: ``created`` (stored by ``submit``) → ``running``
 ⇄ ``waiting`` (on children) → ``finished`` | ``excepted`` | ``killed``; the node is sealed when it
-is terminal. Everything runs in plain synchronous Python; the process that is running in the
-current thread/context is the caller of any process launched inside it.
+is terminal. The state changes themselves are written by :mod:`.states`; which class a process is and
+what identifies its code are :mod:`.kinds`. Everything runs in plain synchronous Python; the process
+that is running in the current thread/context is the caller of any process launched inside it.
 """
 
 from __future__ import annotations
 
 import contextvars
-import hashlib
-import importlib
-import inspect
-import sys
-import threading
 import traceback
-from contextlib import contextmanager
-from typing import Any, ClassVar, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
 
 from ..errors import ProcessError
 from ..orm import Data, Log, Node, ProcessNode, ProcessState, ValidationError, current, store_all
 from ..orm.callers import current_caller
 from ..orm.links import LinkType
-from ..orm.nodes.process import TRANSITIONS, CalcJobNode
 from . import interrupts
 from .exit_codes import ExitCode, ExitCodes
 from .interrupts import Interrupted, ProcessKilled
+from .kinds import code_versions, import_process_type, process_class_of, source_hash, source_of
 from .ports import PortValidationError, flatten, unflatten
 from .spec import ProcessSpec
+from .states import cleared_checkpoint, kill_node, set_state, with_new_inputs, write_turn
 from .visibility import watch
+
+#: re-exported: modules of other owners still import these from here (engine/caching.py, engine/reports.py)
+__all__ = ["Process", "ProcessError", "current_process", "import_process_type", "iter_descendants", "kill_node",
+           "process_class_of", "set_state"]
 
 _running: contextvars.ContextVar["Process | None"] = contextvars.ContextVar("jupyter_prov_process", default=None)
 
@@ -36,50 +37,6 @@ _running: contextvars.ContextVar["Process | None"] = contextvars.ContextVar("jup
 def current_process() -> "Process | None":
     """The process running in this thread/context (the caller of processes launched now)."""
     return _running.get()
-
-
-def import_process_type(process_type: str) -> Any:
-    """The class or process function named by a ``"module:qualname"`` process type (imported, never unpickled).
-
-    Only from a module this profile allows (see :mod:`.allowed_modules`): a process type is a string from a
-    database row, and importing a module runs its code.
-    """
-    if not isinstance(process_type, str) or ":" not in process_type:
-        raise ProcessError(f"process type {process_type!r} is not 'module:qualname'; the process cannot be loaded")
-    from . import allowed_modules
-
-    allowed_modules.check(process_type)
-    module_name, _, qualname = process_type.partition(":")
-    try:
-        obj: Any = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            obj = getattr(obj, part)
-    except (ImportError, AttributeError) as exc:
-        raise ProcessError(f"cannot import process type {process_type!r}: {exc}") from exc
-    return obj
-
-
-def process_class_of(process: Any) -> type["Process"]:
-    """The process class of a process class or a decorated process function."""
-    if isinstance(process, type) and issubclass(process, Process):
-        return process
-    klass = getattr(process, "process_class", None)
-    if klass is not None:
-        return klass
-    raise ProcessError(f"{process!r} is not a process class or a @calcfunction/@workfunction/@task")
-
-
-def _package_version(module_name: str) -> str | None:
-    top = module_name.split(".")[0]
-    module = sys.modules.get(top)
-    return getattr(module, "__version__", None) if module else None
-
-
-def source_of(obj: Any) -> str | None:
-    try:
-        return inspect.getsource(obj)
-    except (OSError, TypeError):
-        return None
 
 
 class _ExitCodesOfClass:
@@ -92,6 +49,8 @@ class _ExitCodesOfClass:
 class Process:
     """Base of everything that runs: process functions, work chains, graphs."""
 
+    #: what :func:`.kinds.process_class_of` recognises a process class by
+    is_process_class: ClassVar[bool] = True
     _node_class: ClassVar[type[ProcessNode]] = ProcessNode
     _spec_cache: ClassVar[ProcessSpec | None] = None
     #: store the node only when the process ends (one transaction): calculations run in the foreground
@@ -115,10 +74,6 @@ class Process:
         return cached
 
     @classmethod
-    def get_exit_codes(cls) -> ExitCodes:
-        return cls.spec().exit_codes
-
-    @classmethod
     def process_type(cls) -> str:
         return f"{cls.__module__}:{cls.__qualname__}"
 
@@ -131,11 +86,7 @@ class Process:
         """Attributes recording what code ran: they enter the node hash (and so the cache identity)."""
         cached = cls.__dict__.get("_identity_cache")
         if cached is None:
-            source = source_of(cls)
-            cached = {
-                "source_hash": hashlib.sha256(source.encode()).hexdigest() if source else None,
-                "version": {"core": _core_version(), "module": _package_version(cls.__module__)},
-            }
+            cached = {"source_hash": source_hash(source_of(cls)), "version": code_versions(cls.__module__)}
             cls._identity_cache = cached
         return cached
 
@@ -202,18 +153,13 @@ class Process:
     # ---- the life cycle -------------------------------------------------------------------------------
     exit_codes = _ExitCodesOfClass()
 
-    def store_created(self) -> ProcessNode:
-        """Store the node in state ``created`` (with its checkpoint), without queueing it."""
-        store_all(self.prepare_created())
-        return self.node
-
     def prepare_created(self) -> list[Node]:
         """Put the node in state ``created`` (with its checkpoint); the nodes to store: new inputs, then it."""
         self.node.set_attribute("process_state", ProcessState.CREATED.value)
         checkpoint = self._checkpoint()
         if checkpoint is not None:
             self.node.set_attribute("checkpoint", checkpoint)
-        return _with_new_inputs(self.node)
+        return with_new_inputs(self.node)
 
     def execute(self, *, run_children: bool = True, reraise: bool = False,
                 interrupted: Interrupted | None = None) -> ProcessNode:
@@ -248,7 +194,7 @@ class Process:
                     return node
                 node.set_attribute("process_state", ProcessState.RUNNING.value)
                 if not self._store_at_end:
-                    store_all(_with_new_inputs(node))
+                    store_all(with_new_inputs(node))
                 else:  # stored when it ends, or as running if it outlives a short delay
                     self._visibility = watch(self)
             elif (node.process_state is ProcessState.CREATED and node._link_kind == "calculation"
@@ -377,11 +323,11 @@ class Process:
         for label, value in self._outputs.items():
             if not value.is_stored:
                 value.add_incoming(node, LinkType.CREATE, label)
-        with _write_turn(), current.get_storage().transaction():
+        with write_turn(), current.get_storage().transaction():
             set_state(node, ProcessState.FINISHED, exit_status=exit_code.status, exit_message=exit_code.message,
-                      sealed=True, **_cleared_checkpoint(node), **self._terminal_extra())
+                      sealed=True, **cleared_checkpoint(node), **self._terminal_extra())
             if not node.is_stored:
-                new = _with_new_inputs(node) + new
+                new = with_new_inputs(node) + new
             if new:
                 store_all(new)
 
@@ -392,12 +338,12 @@ class Process:
         self._settle()
         node = self.node
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        with _write_turn(), current.get_storage().transaction():
+        with write_turn(), current.get_storage().transaction():
             if not node.is_stored:
                 node._incoming = [link for link in node._incoming if link[1] is not LinkType.CREATE]
-                store_all(_with_new_inputs(node))
+                store_all(with_new_inputs(node))
             set_state(node, ProcessState.EXCEPTED, exception=f"{type(exc).__name__}: {exc}", sealed=True,
-                      **_cleared_checkpoint(node))
+                      **cleared_checkpoint(node))
             Log(node, text, levelname="ERROR", loggername=self.process_label(),
                 metadata={"process": node.uuid, "exception": type(exc).__name__}).store()
 
@@ -411,62 +357,15 @@ class Process:
         node = self.node
         if node.is_stored and node.is_terminated:
             return
-        with _write_turn(), current.get_storage().transaction():
+        with write_turn(), current.get_storage().transaction():
             if not node.is_stored:
                 node._incoming = [link for link in node._incoming if link[1] is not LinkType.CREATE]
-                store_all(_with_new_inputs(node))
-            set_state(node, ProcessState.KILLED, process_status=message, sealed=True, **_cleared_checkpoint(node))
+                store_all(with_new_inputs(node))
+            set_state(node, ProcessState.KILLED, process_status=message, sealed=True, **cleared_checkpoint(node))
 
     # ---- results -----------------------------------------------------------------------------------
     def result(self) -> Any:
         return self.outputs
-
-
-def set_state(node: ProcessNode, state: ProcessState, **attributes: Any) -> None:
-    """Move ``node`` to ``state`` (checked against the allowed transitions) and set ``attributes``, in one write."""
-    previous = node.process_state
-    if state is not previous and state not in TRANSITIONS[previous]:
-        raise ProcessError(f"{node!r}: the process state cannot go from {previous or 'nothing'} to {state.value}")
-    node.set_attribute_many({"process_state": state.value, **attributes})
-
-
-def kill_node(node: ProcessNode, message: str = "killed") -> bool:
-    """Kill a non-terminal process and, first, its non-terminal children; ``False`` if it was terminal."""
-    if node.is_terminated:
-        return False
-    for child in node.called:
-        kill_node(child, f"caller {node.pk} was killed")
-    if isinstance(node, CalcJobNode):
-        from .calcjobs import cancel_job
-
-        note = cancel_job(node)
-        message = f"{message}; {note}" if note else message
-    with current.get_storage().transaction():
-        set_state(node, ProcessState.KILLED, process_status=message, sealed=True, checkpoint=None)
-    return True
-
-
-_sqlite_writes = threading.RLock()
-
-
-@contextmanager
-def _write_turn() -> Iterator[None]:
-    """On SQLite, threads of this process (graph tasks) take turns to write: waiting on a Python lock is
-    immediate, while SQLite's busy handler sleeps for milliseconds between retries."""
-    if current.get_storage().dialect != "sqlite":
-        yield
-        return
-    with _sqlite_writes:
-        yield
-
-
-def _cleared_checkpoint(node: ProcessNode) -> dict[str, Any]:
-    return {"checkpoint": None} if node.get_attribute("checkpoint", None) is not None else {}
-
-
-def _with_new_inputs(node: ProcessNode) -> list[Node]:
-    """``node`` and the unstored inputs it links from (stored together in one transaction)."""
-    return [source for source, _type, _label in node._incoming if not source.is_stored] + [node]
 
 
 def _attribute_dict(values: Mapping[str, Any]) -> Any:
@@ -474,12 +373,6 @@ def _attribute_dict(values: Mapping[str, Any]) -> Any:
 
     return AttributeDict({k: _attribute_dict(v) if isinstance(v, Mapping) and not isinstance(v, Node) else v
                           for k, v in values.items()})
-
-
-def _core_version() -> str:
-    from .. import __version__
-
-    return __version__
 
 
 def iter_descendants(node: ProcessNode) -> Iterator[tuple[int, ProcessNode]]:

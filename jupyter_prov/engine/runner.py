@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import time
 
+from ..errors import ProcessError
 from ..orm import ProcessNode, load_node
 from .allowed_modules import ModuleNotAllowed
 from .interrupts import Interrupted, is_executing, request_kill
-from .process import ProcessError, import_process_type, kill_node, process_class_of
+from .kinds import import_process_type, process_class_of
+from .states import kill_node
 
 
 def load_process(node: ProcessNode):

@@ -21,8 +21,8 @@ from ..orm.nodes.process import ProcessNode
 from ..storage.file_tree import safe_join
 from .calcjobs import CalcJob
 from .exit_codes import ExitCode
+from .kinds import import_process_type
 from .ports import PortValidationError
-from .process import import_process_type
 
 STDOUT, STDERR = "stdout", "stderr"
 

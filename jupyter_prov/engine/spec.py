@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .exit_codes import ExitCode, ExitCodes
+from .kinds import process_class_of
 from .ports import UNSET, Port, PortNamespace
 
 
@@ -73,8 +74,6 @@ class ProcessSpec:
     def expose_inputs(self, process: Any, namespace: str | None = None, *, exclude: tuple[str, ...] = (),
                       include: tuple[str, ...] | None = None) -> None:
         """Take over the inputs of ``process`` (a process class or process function), in ``namespace``."""
-        from .process import process_class_of
-
         source = process_class_of(process).spec().inputs
         target = self.inputs.namespace(namespace) if namespace else self.inputs
         names = [n for n in source.ports if n not in exclude and (include is None or n in include)]
@@ -82,8 +81,6 @@ class ProcessSpec:
         self.exposed[(process_class_of(process).process_type(), namespace)] = names
 
     def expose_outputs(self, process: Any, namespace: str | None = None, *, exclude: tuple[str, ...] = ()) -> None:
-        from .process import process_class_of
-
         source = process_class_of(process).spec().outputs
         target = self.outputs.namespace(namespace) if namespace else self.outputs
         target.absorb(source, exclude=exclude)

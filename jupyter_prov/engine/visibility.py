@@ -82,12 +82,12 @@ def _watch() -> None:
 def _store_running(process: Any) -> None:
     from ..orm import store_all
     from ..orm.nodes.process import ProcessNode
-    from .process import _with_new_inputs, _write_turn
+    from .states import with_new_inputs, write_turn
 
     node = process.node
     if node.is_stored:
         return
     if any(isinstance(source, ProcessNode) and not source.is_stored for source, _type, _label in node._incoming):
         return  # its caller is recorded later (a notebook cell): nothing to link it to yet
-    with _write_turn():
-        store_all(_with_new_inputs(node))
+    with write_turn():
+        store_all(with_new_inputs(node))

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Mapping
 
-from ..orm import ProcessNode, ProcessState, WorkChainNode, current, load_node
+from ..orm import ProcessNode, ProcessState, WorkChainNode, load_node
 from ..orm.links import CALL_LINKS
 from .checkpoints import CHECKPOINT_VERSION, AttributeDict, decode_context, encode_context
 from .exit_codes import ExitCode
 from .interrupts import user_code
+from .kinds import process_class_of
 from .outline import Return, after, find_next
-from .process import Process, ProcessError, kill_node, process_class_of, set_state
+from .process import Process, ProcessError
+from .queue import submit_queues
 from .spec import ProcessSpec
+from .states import kill_node, set_state
 
 
 class _Append:
@@ -251,19 +254,16 @@ class WorkChain(Process):
         if not alive:
             return
         message = f"orphaned: work chain {self.node.pk} was resumed and its step did not submit this process again"
-        queued: list[int] = []
-        if not self._run_children:  # a daemon worker: a submitted orphan may run in another worker
-            from ..daemon import leases
-
-            storage = current.get_storage()
-            queued = [orphan.pk for orphan in alive if leases.get(storage, orphan.pk) is not None]
+        # a daemon worker: a submitted orphan is in the submit queue and may run elsewhere; only its runner may end it
+        queues = submit_queues() if not self._run_children else []
+        held = [(queue, queue.holds([orphan.pk for orphan in alive])) for queue in queues]
+        queued = {pk for _queue, pks in held for pk in pks}
         for orphan in alive:
             if orphan.pk not in queued:  # not queued: nobody runs it (e.g. called inline by the crashed step)
                 kill_node(load_node(orphan.pk), message)
-        if queued:  # the worker that runs it must be the one to stop it
-            from ..daemon.control import kill
-
-            kill(queued, message=message)
+        for queue, pks in held:
+            if pks:
+                queue.kill(pks, message)
 
     def _finish(self, exit_code: ExitCode | None = None) -> None:
         if exit_code is None and self._pending and self._run_children:

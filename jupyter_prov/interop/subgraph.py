@@ -6,16 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-
 from ..errors import InteropError
-from ..orm import current
+from ..orm import current, queries
 from ..orm.links import DATA_LINKS, LinkType
 from ..orm.nodes.node import Node, load_node
 from ..orm.traverse import CHUNK_SIZE, LinkRow, links_between
 from ..orm.traverse import ancestors as find_ancestors
 from ..orm.traverse import descendants as find_descendants
-from ..storage import schema
 
 #: refuse to draw more nodes than this unless the caller raises the limit
 DEFAULT_MAX_NODES = 2000
@@ -108,29 +105,9 @@ def collect(center: Any = None, *, ancestors: int | None = None, descendants: in
             f"the graph around {centers or 'the nodes'} has {len(selected)} nodes, more than max_nodes={max_nodes}; "
             "limit ancestors/descendants or the link types, or raise max_nodes"
         )
-    nodes = _load_rows(sorted(selected), storage)
+    nodes = queries.node_rows(storage, sorted(selected), _COLUMNS, chunk_size=CHUNK_SIZE)
     links = links_between(nodes, storage=storage, link_types=types)
-    return Subgraph(nodes, links, centers, _user_emails({row["user_id"] for row in nodes.values()}, storage))
-
-
-def _load_rows(pks: list[int], storage) -> dict[int, dict[str, Any]]:
-    table = schema.nodes
-    columns = [table.c[name] for name in _COLUMNS]
-    rows: dict[int, dict[str, Any]] = {}
-    with storage.connection() as conn:
-        for offset in range(0, len(pks), CHUNK_SIZE):
-            chunk = pks[offset:offset + CHUNK_SIZE]
-            for row in conn.execute(select(*columns).where(table.c.id.in_(chunk))).mappings():
-                rows[row["id"]] = dict(row)
-    return rows
-
-
-def _user_emails(user_ids: set[int], storage) -> dict[int, str]:
-    if not user_ids:
-        return {}
-    users = schema.users
-    with storage.connection() as conn:
-        return dict(conn.execute(select(users.c.id, users.c.email).where(users.c.id.in_(sorted(user_ids)))).all())
+    return Subgraph(nodes, links, centers, queries.user_emails(storage, {row["user_id"] for row in nodes.values()}))
 
 
 def short_value(row: dict[str, Any], limit: int = 40) -> str | None:

@@ -14,10 +14,11 @@ import enum
 import re
 import shlex
 from collections.abc import Mapping
+from functools import lru_cache
+from importlib.metadata import entry_points
 from typing import Any
 
 from ..errors import SchedulerError
-from ..orm.plugins import PluginNotFound, load_plugin
 
 #: file (in the job's folder) where the job script writes the exit status of the command it ran
 EXIT_STATUS_FILE = ".jprov-exit-status"
@@ -202,9 +203,17 @@ def job_number(job_id: object) -> int:
     return int(text)
 
 
+@lru_cache(maxsize=1)
+def _scheduler_entry_points() -> dict[str, Any]:
+    """Read once per process (a scan of the installed distributions costs milliseconds; a stage asks often)."""
+    return {ep.name: ep for ep in entry_points(group="jupyter_prov.schedulers")}
+
+
 def load_scheduler(name: str) -> Scheduler:
     """An instance of the scheduler plugin ``name`` (entry point in ``jupyter_prov.schedulers``)."""
-    try:
-        return load_plugin("schedulers", name)()
-    except PluginNotFound as exc:
-        raise SchedulerError(str(exc)) from None
+    # entry points read here, not through orm/plugins.py: schedulers import only config/ and errors.py
+    found = _scheduler_entry_points()
+    if name not in found:
+        known = ", ".join(sorted(found)) or "none"
+        raise SchedulerError(f"no scheduler plugin {name!r} is installed (known: {known})")
+    return found[name].load()()

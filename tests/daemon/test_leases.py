@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from jupyter_prov.daemon import leases
+from jupyter_prov.orm.queries import queue_table
 from jupyter_prov.orm import CalcFunctionNode, WorkChainNode
 
 
@@ -22,7 +23,7 @@ def _process(kind=CalcFunctionNode):
 def _orphan(storage, pk: int) -> None:
     """Make ``pk`` look held by a worker that died (its lease expired)."""
     with storage.transaction() as conn:
-        conn.execute(update(leases.table).where(leases.table.c.node_id == pk).values(
+        conn.execute(update(queue_table).where(queue_table.c.node_id == pk).values(
             worker="dead-worker", status=leases.RUNNING, expires=leases.now() - timedelta(seconds=5)))
 
 
@@ -50,7 +51,7 @@ def test_claim_ready_takes_orphans_and_old_unclaimed_rows_only(storage):
     fresh, old, orphan, held = (_process().pk for _ in range(4))
     leases.enqueue(storage, [fresh, old, orphan, held])
     with storage.transaction() as conn:
-        conn.execute(update(leases.table).where(leases.table.c.node_id == old)
+        conn.execute(update(queue_table).where(queue_table.c.node_id == old)
                      .values(queued_at=leases.now() - timedelta(seconds=10)))
     _orphan(storage, orphan)
     assert leases.claim(storage, held, "other", 30)
@@ -62,7 +63,7 @@ def test_paused_rows_are_not_claimed_but_kill_requests_are(storage):
     pk = _process().pk
     leases.enqueue(storage, [pk])
     with storage.transaction() as conn:
-        conn.execute(update(leases.table).where(leases.table.c.node_id == pk).values(paused=True))
+        conn.execute(update(queue_table).where(queue_table.c.node_id == pk).values(paused=True))
     assert not leases.claim(storage, pk, "w1", 30)
     leases.request(storage, [pk], leases.KILL)
     assert leases.claim(storage, pk, "w1", 30)
@@ -121,10 +122,10 @@ def test_a_process_stored_but_never_queued_is_never_claimed(storage):
     with storage.transaction() as conn:
         conn.execute(update(schema.nodes).where(schema.nodes.c.id.in_([unqueued.pk, queued.pk]))
                      .values(ctime=leases.now() - timedelta(hours=5)))
-        conn.execute(update(leases.table).values(queued_at=leases.now() - timedelta(hours=5)))
+        conn.execute(update(queue_table).values(queued_at=leases.now() - timedelta(hours=5)))
     leases.enqueue(storage, [queued.pk])
     with storage.transaction() as conn:
-        conn.execute(update(leases.table).values(queued_at=leases.now() - timedelta(hours=5)))
+        conn.execute(update(queue_table).values(queued_at=leases.now() - timedelta(hours=5)))
     assert leases.claim_ready(storage, "w1", 10, 100, grace_seconds=0) == [queued.pk]
     assert not leases.claim(storage, unqueued.pk, "w1", 10)
     assert leases.get(storage, unqueued.pk) is None

@@ -7,7 +7,7 @@ import pytest
 from jupyter_prov import submit_many
 from jupyter_prov.daemon import DaemonNotRunningWarning, leases, wait
 from jupyter_prov.engine import PortValidationError, submit
-from jupyter_prov.engine.launch import SUBMIT_QUEUES
+from jupyter_prov.engine import queue as submit_queue
 from jupyter_prov.orm import Float, Int, ProcessState, QueryBuilder, current
 from jupyter_prov.orm.exceptions import StoringNotAllowed
 from jupyter_prov.orm.nodes.node import Node
@@ -73,7 +73,13 @@ class _DuplicateRowsQueue:
         return True
 
     def rows(self, pks):
-        return [(leases.table, leases.queued_rows(pks) * 2)]
+        return [(table, rows * 2) for table, rows in leases.insert_rows(pks)]
+
+    def holds(self, pks):
+        return []
+
+    def kill(self, pks, message):
+        raise AssertionError("not called: no process of this queue is ever stored")
 
     def committed(self, queued, refused):
         self.committed_calls += 1
@@ -81,11 +87,8 @@ class _DuplicateRowsQueue:
 
 @pytest.mark.parametrize("many", [False, True], ids=["submit", "submit_many"])
 def test_the_process_and_its_queue_row_are_one_transaction(profile, many):
-    from jupyter_prov.engine.launch import _register_daemon
-
-    _register_daemon()
     broken = _DuplicateRowsQueue()
-    SUBMIT_QUEUES.append(broken)
+    submit_queue.register(broken)
     before = _node_count()
     try:
         with pytest.raises(StoringNotAllowed, match="nothing was stored"):
@@ -94,7 +97,7 @@ def test_the_process_and_its_queue_row_are_one_transaction(profile, many):
             else:
                 submit(add, x=Int(1), y=Int(2))
     finally:
-        SUBMIT_QUEUES.remove(broken)
+        submit_queue.unregister(broken)
     assert _node_count() == before
     assert leases.counts(current.get_storage()) == {}
     assert broken.committed_calls == 0

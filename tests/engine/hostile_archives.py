@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jupyter_prov.archive import create_archive
-from jupyter_prov.orm import CalcFunctionNode, Int, List, current
+from jupyter_prov.orm import CalcFunctionNode, Int, List, current, store_all
 from tests.conftest import clean_storage
 
 
@@ -29,7 +29,8 @@ def shell_job_touching(sentinel: Path):
     code = shell_code("touch", localhost_computer())
     process = instantiate(ShellJob, (), {"code": code, "arguments": List([str(sentinel)]),
                                          "metadata": {"options": {}}})
-    return process.store_created()
+    store_all(process.prepare_created())  # stored, queued nowhere
+    return process.node
 
 
 def process_row(process_type: str, state: str = "created"):

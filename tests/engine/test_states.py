@@ -3,7 +3,6 @@
 import pytest
 
 from jupyter_prov.engine import continue_process, run_get_node, submit
-from jupyter_prov.engine.launch import SUBMIT_HOOKS
 from jupyter_prov.engine.process import ProcessError, set_state
 from jupyter_prov.engine.runner import kill_process
 from jupyter_prov.orm import Dict, ModificationNotAllowed, ProcessState, load_node
@@ -54,16 +53,6 @@ def test_waiting_on_children_without_running_them(profile):
         continue_process(child.pk)
     done = continue_process(node.pk, run_children=False)
     assert done.is_finished_ok and done.outputs.total.value == 3
-
-
-def test_submit_hooks_see_submitted_nodes(profile):
-    seen = []
-    SUBMIT_HOOKS.append(seen.append)
-    try:
-        node = submit(add, 1, 1)
-    finally:
-        SUBMIT_HOOKS.remove(seen.append)
-    assert seen == [node]
 
 
 def test_kill_a_waiting_work_chain_kills_its_children(profile):
