@@ -142,7 +142,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
 
 #: the C scanner and encoder of :mod:`json`, called directly: the wrappers of ``json.loads``/``dumps``
 #: build a decoder or an encoder per call, which costs as much as parsing a small tree
-_scan = json.JSONDecoder().scan_once
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set by __init__; typeshed omits it
 _encode = c_make_encoder(None, None, encode_basestring, None, ":", ",", False, False, False)
 _key = KEY_PATTERN.match
 
