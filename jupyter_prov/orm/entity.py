@@ -7,7 +7,7 @@ entities keep theirs in ``_fields``.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterator, Mapping, TypeVar
+from typing import Any, ClassVar, Iterator, Mapping, TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Table, delete, select, update
 
@@ -22,7 +22,8 @@ class Entity:
 
     _table: ClassVar[Table]
     _entity_name: ClassVar[str] = "entity"
-    __slots__ = ()  # Node keeps its fields in slots; the other entities have a __dict__
+    if not TYPE_CHECKING:  # Node keeps its fields in slots, the other entities in a __dict__ (hidden from mypy)
+        __slots__ = ()
 
     def __init__(self, **fields: Any):
         self._pk: int | None = None

@@ -116,7 +116,7 @@ def load_nodes(pks: Iterable[int], *, storage=None) -> list:
     return [by_pk[pk] for pk in pks]
 
 
-def query_links(storage, pk: int, *, incoming: bool, types: frozenset[LinkType] | None,
+def query_links(storage, pk: int | None, *, incoming: bool, types: frozenset[LinkType] | None,
                 label: str | None) -> list[LinkTriple]:
     """The links into (``incoming``) or out of the stored node ``pk``, with the nodes at their other end."""
     links, nodes = schema.links, schema.nodes

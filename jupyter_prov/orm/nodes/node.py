@@ -65,10 +65,6 @@ def _now() -> datetime:
 new_uuid = _uuid4
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class Node(NodeFiles, NodeLinks, NodeStoring, Entity):
     """Base of every node. Use its subclasses: the data kinds and the process kinds."""
 

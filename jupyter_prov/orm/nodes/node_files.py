@@ -12,12 +12,13 @@ import hashlib
 import io
 import os
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator, Mapping
+from typing import Any, BinaryIO, Iterator, Mapping, TYPE_CHECKING
 
 from ...storage.file_tree import MAX_NAME_BYTES, FileTreeError, iter_files, safe_join, split_path
 from .. import current
 from ..exceptions import ValidationError
 from ..json_values import frozen_view
+from .fields import NodeFields
 
 #: files up to this size given as bytes wait in memory until the node is stored, then all files of a
 #: batch go into one pack file: one fsync per batch instead of one per file (about 100x faster for
@@ -38,10 +39,11 @@ def put_large_stream(stream: BinaryIO) -> str:
     return current.get_storage().repository.put_large_stream(stream)
 
 
-class NodeFiles:
+class NodeFiles(NodeFields):
     """The file methods of :class:`~.node.Node` (a base class of it; it has no state of its own)."""
 
-    __slots__ = ()
+    if not TYPE_CHECKING:  # no slots of its own (Node has them); hidden from mypy, which would want them here
+        __slots__ = ()
 
     def put_file(self, path: str, source: str | os.PathLike | bytes | BinaryIO) -> str:
         """Add a file at ``path`` (POSIX, relative) from a local path, bytes or a binary stream; returns its hash."""

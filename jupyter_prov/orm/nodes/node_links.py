@@ -7,18 +7,20 @@ creator, one caller, unique input labels), and written with the node (:mod:`.sto
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from typing import Iterator, Sequence, TYPE_CHECKING
 
 from ..exceptions import LinkError, ModificationNotAllowed
 from ..links import LinkTriple, LinkType, to_link_type, validate_link
+from .fields import NodeFields
 from .loading import load_nodes, query_links
 from .storing import insert_links
 
 
-class NodeLinks:
+class NodeLinks(NodeFields):
     """The link methods of :class:`~.node.Node` (a base class of it; it has no state of its own)."""
 
-    __slots__ = ()
+    if not TYPE_CHECKING:  # no slots of its own (Node has them); hidden from mypy, which would want them here
+        __slots__ = ()
 
     def add_incoming(self, source: "NodeLinks", link_type: LinkType | str, link_label: str) -> None:
         """Link ``source`` into this node. Written when this node is stored (``return`` links: at once)."""

@@ -13,15 +13,15 @@ from typing import Any
 
 from ..plugins import node_class_for
 
-_registry: dict[str, type] = {}
+_registry: dict[str, Any] = {}
 
 
-def register(cls: type) -> None:
+def register(cls: Any) -> None:
     """Register a node class under its type string (the first class to claim a string keeps it)."""
     _registry.setdefault(cls._type_string, cls)
 
 
-def registered_node_classes() -> dict[str, type]:
+def registered_node_classes() -> dict[str, Any]:
     """The built-in node classes by type string (plugins not included: see :func:`class_for`)."""
     return _registry
 

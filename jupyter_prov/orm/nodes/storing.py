@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence, TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Table, bindparam, update
 from sqlalchemy.exc import IntegrityError
@@ -19,21 +19,26 @@ from ...storage import bulk, schema
 from .. import current, validation
 from ..exceptions import LinkError, ModificationNotAllowed, StoringNotAllowed, ValidationError
 from ..json_values import clean_json
+from .fields import NodeFields
 from .loading import all_node_pks, load_nodes
 
 #: store_all pauses the cyclic garbage collector for batches larger than this
 GC_PAUSE_MIN_NODES = 1000
 
 
-class NodeStoring:
+_N = TypeVar("_N", bound="NodeStoring")
+
+
+class NodeStoring(NodeFields):
     """The storing methods of :class:`~.node.Node` (a base class of it; it has no state of its own)."""
 
-    __slots__ = ()
+    if not TYPE_CHECKING:  # no slots of its own (Node has them); hidden from mypy, which would want them here
+        __slots__ = ()
 
     def _validate(self) -> None:
         """Subclass hook: check the node is complete before it is stored."""
 
-    def store(self) -> "NodeStoring":
+    def store(self: _N) -> _N:
         """Store the node and its pending incoming links in one transaction; returns the node."""
         if not self.is_stored:
             store_all([self])
@@ -65,7 +70,7 @@ class NodeStoring:
     def _after_store(self) -> None:
         """Subclass hook, run after the transaction that stored the node committed."""
 
-    def _to_row(self, user_id: int, encoded: tuple[Any, Any] | None = None) -> dict[str, Any]:
+    def _to_row(self, user_id: int | None, encoded: tuple[Any, Any] | None = None) -> dict[str, Any]:
         attributes, extras = encoded or (self._attributes, self._extras)
         return {
             "uuid": self._uuid, "node_type": self._node_type, "process_type": self._process_type,

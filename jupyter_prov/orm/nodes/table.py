@@ -77,7 +77,7 @@ class Table(Data):
         node._attributes = table_attributes(frame, fmt or default_format())
         if key is not None:
             node._files = {node._attributes["filename"]: key}
-        else:
+        elif content is not None:
             node.put_file(node._attributes["filename"], content)
         return node
 
