@@ -182,13 +182,16 @@ def _sqlite_json_type(value: Any) -> str:
 
 
 # ---- versions -----------------------------------------------------------------------------------------
+_INSERT_VERSION = insert(schema.record_versions).returning(schema.record_versions.c.id)
+
+
 def insert_version(values: dict[str, Any], derived_from: Iterable[int] = ()) -> dict[str, Any]:
     """A version row (and the derivation rows of its node), inside the caller's transaction if one is open."""
     values = {"ctime": _now(), "actor": "", **values}
     with _storage().transaction() as conn:
-        pk = conn.execute(insert(schema.record_versions).values(values)
-                          .returning(schema.record_versions.c.id)).scalar_one()
-        add_derivations(values["node_id"], derived_from)
+        pk = conn.execute(_INSERT_VERSION, values).scalar_one()
+        if derived_from:
+            add_derivations(values["node_id"], derived_from)
     return {**values, "id": pk}
 
 
@@ -212,47 +215,44 @@ def derivation_sources(target: int) -> list[int]:
                                  .order_by(table.c.source_id)).scalars())
 
 
-def _versions_query():
-    return select(schema.record_versions)
+_V = schema.record_versions
+_LATEST = select(_V).where(_V.c.record_id == bindparam("record")).order_by(_V.c.number.desc()).limit(1)
+_BY_NUMBER = select(_V).where(_V.c.record_id == bindparam("record"), _V.c.number == bindparam("number"))
+_BY_HASH = (select(_V).where(_V.c.record_id == bindparam("record"), _V.c.content_hash == bindparam("digest"))
+            .order_by(_V.c.number).limit(1))
+_ALL = select(_V).where(_V.c.record_id == bindparam("record")).order_by(_V.c.number)
+_AS_OF = (select(_V).where(_V.c.record_id == bindparam("record"), _V.c.ctime <= bindparam("moment"))
+          .order_by(_V.c.ctime.desc(), _V.c.number.desc()).limit(1))
+# statements built once: SQLAlchemy compiles each once and caches it (building them per call was a third of
+# the cost of record.update())
+
+
+def _one(statement, **params) -> dict[str, Any] | None:
+    with _storage().connection() as conn:
+        row = conn.execute(statement, params).first()
+    return _row(row) if row else None
 
 
 def versions(record_id: int) -> list[dict[str, Any]]:
-    table = schema.record_versions
     with _storage().connection() as conn:
-        return [_row(r) for r in conn.execute(_versions_query().where(table.c.record_id == record_id)
-                                              .order_by(table.c.number))]
+        return [_row(r) for r in conn.execute(_ALL, {"record": record_id})]
 
 
 def version(record_id: int, number: int) -> dict[str, Any] | None:
-    table = schema.record_versions
-    with _storage().connection() as conn:
-        row = conn.execute(_versions_query().where(table.c.record_id == record_id, table.c.number == number)).first()
-    return _row(row) if row else None
+    return _one(_BY_NUMBER, record=record_id, number=number)
 
 
 def latest_version(record_id: int) -> dict[str, Any] | None:
-    table = schema.record_versions
-    with _storage().connection() as conn:
-        row = conn.execute(_versions_query().where(table.c.record_id == record_id)
-                           .order_by(table.c.number.desc()).limit(1)).first()
-    return _row(row) if row else None
+    return _one(_LATEST, record=record_id)
 
 
 def version_with_hash(record_id: int, digest: str) -> dict[str, Any] | None:
     """The oldest version of the record with content hash ``digest``."""
-    table = schema.record_versions
-    with _storage().connection() as conn:
-        row = conn.execute(_versions_query().where(table.c.record_id == record_id, table.c.content_hash == digest)
-                           .order_by(table.c.number).limit(1)).first()
-    return _row(row) if row else None
+    return _one(_BY_HASH, record=record_id, digest=digest)
 
 
 def version_as_of(record_id: int, moment: datetime) -> dict[str, Any] | None:
-    table = schema.record_versions
-    with _storage().connection() as conn:
-        row = conn.execute(_versions_query().where(table.c.record_id == record_id, table.c.ctime <= moment)
-                           .order_by(table.c.ctime.desc(), table.c.number.desc()).limit(1)).first()
-    return _row(row) if row else None
+    return _one(_AS_OF, record=record_id, moment=moment)
 
 
 def versions_of_nodes(pks: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
@@ -322,10 +322,12 @@ def _walk_cte(dialect: str, forwards: bool, *, boundary: bool) -> str:
                 f"AND l.type IN ({in_types}){stop_link} "
                 f"UNION SELECT d.{der_to}, w.id FROM walk w JOIN db_derivation d ON d.{der_from} = w.id{stop_der}")
     else:
+        # LATERAL: each step looks the walk's new rows up by index (a plain join with the union of both edge
+        # tables was planned as a hash join scanning db_link at every step: minutes on a 100,000-deep chain)
         stop = f" WHERE e.dst NOT IN ({_FROZEN})" if boundary else ""
-        step = (f"SELECT e.dst, w.id FROM walk w JOIN ("
-                f"SELECT l.{link_from} AS src, l.{link_to} AS dst FROM db_link l WHERE l.type IN ({in_types}) "
-                f"UNION ALL SELECT d.{der_from}, d.{der_to} FROM db_derivation d) e ON e.src = w.id{stop}")
+        step = (f"SELECT e.dst, w.id FROM walk w CROSS JOIN LATERAL ("
+                f"SELECT l.{link_to} AS dst FROM db_link l WHERE l.{link_from} = w.id AND l.type IN ({in_types}) "
+                f"UNION ALL SELECT d.{der_to} FROM db_derivation d WHERE d.{der_from} = w.id) e{stop}")
     return f"walk(id, via) AS (SELECT id, CAST(NULL AS INTEGER) FROM seeds UNION {step})"
 
 
@@ -605,7 +607,8 @@ def why_invalid(pk: int) -> list[list[dict[str, Any]]]:
                 "WITH RECURSIVE up(id, depth) AS (SELECT CAST(:start AS INTEGER), 0 UNION ALL "
                 "SELECT e.parent_id, up.depth + 1 FROM up JOIN db_validity_event e ON e.id = up.id "
                 "WHERE e.parent_id IS NOT NULL) "
-                "SELECT e.* FROM up JOIN db_validity_event e ON e.id = up.id ORDER BY up.depth")
+                "SELECT e.* FROM up JOIN db_validity_event e ON e.id = up.id ORDER BY up.depth"
+            ).columns(*schema.validity_events.columns)
             for row in conn.execute(stmt, {"start": start}):
                 chain.append(_row(row))
             chains.append(chain)

@@ -63,16 +63,19 @@ def status(target: Any) -> dict[str, Any]:
             "affected_by": affected}
 
 
-def why(target: Any) -> dict[str, Any]:
+def why(target: Any, *, max_path: int = 50) -> dict[str, Any]:
     """Why ``target`` is invalid: for each invalidation holding it, the chain of nodes back to the root event
-    with the root's cause and actor; and why it is stale."""
+    with the root's cause and actor; and why it is stale. A path longer than ``max_path`` keeps its first
+    ``max_path - 1`` steps and the root (``length`` says how long it is)."""
     pk = resolve(target)
     chains = []
     for chain in q.why_invalid(pk):
         root = chain[-1]
+        kept = chain if len(chain) <= max_path else [*chain[:max_path - 1], root]
         chains.append({
             "root_event": root["id"], "cause": root["cause"], "actor": root["actor"], "time": root["time"],
-            "path": [{"node": e["node_id"], "label": _label(e["node_id"]), "event": e["id"]} for e in chain],
+            "length": len(chain),
+            "path": [{"node": e["node_id"], "label": _label(e["node_id"]), "event": e["id"]} for e in kept],
         })
     return {"node": pk, "invalid": chains, "stale": stale_causes(pk)}
 
