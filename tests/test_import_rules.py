@@ -62,6 +62,11 @@ def layer_of(module: str) -> int:
                          "docs/reference/architecture.md")
 
 
+def _layer_name(module: str) -> str:
+    index = layer_of(module)
+    return ORDER[index] if index < len(ORDER) else "the package root (import the module that defines the name)"
+
+
 def _pending(importer: str, imported: str) -> bool:
     return any(imported == what and (importer == who or (who.endswith(".*") and importer.startswith(who[:-1])))
                for _owner, who, what in PENDING)
@@ -74,7 +79,7 @@ def violations() -> list[tuple[str, str, str]]:
         importer, imported = edge.importer, edge.imported
         low, high = package_of(importer), package_of(imported)
         if layer_of(imported) > layer_of(importer):
-            found.append((edge, imported, f"{ORDER[layer_of(importer)]} imports {ORDER[layer_of(imported)]}"))
+            found.append((edge, imported, f"{_layer_name(importer)} imports {_layer_name(imported)}"))
         elif low in ONLY_BASE and high not in LAYERS["base"] + ONLY_BASE:
             found.append((edge, imported, f"{low}/ imports only config/ and errors.py"))
         elif low == "engine" and high == "daemon":
