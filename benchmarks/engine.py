@@ -39,7 +39,7 @@ TARGETS = {"ms_per_calcfunction": 3.0, "s_graph_1000": 10.0}  # SQLite targets o
 
 # ---- the processes ------------------------------------------------------------------------------------
 def _define():
-    from jupyter_prov import ToContext, WorkChain, calcfunction, graph, task, workfunction
+    from jupyter_prov import WorkChain, calcfunction, graph, task, workfunction
     from jupyter_prov.engine import append_
     from jupyter_prov.orm import Int
 

@@ -39,13 +39,13 @@ RUN_DIR = tempfile.mkdtemp(prefix="run-", dir=os.environ.get("AIIDA_PATH") or No
 os.environ["AIIDA_PATH"] = RUN_DIR
 atexit.register(shutil.rmtree, RUN_DIR, ignore_errors=True)
 
-import aiida
-from aiida import orm
-from aiida.common.links import LinkType
-from aiida.manage import get_manager
-from aiida.manage.configuration import load_profile, reset_config
-from aiida.manage.configuration.settings import AiiDAConfigDir
-from plumpy import ProcessState
+import aiida  # noqa: E402 - AIIDA_PATH must be set before aiida is imported
+from aiida import orm  # noqa: E402 - AIIDA_PATH must be set before aiida is imported
+from aiida.common.links import LinkType  # noqa: E402 - AIIDA_PATH must be set before aiida is imported
+from aiida.manage import get_manager  # noqa: E402 - AIIDA_PATH must be set before aiida is imported
+from aiida.manage.configuration import load_profile, reset_config  # noqa: E402 - AIIDA_PATH must be set before aiida is imported
+from aiida.manage.configuration.settings import AiiDAConfigDir  # noqa: E402 - AIIDA_PATH must be set before aiida is imported
+from plumpy import ProcessState  # noqa: E402 - AIIDA_PATH must be set before aiida is imported
 
 AiiDAConfigDir.set()  # re-read AIIDA_PATH, in case aiida was imported before this module
 reset_config()

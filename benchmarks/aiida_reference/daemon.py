@@ -17,7 +17,7 @@ import threading
 import time
 
 import psutil
-from _common import VERDI, create_profile, delete_profile, emit, orm
+from _common import VERDI, delete_profile, emit, orm
 from aiida.engine import submit
 from aiida.manage import get_manager
 from aiida.manage.configuration import load_profile

@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kombu import Connection, Exchange, Queue
 from kombu.transport import filesystem as _filesystem
@@ -35,6 +35,9 @@ from kombu.transport.virtual import Empty as _Empty
 
 from ..config import Profile
 from ..errors import DaemonError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 #: seconds to wait for the broker before reporting it unreachable
 CONNECT_TIMEOUT = 3.0
@@ -251,7 +254,7 @@ class Broker:
         if self._publisher is not None:
             try:
                 self._publisher.release()
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001, S110 - closing a publisher that may be broken already
                 pass
         self._publisher = self._producer = None
 
@@ -350,7 +353,7 @@ class EventListener:
         self._queue = broker.private_queue(broker.event_exchange, f"listener-{socket.gethostname()}-"
                                            f"{threading.get_ident()}-{time.monotonic_ns()}")
 
-    def __enter__(self) -> EventListener:
+    def __enter__(self) -> Self:
         if not self.broker.supports_fanout:
             return self
         self._conn = self.broker.connect()
@@ -391,13 +394,13 @@ class EventListener:
             try:
                 self._consumer.cancel()
                 self._queue(self._conn.default_channel).delete()
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001, S110 - the queue or its channel may be gone already
                 pass
             self._consumer = None
         if self._conn is not None:
             try:
                 self._conn.release()
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001, S110 - closing a connection that may be broken already
                 pass
             self._conn = None
 

@@ -170,7 +170,7 @@ def _control(pks, action: str, *, message: str = "killed by user", broker: Broke
 def broker_event(broker: Broker, pk: int, state: str) -> None:
     try:
         broker.publish_event(pk, state)
-    except Exception:  # noqa: BLE001 - events are best effort
+    except Exception:  # noqa: BLE001, S110 - events are best effort
         pass
 
 

@@ -49,7 +49,7 @@ class Supervisor:
         self._log_handle = None
 
     def _spawn(self) -> None:
-        self._log_handle = self._log_handle or open(self.files.log, "ab", buffering=0)
+        self._log_handle = self._log_handle or open(self.files.log, "ab", buffering=0)  # noqa: SIM115 - the workers' log, open for the supervisor's life
         env = dict(os.environ, JPROV_PROFILE=self.profile.name)
         proc = subprocess.Popen([sys.executable, "-m", "jupyter_prov.daemon.worker", "--profile", self.profile.name,
                                  "--supervisor-pid", str(os.getpid())],

@@ -374,7 +374,7 @@ class Worker:
             message = self._to_ack.popleft()
             try:
                 message.ack()
-            except Exception:  # noqa: BLE001 - its channel is gone; the lease table has the truth
+            except Exception:  # noqa: BLE001, S110 - its channel is gone; the lease table has the truth
                 pass
 
     def _consume(self, ready_file) -> None:
@@ -399,12 +399,12 @@ class Worker:
                 self._ack_pending()
                 try:
                     control_queue(channel).delete()
-                except Exception:  # noqa: BLE001
+                except Exception:  # noqa: BLE001, S110 - the queue may be gone with its channel
                     pass
         finally:
             try:
                 conn.release()
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001, S110 - closing a connection that may be broken already
                 pass
 
 

@@ -123,7 +123,7 @@ class PortNamespace(Port):
             if child is None:
                 child = space.add(PortNamespace(part))
             if not isinstance(child, PortNamespace):
-                raise ValueError(f"{part!r} is a port, not a namespace")
+                raise ValueError(f"{part!r} is a port, not a namespace")  # noqa: TRY004 - a wrong name, not a wrong type
             space = child
         return space
 

@@ -218,7 +218,7 @@ class Process:
                     raise  # the process that called this one was killed: it ends too
                 if depth:  # killed while its caller's code ran it: the caller sees an error it may handle
                     raise ProcessError(f"{self.process_label()} (pk {node.pk}) was killed: {message}") from None
-            except Exception as exc:  # noqa: BLE001 - any failure of user code is recorded on the node
+            except Exception as exc:  # any failure of user code is recorded on the node
                 self._exception = exc
                 self._except(exc)
                 if reraise:

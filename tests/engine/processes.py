@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from jupyter_prov.engine import ExitCode, ToContext, WorkChain, calcfunction, graph, if_, return_, task, while_, workfunction
+from jupyter_prov.engine import ToContext, WorkChain, calcfunction, graph, if_, return_, task, while_, workfunction
 from jupyter_prov.engine.workchains import append_
 from jupyter_prov.orm import Dict, Int
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from jupyter_prov.engine import continue_process, graph, run_get_node, submit, task, workfunction
+from jupyter_prov.engine import continue_process, graph, submit, task, workfunction
 from jupyter_prov.engine.graphs import TaskFuture
 from jupyter_prov.engine.process import ProcessError
 from jupyter_prov.orm import GraphNode, Int, ProcessState, load_node

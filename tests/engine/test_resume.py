@@ -1,7 +1,6 @@
 """Crash and resume: a work chain checkpointed mid-way is finished by ``continue_process`` in a fresh interpreter."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
