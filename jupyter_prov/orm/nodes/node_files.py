@@ -97,7 +97,7 @@ class NodeFiles(NodeFields):
     def delete_file(self, path: str) -> None:
         self._check_mutable("files")
         parts = _split_path(path, self)
-        folder = self._files
+        folder: Any = self._files
         for part in parts[:-1]:
             folder = folder.get(part)
             if not isinstance(folder, dict):

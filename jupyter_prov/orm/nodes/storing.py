@@ -264,9 +264,9 @@ def _store_batch(storage, ordered: list[NodeStoring], encoded: list, batch_size:
             except IntegrityError as exc:
                 raise _link_integrity_error(described) from exc
         if extra_rows is not None:
-            for table, rows in extra_rows(lambda node: node._pk if node._pk is not None else pks[index[id(node)]]):
-                if rows:
-                    storage.insert_many(conn, table, list(rows))
+            for table, extra in extra_rows(lambda node: node._pk if node._pk is not None else pks[index[id(node)]]):
+                if extra:
+                    storage.insert_many(conn, table, list(extra))
     return pks
 
 
