@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -81,6 +82,92 @@ def check_sqlite_file(path: Path, archive_path: Path | str) -> None:
         raise ArchiveFormatError(f"archive {archive_path}: db.sqlite3 is not a readable SQLite database ({exc})") from None
     if result is None or result[0] != "ok":
         raise ArchiveFormatError(f"archive {archive_path}: db.sqlite3 is corrupted ({result[0] if result else 'no answer'})")
+
+
+#: objects SQLite keeps for itself in sqlite_master (AUTOINCREMENT counters, ANALYZE statistics)
+_SQLITE_OWN = frozenset({"sqlite_sequence", "sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4"})
+
+
+@lru_cache(maxsize=1)
+def _expected_tables() -> dict[str, tuple]:
+    """Every table of the main schema (and ``alembic_version``) as SQLite describes it: its columns
+    (``PRAGMA table_xinfo``: name, declared type, NOT NULL, default, primary key, hidden) — built
+    from the schema's DDL in a database in memory."""
+    from sqlalchemy.dialects import sqlite as sqlite_dialect
+    from sqlalchemy.schema import CreateTable
+
+    conn = sqlite3.connect(":memory:")
+    try:
+        for table in schema.metadata.sorted_tables:
+            conn.execute(str(CreateTable(table).compile(dialect=sqlite_dialect.dialect())))
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+                     "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))")
+        names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {name: _columns(conn, name) for name in names}
+    finally:
+        conn.close()
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> tuple:
+    return tuple((name, declared.upper(), notnull, default, pk, hidden)
+                 for _cid, name, declared, notnull, default, pk, hidden in conn.execute(f'PRAGMA table_xinfo("{table}")'))
+
+
+def check_schema(path: Path, archive_path: Path | str, *, columns: bool = True) -> None:
+    """Refuse an archive database that holds more than tables: views, triggers, virtual tables, tables
+    without rowid, column collations, or (``columns``) tables or columns the main schema does not have.
+
+    The checks of :mod:`.rows` read a column, and the importer reads it again later: both must see the
+    same stored values, and nothing may run when the importer writes to its copy. A view (which can
+    compute a different value each time it is read, ``random()``, ``julianday('now')``), a trigger
+    (which runs when :mod:`.rows` rewrites a value to the ORM's form, and can change rows already
+    checked), a virtual table (a module's code decides what it returns) or a collation (which decides
+    what ``GROUP BY`` and ``IN`` take as equal) would each break that; the main schema has none.
+    ``columns=False`` (before a migration of an older format) checks only what is never allowed.
+    """
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            objects = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+            listed = {row[1]: row for row in conn.execute("PRAGMA table_list") if row[0] == "main"}
+            problem = _schema_problem(conn, objects, listed, columns)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveFormatError(f"archive {archive_path}: db.sqlite3 is not a readable SQLite database ({exc})") from None
+    if problem:
+        raise ArchiveFormatError(f"archive {archive_path}: db.sqlite3 {problem}; an archive database holds only "
+                                 "the tables of the jupyter-prov schema, nothing was read from it")
+
+
+def _schema_problem(conn: sqlite3.Connection, objects: list[tuple], listed: dict[str, tuple], columns: bool) -> str | None:
+    expected = _expected_tables()
+    for kind, name, _table, sql in objects:
+        if kind in ("view", "trigger"):
+            return f"holds the {kind} {name!r}"
+        if kind == "table":
+            if name in _SQLITE_OWN:
+                continue
+            entry = listed.get(name)
+            if entry is None or entry[2] != "table" or (sql or "").lstrip().upper().startswith("CREATE VIRTUAL"):
+                return f"holds the virtual table {name!r}"
+            if entry[4] or "WITHOUT ROWID" in (sql or "").upper():
+                return f"declares the table {name!r} WITHOUT ROWID"
+            if "COLLATE" in (sql or "").upper():
+                return f"declares a collation in the table {name!r}"
+            if columns:
+                if name not in expected:
+                    return f"holds the table {name!r}, which is not part of the schema"
+                if _columns(conn, name) != expected[name]:
+                    return f"declares the table {name!r} with other columns than the schema's"
+        elif kind == "index" and sql and "COLLATE" in sql.upper():
+            return f"declares a collation in the index {name!r}"
+    if columns:
+        present = {name for kind, name, _t, _s in objects if kind == "table"}
+        missing = [table.name for table in ARCHIVE_TABLES if table.name not in present]
+        if missing:
+            return f"lacks the table {missing[0]!r}"
+    return None
 
 
 class ZipRepository:

@@ -166,6 +166,7 @@ def _plan(opened: OpenedArchive, storage, show_progress: bool) -> _Plan:
         keys: set[str] = set()
         if plan.new_nodes and not plan.existing_nodes and opened.file_keys is not None:
             keys = opened.file_keys  # every node is new: every key the checks collected
+            opened.file_keys = None  # (held no longer than the plan needs it)
         elif plan.new_nodes:
             for batch in raw.batches("SELECT id, repository_metadata FROM db_node WHERE repository_metadata != '{}'",
                                      _CHUNK):

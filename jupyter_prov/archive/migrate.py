@@ -68,6 +68,7 @@ def migrate_archive(source: str | Path, target: str | Path, *, compression: int 
                     show_progress: bool = False) -> ArchiveSummary:
     """Write the archive ``source`` (an older jupyter-prov format, or an AiiDA archive) as ``target`` at the newest format."""
     from .source import open_archive
+    from .validate import validate_archive_content
     from .writer import write_archive_zip
 
     source, target = Path(source), Path(target)
@@ -76,6 +77,7 @@ def migrate_archive(source: str | Path, target: str | Path, *, compression: int 
     if target.resolve() == source.resolve():
         raise ArchiveFormatError(f"archive {target}: migrating writes a new file, not the source itself")
     with open_archive(source) as opened:
+        validate_archive_content(opened)  # what an import refuses is not passed on in a new archive either
         metadata = dict(opened.metadata)
         notes = list(metadata.get("conversion_info") or []) + opened.conversion_info
         new_metadata = opened.normalized_metadata()

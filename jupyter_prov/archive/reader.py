@@ -17,6 +17,7 @@ from typing import Any
 
 from .database import ArchiveStorage
 from .format import ArchiveError
+from .rows import check_rows
 from .source import OpenedArchive
 
 
@@ -35,8 +36,16 @@ class ArchiveReader:
         self.close()
 
     def open(self) -> ArchiveReader:
+        """Open and check the archive: its database as for an import (:mod:`.database`), and every row
+        with the ORM's value rules (:mod:`.rows`), so what the ORM reads from it is what it would store."""
         if self._opened is None:
-            self._opened = OpenedArchive(self.path)
+            opened = OpenedArchive(self.path)
+            try:
+                check_rows(opened.database, self.path)
+            except BaseException:
+                opened.close()
+                raise
+            self._opened = opened
         return self
 
     def close(self) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from ..storage import schema
 from ..storage.file_tree import iter_keys
 from ..storage.migrations import head_revision, known_revisions
-from .database import ArchiveStorage, ZipRepository, check_sqlite_file, sqlite_url
+from .database import ArchiveStorage, ZipRepository, check_schema, check_sqlite_file, sqlite_url
 from .format import (
     DATABASE_NAME,
     FORMAT_NAME,
@@ -48,6 +48,8 @@ class OpenedArchive:
             extracted = self._temp / "extracted.sqlite3"
             copy_member_to(self.zip, self.path, DATABASE_NAME, extracted)
             check_sqlite_file(extracted, self.path)
+            if self.family != "aiida":  # (an AiiDA database is only read, into a new one that is checked below)
+                check_schema(extracted, self.path, columns=False)  # nothing may run while it is migrated
             if self.family == "aiida":
                 from .aiida import convert_aiida_database
 
@@ -62,6 +64,7 @@ class OpenedArchive:
 
                     self.conversion_info += migrate_database(self.database, self.version, self.path)
                 self._check_revision()
+            check_schema(self.database, self.path)
             self.repository = ZipRepository(self.zip, self.path)
         except BaseException:
             self.close()

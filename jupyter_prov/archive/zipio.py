@@ -13,7 +13,9 @@ aiida-core — reads.
 Checked while the central directory is parsed, before any member is read:
 
 * names are relative, without ``..``, ``.``, empty parts, NUL, backslashes or drive letters, and each
-  is listed once (zip tools disagree about which of two copies wins, so duplicates are refused);
+  is listed once (zip tools disagree about which of two copies wins, so duplicates are refused), also
+  once up to case and Unicode normalisation (``DB.sqlite3`` beside ``db.sqlite3``: extracted on a
+  case-insensitive file system, one replaces the other);
 * sizes are possible: a stored member is as long as its data, a deflated one cannot expand more than
   deflate's limit of 1032-fold (a larger declared size is a lie), members lie inside the file and
   do not overlap (one block of data listed many times is the "non-recursive" zip bomb);
@@ -41,6 +43,7 @@ import re
 import struct
 import tempfile
 import time
+import unicodedata
 import zlib
 from array import array
 from collections.abc import Iterator
@@ -59,7 +62,7 @@ _LOCAL = struct.Struct("<4s5H3L2H")
 _SIG_EOCD, _SIG_LOCATOR, _SIG_EOCD64 = b"PK\x05\x06", b"PK\x06\x07", b"PK\x06\x06"
 _SIG_CENTRAL, _SIG_LOCAL = b"PK\x01\x02", b"PK\x03\x04"
 _U32, _U16 = 0xFFFFFFFF, 0xFFFF
-_KEY_NAME = re.compile(r"^repo/[0-9a-f]{64}$")
+_KEY_NAME = re.compile(r"\Arepo/[0-9a-f]{64}\Z")
 STORED, DEFLATED = 0, 8
 CHUNK = 1 << 20
 #: compressed bytes handed to zlib at a time: small enough that ``unconsumed_tail`` copies stay cheap
@@ -113,6 +116,11 @@ class _Record:
     def __init__(self, name: str, offset: int, compressed: int, size: int, crc: int, method: int):
         self.name, self.offset, self.compressed, self.size, self.crc, self.method = (
             name, offset, compressed, size, crc, method)
+
+
+def _folded(name: str) -> str:
+    """``name`` as a case-insensitive, normalising file system sees it (APFS, NTFS)."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _name_problem(name: str) -> str | None:
@@ -188,6 +196,7 @@ class ZipReader:
         offsets, compressed_sizes, sizes = array("Q"), array("Q"), array("Q")
         crcs, methods = array("I"), array("B")
         starts, ends = array("Q"), array("Q")  # every member: local header start, least possible end
+        folded_others: dict[str, str] = {}  # the other names, case- and Unicode-folded
         total = 0
         for _ in range(entries):
             fixed = reader.read(_CENTRAL.size)
@@ -231,6 +240,12 @@ class ZipReader:
             elif name in self._others:
                 raise self._refuse(name, "is listed twice (zip tools disagree about which copy counts)")
             else:
+                folded = _folded(name)
+                if folded in folded_others or _KEY_NAME.match(folded):
+                    other = folded_others.get(folded, folded)
+                    raise self._refuse(name, f"differs from {other!r} only in case or Unicode form (extracted "
+                                              "on macOS or Windows, one would replace the other)")
+                folded_others[folded] = name
                 self._others[name] = _Record(name, offset, compressed, usize, crc, method)
         if total > self.budget:
             raise ArchiveFormatError(

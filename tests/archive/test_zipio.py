@@ -294,3 +294,27 @@ def test_members_with_data_descriptors_are_read(tmp_path):
     path.write_bytes(b"".join(pipe.chunks))
     with ZipReader(path) as reader:
         assert reader.read("db.sqlite3") == data
+
+
+@pytest.mark.parametrize("first, second", [("db.sqlite3", "DB.sqlite3"), ("metadata.json", "Metadata.JSON"),
+                                           ("caf\u00e9.txt", "cafe\u0301.txt"),  # NFC beside NFD
+                                           (f"repo/{'a' * 64}", f"repo/{'A' * 64}")])
+def test_names_equal_up_to_case_or_unicode_form_are_refused(tmp_path, first, second):
+    """Extracted on a case-insensitive or normalising file system (macOS, Windows), one would replace the other."""
+    path = tmp_path / "case.zip"
+    with ZipWriter(path) as writer:
+        writer.write_bytes(first, b"one")
+        writer.write_bytes(second, b"two")
+    with pytest.raises(ArchiveFormatError, match="only in case or Unicode form"):
+        ZipReader(path)
+
+
+def test_a_symlink_member_is_read_as_its_bytes_never_followed(tmp_path):
+    """A zip entry marked as a symlink is data: its "target" is the member's bytes, nothing is resolved."""
+    path = tmp_path / "link.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        info = zipfile.ZipInfo("db.sqlite3")
+        info.external_attr = (0o120777 << 16)  # S_IFLNK
+        archive.writestr(info, "/etc/passwd")
+    with ZipReader(path) as reader:
+        assert reader.read("db.sqlite3") == b"/etc/passwd"
