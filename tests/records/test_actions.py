@@ -1,0 +1,134 @@
+"""Invalidation actions: queued in the invalidation's transaction, run once, each run recorded."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from jupyter_prov.orm import Int, load_node
+from jupyter_prov.orm import record_queries as q
+from jupyter_prov.records import Dataset, Model, RecordError, invalidate, revalidate
+from jupyter_prov.records import actions
+
+
+@pytest.fixture
+def calls():
+    seen = []
+    actions.register_notifier("test-notify", lambda event: seen.append(event) or "sent")
+    return seen
+
+
+def _model_on(dataset_version, name="m"):
+    return Model.create(name).update(Int(hash(name) % 1000), derived_from=[dataset_version])
+
+
+def test_a_notify_action_runs_once_with_the_invalidation(profile, calls):
+    d1 = Dataset.create("d").update(Int(1))
+    m1 = _model_on(d1)
+    actions.attach("m", "notify", "test-notify")
+    result = invalidate(d1, "bad calibration", by="dora")
+    assert result["actions_queued"] == 1 and len(actions.pending()) == 1
+    ran = actions.run_pending("w1")
+    assert [(r["record"], r["version"], r["status"]) for r in ran] == [("m", 1, "done")]
+    assert calls == [{"record": "m", "version": 1, "node": m1.node_pk, "event": result["event"],
+                      "cause": "bad calibration", "action": "notify", "target": "test-notify"}]
+    assert actions.run_pending("w1") == [] and len(calls) == 1
+    process = load_node(pk=ran[0]["process"])
+    assert process.get_attribute("action") == "notify" and process.get_attribute("exit_status") == 0
+    assert [t.node.pk for t in process.get_incoming()] == [m1.node_pk]
+
+
+def test_an_action_on_a_kind_covers_every_record_of_it(profile, calls):
+    d1 = Dataset.create("d").update(Int(1))
+    _model_on(d1, "a")
+    _model_on(d1, "b")
+    actions.attach("Model", "notify", "test-notify")
+    assert invalidate(d1, "x")["actions_queued"] == 2
+    actions.run_pending()
+    assert sorted(c["record"] for c in calls) == ["a", "b"]
+
+
+def test_shell_commands_only_from_the_allow_list(profile, tmp_path):
+    out = tmp_path / "notified.txt"
+    actions.allow_command("write-file", ["sh", "-c", f'echo "$JPROV_RECORD v$JPROV_VERSION: $JPROV_CAUSE" > {out}'])
+    d1 = Dataset.create("d").update(Int(1))
+    _model_on(d1)
+    actions.attach("m", "shell", "write-file")
+    actions.attach("m", "shell", "rm-everything")  # named in the store, but not allowed in this process
+    invalidate(d1, "wrong units")
+    ran = {r["target"]: r for r in actions.run_pending()}
+    assert out.read_text() == "m v1: wrong units\n" and ran["write-file"]["status"] == "done"
+    assert ran["rm-everything"]["status"] == "failed" and "not on the allow-list" in ran["rm-everything"]["error"]
+
+
+def test_concurrent_workers_run_each_action_exactly_once(profile):
+    counts: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def count(event):
+        with lock:
+            counts[event["node"]] = counts.get(event["node"], 0) + 1
+
+    actions.register_notifier("count", count)
+    d1 = Dataset.create("d").update(Int(1))
+    for i in range(12):
+        _model_on(d1, f"m{i}")
+    actions.attach("Model", "notify", "count")
+    invalidate(d1, "x")
+    threads = [threading.Thread(target=actions.run_pending, args=(f"w{i}",)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(counts) == 12 and set(counts.values()) == {1}
+    assert {row["status"] for row in q.outbox()} == {"done"}
+
+
+def test_a_claim_left_by_a_dead_worker_is_reported_not_run_again(profile, calls):
+    d1 = Dataset.create("d").update(Int(1))
+    _model_on(d1)
+    actions.attach("m", "notify", "test-notify")
+    invalidate(d1, "x")
+    (row,) = actions.pending()
+    assert q.claim_action(row["id"], "killed-worker")
+    actions.run_pending("next", stale_after=0)
+    (after,) = q.outbox()
+    assert after["status"] == "interrupted" and "killed-worker" in after["outcome"]["error"] and calls == []
+
+
+def test_revalidating_before_a_worker_ran_cancels_the_action(profile, calls):
+    d1 = Dataset.create("d").update(Int(1))
+    _model_on(d1)
+    actions.attach("m", "notify", "test-notify")
+    invalidate(d1, "x")
+    revalidate(d1, "false alarm")
+    assert actions.run_pending() == [] and calls == []
+    assert [row["status"] for row in q.outbox()] == ["cancelled"]
+
+
+def test_an_invalidation_that_rolls_back_queues_nothing(profile, calls, monkeypatch):
+    d1 = Dataset.create("d").update(Int(1))
+    _model_on(d1)
+    actions.attach("m", "notify", "test-notify")
+    original = q._queue_actions
+    queued = []
+
+    def queue_then_crash(*args, **kwargs):
+        queued.append(original(*args, **kwargs))
+        raise RuntimeError("crash after the outbox rows were written")
+
+    monkeypatch.setattr(q, "_queue_actions", queue_then_crash)
+    with pytest.raises(RuntimeError):
+        invalidate(d1, "x")
+    monkeypatch.setattr(q, "_queue_actions", original)
+    assert queued == [1]  # written inside the transaction ...
+    assert q.outbox() == [] and q.count_invalid() == 0  # ... and rolled back with it
+
+
+@pytest.mark.parametrize("action, target, message", [("email", "x", "unknown action"), ("notify", "", "needs the name")])
+def test_bad_actions_are_refused(profile, action, target, message):
+    Model.create("m")
+    with pytest.raises(RecordError, match=message):
+        actions.attach("m", action, target)
+    assert q.actions_of() == []
