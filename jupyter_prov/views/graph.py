@@ -384,6 +384,21 @@ class Neighbourhood:
         self._cursors[key] = offset
         return result
 
+    def add_nodes(self, pks: Iterable[int], *, as_roots: bool = False) -> tuple[int, Elements]:
+        """Show ``pks`` too (found by a search), with their links to what is shown; ``(version, what is new)``."""
+        with self._lock:
+            new = sorted(set(pks) - set(self.nodes))
+            rows = node_rows(new, storage=self._storage) if new else {}
+            if as_roots:
+                self.roots = sorted(set(self.roots) | set(pks))
+            known = set(self.nodes) | set(rows)
+            links = [LinkEdge(link.input_id, link.output_id, link.type, link.label)
+                     for link in links_between(list(rows), storage=self._storage)] if rows else []
+            added = self._add(Elements(list(rows.values()), links + self._links_to_known(list(rows), known)))
+            if added:
+                self.version += 1
+            return self.version, added
+
     def open_workflow(self, pk: int) -> tuple[int, Elements]:
         """Load every process ``pk`` called (recursively, up to ``max_new``) and their data links one deep."""
         with self._lock:

@@ -51,9 +51,13 @@ def _notebook_cells(storage) -> list[int]:
         from ..notebook.extension import get_recorder
 
         rec = get_recorder()
-        path = rec._notebook_path() if rec is not None else None
-    except Exception:  # noqa: BLE001 - not in a kernel with the extension: every recorded cell
+        path = rec.notebook_path() if rec is not None and hasattr(rec, "notebook_path") else None
+    except ImportError:  # no notebook extension: every recorded cell
         path = None
+    if path is None:
+        import os
+
+        path = os.environ.get("JPY_SESSION_NAME")
     filters = {"attributes.notebook": path} if path else None
     qb = (QueryBuilder(storage=storage).append(CellExecutionNode, filters=filters, project=["id"], tag="c")
           .order_by({"c": {"id": "desc"}}).limit(200))
@@ -121,7 +125,7 @@ class ProvenanceGraph(anywidget.AnyWidget):
         return len(delta.nodes)
 
     # ---- the comm ----------------------------------------------------------------------------------------
-    def _send(self, content: dict, buffers: list[bytes] | None = None) -> None:
+    def _reply(self, content: dict, buffers: list[bytes] | None = None) -> None:
         with self._send_lock:
             self.bytes_sent += sum(len(b) for b in buffers or ()) + len(str(content))
             self.send(content, buffers)
@@ -130,7 +134,7 @@ class ProvenanceGraph(anywidget.AnyWidget):
         if kind == "delta" and not elements:
             return
         for content, buffers in graph_views.encode(elements, version=version, kind=kind):
-            self._send(content, buffers)
+            self._reply(content, buffers)
 
     def _on_message(self, _widget, content: Any, _buffers) -> None:
         if not isinstance(content, dict):
@@ -146,22 +150,22 @@ class ProvenanceGraph(anywidget.AnyWidget):
                     link_types=content.get("link_types"))
                 self._send_elements(delta, version, "delta")
                 if not delta:
-                    self._send({"type": "error", "message": f"nothing more to load around #{content['pk']}"})
+                    self._reply({"type": "error", "message": f"nothing more to load around #{content['pk']}"})
             elif kind == "open_workflow":
                 version, delta = self._neighbourhood.open_workflow(int(content["pk"]))
                 self._send_elements(delta, version, "delta")
             elif kind == "details":
-                self._send({"type": "details", "node": _detail(int(content["pk"]), self._neighbourhood.storage)})
+                self._reply({"type": "details", "node": _detail(int(content["pk"]), self._neighbourhood.storage)})
             elif kind == "file":
-                self._send(_file(int(content["pk"]), str(content["path"]), self._neighbourhood.storage))
+                self._reply(_file(int(content["pk"]), str(content["path"]), self._neighbourhood.storage))
             elif kind == "find":
                 self._find(str(content.get("text", "")))
             elif kind == "refresh":
                 self.refresh()
             else:
-                self._send({"type": "error", "message": f"unknown request {kind!r}"})
+                self._reply({"type": "error", "message": f"unknown request {kind!r}"})
         except (graph_views.GraphRequestError, LookupError, ValueError, KeyError, TypeError) as exc:
-            self._send({"type": "error", "message": f"{kind}: {exc}"})
+            self._reply({"type": "error", "message": f"{kind}: {exc}"})
 
     def _find(self, text: str) -> None:
         """Add the nodes whose pk, UUID prefix or label match ``text`` (at most 50) and select the first."""
@@ -179,18 +183,11 @@ class ProvenanceGraph(anywidget.AnyWidget):
         qb = QueryBuilder(storage=storage).append(Node, filters=filters, project=["id"], tag="n").limit(50)
         pks = qb.all(flat=True)
         if not pks:
-            self._send({"type": "error", "message": f"no node matches {text!r}"})
+            self._reply({"type": "error", "message": f"no node matches {text!r}"})
             return
-        with self._neighbourhood._lock:
-            new = [pk for pk in pks if pk not in self._neighbourhood.nodes]
-            rows = graph_views.node_rows(new, storage=storage) if new else {}
-            self._neighbourhood.roots = sorted(set(self._neighbourhood.roots) | set(pks))
-            added = self._neighbourhood._add(graph_views.Elements(list(rows.values()), []))
-            if added:
-                self._neighbourhood.version += 1
-            version = self._neighbourhood.version
+        version, added = self._neighbourhood.add_nodes(pks)
         self._send_elements(added, version, "delta")
-        self._send({"type": "select", "pk": sorted(pks)[0]})
+        self._reply({"type": "select", "pk": sorted(pks)[0]})
 
     # ---- outputs ---------------------------------------------------------------------------------------
     def static_svg(self) -> str | None:

@@ -4,7 +4,7 @@
 //   created stay hidden unless they leave it (returned, or used by a process outside it). Opened, it is
 //   a compound node holding its steps.
 // - >= threshold leaf neighbours of one node, same direction, link type and node type, collapse into one
-//   "× N Int" cluster (a leaf: linked to nothing else shown). Clusters expand in place by key.
+//   "× N Int" cluster (a leaf: linked to nothing else shown; links not loaded do not count). Clusters expand in place by key.
 // - Focus: only what is within `radius` links of the focus node (on the aggregated graph).
 // Edges are re-routed to the shown representatives, self-loops dropped, parallel edges of one type merged.
 
@@ -174,7 +174,6 @@ function clusterSiblings(graph: VisGraph, options: AggregateOptions): VisGraph {
       const node = byId.get(leaf)!;
       if (degree.get(leaf) !== 1 || !node.record || isParent.has(leaf) || node.hiddenSteps > 0) continue;
       if (options.keep?.has(node.record.pk)) continue;
-      if (node.stubIn > 0 || node.stubOut > 0) continue;
       const key = `${hub}|${dir}|${e.linkType}|${node.record.nodeType}|${node.parent ?? ''}`;
       const group = groups.get(key) ?? { hub, dir, edge: [], type: node.record.nodeType };
       group.edge.push(e);

@@ -33,7 +33,7 @@ export class LayoutRunner {
     if (!this.url) this.url = URL.createObjectURL(new Blob([this.workerSource], { type: 'text/javascript' }));
     const worker = new Worker(this.url);
     worker.onmessage = (event: MessageEvent) => {
-      const { id, positions, error } = event.data;
+      const { jprovLayout: id, positions, error } = event.data ?? {};
       const pending = this.pending;
       if (!pending || pending.id !== id) return;
       this.pending = null;
@@ -66,7 +66,7 @@ export class LayoutRunner {
       const id = this.next++;
       positions = await new Promise<Positions>((resolve, reject) => {
         this.pending = { id, resolve, reject };
-        this.worker!.postMessage({ id, input });
+        this.worker!.postMessage({ jprovLayout: id, input });
       });
     }
     if (!input.fixed) {

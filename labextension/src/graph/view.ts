@@ -136,7 +136,7 @@ export class GraphView {
       this.crumbs, this.searchBox, el('label', { class: 'jprov-only' }, this.filterBox, 'only'), this.depthBox,
       button('▲ Ancestors', 'load the ancestors of the selected node', () => this.expandSelected('ancestors'), 'jprov-expand-ancestors'),
       button('▼ Descendants', 'load the descendants of the selected node', () => this.expandSelected('descendants'), 'jprov-expand-descendants'),
-      button('Fit', 'fit the graph in the view', () => this.cy.fit(undefined, 20), 'jprov-fit'),
+      button('Fit', 'fit the graph in the view', () => this.fit(), 'jprov-fit'),
       button('SVG', 'download what is shown as SVG', () => this.exportSvg(), 'jprov-export-svg'),
       button('PNG', 'download what is shown as PNG', () => this.exportPng(), 'jprov-export-png'),
       button('HTML', 'download a self-contained HTML file of what is shown', () => this.exportHtml(), 'jprov-export-html'),
@@ -147,7 +147,7 @@ export class GraphView {
     this.root = el('div', { class: 'jprov-graph' }, toolbar, this.banner, el('div', { class: 'jprov-body' }, canvas, this.details));
     host.appendChild(this.root);
     this.cy = cytoscape({
-      container: canvas, elements: [], wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 3,
+      container: canvas, elements: [], minZoom: 0.05, maxZoom: 3,
       style: this.cyStyle() as any, boxSelectionEnabled: false,
     });
     this.cy.on('tap', 'node', (event) => this.onTap(event.target.id()));
@@ -185,6 +185,15 @@ export class GraphView {
       { selector: 'edge[count > 1]', style: { width: 2.5, label: 'data(countText)', 'font-size': 8 } },
     ];
     return styles;
+  }
+
+  /** Fit what is shown, never zoomed in beyond 1:1 (two nodes would fill the canvas). */
+  fit(): void {
+    this.cy.fit(undefined, 20);
+    if (this.cy.zoom() > 1) {
+      this.cy.zoom(1);
+      this.cy.center();
+    }
   }
 
   getState(): ViewState {
@@ -288,7 +297,7 @@ export class GraphView {
     const fresh = leaves.filter((n) => !this.positioned.has(n.id()));
     if (!fresh.length) return;
     let input: LayoutInput;
-    const small = added !== null && fresh.length <= 60 && this.positioned.size > 0;
+    const small = added !== null && fresh.length <= 20 && this.positioned.size >= fresh.length;
     if (small) {
       // the new nodes and their shown neighbours, placed by dagre around where those neighbours are
       const part = new Set<string>();
@@ -314,7 +323,7 @@ export class GraphView {
           if (n.nonempty() && !n.isParent()) { n.position(p); this.positioned.add(id); }
         }
       });
-      if (!small) cy.fit(undefined, 20);
+      if (!small) this.fit();
       this.root.dataset.layoutMs = String(Math.round(performance.now() - started));
       this.root.dataset.painted = String(this.store.version);
       this.setStatus(`${this.visible.nodes.length} shown · ${this.store.nodes.size} loaded`);
