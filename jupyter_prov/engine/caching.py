@@ -56,7 +56,7 @@ def _identifiers(identifiers: Iterable[Any]) -> frozenset[str] | None:
         if isinstance(item, str):
             names.add(item)
         else:
-            from .process import process_class_of
+            from .kinds import process_class_of
 
             names.add(process_class_of(item).process_type())
     return frozenset(names) or None
@@ -210,7 +210,7 @@ def store_from_cache(node: ProcessNode, source: ProcessNode) -> dict[str, Node]:
     (a submitted calculation), all in one transaction.
     """
     from ..orm import store_all
-    from .process import set_state
+    from .states import set_state
 
     outputs: dict[str, Node] = {}
     verified_pk, triples = _verified_outputs.get()

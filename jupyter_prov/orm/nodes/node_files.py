@@ -170,7 +170,7 @@ class NodeFiles(NodeFields):
 
 
 def _split_path(path: str, node: Any) -> list[str]:
-    """The checked components of a file path of ``node`` (the one name check: :mod:`storage.file_tree`)."""
+    """The checked components of a file path of ``node`` (the one name check: :mod:`jupyter_prov.storage.file_tree`)."""
     if type(path) is str and "/" not in path and path not in ("", ".", "..") and "\x00" not in path \
             and len(path) <= MAX_NAME_BYTES and path.isascii():
         return [path]  # the common case of a plain ASCII name
