@@ -34,6 +34,24 @@ def test_mypy_passes_over_the_package():
     assert "Success" in result.stdout
 
 
+# Files whose findings were silenced when the gates came in (#14), each until its owner fixes it. These numbers
+# only go down: new code passes the gates as they are, it does not join the lists.
+PENDING_MYPY_MODULES = 50
+PENDING_RUFF_FILES = 15
+
+
+def test_the_pending_lists_only_shrink():
+    import configparser
+
+    mypy = configparser.ConfigParser()
+    mypy.read(ROOT / "mypy.ini")
+    pending = [name for name in mypy.sections() if "disable_error_code" in mypy[name]]
+    assert len(pending) <= PENDING_MYPY_MODULES, pending
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    ruff = tomllib.loads((ROOT / "ruff.toml").read_text())
+    assert len(ruff["lint"]["per-file-ignores"]) <= PENDING_RUFF_FILES, sorted(ruff["lint"]["per-file-ignores"])
+
+
 def test_the_package_says_it_is_typed():
     """PEP 561: type checkers use the package's own annotations only when it ships a ``py.typed`` marker."""
     assert (ROOT / "jupyter_prov" / "py.typed").is_file()
