@@ -259,5 +259,7 @@ def insert_few(cursor: Any, dialect: str, table: Table, rows: Sequence[dict]) ->
         sql = f'INSERT INTO "{table.name}" ({_names(columns)}) VALUES ({", ".join(mark for _ in columns)})'
         statement = _many_sql[key] = (sql, row_encoder(dialect, table, list(columns)))
     sql, encode = statement
-    with _cursor(cursor):
+    try:
         cursor.executemany(sql, [encode(row) for row in rows])
+    except _driver_integrity_error(cursor) as exc:
+        raise sa_exc.IntegrityError(f"INSERT INTO {table.name}", None, exc) from exc
