@@ -19,7 +19,7 @@ Requests (each client cycles through its own sequence, so the database's cache i
   :data:`HUBS` data nodes each read by 499 calculations, so the answer is 500 nodes (checked)
 
 Run: ``python benchmarks/server.py [--nodes 100000] [--requests 20] [--clients 1,10,50] [--aiida]``;
-writes ``benchmarks/results/server.md`` (and the raw numbers to ``server.json``).
+writes ``benchmarks/results/server.md`` (``--out``; the raw numbers beside it as ``.json``).
 """
 
 from __future__ import annotations
@@ -240,6 +240,7 @@ def main() -> None:
     parser.add_argument("--backend", default="sqlite", choices=("sqlite", "postgresql"))
     parser.add_argument("--aiida", action="store_true", help="also verdi restapi (aiida-core 2.9.4, its own venv)")
     parser.add_argument("--out", default=str(HERE / "results" / "server.md"))
+    parser.add_argument("--append", action="store_true", help="add the results as a section of --out")
     args = parser.parse_args()
     clients = [int(c) for c in args.clients.split(",")]
 
@@ -284,12 +285,15 @@ def main() -> None:
             results["aiida"] = _server_aiida.run(archive, graph["uuids"], clients, args.requests, free_port, load,
                                                  percentile)
         results["load_after"] = os.getloadavg()
-    (HERE / "results" / "server.json").write_text(json.dumps(results, indent=1))
-    write_markdown(results, Path(args.out))
+    raw = Path(args.out).with_suffix(".aiida.json" if args.aiida else ".json")
+    raw.write_text(json.dumps(results, indent=1))
+    write_markdown(results, Path(args.out), append=args.append)
 
 
-def write_markdown(results: dict, out: Path) -> None:
-    lines = ["# REST server latency (issue #16)", "",
+def write_markdown(results: dict, out: Path, *, append: bool = False) -> None:
+    """The results as a page (``append``: as a section added to ``out``, for a second run beside the first)."""
+    title = ("## Side by side with aiida-core's verdi restapi" if append else "# REST server latency (issue #16)")
+    lines = [title, "",
              f"`python benchmarks/server.py` — {results['nodes']:,}-node profile ({results['backend']}, "
              f"`mixed_graph`), a real `jupyter server` on 127.0.0.1 in its own process, clients in one asyncio loop "
              f"(tornado), each sending its requests one after another. Load average before "
@@ -306,19 +310,28 @@ def write_markdown(results: dict, out: Path) -> None:
         lines.append(f"| {kind} | {n} | {row['p50_ms']:.0f} | {row['p95_ms']:.0f} | {row['rps']:.1f} | "
                      f"{row['errors']} | {row['bytes_per_response']:,.0f} | {targets[kind] if n == '10' else ''} |")
     if "aiida" in results:
-        lines += ["", "aiida-core 2.9.4 `verdi restapi` (Flask, its own venv and profile, same graph shape):", "",
-                  "| request | clients | p50 ms | p95 ms | req/s | errors |", "|---|---:|---:|---:|---:|---:|"]
-        for key, row in results["aiida"].items():
+        aiida = results["aiida"]
+        lines += ["", "aiida-core 2.9.4 `verdi restapi` (Flask) on the same graph (exported as an AiiDA archive, "
+                  f"`verdi archive import` in {aiida.get('import_seconds', float('nan')):.0f} s, its own venv and "
+                  "profile), the closest requests its API has: search = a page of 50 `Dict` nodes ordered by ctime "
+                  "(no attribute filter in its URLs), detail = one node with its attributes (ours adds up to 100 "
+                  "links each way with counts). Same clients, same run.", "",
+                  "| request | clients | p50 ms | p95 ms | req/s | errors | bytes/resp |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
+        for key, row in aiida.items():
+            if "@" not in key:
+                continue
             kind, n = key.split("@")
-            lines.append(f"| {kind} | {n} | {row['p50_ms']:.0f} | {row['p95_ms']:.0f} | {row['rps']:.1f} | "
-                         f"{row['errors']} |")
+            lines.append(f"| {kind} (verdi restapi) | {n} | {row['p50_ms']:.0f} | {row['p95_ms']:.0f} | "
+                         f"{row['rps']:.1f} | {row['errors']} | {row['bytes_per_response']:,.0f} |")
     events = results.get("events_ms")
     if events:
         lines += ["", f"Process state change → event on `/api/events/subscribe` (kill over REST of a queued process, "
                   f"embedded broker): p50 {events['p50']:.0f} ms, max {events['max']:.0f} ms over {events['rounds']} "
                   "(target ≤ 1 s to the sidebar)."]
     lines.append("")
-    out.write_text("\n".join(lines))
+    text = "\n".join(lines)
+    out.write_text(out.read_text() + "\n" + text if append and out.exists() else text)
 
 
 if __name__ == "__main__":
