@@ -492,10 +492,10 @@ def invalidate(seed: int, *, actor: str, cause: str) -> dict[str, Any]:
         params.update(root=root, actor=actor, time=now)
         conn.execute(stmt.bindparams(_time_param()), params)
         # each cascaded event's parent: the event of the node it was reached through
-        conn.execute(text(  # UPDATE ... FROM: one join (a correlated subquery per row was 3x slower on PostgreSQL)
-            "UPDATE db_validity_event SET parent_id = p.id FROM db_validity_event p "
-            "WHERE db_validity_event.root_id = :root AND db_validity_event.id <> :root "
-            "AND p.root_id = :root AND p.node_id = db_validity_event.via_node_id"), {"root": root})
+        # a cascaded event's parent is the event of the same root on the node it was reached through
+        # (via_node_id): found by the (root_id, node_id) index when asked (why_invalid). Writing parent_id here
+        # took an UPDATE of every row, which PostgreSQL planned against the table's statistics from before
+        # the insert (empty): a nested loop, tens of seconds for 100,000 rows.
         conn.execute(text("INSERT INTO db_node_invalid (node_id, root_id, event_id) "
                           "SELECT node_id, root_id, id FROM db_validity_event WHERE root_id = :root"), {"root": root})
         affected = _affected_by_event(conn, root)
@@ -595,6 +595,19 @@ def is_invalid(pk: int) -> bool:
     return bool(invalid_among([pk]))
 
 
+def is_invalid_cache_source(pk: int) -> bool:
+    """Whether calculation ``pk`` must not be a cache source: it, or a node it created, is invalid now.
+
+    (The cascade marks a calculation whose input is invalid; an output invalidated by itself leaves its
+    creator valid, so the outputs are checked too.) One query.
+    """
+    inv, links = schema.node_invalidity, schema.links
+    created = select(links.c.output_id).where(links.c.input_id == pk, links.c.type == "create")
+    with _storage().connection() as conn:
+        return conn.execute(select(inv.c.node_id).where(
+            (inv.c.node_id == pk) | inv.c.node_id.in_(created)).limit(1)).first() is not None
+
+
 def count_invalid() -> int:
     with _storage().connection() as conn:
         return conn.execute(select(func.count(func.distinct(schema.node_invalidity.c.node_id)))).scalar_one()
@@ -615,8 +628,10 @@ def why_invalid(pk: int) -> list[list[dict[str, Any]]]:
             chain = []
             stmt = text(
                 "WITH RECURSIVE up(id, depth) AS (SELECT CAST(:start AS INTEGER), 0 UNION ALL "
-                "SELECT e.parent_id, up.depth + 1 FROM up JOIN db_validity_event e ON e.id = up.id "
-                "WHERE e.parent_id IS NOT NULL) "
+                "SELECT COALESCE(e.parent_id, p.id), up.depth + 1 FROM up JOIN db_validity_event e ON e.id = up.id "
+                "LEFT JOIN db_validity_event p ON e.parent_id IS NULL AND e.via_node_id IS NOT NULL "
+                "AND p.root_id = e.root_id AND p.node_id = e.via_node_id "
+                "WHERE e.parent_id IS NOT NULL OR p.id IS NOT NULL) "
                 "SELECT e.* FROM up JOIN db_validity_event e ON e.id = up.id ORDER BY up.depth"
             ).columns(*schema.validity_events.columns)
             for row in conn.execute(stmt, {"start": start}):

@@ -193,3 +193,16 @@ def test_a_cause_is_required(profile, cause):
     with pytest.raises(RecordError, match="needs a cause"):
         invalidate(node, cause)
     assert q.events_of(node.pk) == []
+
+
+def test_an_invalid_calculation_or_output_is_no_cache_source(profile, data):
+    source = data(1)
+    process, (output,) = calc([source], 1)
+    other, (other_output,) = calc([data(2)], 1)
+    assert not q.is_invalid_cache_source(process.pk)
+    invalidate(output, "corrupted file")  # the output alone: its creator stays valid ...
+    assert not is_invalid(process)
+    assert q.is_invalid_cache_source(process.pk)  # ... but must not be reused from the cache
+    assert not q.is_invalid_cache_source(other.pk)
+    revalidate(output, "restored")
+    assert not q.is_invalid_cache_source(process.pk)
