@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("anywidget")
 
-from ..notebook._kernel import output_text, run_notebook  # noqa: E402
+from ..notebook._kernel import output_text, run_notebook
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "see-your-provenance.ipynb"
 
