@@ -46,7 +46,7 @@ from .job_cancel import SUBMIT_FILES, cancel_job
 from .job_polling import job_state
 from .ports import PortValidationError
 from .process import Process
-from .states import set_state, write_turn
+from .states import set_state
 
 log = logging.getLogger("jupyter_prov.engine.calcjobs")
 
@@ -225,7 +225,7 @@ class CalcJob(Process):
             remote = RemoteFolder(workdir, computer=self.computer)
             sent.add_incoming(node, LinkType.CREATE, "sent_files")
             remote.add_incoming(node, LinkType.CREATE, "remote_folder")
-            with write_turn(), current.get_storage().transaction():
+            with current.get_storage().write_turn(), current.get_storage().transaction():
                 store_all([sent, remote])
                 node.set_attribute_many({"stage": "submit", "remote_workdir": workdir,
                                          "checkpoint": {"calcinfo": calcinfo}})
@@ -317,7 +317,7 @@ class CalcJob(Process):
                 Path(target, ".jprov-detailed-job-info.json").write_text(json.dumps(detailed, indent=1))
             retrieved = Folder.from_path(target)
             retrieved.add_incoming(node, LinkType.CREATE, "retrieved")
-            with write_turn(), current.get_storage().transaction():
+            with current.get_storage().write_turn(), current.get_storage().transaction():
                 store_all([retrieved])
                 node.set_attribute("stage", "parse")
         self._outputs["retrieved"] = retrieved

@@ -26,7 +26,8 @@ class FunctionProcess(Process):
 
     _func: ClassVar[Callable[..., Any]]
     _signature: ClassVar[inspect.Signature]
-    _var_keyword: ClassVar[str | None] = None
+    #: the name of the function's **kwargs parameter, if it has one
+    var_keyword: ClassVar[str | None] = None
     _list_arguments: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
@@ -76,7 +77,7 @@ class FunctionProcess(Process):
             raise TypeError(f"{cls._func.__name__}(): {exc}") from None
         inputs: dict[str, Any] = {}
         for name, value in bound.arguments.items():
-            if name == cls._var_keyword:
+            if name == cls.var_keyword:
                 inputs[name] = dict(value)
             elif isinstance(value, (list, tuple)) and any(isinstance(v, Node) for v in value):
                 inputs[name] = {str(i): v for i, v in enumerate(value)}
@@ -136,8 +137,8 @@ class ProcessFunction:
                             if p.kind is inspect.Parameter.VAR_KEYWORD), None)
         self.process_class: type[FunctionProcess] = type(
             f"{func.__name__}_process", (FunctionProcess,),
-            {"_func": staticmethod(func), "_signature": signature, "_var_keyword": var_keyword,
-             "_node_class": node_class, "_store_at_end": node_class._link_kind == "calculation", "__module__": func.__module__, "__qualname__": f"{func.__qualname__}.process_class"},
+            {"_func": staticmethod(func), "_signature": signature, "var_keyword": var_keyword,
+             "_node_class": node_class, "_store_at_end": node_class.link_kind == "calculation", "__module__": func.__module__, "__qualname__": f"{func.__qualname__}.process_class"},
         )
         self.kind = kind
         self.func = func

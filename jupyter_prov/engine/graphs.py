@@ -248,7 +248,7 @@ class GraphFunction(ProcessFunction):
         self.process_class = type(
             f"{func.__name__}_graph", (GraphProcess,),
             {"_func": staticmethod(func), "_signature": inspect.signature(func),
-             "_var_keyword": self.process_class._var_keyword, "_max_workers": max_workers,
+             "var_keyword": self.process_class.var_keyword, "_max_workers": max_workers,
              "__module__": func.__module__, "__qualname__": f"{func.__qualname__}.process_class"},
         )
 

@@ -75,7 +75,7 @@ def _set_async(ident: int, exc: type[BaseException] | None) -> None:
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc) if exc else None)
 
 
-def _withdraw(g: _Guard) -> None:
+def withdraw(g: _Guard) -> None:
     """Cancel a sent exception that was not raised yet (called under ``g.lock``, by the thread itself)."""
     if g.sent:
         g.sent = False
@@ -91,7 +91,7 @@ class _Region:
     def __enter__(self) -> None:
         g = self.g = guard()
         with g.lock:
-            _withdraw(g)
+            withdraw(g)
             g.modes.append(self.user)
             pending = g.kill is not None
         if pending and self.user:
@@ -105,7 +105,7 @@ class _Region:
             if g.modes:
                 g.modes.pop()
             late = g.sent
-            _withdraw(g)
+            withdraw(g)
             back_in_user_code = bool(g.modes) and g.modes[-1] and g.kill is not None
         if exc_type is ProcessKilled:
             return False
@@ -140,7 +140,7 @@ def unregister(pk: int) -> None:
         with g.lock:
             if g.kill is not None and g.kill[0] == pk:
                 g.kill = None
-                _withdraw(g)
+                withdraw(g)
 
 
 def is_executing(pk: int) -> bool:
@@ -188,7 +188,7 @@ def handled(pk: int) -> tuple[bool, str]:
     """
     g = guard()
     with g.lock:
-        _withdraw(g)
+        withdraw(g)
         kill = g.kill
         if kill is None:
             return True, "killed"

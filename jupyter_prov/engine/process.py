@@ -24,7 +24,7 @@ from .interrupts import Interrupted, ProcessKilled
 from .kinds import code_versions, import_process_type, process_class_of, source_hash, source_of
 from .ports import PortValidationError, flatten, unflatten
 from .spec import ProcessSpec
-from .states import cleared_checkpoint, kill_node, set_state, with_new_inputs, write_turn
+from .states import cleared_checkpoint, kill_node, set_state, with_new_inputs
 from .visibility import watch
 
 #: re-exported: modules of other owners still import these from here (engine/caching.py, engine/reports.py)
@@ -112,7 +112,7 @@ class Process:
         node = self._node_class(process_type=self.process_type(), process_label=self.process_label(),
                                 label=meta.get("label", ""), description=meta.get("description", ""))
         node.set_attribute_many(self.identity_attributes())
-        link = LinkType.INPUT_CALC if node._link_kind == "calculation" else LinkType.INPUT_WORK
+        link = LinkType.INPUT_CALC if node.link_kind == "calculation" else LinkType.INPUT_WORK
         for label, value in flatten(self.inputs).items():
             if isinstance(value, Node):
                 node.add_incoming(value, link, label)
@@ -123,7 +123,7 @@ class Process:
         caller = self.parent.node if self.parent is not None else current_caller()
         if caller is None:
             return
-        link = LinkType.CALL_CALC if node._link_kind == "calculation" else LinkType.CALL_WORK
+        link = LinkType.CALL_CALC if node.link_kind == "calculation" else LinkType.CALL_WORK
         node.add_incoming(caller, link, self.metadata.get("call_link_label", "CALL"))
 
     @classmethod
@@ -178,7 +178,7 @@ class Process:
         self._interrupted = interrupted
         g = interrupts.guard()
         with g.lock:  # from here on engine bookkeeping: a kill waits for a boundary (see interrupts.py)
-            interrupts._withdraw(g)
+            interrupts.withdraw(g)
             depth = len(g.modes)
             if not depth:
                 g.kill = None
@@ -190,14 +190,14 @@ class Process:
         registered: int | None = None
         try:
             if not node.is_stored:
-                if node._link_kind == "calculation" and self._from_cache():
+                if node.link_kind == "calculation" and self._from_cache():
                     return node
                 node.set_attribute("process_state", ProcessState.RUNNING.value)
                 if not self._store_at_end:
                     store_all(with_new_inputs(node))
                 else:  # stored when it ends, or as running if it outlives a short delay
                     self._visibility = watch(self)
-            elif (node.process_state is ProcessState.CREATED and node._link_kind == "calculation"
+            elif (node.process_state is ProcessState.CREATED and node.link_kind == "calculation"
                   and self._from_cache()):
                 return node
             elif node.process_state is not ProcessState.RUNNING:
@@ -260,10 +260,10 @@ class Process:
     def out(self, label: str, value: Any) -> None:
         """Attach an output; a dotted label puts it in an output namespace."""
         label = label.replace(".", "__")
-        if self.node._link_kind == "calculation":
+        if self.node.link_kind == "calculation":
             if not isinstance(value, Node):
                 value = self._wrap_output(label, value)
-            if any(value is source for source, _type, _label in self.node._incoming):
+            if any(value is link.node for link in self.node.get_incoming()):
                 raise ProcessError(
                     f"{self.process_label()}: output {label!r} is one of its inputs ({value!r}); a calculation creates "
                     "its outputs, so return a new value"
@@ -323,7 +323,7 @@ class Process:
         for label, value in self._outputs.items():
             if not value.is_stored:
                 value.add_incoming(node, LinkType.CREATE, label)
-        with write_turn(), current.get_storage().transaction():
+        with current.get_storage().write_turn(), current.get_storage().transaction():
             set_state(node, ProcessState.FINISHED, exit_status=exit_code.status, exit_message=exit_code.message,
                       sealed=True, **cleared_checkpoint(node), **self._terminal_extra())
             if not node.is_stored:
@@ -338,9 +338,9 @@ class Process:
         self._settle()
         node = self.node
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        with write_turn(), current.get_storage().transaction():
+        with current.get_storage().write_turn(), current.get_storage().transaction():
             if not node.is_stored:
-                node._incoming = [link for link in node._incoming if link[1] is not LinkType.CREATE]
+                node.discard_pending_links(LinkType.CREATE)
                 store_all(with_new_inputs(node))
             set_state(node, ProcessState.EXCEPTED, exception=f"{type(exc).__name__}: {exc}", sealed=True,
                       **cleared_checkpoint(node))
@@ -357,9 +357,9 @@ class Process:
         node = self.node
         if node.is_stored and node.is_terminated:
             return
-        with write_turn(), current.get_storage().transaction():
+        with current.get_storage().write_turn(), current.get_storage().transaction():
             if not node.is_stored:
-                node._incoming = [link for link in node._incoming if link[1] is not LinkType.CREATE]
+                node.discard_pending_links(LinkType.CREATE)
                 store_all(with_new_inputs(node))
             set_state(node, ProcessState.KILLED, process_status=message, sealed=True, **cleared_checkpoint(node))
 

@@ -5,10 +5,8 @@
 - :func:`kill_node` (a process and its non-terminal children, killed here), :func:`mark_killed`,
   :func:`mark_excepted`, :func:`mark_paused` (what the lease holder writes when the daemon stops, fails or
   pauses a process it runs; before, the daemon had its own copies of these writes);
-- :func:`write_turn`: on SQLite the threads of one OS process take turns to write. Waiting on a Python
-  lock is immediate, while SQLite's busy handler sleeps for milliseconds between retries (graph tasks
-  ending together). It belongs to the storage backend (requested in ``notes/requests.md``); it lives
-  here until the backend has it.
+- writes that must not queue behind SQLite's busy handler take the backend's
+  :meth:`~jupyter_prov.storage.backend.StorageBackend.write_turn` first (graph tasks ending together).
 
 A calc job's scheduler job is cancelled before the process is recorded killed (:mod:`.job_cancel`,
 imported when a calc job is killed: it needs the transports, which import paramiko).
@@ -16,9 +14,6 @@ imported when a calc job is killed: it needs the transports, which import parami
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
@@ -88,20 +83,6 @@ def mark_paused(node: ProcessNode, paused: bool) -> None:
     node.set_attribute_many({"paused": paused, "process_status": "paused" if paused else None})
 
 
-_sqlite_writes = threading.RLock()
-
-
-@contextmanager
-def write_turn() -> Iterator[None]:
-    """On SQLite, threads of this process (graph tasks) take turns to write: waiting on a Python lock is
-    immediate, while SQLite's busy handler sleeps for milliseconds between retries."""
-    if current.get_storage().dialect != "sqlite":
-        yield
-        return
-    with _sqlite_writes:
-        yield
-
-
 def cleared_checkpoint(node: ProcessNode) -> dict[str, Any]:
     """``{"checkpoint": None}`` if the node has one (a terminal process keeps none), else ``{}``."""
     return {"checkpoint": None} if node.get_attribute("checkpoint", None) is not None else {}
@@ -109,4 +90,6 @@ def cleared_checkpoint(node: ProcessNode) -> dict[str, Any]:
 
 def with_new_inputs(node: ProcessNode) -> list[Node]:
     """``node`` and the unstored inputs it links from (stored together in one transaction)."""
-    return [source for source, _type, _label in node._incoming if not source.is_stored] + [node]
+    if node.is_stored:
+        return [node]
+    return [link.node for link in node.get_incoming() if not link.node.is_stored] + [node]

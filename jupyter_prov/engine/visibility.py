@@ -80,14 +80,14 @@ def _watch() -> None:
 
 
 def _store_running(process: Any) -> None:
-    from ..orm import store_all
+    from ..orm import current, store_all
     from ..orm.nodes.process import ProcessNode
-    from .states import with_new_inputs, write_turn
+    from .states import with_new_inputs
 
     node = process.node
     if node.is_stored:
         return
-    if any(isinstance(source, ProcessNode) and not source.is_stored for source, _type, _label in node._incoming):
+    if any(isinstance(link.node, ProcessNode) and not link.node.is_stored for link in node.get_incoming()):
         return  # its caller is recorded later (a notebook cell): nothing to link it to yet
-    with write_turn():
+    with current.get_storage().write_turn():
         store_all(with_new_inputs(node))
