@@ -95,31 +95,33 @@ def _worker(backend: str, n: int, storage_url: str | None) -> dict:
     load_profile("bench")
     add, add_chain, HundredChildren, pipeline = _define()
 
-    def adds(count: int) -> float:
-        start = time.perf_counter()
-        for i in range(count):
-            add(i, 1)
+    cpu: dict[str, list[float]] = {"adds": [], "wf": [], "wc": [], "graph": []}
+
+    def timed(kind: str, action) -> float:
+        """Wall time of ``action()``; its CPU time (all threads of this process) goes to ``cpu[kind]``:
+        under load the CPU time moves far less than the wall time (A/B runs: ab_engine_daemon.py)."""
+        start, start_cpu = time.perf_counter(), time.process_time()
+        action()
+        cpu[kind].append(time.process_time() - start_cpu)
         return time.perf_counter() - start
 
+    def adds(count: int) -> None:
+        for i in range(count):
+            add(i, 1)
+
     adds(20)  # warm-up
-    batches = [adds(n) for _ in range(3)]
-    wf_runs = []
-    for i in range(100):
-        start = time.perf_counter()
-        add_chain(i, 1, 10)
-        wf_runs.append(time.perf_counter() - start)
+    batches = [timed("adds", lambda: adds(n)) for _ in range(3)]
+    wf_runs = [timed("wf", lambda i=i: add_chain(i, 1, 10)) for i in range(100)]
     wc_runs = []
     for _ in range(3):
-        start = time.perf_counter()
-        _, node = run_get_node(HundredChildren)
-        wc_runs.append(time.perf_counter() - start)
-        assert node.is_finished_ok and len(node.called) == 100
+        box: dict = {}
+        wc_runs.append(timed("wc", lambda: box.update(node=run_get_node(HundredChildren)[1])))
+        assert box["node"].is_finished_ok and len(box["node"].called) == 100
     graph_runs = []
     for _ in range(2):
-        start = time.perf_counter()
-        result, node = run_get_node(pipeline, list(range(999)))
-        graph_runs.append(time.perf_counter() - start)
-        assert node.is_finished_ok and len(node.called) == 1000
+        box = {}
+        graph_runs.append(timed("graph", lambda: box.update(node=run_get_node(pipeline, list(range(999)))[1])))
+        assert box["node"].is_finished_ok and len(box["node"].called) == 1000
     return {
         "backend": backend, "n": n,
         "ms_per_calcfunction": round(1000 * statistics.median(batches) / n, 2),
@@ -127,6 +129,10 @@ def _worker(backend: str, n: int, storage_url: str | None) -> dict:
         "s_per_workfunction_10": round(statistics.median(wf_runs), 4),
         "s_workchain_100_children": round(statistics.median(wc_runs), 3),
         "s_graph_1000": round(statistics.median(graph_runs), 3),
+        "cpu_ms_per_calcfunction": round(1000 * statistics.median(cpu["adds"]) / n, 2),
+        "cpu_s_per_workfunction_10": round(statistics.median(cpu["wf"]), 4),
+        "cpu_s_workchain_100_children": round(statistics.median(cpu["wc"]), 3),
+        "cpu_s_graph_1000": round(statistics.median(cpu["graph"]), 3),
     }
 
 
