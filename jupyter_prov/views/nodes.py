@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import RepositoryError
 from ..orm import Node, QueryBuilder, QueryError, current, load_node, load_nodes
-from ..orm.lineage_queries import link_page, pk_of
+from ..orm.lineage_queries import link_page, node_page, pk_of
 
 #: the largest page :func:`search` returns
 MAX_LIMIT = 500
@@ -155,47 +155,68 @@ def search(*, node_type: str | None = None, label: str | None = None, identifier
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise QueryError(f"{name} must be a non-negative integer, got {value!r}")
     limit = min(limit, MAX_LIMIT)
+    pk, uuid_prefix = _identifier(identifier) if identifier is not None else (None, None)
+    start = _time(since, "since") if since is not None else None
+    end = _time(until, "until") if until is not None else None
+    column = ORDER_KEYS[order_by]
+    if not attributes:  # one statement of the ORM's (a QueryBuilder compile is most of a small search)
+        pks, total = node_page(node_type=node_type or None, label=label, pk=pk, uuid_prefix=uuid_prefix, since=start,
+                               until=end, order_by=column, descending=descending, offset=offset, limit=limit,
+                               storage=storage)
+    else:
+        pks, total = _query_page(node_type, label, pk, uuid_prefix, start, end, attributes, column, descending,
+                                 offset, limit, storage)
+    found = load_nodes(pks, storage=storage) if pks else []
+    return {"total": total, "offset": offset, "limit": limit, "items": [summary(n) for n in found]}
+
+
+def _query_page(node_type, label, pk, uuid_prefix, start, end, attributes, column, descending, offset, limit,
+                storage) -> tuple[list[int], int]:
+    """:func:`search` with attribute filters: the QueryBuilder, which compiles them on both databases."""
     filters: dict[str, Any] = {}
     if node_type:
         filters["node_type"] = {"like": _escape_like(node_type) + "%"}
     if label is not None:
         filters["label"] = label
-    if identifier is not None:
-        filters.update(_identifier_filter(identifier))
-    times = {}
-    if since is not None:
-        times[">="] = _time(since, "since")
-    if until is not None:
-        times["<"] = _time(until, "until")
+    if pk is not None:
+        filters["id"] = pk
+    if uuid_prefix:
+        filters["uuid"] = {"like": _escape_like(uuid_prefix) + "%"}
+    times = [{"ctime": {op: value}} for op, value in ((">=", start), ("<", end)) if value is not None]
     if times:
-        filters["and"] = [{"ctime": {op: value}} for op, value in times.items()]
-    for key, value in (attributes or {}).items():
+        filters["and"] = times
+    for key, value in attributes.items():
         filters[f"attributes.{key}"] = value
-    qb = QueryBuilder(storage=storage).append(Node, tag="n", filters=filters or None, project=["id"])
+    qb = QueryBuilder(storage=storage).append(Node, tag="n", filters=filters, project=["id"])
     direction = "desc" if descending else "asc"
-    column = ORDER_KEYS[order_by]
     order = [{column: direction}] + ([{"id": direction}] if column != "id" else [])
     qb.order_by({"n": order}).offset(offset or None).limit(limit)
     pks = qb.all(flat=True)
-    # a first page that is not full is everything: no count query (half the time of a small search)
+    # a first page that is not full is everything: no count query
     total = len(pks) if not offset and len(pks) < limit else qb.limit(None).offset(None).count()
-    found = load_nodes(pks, storage=storage) if pks else []
-    return {"total": total, "offset": offset, "limit": limit, "items": [summary(n) for n in found]}
+    return pks, total
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _identifier_filter(identifier: int | str) -> dict[str, Any]:
+def _identifier(identifier: int | str) -> tuple[int | None, str | None]:
+    """(pk, None) or (None, UUID prefix)."""
     if isinstance(identifier, int) and not isinstance(identifier, bool):
-        return {"id": identifier}
+        return _checked_pk(identifier), None
     text = str(identifier).strip().lower()
     if text.isascii() and text.isdigit():
-        return {"id": int(text)}
+        return _checked_pk(int(text)), None
     if not text:
         raise QueryError("identifier is empty: give a pk or a UUID prefix")
-    return {"uuid": {"like": _escape_like(text) + "%"}}
+    return None, text
+
+
+def _checked_pk(pk: int) -> int:
+    if not -(2 ** 63) <= pk < 2 ** 63:
+        raise QueryError(f"identifier {pk} is not a pk (outside the 64-bit range)")
+    return pk
 
 
 def _time(value: datetime | str, name: str) -> datetime:
@@ -206,4 +227,5 @@ def _time(value: datetime | str, name: str) -> datetime:
             raise QueryError(f"{name} must be an ISO-8601 time, got {value!r}") from None
     if not isinstance(value, datetime):
         raise QueryError(f"{name} must be a datetime or an ISO-8601 string, got {value!r}")
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    # in UTC: the QueryBuilder binds an aware time's clock reading on SQLite, ignoring its zone (requests.md)
+    return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -187,3 +187,31 @@ def test_search_and_detail_read_an_archive_in_place(profile, tmp_path):
         data = nodes.detail(pk, storage=archive.storage)
         assert data["files"] == [{"path": "logs/run.log", "size": 5}]
         assert [l["node"]["uuid"] for l in data["incoming"]] == [calc.uuid]
+
+
+def test_search_answers_the_same_with_and_without_attribute_filters(profile):
+    """Without attribute filters the search is one named query of the ORM, with them the QueryBuilder:
+    both give the same page (type prefix case-sensitive, labels by code point, times in any zone)."""
+    made = store_all([Int(i, label=label) for i, label in enumerate(["b", "B", "a", "é", "A", "a_"])])
+    made.append(Str("s", label="Z").store())
+    every_int = {"value": {">=": 0}}  # true for every Int: sends the same search through the QueryBuilder
+    tz = timezone(timedelta(hours=-5))
+    cases = [
+        {"node_type": "data.int", "order_by": "label", "descending": False},
+        {"node_type": "data.in", "order_by": "label", "descending": True, "offset": 2, "limit": 2},
+        {"node_type": "Data.int"},
+        {"node_type": "data.i_t"},
+        {"node_type": "data.int", "label": "a"},
+        {"node_type": "data.int", "identifier": made[3].uuid[:6]},
+        {"node_type": "data.int", "since": made[2].ctime.astimezone(tz), "order_by": "pk", "descending": False},
+        {"node_type": "data.int", "until": made[2].ctime.astimezone(tz).isoformat(), "order_by": "mtime"},
+    ]
+    for case in cases:
+        fast = nodes.search(**case)
+        through_query = nodes.search(attributes=every_int, **case)
+        assert fast == through_query, case
+    labels = [i["label"] for i in nodes.search(node_type="data.int", order_by="label", descending=False)["items"]]
+    assert labels == ["A", "B", "a", "a_", "b", "é"]
+    assert nodes.search(node_type="Data.int")["total"] == 0 and nodes.search(node_type="data.i_t")["total"] == 0
+    since = [i["pk"] for i in nodes.search(since=made[2].ctime.astimezone(tz), order_by="pk", descending=False)["items"]]
+    assert since == [n.pk for n in made[2:]]
