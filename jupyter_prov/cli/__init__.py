@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "jupyter_prov.cli.daemon",
     "jupyter_prov.cli.archive",
     "jupyter_prov.cli.query",
+    "jupyter_prov.cli.record",
 ]
 
 
