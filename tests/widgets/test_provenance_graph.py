@@ -120,3 +120,19 @@ def test_the_saved_output_carries_a_static_svg_beside_the_widget(fan):
     assert data["image/svg+xml"].lstrip().startswith(("<?xml", "<svg", "<!--"))
     assert f"N{x.pk}" in data["image/svg+xml"]
     assert data["text/plain"].startswith("<ProvenanceGraph of 1 node(s)")
+
+
+def test_a_refresh_brings_the_processes_whose_state_changed(profile):
+    from jupyter_prov.orm import CalcFunctionNode, ProcessState
+
+    node = CalcFunctionNode(process_label="slow")
+    node.set_process_state(ProcessState.RUNNING)
+    node.store()
+    widget = ProvenanceGraph(node, depth=0)
+    wire = _connect(widget)
+    _ask(widget, {"type": "refresh"})
+    assert wire.take() == [], "nothing changed: nothing sent"
+    node.set_process_state(ProcessState.EXCEPTED)
+    _ask(widget, {"type": "refresh"})
+    (content, buffers), = wire.take()
+    assert content["kind"] == "delta" and [(r.pk, r.state) for r in g.decode(buffers).nodes] == [(node.pk, "excepted")]

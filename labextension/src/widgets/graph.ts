@@ -75,7 +75,19 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   };
   model.on('msg:custom', onMessage);
   model.send({ type: 'snapshot', reason: 'render' });
+  // live process state: while a shown process is not terminal (and the page is visible), ask the kernel
+  // every 2 s for the states that changed; nothing is asked once every process shown has ended
+  const live = setInterval(() => {
+    if (typeof document !== 'undefined' && document.visibilityState === 'hidden') return;
+    for (const node of view.store.nodes.values()) {
+      if (node.state === 'created' || node.state === 'waiting' || node.state === 'running') {
+        model.send({ type: 'refresh' });
+        return;
+      }
+    }
+  }, 2000);
   return () => {
+    clearInterval(live);
     model.off('msg:custom', onMessage);
     view.destroy();
   };
