@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -48,6 +49,17 @@ def status_for(exc: JprovError) -> int:
     if isinstance(exc, (ValueError, ArchiveError, ConfigError)):
         return 400
     return 400
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by ``None``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(item) for item in value]
+    return value
 
 
 def one_line(exc: BaseException) -> str:
@@ -137,7 +149,11 @@ class ProvenanceHandler(APIHandler):
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
-        self.finish(json.dumps(data, default=str))
+        try:
+            text = json.dumps(data, default=str, allow_nan=False)
+        except ValueError:  # a NaN or infinity somewhere: JSON has none and browsers refuse them
+            text = json.dumps(finite(data), default=str, allow_nan=False)
+        self.finish(text)
 
     def reply_bytes(self, content_type: str, body: bytes | dict) -> None:
         """A body that is JSON (a dict) or bytes of ``content_type`` (a binary graph)."""

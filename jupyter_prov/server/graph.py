@@ -1,7 +1,8 @@
 """Graph neighbourhoods over HTTP, in the widget's columnar format (``views.graph``): JSON or binary.
 
 ``format=json`` (default): ``{"version", "nodes": {column: [values]}, "links": {column: [values]}}`` — the
-columns of ``views.graph.NODE_COLUMNS``/``LINK_COLUMNS`` as plain lists (strings in place, not indexed).
+columns of ``views.graph.NODE_COLUMNS``/``LINK_COLUMNS`` as plain lists (strings in place, not indexed; an
+unknown ``ctime`` is ``null``, as browsers refuse ``NaN`` in JSON).
 
 ``format=binary`` (``application/octet-stream``): the very chunks the widget gets over its comm
 (``views.graph.encode``), framed for one HTTP body: for each part, a 4-byte little-endian length of a
@@ -13,6 +14,7 @@ with typed-array views, no per-node parse (the measurement is in ``views/graph.p
 from __future__ import annotations
 
 import json
+import math
 import struct
 from typing import Any
 
@@ -47,7 +49,8 @@ def as_json(version: int, elements) -> dict[str, Any]:
         "nodes": {"pk": [n.pk for n in nodes], "uuid": [n.uuid for n in nodes], "kind": [n.kind for n in nodes],
                   "type": [n.node_type for n in nodes], "label": [n.label for n in nodes],
                   "state": [n.state for n in nodes], "exit_status": [n.exit_status for n in nodes],
-                  "caller": [n.caller for n in nodes], "ctime": [n.ctime for n in nodes],
+                  "caller": [n.caller for n in nodes],
+                  "ctime": [None if math.isnan(n.ctime) else n.ctime for n in nodes],  # JSON has no NaN
                   "in_degree": [n.in_degree for n in nodes], "out_degree": [n.out_degree for n in nodes]},
         "links": {"source": [e.source for e in links], "target": [e.target for e in links],
                   "link_type": [e.link_type for e in links], "link_label": [e.link_label for e in links]},

@@ -140,3 +140,18 @@ async def test_neighbourhood_limits_and_bad_input(api, small_graph):
     assert code == 404
     code, body = await api("nodes", str(calc.pk), "graph", params={"depth": "0"})
     assert code == 200 and body["nodes"]["pk"] == [calc.pk]
+
+
+def test_json_columns_carry_no_nan_browsers_refuse_it():
+    from jupyter_prov.server.graph import as_json
+    from jupyter_prov.views.graph import Elements, NodeRow
+
+    row = NodeRow(pk=1, uuid="0" * 32, node_type="data.int", kind="data", label="", ctime=float("nan"))
+    body = as_json(3, Elements([row], []))
+    assert json.loads(json.dumps(body, allow_nan=False))["nodes"]["ctime"] == [None]
+
+
+def test_a_reply_never_holds_nan():
+    from jupyter_prov.server.base import finite
+
+    assert finite({"a": [1.0, float("nan"), {"b": float("inf")}], "c": "x"}) == {"a": [1.0, None, {"b": None}], "c": "x"}
