@@ -1,9 +1,10 @@
-"""Named queries over links and process rows that ``views/`` asks for, and a value's slice.
+"""Named queries that ``views/`` asks for (pages of links, processes and nodes; a variable's versions;
+pending control requests), and a value's slice.
 
-SQL stays in the model layer: the views (node details, process lists, a variable's versions) must not
-import SQLAlchemy or ``storage.schema``, they ask here. The SQL queries return primary keys and plain
-tuples, never rows, and each is bounded by the caller's limit: a node with 100,000 outgoing links shows a page of them and a count,
-it does not load them all (``Node.get_outgoing`` does, which is what a detail view must not do).
+SQL stays in the model layer: the views must not import SQLAlchemy or ``storage.schema``, they ask here.
+The SQL queries return primary keys and plain tuples, never rows, and each is bounded by the caller's
+limit: a node with 100,000 outgoing links shows a page of them and a count, it does not load them all
+(``Node.get_outgoing`` does, which is what a detail view must not do).
 
 **Slice**: the minimal, ordered cell executions that recompute a value. Start at the value's node; the
 cell that created it (or, for a value made by a process, the cell that called the process; for a value
