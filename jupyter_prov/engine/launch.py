@@ -10,9 +10,11 @@ each set of inputs, storing them in a few large transactions.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ..errors import JprovWarning
 from ..orm import ProcessNode, store_all
 from .kinds import process_class_of
 from .process import Process, ProcessError, current_process
@@ -20,6 +22,19 @@ from .queue import submit_queues
 
 #: ``submit_many`` stores and queues this many processes per transaction
 SUBMIT_CHUNK = 1000
+
+
+_warned_no_queue = False
+
+
+def _warn_no_queue() -> None:
+    """Once per Python process: nothing will run what ``submit`` stores (a stale install without entry points)."""
+    global _warned_no_queue
+    if not _warned_no_queue:
+        _warned_no_queue = True
+        warnings.warn("no submit queue is registered (the entry-point group jupyter_prov.submit_queues is empty: "
+                      "reinstall jupyter-prov, e.g. `pip install -e .`): submitted processes are stored in state "
+                      "created and run only with continue_process(pk)", JprovWarning, stacklevel=4)
 
 
 def _run_process(process: Process) -> tuple[Any, ProcessNode]:
@@ -110,6 +125,8 @@ def store_and_queue(instances: Sequence[Process], *, queue: bool = True) -> list
     With ``queue=False`` (children of a work chain run in the foreground) they are only stored.
     """
     queues = submit_queues() if queue else []
+    if queue and not queues:
+        _warn_no_queue()
     nodes: list = []
     for instance in instances:
         nodes.extend(instance.prepare_created())

@@ -91,3 +91,23 @@ def test_register_is_idempotent():
         assert submit_queue.submit_queues().count(recorder) == 1
     finally:
         submit_queue.unregister(recorder)
+
+
+def test_with_no_queue_at_all_submit_says_nothing_will_run_it(profile, monkeypatch):
+    import pytest
+
+    from jupyter_prov.engine import launch
+    from jupyter_prov.errors import JprovWarning
+
+    declared = submit_queue.submit_queues()
+    monkeypatch.setattr(launch, "_warned_no_queue", False)
+    for queue in declared:
+        submit_queue.unregister(queue)
+    try:
+        with pytest.warns(JprovWarning, match="no submit queue is registered"):
+            node = submit(add, 1, 2)
+    finally:
+        for queue in declared:
+            submit_queue.register(queue)
+    assert load_node(node.pk).process_state is ProcessState.CREATED
+    assert submit_queue.submit_queues() == declared
