@@ -65,6 +65,35 @@ async def test_a_kill_is_pushed_to_event_subscribers_within_a_second(api, jp_ws_
     ws.close()
 
 
+@pytest.fixture
+def rabbitmq_profile(profile):
+    """The test's profile with RabbitMQ as its broker (names unique to this session), loaded."""
+    from jupyter_prov.orm import current
+    from tests.conftest import IN_CI
+    from tests.daemon.conftest import _rabbitmq_reachable, make_daemon_profile
+    from tests.machine_locks import machine_lock
+
+    with machine_lock("rabbitmq", shared=True):
+        problem = _rabbitmq_reachable()
+        if problem:
+            (pytest.fail if IN_CI else pytest.skip)(problem)
+        served = make_daemon_profile(profile, "rabbitmq")
+        current.load_profile(served.name)
+        yield served
+        current.load_profile(profile.name)
+
+
+async def test_events_are_pushed_through_rabbitmq_too(api, jp_ws_fetch, rabbitmq_profile):
+    ws = await jp_ws_fetch("api", "events", "subscribe")
+    await _push_mode(api)
+    node = _queued()
+    code, body = await api("processes", "control", method="POST", body={"action": "pause", "pks": [node.pk]})
+    assert code == 200 and body["result"] == {str(node.pk): "paused"}
+    event = await _next_event(ws, PROCESS_STATE_SCHEMA, lambda e: e["pk"] == node.pk, stretched(5.0))
+    assert (event["state"], event["profile"]) == ("paused", rabbitmq_profile.name)
+    ws.close()
+
+
 def test_broker_messages_are_hints_a_malformed_one_is_dropped():
     assert process_event("p", {"pk": 3, "state": "running", "worker": "w1", "time": 1.0}) == {
         "profile": "p", "pk": 3, "state": "running", "exit_status": None}
