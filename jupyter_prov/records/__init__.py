@@ -9,11 +9,11 @@
 """
 
 from .lineage import affected_by, stale_causes, trained_on, versions_trained_on
-from .model import Config, Dataset, Fact, Model, Record, RecordError, Version, find, resolve, versions_of
+from .model import Config, Dataset, Fact, Model, Record, RecordError, Version, find, kind_class, resolve, versions_of
 from .validity import invalidate, is_invalid, revalidate, status, why
 
 __all__ = [
     "Config", "Dataset", "Fact", "Model", "Record", "RecordError", "Version", "affected_by", "find",
-    "invalidate", "is_invalid", "resolve", "revalidate", "stale_causes", "status", "trained_on",
+    "invalidate", "is_invalid", "kind_class", "resolve", "revalidate", "stale_causes", "status", "trained_on",
     "versions_of", "versions_trained_on", "why",
 ]
