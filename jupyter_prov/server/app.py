@@ -43,7 +43,7 @@ class JupyterProvApp(ExtensionApp):
         self._profile_lock = threading.Lock()
         self.bridge: EventBridge | None = None
         self.loop = None
-        register_schemas(self.serverapp.event_logger)
+        register_schemas(self._event_logger())
         self.settings["jupyter_prov"] = self
 
     def initialize_handlers(self) -> None:
@@ -99,11 +99,18 @@ class JupyterProvApp(ExtensionApp):
             pass
 
     def _emit(self, schema_id: str, payloads: list[dict]) -> None:
+        event_logger = self._event_logger()
         for data in payloads:
             try:
-                self.serverapp.event_logger.emit(schema_id=schema_id, data=data)
+                event_logger.emit(schema_id=schema_id, data=data)
             except Exception as exc:  # noqa: BLE001 - one bad event must not stop the others
                 self.log.warning("jupyter-prov: event not emitted (%s): %s", exc, data)
+
+    def _event_logger(self):
+        serverapp = self.serverapp
+        if serverapp is None or serverapp.event_logger is None:
+            raise RuntimeError("the jupyter_prov extension runs inside a Jupyter server (it has no event bus)")
+        return serverapp.event_logger
 
     def event_mode(self) -> str:
         return self.bridge.mode if self.bridge is not None else "not started"

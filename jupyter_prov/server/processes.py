@@ -95,7 +95,7 @@ def control(action: str, pks: list[int], message: str | None) -> dict[str, str]:
     from .. import daemon
 
     if action == "kill":
-        result = daemon.kill(pks, **({"message": message} if message else {}))
+        result = daemon.kill(pks, message=message) if message else daemon.kill(pks)
     else:
         result = getattr(daemon, action)(pks)
     return {str(pk): text for pk, text in result.items()}

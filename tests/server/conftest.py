@@ -13,7 +13,8 @@ import pytest
 
 pytest.importorskip("pytest_jupyter", reason="pytest-jupyter is in the dev extras")
 
-from pytest_jupyter.jupyter_server import *  # noqa: E402,F401,F403  (fixtures and hooks of the plugin)
+# the plugin's fixtures and hooks (jp_fetch, jp_serverapp, ...), for the tests of this folder only
+from pytest_jupyter.jupyter_server import *
 
 API = ("jupyter-prov", "api")
 
