@@ -22,10 +22,11 @@ MAX_ROWS = 50
 
 def short(value: Any, limit: int = MAX_VALUE) -> str:
     """A one-line text form of ``value``, cut at ``limit`` characters."""
-    from .nodes.node import Node
+    from .nodes.fields import NodeFields  # the base of every node; nodes.node imports this module
 
-    if isinstance(value, Node):
-        text = f"{type(value).__name__} pk={value.pk} uuid={value.uuid}"
+    if isinstance(value, NodeFields):
+        node: Any = value  # a Node (NodeFields declares the slots, Node the properties)
+        text = f"{type(node).__name__} pk={node.pk} uuid={node.uuid}"
     elif isinstance(value, (dict, list)):
         try:
             text = json.dumps(value, ensure_ascii=False, default=str)
@@ -106,18 +107,12 @@ def group_html(group) -> str:
     from .querybuilder import QueryBuilder
 
     qb = QueryBuilder(storage=group._storage).append(type(group), filters={"id": group.pk}, tag="g")
-    qb.append(_node_class(), with_group="g", project="*").order_by({"node": "id"}).limit(MAX_ROWS)
+    qb.append(entity_type="node", tag="node", with_group="g", project="*").order_by({"node": "id"}).limit(MAX_ROWS)
     members = qb.all(flat=True)
     total = group.count()
     rows = [(node.pk, type(node).__name__, node.uuid, node.label) for node in members]
     caption = f"Group {group.label!r} ({total} nodes)"
     return table_html(["pk", "type", "uuid", "label"], rows, caption=caption, more=max(0, total - len(rows)))
-
-
-def _node_class():
-    from .nodes.node import Node
-
-    return Node
 
 
 def mimebundle(html_text: str, plain: str) -> dict[str, str]:
