@@ -233,6 +233,23 @@ def _one(statement, **params) -> dict[str, Any] | None:
     return _row(row) if row else None
 
 
+_LATEST_AND_MATCH = (select(_V).where(_V.c.record_id == bindparam("record"),
+                                      (_V.c.content_hash == bindparam("digest"))
+                                      | (_V.c.number == select(func.max(_V.c.number)).where(
+                                          _V.c.record_id == bindparam("record")).scalar_subquery()))
+                     .order_by(_V.c.number))
+
+
+def latest_and_match(record_id: int, digest: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(the newest version, the oldest version with content hash ``digest``) in one query (record.update)."""
+    with _storage().connection() as conn:
+        rows = [_row(r) for r in conn.execute(_LATEST_AND_MATCH, {"record": record_id, "digest": digest})]
+    if not rows:
+        return None, None
+    match = next((r for r in rows if r["content_hash"] == digest), None)
+    return rows[-1], match
+
+
 def versions(record_id: int) -> list[dict[str, Any]]:
     with _storage().connection() as conn:
         return [_row(r) for r in conn.execute(_ALL, {"record": record_id})]

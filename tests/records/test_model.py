@@ -145,3 +145,15 @@ def test_kinds_and_typed_tag_search(profile):
     assert [r.name for r in find(tags={"energy_keV": 12.4})] == ["beamline"]
     assert [r.name for r in find(name="b*")] == ["b", "beamline"]
     assert isinstance(Record.get("beamline"), Fact)
+
+
+def test_by_names_the_process_and_its_invalidation_reaches_the_version(profile):
+    from jupyter_prov.records import invalidate, is_invalid
+
+    process, _outputs = calc([Int(1).store()], 0)
+    version = Model.create("m").update(Int(42), by=process)
+    assert version.process_pk == process.pk
+    invalidate(process, "the training script had a bug")
+    assert is_invalid(version)
+    with pytest.raises(RecordError, match="is not a process node"):
+        Model.get("m").update(Int(43), by=Int(5).store())
