@@ -83,3 +83,24 @@ async def test_switching_profile_needs_a_name(api):
     assert code == 400 and "JSON object" in body["message"]
     code, body = await api("profiles", "current", method="PUT", body="{not json")
     assert code == 400 and "not JSON" in body["message"]
+
+
+async def test_starting_the_server_and_asking_its_status_creates_no_profile(jp_fetch, jprov_home, tmp_path, monkeypatch):
+    """Installing jupyter-prov enables the extension for everyone: a server that nobody asks for provenance must
+    not write a jupyter-prov config or profile."""
+    from jupyter_prov.orm import current
+
+    home = tmp_path / "fresh-home"
+    monkeypatch.setenv("JPROV_HOME", str(home))
+    previous = current.get_profile()
+    current.unload_profile()
+    try:
+        response = await jp_fetch("jupyter-prov", "api", "status")
+        assert json.loads(response.body)["profile"] is None
+        response = await jp_fetch("jupyter-prov", "api", "profiles")
+        assert json.loads(response.body) == {"current": None, "default": None, "profiles": []}
+        assert not home.exists()
+    finally:
+        if previous is not None:
+            monkeypatch.setenv("JPROV_HOME", str(jprov_home))
+            current.load_profile(previous.name)
