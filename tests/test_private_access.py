@@ -79,19 +79,10 @@ PENDING: dict[tuple[str, str], str] = {
     ("jupyter_prov.widgets.graph", "self._neighbourhood._lock"): "H5",
     ("jupyter_prov.widgets.graph", "self._neighbourhood._add"): "H5",
     ("jupyter_prov.widgets.graph", "rec._notebook_path"): "H5",
-    # H2 (the lead gave them to H2): orm/querybuilder, orm/groups, orm/logs, orm/computers,
-    # orm/validation, orm/type_strings, notebook/recorder, testing/
-    ("jupyter_prov.orm.querybuilder.builder", "current._state"): "H2",
-    ("jupyter_prov.orm.querybuilder.display", "qb._limit"): "H2",
-    ("jupyter_prov.orm.querybuilder.display", "qb._keys"): "H2",
-    ("jupyter_prov.orm.querybuilder.entities", "Node._from_row"): "H2",
-    ("jupyter_prov.orm.groups", "Node._from_row"): "H2",
+    # H2: Log.store_many reads each log's _fields (Entity's row dict: needs a public row accessor on Entity, H2b);
+    # type_strings needs a public class-level type string on Node (H2b)
     ("jupyter_prov.orm.logs", "log._fields"): "H2",
-    ("jupyter_prov.orm.computers", "found[0]._update"): "H2",
-    ("jupyter_prov.orm.validation", "current._state"): "H2",
     ("jupyter_prov.orm.type_strings", "node_type._type_string"): "H2",
-    ("jupyter_prov.notebook.recorder", "file_audit._sink"): "H2",
-    ("jupyter_prov.testing.graphs", "node._attributes"): "H2",
 }
 
 

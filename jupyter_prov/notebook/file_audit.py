@@ -11,6 +11,8 @@ import fnmatch
 import os
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 _sink: list | None = None
@@ -37,6 +39,17 @@ def start() -> None:
     install()
     _sink_thread = threading.get_ident()
     _sink = []
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Opens in this block are not collected (the recorder reading a file it snapshots)."""
+    global _sink
+    was, _sink = _sink, None
+    try:
+        yield
+    finally:
+        _sink = was
 
 
 def stop() -> list[tuple]:

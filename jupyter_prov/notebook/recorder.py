@@ -329,15 +329,11 @@ class Recorder:
             return None
         content = None
         if stat.st_size <= self.policy.inline_file_bytes:
-            file_audit_was = file_audit._sink
-            file_audit._sink = None
             try:
-                with open(path, "rb") as handle:
+                with file_audit.paused(), open(path, "rb") as handle:
                     content = handle.read()
             except OSError:
                 return None
-            finally:
-                file_audit._sink = file_audit_was
         return FileSnapshot(path, stat.st_size, stat.st_mtime_ns, content)
 
     # ---- control -------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ class Computer(Entity):
         found = AuthInfo.find(computer_id=self.pk, user_id=user.pk)
         params = clean_json(auth_params, f"connection settings of computer {self.label!r}")
         if found:
-            found[0]._update(auth_params={**found[0].auth_params, **params})
+            found[0].update_auth_params(params)
             return found[0]
         return AuthInfo(self, user, params).store()
 
@@ -109,6 +109,10 @@ class AuthInfo(Entity):
     @property
     def auth_params(self) -> dict[str, Any]:
         return dict(self._fields["auth_params"])
+
+    def update_auth_params(self, params: dict[str, Any]) -> None:
+        """Merge ``params`` (checked JSON already) into the stored connection settings."""
+        self._update(auth_params={**self.auth_params, **params})
 
     @property
     def enabled(self) -> bool:

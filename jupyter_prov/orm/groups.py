@@ -14,7 +14,8 @@ from . import current
 from .entity import Entity
 from .exceptions import NotExistent, StoringNotAllowed, ValidationError
 from .json_values import clean_json
-from .nodes.node import Node, _NODE_COLUMNS
+from .nodes.loading import NODE_COLUMNS, node_from_row
+from .nodes.node import Node
 
 
 class Group(Entity):
@@ -126,14 +127,19 @@ class Group(Entity):
             conn.execute(delete(schema.group_nodes).where(schema.group_nodes.c.group_id == self.pk))
 
     @property
+    def storage(self) -> Any:
+        """The storage this group was loaded from (an archive read in place), or ``None``: the loaded profile's."""
+        return self._storage
+
+    @property
     def nodes(self) -> Iterator[Node]:
         """The member nodes, oldest first, loaded in batches."""
         self._require_stored()
-        stmt = (select(*_NODE_COLUMNS).join(schema.group_nodes, schema.group_nodes.c.node_id == schema.nodes.c.id)
+        stmt = (select(*NODE_COLUMNS).join(schema.group_nodes, schema.group_nodes.c.node_id == schema.nodes.c.id)
                 .where(schema.group_nodes.c.group_id == self.pk).order_by(schema.nodes.c.id))
         with self._backend.connection() as conn:
             rows = conn.execute(stmt).mappings().all()
-        return (Node._from_row(row, self._storage) for row in rows)
+        return (node_from_row(row, self._storage) for row in rows)
 
     def count(self) -> int:
         self._require_stored()

@@ -184,7 +184,7 @@ def _scalar(item: Any, where: str) -> Any:
 
 def max_json_bytes() -> int:
     """The size limit of a node's attributes (and of its extras): the loaded profile's option, else the default."""
-    profile = current._state["profile"]
+    profile = current.get_profile()
     if profile is not None:
         limit = profile.options.get(PROFILE_OPTION)
         if limit is not None:

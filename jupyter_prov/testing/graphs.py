@@ -167,15 +167,13 @@ def mixed_graph(n_nodes: int = 1000, *, components: int = 1, seed: int = 0, work
 
 def store_spec(spec: GraphSpec) -> list:
     """Write ``spec`` through the ORM (``store_all`` and ``add_incoming``: every link rule checked); returns nodes."""
-    from ..orm.nodes.node import registered_node_classes, store_all
-    from ..orm.plugins import node_class_for
+    from ..orm.nodes.node import store_all
+    from ..orm.nodes.registry import class_for
 
     nodes = []
     for type_string, attributes in zip(spec.types, spec.attributes):
-        cls = node_class_for(type_string) or registered_node_classes()[type_string]
-        node = cls()
-        values = {k: v for k, v in attributes.items() if k != "sealed"}
-        node._attributes.update(values)
+        node = class_for(type_string)()
+        node.set_attribute_many({k: v for k, v in attributes.items() if k != "sealed"})
         nodes.append(node)
     returns = []
     for source, target, link_type, label in spec.links:

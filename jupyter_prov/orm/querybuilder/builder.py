@@ -213,8 +213,7 @@ class QueryBuilder:
         return self._storage or current.get_storage()
 
     def _object_storage(self):
-        storage = self._storage
-        return storage if storage is not None and storage is not current._state["storage"] else None
+        return current.foreign_storage(self._storage)
 
     def _resolver(self, alias, tag: str, kind: str, dialect: str) -> Callable[[str], Any]:
         aliases = KINDS[kind].aliases if kind in KINDS else {"pk": "id"}
@@ -415,12 +414,20 @@ class QueryBuilder:
             raise MultipleObjectsError("the query returned more than one row, one was expected")
         return rows[0]
 
-    def _keys(self) -> list[tuple[str, str]]:
+    def keys(self) -> list[tuple[str, str]]:
+        """``(tag, projection)`` of each value a row holds, in the order of :meth:`all`'s rows."""
         return [(tag, item) for tag, item, _ in self._projection_plan()]
+
+    _keys = keys  # the old name (views/query.py reads it until it switches to keys())
+
+    @property
+    def tags(self) -> list[str]:
+        """The tags of the appended vertices, in the order they were appended."""
+        return [vertex.tag for vertex in self._vertices]
 
     def iterdict(self, batch_size: int | None = DEFAULT_BATCH) -> Iterator[dict[str, dict[str, Any]]]:
         """Rows as ``{tag: {projection: value}}``, fetched ``batch_size`` at a time."""
-        keys = self._keys()
+        keys = self.keys()
         for row in self._rows(batch_size):
             result: dict[str, dict[str, Any]] = {}
             for (tag, item), value in zip(keys, row):
@@ -436,7 +443,7 @@ class QueryBuilder:
             import pandas as pd
         except ImportError as exc:  # pragma: no cover - pandas is an optional extra
             raise ImportError("to_dataframe() needs pandas: pip install 'jupyter-prov[pandas]'") from exc
-        keys = self._keys()
+        keys = self.keys()
         plain = [item for _, item in keys]
         names = plain if len(set(plain)) == len(plain) else [f"{tag}.{item}" for tag, item in keys]
         return pd.DataFrame(list(self._rows(batch_size)), columns=names)

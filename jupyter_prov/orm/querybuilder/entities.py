@@ -23,9 +23,9 @@ class EntityKind:
 
 
 def _node(row: dict, storage) -> Any:
-    from ..nodes.node import Node
+    from ..nodes.loading import node_from_row
 
-    return Node._from_row(row, storage)
+    return node_from_row(row, storage)
 
 
 def _entity(module: str, cls_name: str) -> Callable[[dict, Any], Any]:

@@ -310,9 +310,9 @@ def many_in(expression, values: list, dialect: str, kind: str) -> ColumnElement[
                          "datetime": DateTime(timezone=True)}.get(kind, Text())
         return expression == any_(literal(values, ARRAY(sql_type)))
     if kind == "datetime":
-        from ...storage.backend import _sqlite_datetime
+        from ...storage.bulk import sqlite_datetime
 
-        values = [_sqlite_datetime(item) for item in values]
+        values = [sqlite_datetime(item) for item in values]
     each = func.json_each(literal(json.dumps(values, allow_nan=False), Text)).table_valued("value")
     return expression.in_(select(each.c.value))
 

@@ -211,3 +211,21 @@ def test_objects_remember_another_storage(graph, storage):
         assert all(n._storage is other for n in node.descendants())
     finally:
         other.close()
+
+
+def test_keys_and_tags_name_what_a_row_holds(profile):
+    from jupyter_prov.orm import Int, QueryBuilder
+
+    Int(1).store()
+    qb = QueryBuilder().append(Int, tag="a", project=["id", "attributes.value"])
+    assert qb.tags == ["a"]
+    assert qb.keys() == [("a", "id"), ("a", "attributes.value")]
+    assert len(qb.all()[0]) == len(qb.keys())
+
+
+def test_a_group_says_which_storage_it_came_from(profile):
+    from jupyter_prov.orm import Group
+
+    group = Group("g-storage").store()
+    assert group.storage is None  # the loaded profile's
+    assert Group.load("g-storage").storage is None
