@@ -35,10 +35,12 @@ def _view(page, expression: str):
 
 def _click_node(page, node_id: str, double: bool = False) -> None:
     """A real mouse click on the node's place on the canvas."""
-    _view(page, f"view.cy.getElementById('{node_id}').nonempty() && view.cy.center(view.cy.getElementById('{node_id}'))")
-    page.wait_for_timeout(150)
     box = page.locator(".jprov-cy").bounding_box()
     pos = _view(page, f"view.cy.getElementById('{node_id}').renderedPosition()")
+    if not (0 < pos["x"] < box["width"] and 0 < pos["y"] < box["height"]):
+        _view(page, "view.fit()")
+        page.wait_for_timeout(200)
+        pos = _view(page, f"view.cy.getElementById('{node_id}').renderedPosition()")
     x, y = box["x"] + pos["x"], box["y"] + pos["y"]
     if double:
         page.mouse.dblclick(x, y)
@@ -46,7 +48,7 @@ def _click_node(page, node_id: str, double: bool = False) -> None:
         page.mouse.click(x, y)
 
 
-def _wait(page, expression: str, timeout: float = 30) -> object:
+def _wait(page, expression: str, timeout: float = 120) -> object:
     deadline = time.monotonic() + timeout
     while True:
         value = _view(page, expression)
@@ -59,7 +61,7 @@ def _wait(page, expression: str, timeout: float = 30) -> object:
 
 # the page is the same on both backends (tests/views/test_graph.py covers PostgreSQL); a lab session
 # takes 1-2 minutes here, up to 10 on a machine loaded by other work
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(1200)
 @pytest.mark.parametrize("backend_name", ["sqlite"], indirect=True)
 def test_provenance_graph_in_jupyterlab(lab, profile, tmp_path):  # noqa: F811 - lab is the fixture
     assert STATIC.exists(), "the widget bundle is built by pip install -e . (npm run build in labextension/)"
@@ -90,21 +92,22 @@ def test_provenance_graph_in_jupyterlab(lab, profile, tmp_path):  # noqa: F811 -
                         "from jupyter_prov.widgets import ProvenanceGraph\n"
                         f"graph = ProvenanceGraph(load_node({result_pk}), depth=1)\ngraph")
         page.wait_for_selector(".jprov-graph .jprov-cy canvas", timeout=60_000)
-        _wait(page, "view.root.dataset.painted !== undefined && view.store.nodes.size > 1", 60)
-        notebook.screenshot("first-paint")
+        _wait(page, "view.root.dataset.painted !== undefined && view.store.nodes.size > 1", 120)
+        notebook.screenshot("first-paint", 0)
         shown = _view(page, "view.cy.nodes().map(n => n.id())")
         assert f"n{result_pk}" in shown and f"n{chain.pk}" in shown, shown
 
         # click a node: its details (uuid, attributes) in the panel
         _click_node(page, f"n{result_pk}")
-        page.wait_for_selector(".jprov-details .jprov-section-attributes", timeout=30_000)
+        page.wait_for_selector(".jprov-details .jprov-section-attributes", timeout=120_000)
         details = page.locator(".jprov-details").inner_text()
         assert load_uuid(result_pk) in details and "formula" in details
-        notebook.screenshot("details")
+        notebook.screenshot("details", 0)
 
         # ancestors of the work chain (its inputs)
         _click_node(page, f"n{chain.pk}")
-        page.wait_for_selector(".jprov-details .jprov-node-ancestors", timeout=30_000)
+        _wait(page, f"view.state.selection === {chain.pk} && "
+                    f"document.querySelector('.jprov-details h4').textContent.endsWith('#{chain.pk}')")
         before = _view(page, "view.store.nodes.size")
         page.locator(".jprov-details .jprov-node-ancestors").click()
         _wait(page, f"view.store.nodes.size > {before}")
@@ -117,11 +120,11 @@ def test_provenance_graph_in_jupyterlab(lab, profile, tmp_path):  # noqa: F811 -
         assert "steps" in _view(page, f"view.cy.getElementById('n{chain.pk}').data('text')")
         page.locator(".jprov-details .jprov-expand-workflow").click()
         _wait(page, f"view.cy.getElementById('n{steps[-1]}').nonempty() && "
-                    f"view.cy.getElementById('n{steps[-1]}').data('parent') === 'n{chain.pk}'", 60)
-        _wait(page, " && ".join(f"view.cy.getElementById('n{pk}').data('parent') === 'n{chain.pk}'" for pk in steps), 60)
-        _wait(page, f"view.positioned.has('n{steps[0]}') && view.positioned.has('n{steps[-1]}')", 60)
+                    f"view.cy.getElementById('n{steps[-1]}').data('parent') === 'n{chain.pk}'", 120)
+        _wait(page, " && ".join(f"view.cy.getElementById('n{pk}').data('parent') === 'n{chain.pk}'" for pk in steps), 120)
+        _wait(page, f"view.positioned.has('n{steps[0]}') && view.positioned.has('n{steps[-1]}')", 120)
         page.wait_for_timeout(300)
-        notebook.screenshot("workflow-expanded")
+        notebook.screenshot("workflow-expanded", 0)
         page.locator(".jprov-details .jprov-collapse-workflow").click()
         _wait(page, f"view.cy.getElementById('n{steps[-1]}').empty()")
         assert _view(page, f"view.cy.nodes().filter(n => n.data('parent') === 'n{chain.pk}').length") == 0
@@ -136,23 +139,24 @@ def test_provenance_graph_in_jupyterlab(lab, profile, tmp_path):  # noqa: F811 -
         _wait(page, f"view.store.nodes.has({seed.pk}) && view.cy.getElementById('n{seed.pk}').nonempty()")
         page.locator(".jprov-search").fill("")
         _click_node(page, f"n{seed.pk}")
-        page.wait_for_selector(".jprov-details .jprov-node-descendants", timeout=30_000)
+        _wait(page, f"view.state.selection === {seed.pk} && "
+                    f"document.querySelector('.jprov-details h4').textContent.endsWith('#{seed.pk}')")
         page.locator(".jprov-details .jprov-node-descendants").click()
         label = _wait(page, "(view.cy.nodes().filter(n => n.data('kind') === 'cluster')[0] || {data: () => ''}).data('text')")
         assert label == "× 12 CalcFunction", label
-        notebook.screenshot("cluster")
+        notebook.screenshot("cluster", 0)
         cluster = _view(page, "view.cy.nodes().filter(n => n.data('kind') === 'cluster')[0].id()")
         _click_node(page, cluster)
         _wait(page, "view.cy.nodes().filter(n => n.data('kind') === 'cluster').length === 0")
 
         # export SVG: a file with the nodes shown
-        with page.expect_download(timeout=30_000) as download:
+        with page.expect_download(timeout=120_000) as download:
             page.locator(".jprov-export-svg").click()
         svg_path = shots / "export.svg"
         download.value.save_as(str(svg_path))
         svg = svg_path.read_text()
         assert svg.startswith("<svg") and f'data-id="n{result_pk}"' in svg and f'data-id="n{seed.pk}"' in svg
-        notebook.screenshot("final")
+        notebook.screenshot("final", 0)
         errors = _view(page, "view.root.dataset.error || ''")
     assert not foreign, f"the page requested non-local URLs: {foreign[:5]}"
     assert "layout failed" not in errors

@@ -149,6 +149,8 @@ export class GraphView {
     this.cy = cytoscape({
       container: canvas, elements: [], minZoom: 0.05, maxZoom: 3,
       style: this.cyStyle() as any, boxSelectionEnabled: false,
+      // one canvas pixel per CSS pixel and no viewport texture: less memory on big graphs and software GL
+      pixelRatio: 1, textureOnViewport: false, motionBlur: false,
     });
     this.cy.on('tap', 'node', (event) => this.onTap(event.target.id()));
     this.cy.on('dbltap', 'node', (event) => {
