@@ -36,8 +36,8 @@ def test_mypy_passes_over_the_package():
 
 # Files whose findings were silenced when the gates came in (#14), each until its owner fixes it. These numbers
 # only go down: new code passes the gates as they are, it does not join the lists.
-PENDING_MYPY_MODULES = 50
-PENDING_RUFF_FILES = 15
+PENDING_MYPY_MODULES = 42
+PENDING_RUFF_FILES = 4
 
 
 def test_the_pending_lists_only_shrink():
