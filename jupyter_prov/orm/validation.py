@@ -1,8 +1,8 @@
 """The value rules of the ORM, in one place: what a node's columns, attributes and extras may hold.
 
 The ORM applies them when a value is set and again when a node is stored (values that reach
-``_attributes`` directly included); the archive importer applies the same functions to every row it
-reads, so an archive can hold nothing the ORM would refuse. Each check raises
+``_attributes`` directly included); the archive importer (``archive/rows.py``) applies the same rules to
+every row it reads, so an archive can hold nothing the ORM would refuse. Each check raises
 :class:`~jupyter_prov.orm.exceptions.ValidationError` (a ``ValueError``) with one line naming the input.
 
 JSON values (attributes, extras, metadata)
@@ -264,33 +264,6 @@ def check_attributes(value: Any, *, what: str = "attributes", limit: int | None 
     return cleaned
 
 
-def load_json(text: str | bytes, *, what: str, limit: int | None = None) -> dict[str, Any]:
-    """Attributes (or extras) read as JSON text from elsewhere (an archive row), checked like :func:`check_attributes`."""
-    import json
-
-    if isinstance(text, bytes):
-        try:
-            text = text.decode()
-        except UnicodeDecodeError:
-            raise ValidationError(f"{what}: not UTF-8 text") from None
-    if not isinstance(text, str):
-        raise ValidationError(f"{what}: JSON text expected, got a {type(text).__name__}")
-    limit = max_json_bytes() if limit is None else limit
-    if len(text) > limit:
-        raise ValidationError(f"{what}: {len(text):,} characters of JSON, more than the limit of {limit:,} bytes")
-
-    def no_constant(name: str) -> Any:
-        raise ValidationError(f"{what}: {name} is not JSON")
-
-    try:
-        value = json.loads(text, parse_constant=no_constant)
-    except RecursionError:
-        raise ValidationError(f"{what}: nested deeper than {MAX_DEPTH} levels") from None
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"{what}: not JSON ({exc})") from None
-    return check_attributes(value, what=what, limit=limit)
-
-
 # ---- columns --------------------------------------------------------------------------------------
 def check_text(value: Any, *, what: str, maximum: int = DESCRIPTION_MAX) -> str:
     """Text for a column: a string of at most ``maximum`` characters, no NUL (comments, messages)."""
@@ -324,19 +297,6 @@ def check_datetime(value: Any, *, what: str = "ctime") -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError(f"{what} {value.isoformat()} has no time zone")
     return value
-
-
-def parse_datetime(text: Any, *, what: str = "ctime") -> datetime:
-    """A timezone-aware ``datetime`` from ISO 8601 text (as archives and SQLite hold it)."""
-    if isinstance(text, datetime):
-        return check_datetime(text, what=what)
-    if not isinstance(text, str) or len(text) > 64:
-        raise ValidationError(f"{what} must be an ISO 8601 time, got {short_repr(text)}")
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(f"{what} must be an ISO 8601 time, got {short_repr(text)}") from None
-    return check_datetime(value, what=what)
 
 
 def check_uuid(value: Any, *, what: str = "uuid") -> str:
