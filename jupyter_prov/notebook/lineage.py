@@ -48,18 +48,40 @@ def lineage_text(target: Any, *, max_nodes: int = MAX_ANCESTRY) -> str:
 
 
 class LineageView:
-    """Displays the lineage graph as SVG in a notebook and as text in a terminal."""
+    """Displays the lineage of a value: in a kernel the interactive graph (``ProvenanceGraph``, when
+    anywidget is installed) with the Graphviz SVG beside it for saved notebooks; the indented text
+    everywhere (terminals, ``text/plain`` of a saved notebook)."""
 
-    def __init__(self, target: Any):
+    def __init__(self, target: Any, *, interactive: bool = False):
         self.target = target
+        self.interactive = interactive
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        bundle = {"text/plain": lineage_text(self.target)}
+    def _widget_bundle(self) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The ProvenanceGraph's own bundle, or ``None`` outside a kernel or without anywidget."""
         try:
-            bundle["image/svg+xml"] = lineage_graph(self.target).pipe(format="svg").decode()
+            from IPython import get_ipython
+
+            if getattr(get_ipython(), "kernel", None) is None:  # a terminal: no front end for a widget
+                return None
+            from ..widgets import ProvenanceGraph
+
+            bundle = ProvenanceGraph(self.target)._repr_mimebundle_()
+        except Exception:  # noqa: BLE001 - no anywidget, no comm: the widget is an extra, the text and SVG answer
+            return None
+        if bundle is None:
+            return None
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        return dict(data), dict(metadata)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None):
+        widget = self._widget_bundle() if self.interactive else None
+        data, metadata = widget if widget is not None else ({}, {})
+        data["text/plain"] = lineage_text(self.target)
+        try:
+            data["image/svg+xml"] = lineage_graph(self.target).pipe(format="svg").decode()
         except Exception:  # noqa: BLE001, S110 - no graphviz executable: the text is still there
             pass
-        return bundle
+        return (data, metadata) if metadata else data
 
     def __repr__(self) -> str:
         return lineage_text(self.target)

@@ -224,7 +224,7 @@ class ProvenanceMagics(Magics):
         from .lineage import LineageView
 
         name = self._one_name(args, "show")
-        return LineageView(self._variable_node(name, "show"))
+        return LineageView(self._variable_node(name, "show"), interactive=True)
 
     def _cmd_history(self, args: list[str]):
         from ..views.lineage import versions
