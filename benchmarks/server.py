@@ -285,14 +285,18 @@ def main() -> None:
             results["aiida"] = _server_aiida.run(archive, graph["uuids"], clients, args.requests, free_port, load,
                                                  percentile)
         results["load_after"] = os.getloadavg()
-    raw = Path(args.out).with_suffix(".aiida.json" if args.aiida else ".json")
+    raw = Path(args.out).with_suffix(".aiida.json" if args.aiida else
+                                     ".postgresql.json" if args.backend == "postgresql" else ".json")
     raw.write_text(json.dumps(results, indent=1))
     write_markdown(results, Path(args.out), append=args.append)
 
 
 def write_markdown(results: dict, out: Path, *, append: bool = False) -> None:
     """The results as a page (``append``: as a section added to ``out``, for a second run beside the first)."""
-    title = ("## Side by side with aiida-core's verdi restapi" if append else "# REST server latency (issue #16)")
+    title = "# REST server latency (issue #16)"
+    if append:
+        title = f"## {results['nodes']:,} nodes on {results['backend']}" + (
+            ", beside aiida-core's verdi restapi" if "aiida" in results else "")
     lines = [title, "",
              f"`python benchmarks/server.py` — {results['nodes']:,}-node profile ({results['backend']}, "
              f"`mixed_graph`), a real `jupyter server` on 127.0.0.1 in its own process, clients in one asyncio loop "
