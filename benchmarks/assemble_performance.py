@@ -14,7 +14,7 @@ HERE = Path(__file__).parent
 ORDER = ["store", "store_side_by_side", "store_refactor", "store-validation", "store_concurrent", "attribute-size",
          "query", "engine",
          "caching", "daemon", "refactor_engine_daemon", "control", "broker_transports", "calcjobs", "archive", "archive_import_validation",
-         "zip_read", "notebook", "startup", "views", "server", "records"]
+         "zip_read", "notebook", "startup", "views", "widgets", "server", "records"]
 
 
 def main() -> None:
