@@ -48,39 +48,17 @@ ALLOWED: dict[tuple[str, str], str] = {
 
 #: (module, accessed expression) -> the owner who switches it to the public API named in requests.md
 PENDING: dict[tuple[str, str], str] = {
-    # engine/ (H3): Node.link_kind, node.get_incoming() (pending links of an unstored node),
-    # node.discard_pending_links(LinkType.CREATE); InterruptRegistry is engine-internal
-    ("jupyter_prov.engine.functions", "node_class._link_kind"): "H3",
-    ("jupyter_prov.engine.process", "node._link_kind"): "H3",
-    ("jupyter_prov.engine.process", "self.node._link_kind"): "H3",
-    ("jupyter_prov.engine.process", "node._incoming"): "H3",
-    ("jupyter_prov.engine.process", "self.node._incoming"): "H3",
-    ("jupyter_prov.engine.process", "interrupts._withdraw"): "H3",
-    ("jupyter_prov.engine.visibility", "node._incoming"): "H3",
-    ("jupyter_prov.engine.states", "node._incoming"): "H3",
-    ("jupyter_prov.engine.graphs", "self.process_class._var_keyword"): "H3",
     # orm/record_queries.py (H8): node.attributes / update_stored_attributes; updatable keys: a public classvar
     ("jupyter_prov.orm.record_queries", "type(node)._updatable_attributes"): "H8",
     ("jupyter_prov.orm.record_queries", "node._attributes"): "H8",
     ("jupyter_prov.orm.record_queries", "node._mtime"): "H8",
-    # notebook/writer.py (H8): orm.nodes.storing.update_stored_attributes([(cell, values)]), node.attributes
-    ("jupyter_prov.notebook.writer", "plan.cell._attributes"): "H8",
-    ("jupyter_prov.notebook.writer", "cell._attributes"): "H8",
     # archive/ (H1): orm.current.loaded_storage() / foreign_storage()
     ("jupyter_prov.archive.import_", "current._state"): "H1",
-    # views/, cli/, orm/display.py, orm/nodes/summary.py (H4)
-    ("jupyter_prov.cli.query", "qb._tags"): "H4",
+    # views/, cli/, orm/display.py (H4)
     ("jupyter_prov.cli.query", "qb._vertices"): "H4",
-    ("jupyter_prov.cli.query", "qb._keys"): "H4",
     ("jupyter_prov.views.query", "qb._keys"): "H4",
     ("jupyter_prov.orm.display", "group._storage"): "H4",
-    ("jupyter_prov.orm.nodes.summary", "current._state"): "H4",
-    # widgets/ (H5)
-    ("jupyter_prov.widgets.graph", "self._neighbourhood._lock"): "H5",
-    ("jupyter_prov.widgets.graph", "self._neighbourhood._add"): "H5",
-    ("jupyter_prov.widgets.graph", "rec._notebook_path"): "H5",
-    # H2: Log.store_many reads each log's _fields (Entity's row dict: needs a public row accessor on Entity, H2b);
-    # type_strings needs a public class-level type string on Node (H2b)
+    # H2: Log.store_many reads each log's _fields -> Entity.row(); type_strings -> Node.type_string
     ("jupyter_prov.orm.logs", "log._fields"): "H2",
     ("jupyter_prov.orm.type_strings", "node_type._type_string"): "H2",
 }

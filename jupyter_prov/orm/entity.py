@@ -34,6 +34,10 @@ class Entity:
     def _backend(self):
         return self._storage or current.get_storage()
 
+    def row(self) -> dict[str, Any]:
+        """A copy of the entity's column values (not ``id``), as its row stores them; not for nodes (see ``Node``)."""
+        return dict(self._fields)
+
     @property
     def pk(self) -> int | None:
         return self._pk

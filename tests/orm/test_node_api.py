@@ -56,6 +56,18 @@ def test_current_entity_and_users_do_not_import_each_other_in_a_circle():
     assert not {"entity", "users"} & imported
 
 
+def test_type_string_and_entity_rows_are_public():
+    assert (Int.type_string, WorkChainNode.type_string, Node.type_string) == (
+        "data.int", "process.workflow.workchain", "node")
+    from jupyter_prov.orm import User
+
+    user = User("someone@example.org", first_name="Ada")
+    row = user.row()
+    assert row["email"] == "someone@example.org" and row["first_name"] == "Ada"
+    row["email"] = "changed"  # a copy
+    assert user.email == "someone@example.org"
+
+
 def test_link_kind_is_public_on_classes_and_nodes():
     assert Int.link_kind == Data.link_kind == "data"
     assert CalcFunctionNode.link_kind == "calculation"

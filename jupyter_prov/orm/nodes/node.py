@@ -71,6 +71,8 @@ class Node(NodeFiles, NodeLinks, NodeStoring, Entity):
     _table = schema.nodes
     _entity_name = "node"
     _type_string: ClassVar[str] = "node"
+    #: the type string rows of this class are stored with (``data.int``, ``process.workflow.workchain``)
+    type_string: ClassVar[str] = "node"
     #: what the link rules call this kind of node (:data:`..links.RULES`): data, calculation, workflow, cell
     link_kind: ClassVar[str] = "node"
     _link_kind: ClassVar[str] = "node"
@@ -92,6 +94,7 @@ class Node(NodeFiles, NodeLinks, NodeStoring, Entity):
         # the old private name, read by modules not yet switched to ``link_kind`` (tests/test_private_access.py)
         cls._link_kind = cls.link_kind
         cls.updatable_attributes = cls._updatable_attributes
+        cls.type_string = cls._type_string
 
     def __init__(self, *, label: str = "", description: str = "", computer: Any = None,
                  extras: Mapping[str, Any] | None = None):
