@@ -132,3 +132,50 @@ def test_bad_actions_are_refused(profile, action, target, message):
     with pytest.raises(RecordError, match=message):
         actions.attach("m", action, target)
     assert q.actions_of() == []
+
+
+CHILD = """
+import pathlib, sys, time
+from jupyter_prov.orm import load_profile
+from jupyter_prov.records import actions
+load_profile()
+marker = pathlib.Path(sys.argv[1])
+def slow(event):
+    marker.write_text("started")
+    time.sleep(60)
+actions.register_notifier("slow", slow)
+actions.run_pending("doomed-worker")
+"""
+
+
+def test_a_worker_killed_mid_action_never_runs_it_twice_and_says_so(profile, subprocess_env, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    d1 = Dataset.create("d").update(Int(1))
+    _model_on(d1)
+    actions.attach("m", "notify", "slow")
+    invalidate(d1, "x")
+    marker = tmp_path / "started"
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(marker)], env=subprocess_env, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists() and time.monotonic() < deadline and child.poll() is None:
+            time.sleep(0.1)
+        assert marker.exists(), "the child never started the action"
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    (row,) = q.outbox()
+    assert row["status"] == "running" and row["worker"] == "doomed-worker"
+    ran = []
+    actions.register_notifier("slow", ran.append)
+    assert actions.run_pending("survivor") == []  # claimed recently: not touched
+    actions.run_pending("survivor", stale_after=0)
+    (row,) = q.outbox()
+    assert row["status"] == "interrupted" and ran == []  # reported, and not run a second time
