@@ -263,7 +263,7 @@ class Process:
         if self.node.link_kind == "calculation":
             if not isinstance(value, Node):
                 value = self._wrap_output(label, value)
-            if any(value is link.node for link in self.node.get_incoming()):
+            if not self.node.is_stored and any(value is link.node for link in self.node.get_incoming()):
                 raise ProcessError(
                     f"{self.process_label()}: output {label!r} is one of its inputs ({value!r}); a calculation creates "
                     "its outputs, so return a new value"
