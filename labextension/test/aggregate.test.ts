@@ -109,3 +109,14 @@ test('search matches label words, type:, pk:, uuid: prefixes, state: and time ra
   assert.ok(parseQuery('type:int sili')!(a) && !parseQuery('type:int relax')!(a));
   assert.equal(parseQuery('   '), null);
 });
+
+test('links not loaded (stubs) do not keep siblings out of a cluster', () => {
+  const nodes: NodeRecord[] = [node(1, 'data', { outDegree: 12 })];
+  const links = [];
+  for (let i = 0; i < 12; i++) {
+    nodes.push(node(100 + i, 'calculation', { inDegree: 2, outDegree: 1 })); // another input and a result not loaded
+    links.push(link(1, 100 + i, 'input_calc', 'x'));
+  }
+  const g = aggregate(map(nodes), links, options());
+  assert.equal(g.nodes.find((n) => n.kind === 'cluster')!.label, '× 12 CalcFunction');
+});
