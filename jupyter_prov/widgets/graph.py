@@ -219,13 +219,8 @@ class ProvenanceGraph(anywidget.AnyWidget):
 
 
 def _detail(pk: int, storage) -> dict[str, Any]:
-    try:
-        from ..views import nodes as node_views
-    except ImportError:  # views/nodes.py not there yet: the ORM's summary
-        from ..orm.nodes.node import load_node
-        from ..orm.nodes.summary import node_summary
+    from ..views import nodes as node_views
 
-        return node_summary(load_node(pk, storage=storage))
     return node_views.detail(pk, storage=storage)
 
 
