@@ -48,7 +48,7 @@ def make_archive(path: Path, kind: str) -> dict:
     from jupyter_prov.archive.zipio import ZipWriter
 
     block = _block(kind)
-    deflated = tempfile.TemporaryFile()
+    deflated = tempfile.TemporaryFile()  # noqa: SIM115 - read back and closed below
     compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
     crc = 0
     for _ in range(GiB // MiB):

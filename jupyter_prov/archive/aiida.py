@@ -72,7 +72,7 @@ def tree_from_aiida(tree: Any) -> dict:
     if not tree:
         return {}
     if not isinstance(tree, dict):
-        raise ValueError(f"repository_metadata must be an object, got {type(tree).__name__}")
+        raise ValueError(f"repository_metadata must be an object, got {type(tree).__name__}")  # noqa: TRY004 - a bad value in an archive, not a caller's wrong type
     return _objects_from_aiida(tree.get("o", {}))
 
 
@@ -80,7 +80,7 @@ def _objects_from_aiida(objects: dict) -> dict:
     result: dict[str, Any] = {}
     for name, entry in objects.items():
         if not isinstance(entry, dict):
-            raise ValueError(f"repository entry {name!r} is not an object")
+            raise ValueError(f"repository entry {name!r} is not an object")  # noqa: TRY004 - a bad value in an archive
         if "k" in entry:
             result[name] = entry["k"]
         else:

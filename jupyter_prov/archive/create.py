@@ -258,7 +258,9 @@ def _write_database_sqlite(storage, database: Path, nodes: _Selection, groups: _
                          "(SELECT computer_id FROM db_node WHERE computer_id IS NOT NULL)")
         conn.execute("COMMIT")
         conn.execute("DETACH DATABASE src")
-        count = lambda table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        def count(table: str) -> int:
+            return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
         counts = {"nodes": count("db_node"), "links": count("db_link"), "groups": count("db_group"),
                   "group_nodes": count("db_group_node"), "comments": count("db_comment"), "logs": count("db_log"),
                   "users": count("db_user"), "computers": count("db_computer")}

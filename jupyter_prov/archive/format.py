@@ -15,16 +15,17 @@ listed twice, missing members) before anything is extracted.
 from __future__ import annotations
 
 import json
+import os
 import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import ArchiveError
+from .zipio import DEFAULT_EXPANSION_BUDGET, KEY_PREFIX, ArchiveFormatError, ZipReader, parse_size
 
-if TYPE_CHECKING:
-    from .zipio import ZipReader
+__all__ = ["ArchiveError", "ArchiveFormatError"]  # (ArchiveFormatError is the zip reader's; re-exported)
 
 #: the format family of archives jupyter-prov writes
 FORMAT_NAME = "jprov"
@@ -37,16 +38,12 @@ AIIDA_WRITTEN_VERSION = "main_0001"
 
 METADATA_NAME = "metadata.json"
 DATABASE_NAME = "db.sqlite3"
-REPO_PREFIX = "repo/"
+REPO_PREFIX = KEY_PREFIX
 KEY_FORMAT = "sha256"
-KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+KEY_PATTERN = re.compile(r"\A[0-9a-f]{64}\Z")
 
 # zip bombs: the expansion budget and the checks while inflating are in zipio.py (no ratio limit)
 MAX_METADATA_SIZE = 64 * 2**20
-
-
-class ArchiveFormatError(ArchiveError):
-    """The file is not a valid archive (damaged, unsafe, unknown version)."""
 
 
 class ArchiveIntegrityError(ArchiveError):
@@ -72,17 +69,38 @@ class ArchiveSummary:
         return f"{prefix}{self.filename or ''}: {what}"
 
 
-def open_zip(path: str | Path) -> ZipReader:
-    """Open an archive for reading after checking its central directory is sound and safe."""
-    from .zipio import ZipReader
+BUDGET_ENV = "JPROV_ARCHIVE_MAX_EXPANDED_SIZE"
+BUDGET_OPTION = "archive_max_expanded_size"
+RAISE_BUDGET = f"raise the budget with ${BUDGET_ENV} or the profile option {BUDGET_OPTION}"
 
+
+def expansion_budget(value: int | str | None = None) -> int:
+    """The most bytes the members of one archive may expand to together: ``value``, else
+    ``$JPROV_ARCHIVE_MAX_EXPANDED_SIZE``, else the loaded profile's option ``archive_max_expanded_size``,
+    else 256 GiB (see :mod:`jupyter_prov.archive.zipio`)."""
+    if value is not None:
+        return parse_size(value, "max_expanded_size")
+    text = os.environ.get(BUDGET_ENV)
+    if text:
+        return parse_size(text, BUDGET_ENV)
+    from ..orm import current
+
+    profile = current.get_profile()
+    if profile is not None and profile.options.get(BUDGET_OPTION) is not None:
+        return parse_size(profile.options[BUDGET_OPTION], f"profile option {BUDGET_OPTION}")
+    return DEFAULT_EXPANSION_BUDGET
+
+
+def open_zip(path: str | Path, *, max_expanded_size: int | str | None = None) -> ZipReader:
+    """Open an archive for reading after checking its central directory is sound and safe, within
+    the expansion budget (:func:`expansion_budget`)."""
     path = Path(path)
     if not path.exists():
         raise ArchiveError(f"archive {path} does not exist")
     if not path.is_file():
         raise ArchiveError(f"archive {path} is not a file")
     try:
-        archive = ZipReader(path)
+        archive = ZipReader(path, max_expanded_size=expansion_budget(max_expanded_size), budget_hint=RAISE_BUDGET)
     except OSError as exc:
         raise ArchiveFormatError(f"archive {path} cannot be read ({exc})") from None
     try:

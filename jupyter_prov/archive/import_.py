@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import uuid as uuid_module
 from collections.abc import Iterator
@@ -85,8 +86,9 @@ def import_archive(filename: str | Path, *, storage=None, import_group: bool = T
     if getattr(storage, "read_only", False):
         raise ArchiveReadOnlyError(f"cannot import {filename} into a read-only storage")
     with OpenedArchive(filename) as opened:
-        validate_archive_content(opened)
-        plan = _plan(opened, storage, show_progress)
+        stored = _stored_nodes(opened, storage, show_progress)
+        validate_archive_content(opened, stored)  # (the rows of stored nodes are not read: only their extras)
+        plan = _plan(opened, storage, stored)
         counts = {"nodes": plan.new_nodes, "existing_nodes": plan.existing_nodes, "users": len(plan.new_users),
                   "computers": len(plan.new_computers), "groups": len(plan.new_groups), "files": len(plan.missing_keys)}
         if test_run:
@@ -119,7 +121,7 @@ def _remove_objects(storage, keys: list[str]) -> None:
     if keys:
         try:
             storage.repository.delete(keys)
-        except Exception:  # noqa: BLE001 - unreferenced objects are also reclaimed by `jprov storage maintain`
+        except Exception:  # noqa: BLE001, S110 - unreferenced objects are also reclaimed by `jprov storage maintain`
             pass
 
 
@@ -134,7 +136,32 @@ def _match_rows(source, target, table, key: str, new_rows: list, id_map: dict) -
             id_map[row["id"]] = found
 
 
-def _plan(opened: OpenedArchive, storage, show_progress: bool) -> _Plan:
+#: the only form of UUID a stored node has (anything else matches none and is refused by the row checks)
+_UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
+
+
+def _stored_nodes(opened: OpenedArchive, storage, show_progress: bool) -> dict[int, tuple[int, str]]:
+    """The archive's nodes the profile stores already, matched by UUID: archive id -> (profile id, node type).
+
+    Matched before the rows are checked: a malformed UUID matches no stored one (those are valid), so
+    its row counts as new and is checked in full.
+    """
+    nodes = schema.nodes
+    stored: dict[int, tuple[int, str]] = {}
+    with storage.connection() as target, phase("matching nodes", None, show=show_progress) as advance:
+        for batch in _RawArchive(opened).batches("SELECT id, uuid FROM db_node ORDER BY id", _CHUNK):
+            uuids = [uuid for _, uuid in batch if isinstance(uuid, str) and _UUID_TEXT(uuid)]  # (no NUL for PostgreSQL)
+            found = dict(((uuid, (pk, node_type)) for uuid, pk, node_type in target.execute(
+                select(nodes.c.uuid, nodes.c.id, nodes.c.node_type).where(nodes.c.uuid.in_(uuids))).all())
+                         ) if uuids else {}
+            for archive_id, uuid in batch:
+                if uuid in found:
+                    stored[archive_id] = found[uuid]
+            advance(len(batch))
+    return stored
+
+
+def _plan(opened: OpenedArchive, storage, stored: dict[int, tuple[int, str]]) -> _Plan:
     plan = _Plan()
     archive = opened.storage
     with archive.connection() as source, storage.connection() as target:
@@ -144,29 +171,22 @@ def _plan(opened: OpenedArchive, storage, show_progress: bool) -> _Plan:
             (schema.groups, "uuid", plan.new_groups, plan.group_map),
         ):
             _match_rows(source, target, table, key, new_rows, id_map)
-        nodes = schema.nodes
         kinds_differ: list[tuple[str, str, str]] = []
         raw = _RawArchive(opened)
-        with phase("matching nodes", None, show=show_progress) as advance:
-            for batch in raw.batches("SELECT id, uuid, node_type FROM db_node ORDER BY id", _CHUNK):
-                existing = {uuid: (pk, node_type) for uuid, pk, node_type in target.execute(
-                    select(nodes.c.uuid, nodes.c.id, nodes.c.node_type)
-                    .where(nodes.c.uuid.in_([row[1] for row in batch]))).all()}
-                for archive_id, uuid, node_type in batch:
-                    if uuid in existing:
-                        pk, ours = existing[uuid]
-                        plan.node_map[archive_id] = pk
-                        plan.existing_nodes += 1
-                        if ours != node_type:
-                            kinds_differ.append((uuid, node_type, ours))
-                    else:
-                        plan.new_nodes += 1
-                advance(len(batch))
-        # the files of the new nodes; their trees were parsed and checked already (validate.py)
+        for batch in raw.batches("SELECT id, uuid, node_type FROM db_node ORDER BY id", _CHUNK):
+            for archive_id, uuid, node_type in batch:
+                if archive_id in stored:
+                    pk, ours = stored[archive_id]
+                    plan.node_map[archive_id] = pk
+                    plan.existing_nodes += 1
+                    if ours != node_type:
+                        kinds_differ.append((uuid, node_type, ours))
+                else:
+                    plan.new_nodes += 1
+        # the files of the new nodes: collected when their trees were checked (validate.py)
         keys: set[str] = set()
-        if plan.new_nodes and not plan.existing_nodes and opened.file_keys is not None:
-            keys = opened.file_keys  # every node is new: every key the checks collected
-            opened.file_keys = None  # (held no longer than the plan needs it)
+        if plan.new_nodes and opened.file_keys is not None:
+            keys, opened.file_keys = opened.file_keys, None  # (held no longer than the plan needs them)
         elif plan.new_nodes:
             for batch in raw.batches("SELECT id, repository_metadata FROM db_node WHERE repository_metadata != '{}'",
                                      _CHUNK):

@@ -13,12 +13,15 @@ the same way (converted on the fly, see :mod:`jupyter_prov.archive.aiida`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .database import ArchiveStorage
 from .format import ArchiveError
 from .rows import check_rows
 from .source import OpenedArchive
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 class ArchiveReader:
@@ -28,7 +31,7 @@ class ArchiveReader:
         self.path = Path(path)
         self._opened: OpenedArchive | None = None
 
-    def __enter__(self) -> ArchiveReader:
+    def __enter__(self) -> Self:
         self.open()
         return self
 

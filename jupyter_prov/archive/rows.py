@@ -31,9 +31,9 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Callable
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+from collections.abc import Callable, Collection
 from datetime import datetime, timezone
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -314,11 +314,14 @@ class _Refused(ArchiveError):
         self.table, self.column, self.where, self.params, self.exc = table, column, where, params, exc
 
 
-def check_rows(database: Path, archive_path: Path | str, file_keys: set[str] | None = None) -> int:
+def check_rows(database: Path, archive_path: Path | str, file_keys: set[str] | None = None,
+               stored_nodes: Collection[int] = ()) -> int:
     """Check every row of the archive database ``database`` (rewriting values to the ORM's form); rows rewritten.
 
     ``file_keys``, if given, receives every repository key the nodes' file trees name (parsed here
-    anyway, so the later steps need not parse them again).
+    anyway, so the later steps need not parse them again). ``stored_nodes``: ids of ``db_node`` rows
+    whose node the target stores already; an import reads only their UUID, node type and extras (the
+    stored node keeps everything else), so their other columns are not checked (nor their keys collected).
 
     Raises :class:`ArchiveIntegrityError`: ``archive <file>: db_node row uuid <uuid> (id 7), column ctime:
     an ISO 8601 time expected, got 'yesterday'; nothing was imported``.
@@ -333,14 +336,15 @@ def check_rows(database: Path, archive_path: Path | str, file_keys: set[str] | N
     _file_keys[0] = file_keys
     reader = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     updates: list[tuple[str, str, tuple]] = []
+    skip = json.dumps(sorted(stored_nodes)) if stored_nodes else None
     try:
         try:
-            _check_all(reader, updates)
+            _check_all(reader, updates, skip)
         except sqlite3.OperationalError as exc:
             if "decode" not in str(exc).lower():
                 raise
             reader.text_factory = _text_factory  # text that is not UTF-8: find its row the slow way
-            _check_all(reader, updates)
+            _check_all(reader, updates, skip)
     except _Refused as refused:
         raise ArchiveIntegrityError(
             f"archive {archive_path}: {_name_row(reader, refused)}, column {refused.column}: "
@@ -381,7 +385,7 @@ def _rewrite(database: Path, updates: list[tuple[str, str, tuple]]) -> None:
 _ERRORS = (RowError, OrmError, FileTreeError, ValueError, TypeError, OverflowError)
 
 
-def _check_all(reader: sqlite3.Connection, updates: list[tuple[str, str, tuple]]) -> None:
+def _check_all(reader: sqlite3.Connection, updates: list[tuple[str, str, tuple]], skip: str | None = None) -> None:
     updates.clear()
     if _file_keys[0] is not None:
         _file_keys[0].clear()
@@ -416,7 +420,11 @@ def _check_all(reader: sqlite3.Connection, updates: list[tuple[str, str, tuple]]
         if not per_row:
             continue
         checks = list(enumerate(per_row.items(), 1))
-        cursor = reader.execute(f"SELECT rowid, {', '.join(per_row)} FROM {table}")
+        if table == "db_node" and skip is not None:  # (id is db_node's rowid: INTEGER PRIMARY KEY, database.py)
+            cursor = reader.execute(f"SELECT rowid, {', '.join(per_row)} FROM {table} "
+                                    "WHERE rowid NOT IN (SELECT value FROM json_each(?))", (skip,))
+        else:
+            cursor = reader.execute(f"SELECT rowid, {', '.join(per_row)} FROM {table}")
         while batch := cursor.fetchmany(_BATCH):
             for i, (column, check) in checks:  # column by column: one try and one lookup per column and batch
                 row = None

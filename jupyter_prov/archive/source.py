@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -29,6 +29,9 @@ from .format import (
     open_zip,
     read_metadata,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 class OpenedArchive:
@@ -165,7 +168,7 @@ class OpenedArchive:
         self.zip.close()
         shutil.rmtree(self._temp, ignore_errors=True)
 
-    def __enter__(self) -> OpenedArchive:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

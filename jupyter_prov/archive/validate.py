@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Collection
 from functools import cache
 
 from ..orm.links import RULES, LinkType
@@ -81,15 +82,17 @@ def link_kind_of(node_type: str) -> str:
     return getattr(node_class, "_link_kind", "unknown") if node_class is not None else "unknown"
 
 
-def validate_archive_content(opened: OpenedArchive) -> None:
+def validate_archive_content(opened: OpenedArchive, stored: Collection[int] = ()) -> None:
     """Raise :class:`ArchiveIntegrityError` naming the archive and the first problems found.
 
     Every row first passes the ORM's value rules (:func:`jupyter_prov.archive.rows.check_rows`), then
     the archive as a whole the graph rules below; the checks against the profile it is merged into
-    are in :mod:`jupyter_prov.archive.merge`.
+    are in :mod:`jupyter_prov.archive.merge`. ``stored``: ids of the archive's nodes that the target
+    profile stores already; of those rows only what an import reads (UUID, node type, extras) is
+    checked, and their files need not be in the archive (the profile has them).
     """
     keys: set[str] = set()
-    check_rows(opened.database, opened.path, keys)
+    check_rows(opened.database, opened.path, keys, stored_nodes=stored)
     opened.file_keys = keys
     conn = sqlite3.connect(f"file:{opened.database}?mode=ro", uri=True)
     try:

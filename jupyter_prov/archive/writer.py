@@ -34,7 +34,7 @@ class _Deflater(threading.Thread):
     def __init__(self, source: Path, level: int):
         super().__init__(daemon=True)
         self.source, self.level = source, level
-        self.output = tempfile.TemporaryFile()
+        self.output = tempfile.TemporaryFile()  # noqa: SIM115 - the thread's output, closed by its reader
         self.crc = self.size = self.compressed = 0
         self.error: BaseException | None = None
 

@@ -19,11 +19,16 @@ Checked while the central directory is parsed, before any member is read:
 * sizes are possible: a stored member is as long as its data, a deflated one cannot expand more than
   deflate's limit of 1032-fold (a larger declared size is a lie), members lie inside the file and
   do not overlap (one block of data listed many times is the "non-recursive" zip bomb);
-* the declared sizes together fit the **expansion budget**, :func:`expansion_budget`: an argument, else
-  ``$JPROV_ARCHIVE_MAX_EXPANDED_SIZE``, else the loaded profile's option ``archive_max_expanded_size``,
-  else 256 GiB (bytes, or a number with a unit: ``"64GiB"``, ``"500MB"``). The budget is fixed rather
-  than relative to free disk: an archive read in place needs no disk, and an import that runs out of
-  disk is undone like any failed import.
+* the declared sizes together fit the **expansion budget** the caller passes (bytes, or a number with a
+  unit: ``"64GiB"``, ``"500MB"``; 256 GiB if none is given; where an archive's budget comes from — an
+  argument, ``$JPROV_ARCHIVE_MAX_EXPANDED_SIZE``, the profile — is the archive format's business,
+  :func:`jupyter_prov.archive.format.expansion_budget`). The budget is fixed rather than relative to
+  free disk: an archive read in place needs no disk, and an import that runs out of disk is undone
+  like any failed import.
+
+Self-contained: this module knows zips and that ``repo/<sha256>`` members are many; it imports
+nothing of the package but the error root (its error, :class:`ArchiveFormatError`, derives from
+:class:`~jupyter_prov.errors.ArchiveError`).
 
 An honest file is never refused for compressing well (a 2000 × 2000 array of zeros deflates 1026-fold).
 
@@ -48,11 +53,14 @@ import zlib
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
-from .format import REPO_PREFIX, ArchiveFormatError
+from ..errors import ArchiveError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 _EOCD = struct.Struct("<4s4H2LH")
 _EOCD64_LOCATOR = struct.Struct("<4sLQL")
@@ -72,9 +80,14 @@ DEFLATE_MAX_RATIO = 1032
 
 #: the default expansion budget: the most bytes all members of one archive may declare together
 DEFAULT_EXPANSION_BUDGET = 256 * 2**30
-BUDGET_ENV = "JPROV_ARCHIVE_MAX_EXPANDED_SIZE"
-BUDGET_OPTION = "archive_max_expanded_size"
-_RAISE_BUDGET = f"raise the budget with ${BUDGET_ENV} or the profile option {BUDGET_OPTION}"
+#: members named ``repo/<sha256 hex>`` are content-addressed objects, indexed compactly (the others are few)
+KEY_PREFIX = "repo/"
+
+
+class ArchiveFormatError(ArchiveError):
+    """The file is not a valid archive (damaged, unsafe, unknown version): raised by the zip reader and
+    writer here and by the archive format's own checks (:mod:`jupyter_prov.archive.format`)."""
+
 _UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "kib": 2**10, "m": 10**6, "mb": 10**6, "mib": 2**20,
           "g": 10**9, "gb": 10**9, "gib": 2**30, "t": 10**12, "tb": 10**12, "tib": 2**40}
 
@@ -91,21 +104,6 @@ def parse_size(value: int | str, what: str = "size") -> int:
     if number <= 0:
         raise ValueError(f"{what}: {value!r} must be a positive number of bytes")
     return number
-
-
-def expansion_budget(value: int | str | None = None) -> int:
-    """The most bytes the members of one archive may expand to together (see the module docstring)."""
-    if value is not None:
-        return parse_size(value, "max_expanded_size")
-    text = os.environ.get(BUDGET_ENV)
-    if text:
-        return parse_size(text, BUDGET_ENV)
-    from ..orm import current
-
-    profile = current.get_profile()
-    if profile is not None and profile.options.get(BUDGET_OPTION) is not None:
-        return parse_size(profile.options[BUDGET_OPTION], f"profile option {BUDGET_OPTION}")
-    return DEFAULT_EXPANSION_BUDGET
 
 
 class _Record:
@@ -140,14 +138,16 @@ def _name_problem(name: str) -> str | None:
 class ZipReader:
     """The members of a zip file, checked and indexed; repository members in compact arrays.
 
-    ``max_expanded_size``: the expansion budget (bytes or a text like ``"64GiB"``); ``None``: the
-    configured one (:func:`expansion_budget`).
+    ``max_expanded_size``: the expansion budget (bytes or a text like ``"64GiB"``); ``budget_hint``: how
+    to raise it, said when an archive is refused for it.
     """
 
-    def __init__(self, path: str | Path, *, max_expanded_size: int | str | None = None):
+    def __init__(self, path: str | Path, *, max_expanded_size: int | str = DEFAULT_EXPANSION_BUDGET,
+                 budget_hint: str = "give a larger max_expanded_size"):
         self.path = Path(path)
-        self.budget = expansion_budget(max_expanded_size)
-        self._file = open(self.path, "rb")
+        self.budget = parse_size(max_expanded_size, "max_expanded_size")
+        self._budget_hint = budget_hint
+        self._file = open(self.path, "rb")  # noqa: SIM115 - open for the reader's life, closed by close()
         try:
             self._file_size = os.fstat(self._file.fileno()).st_size
             self._others: dict[str, _Record] = {}
@@ -250,7 +250,7 @@ class ZipReader:
         if total > self.budget:
             raise ArchiveFormatError(
                 f"archive {self.path} expands to {total:,} bytes, more than the budget of {self.budget:,} "
-                f"bytes (a zip bomb?); refusing it ({_RAISE_BUDGET})")
+                f"bytes (a zip bomb?); refusing it ({self._budget_hint})")
         self._check_overlaps(starts, ends)
         key_array = np.frombuffer(bytes(keys), dtype="S32") if keys else np.empty(0, dtype="S32")
         order = np.argsort(key_array, kind="stable")
@@ -267,7 +267,7 @@ class ZipReader:
         if len(self._keys) > 1:
             twice = np.flatnonzero(self._keys[1:] == self._keys[:-1])
             if len(twice):
-                name = REPO_PREFIX + self._keys.tobytes()[32 * int(twice[0]):32 * int(twice[0]) + 32].hex()
+                name = KEY_PREFIX + self._keys.tobytes()[32 * int(twice[0]):32 * int(twice[0]) + 32].hex()
                 raise self._refuse(name, "is listed twice (zip tools disagree about which copy counts)")
 
     def _check_sizes(self, name: str, method: int, flags: int, compressed: int, size: int) -> None:
@@ -284,7 +284,7 @@ class ZipReader:
         if size > self.budget:
             raise ArchiveFormatError(
                 f"archive {self.path}: member {name!r} declares {size:,} bytes, more than the budget of "
-                f"{self.budget:,} bytes (a zip bomb?); refusing it ({_RAISE_BUDGET})")
+                f"{self.budget:,} bytes (a zip bomb?); refusing it ({self._budget_hint})")
 
     def _check_overlaps(self, starts: array, ends: array) -> None:
         if len(starts) < 2:
@@ -319,8 +319,8 @@ class ZipReader:
     def _record(self, name: str) -> _Record | None:
         if name in self._others:
             return self._others[name]
-        if name.startswith(REPO_PREFIX):
-            at = self._key_index(name[len(REPO_PREFIX):])
+        if name.startswith(KEY_PREFIX):
+            at = self._key_index(name[len(KEY_PREFIX):])
             if at is not None:
                 return self._key_record(at, name)
         return None
@@ -370,7 +370,7 @@ class ZipReader:
         """
         positions, found = self._positions(keys)
         if not found.all():
-            raise KeyError(REPO_PREFIX + keys[int(np.argmin(found))])
+            raise KeyError(KEY_PREFIX + keys[int(np.argmin(found))])
         order = np.argsort(self._offsets[positions], kind="stable")
         chosen = positions[order]
         columns = zip(order.tolist(), self._offsets[chosen].tolist(), self._compressed[chosen].tolist(),
@@ -381,7 +381,7 @@ class ZipReader:
             if size > small:
                 yield key, None, size
                 continue
-            name = REPO_PREFIX + key
+            name = KEY_PREFIX + key
             handle.seek(offset)
             blob = handle.read(header_size + 69 + compressed)  # as our writer lays it out: no extra field
             fields = local(blob) if len(blob) == header_size + 69 + compressed else None
@@ -473,7 +473,7 @@ class ZipReader:
     def close(self) -> None:
         self._file.close()
 
-    def __enter__(self) -> ZipReader:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -629,8 +629,8 @@ class ZipWriter:
             raise ValueError(f"compression must be 0 (none) to 9, got {compression}")
         self.path = Path(path)
         self.compression = compression
-        self._file = open(self.path, "wb")
-        self._central = tempfile.TemporaryFile()
+        self._file = open(self.path, "wb")  # noqa: SIM115 - open for the writer's life, closed by close()
+        self._central = tempfile.TemporaryFile()  # noqa: SIM115 - likewise
         self._front = {name: b"" for name in front}
         self._names: set[str] = set()  # names other than repo/<key> (few; the exporter's keys are distinct)
         self._entries = 0
@@ -752,7 +752,7 @@ class ZipWriter:
         self._central.close()
         self._file.close()
 
-    def __enter__(self) -> ZipWriter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind, *exc) -> None:

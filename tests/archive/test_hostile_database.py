@@ -29,7 +29,7 @@ from jupyter_prov.archive import (
 from jupyter_prov.orm import load_node
 
 from .conftest import empty_profile_storage
-from .hostile import assert_refused_unchanged, copy_node, edit_archive, snapshot
+from .hostile import assert_refused_unchanged, edit_archive, snapshot
 
 
 @pytest.fixture
