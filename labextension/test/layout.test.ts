@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dagreLayout, elkLayout, LayoutInput } from '../src/graph/layout-algorithms';
-import { cacheKey } from '../src/graph/layout';
+import { cacheKey, quickLayout } from '../src/graph/layout';
 
 function chain(n: number): LayoutInput {
   const nodes = Array.from({ length: n }, (_, i) => ({ id: `n${i}`, width: 80, height: 40 }));
@@ -35,4 +35,17 @@ test('the cache key names the subgraph, not the order it was listed in', () => {
   const b = { ...a, nodes: [...a.nodes].reverse(), edges: [...a.edges].reverse() };
   assert.equal(cacheKey(a), cacheKey(b));
   assert.notEqual(cacheKey(a), cacheKey(chain(6)));
+});
+
+test('the quick first layout puts each node below its inputs, one layer per longest path', () => {
+  const input = chain(4);
+  input.nodes.push({ id: 'x', width: 80, height: 40 });
+  input.edges.push({ id: 'ex', source: 'n0', target: 'x' }, { id: 'ey', source: 'x', target: 'n3' });
+  const p = quickLayout(input);
+  assert.ok(p.n1.y > p.n0.y && p.n2.y > p.n1.y && p.n3.y > p.n2.y && p.x.y > p.n0.y);
+  assert.equal(p.n1.y, p.x.y, 'n1 and x are both one link from n0');
+  assert.notEqual(p.n1.x, p.x.x);
+  const cyclic = quickLayout({ algorithm: 'elk', nodes: [{ id: 'a', width: 1, height: 1 }, { id: 'b', width: 1, height: 1 }],
+    edges: [{ id: '1', source: 'a', target: 'b' }, { id: '2', source: 'b', target: 'a' }] });
+  assert.ok(cyclic.a && cyclic.b, 'nodes on a cycle are placed too');
 });

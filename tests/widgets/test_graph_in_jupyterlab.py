@@ -92,7 +92,7 @@ def test_provenance_graph_in_jupyterlab(lab, profile, tmp_path):  # noqa: F811 -
                         "from jupyter_prov.widgets import ProvenanceGraph\n"
                         f"graph = ProvenanceGraph(load_node({result_pk}), depth=1)\ngraph")
         page.wait_for_selector(".jprov-graph .jprov-cy canvas", timeout=60_000)
-        _wait(page, "view.root.dataset.painted !== undefined && view.store.nodes.size > 1", 120)
+        _wait(page, "view.root.dataset.laidOut !== undefined && view.store.nodes.size > 1", 120)
         notebook.screenshot("first-paint", 0)
         shown = _view(page, "view.cy.nodes().map(n => n.id())")
         assert f"n{result_pk}" in shown and f"n{chain.pk}" in shown, shown

@@ -6,7 +6,7 @@ import cytoscape from 'cytoscape';
 import { GraphStore } from './store';
 import { NodeRecord } from './columnar';
 import { aggregate, className, nodeId, VisGraph, VisNode } from './aggregate';
-import { LayoutInput, LayoutRunner, LayoutCancelled, Positions } from './layout';
+import { LayoutInput, LayoutRunner, LayoutCancelled, Positions, quickLayout } from './layout';
 import { DetailsRegistry, detailsRegistry, NodeDetail } from './details';
 import { parseQuery } from './search';
 import { download, DrawnEdge, DrawnNode, toHtml, toSvg } from './export';
@@ -317,6 +317,19 @@ export class GraphView {
     }
     this.setStatus(`laying out ${input.nodes.length} nodes…`);
     const started = performance.now();
+    if (!small) {
+      // first frame at once: nodes on the layers of their longest path; ELK refines in the worker
+      const quick = quickLayout(input);
+      cy.batch(() => {
+        for (const [id, p] of Object.entries(quick)) {
+          const n = cy.getElementById(id);
+          if (n.nonempty() && !n.isParent()) { n.position(p); this.positioned.add(id); }
+        }
+      });
+      this.fit();
+      this.root.dataset.firstPaintMs = String(Math.round(performance.now() - started));
+      if (this.root.dataset.painted === undefined) this.root.dataset.painted = String(this.store.version);
+    }
     try {
       const positions = await this.layout.run(input);
       cy.batch(() => {
@@ -328,6 +341,7 @@ export class GraphView {
       if (!small) this.fit();
       this.root.dataset.layoutMs = String(Math.round(performance.now() - started));
       this.root.dataset.painted = String(this.store.version);
+      this.root.dataset.laidOut = String(this.store.version);
       this.setStatus(`${this.visible.nodes.length} shown · ${this.store.nodes.size} loaded`);
     } catch (error) {
       if (!(error instanceof LayoutCancelled)) this.setStatus(`layout failed: ${error}`);
