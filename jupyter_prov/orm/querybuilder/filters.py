@@ -28,7 +28,7 @@ import json
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
@@ -95,10 +95,18 @@ def check_filter_depth(filters: Any, where: str) -> None:
         stack.extend((item, depth + 1) for item in items)
 
 
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(timezone.utc) if value.tzinfo is not None and value.utcoffset() else value
+
+
 def check_value(key: str, value: Any) -> Any:
-    """A filter value within the rules of stored values (datetimes allowed), else :class:`QueryError`."""
+    """A filter value within the rules of stored values (datetimes allowed), else :class:`QueryError`.
+
+    An aware datetime is turned to UTC, the zone times are stored in: SQLite keeps them as text without a
+    zone, and a bound datetime in another zone would be compared by its clock reading.
+    """
     if isinstance(value, datetime):
-        return value
+        return _utc(value)
     kind = type(value)
     if kind is int:
         if validation.INT_MIN <= value <= validation.INT_MAX:
@@ -109,7 +117,9 @@ def check_value(key: str, value: Any) -> Any:
     elif kind is str:
         if "\x00" not in value:
             return value
-    elif value is None or kind is bool or (kind in (list, tuple) and all(isinstance(i, datetime) for i in value)):
+    elif kind in (list, tuple) and value and all(isinstance(i, datetime) for i in value):
+        return kind(_utc(item) for item in value)
+    elif value is None or kind is bool or (kind in (list, tuple) and not value):
         return value
     try:
         validation.clean_json(value, f"filter {key!r}")

@@ -229,3 +229,16 @@ def test_a_group_says_which_storage_it_came_from(profile):
     group = Group("g-storage").store()
     assert group.storage is None  # the loaded profile's
     assert Group.load("g-storage").storage is None
+
+
+def test_a_time_filter_in_another_zone_means_the_same_instant(profile):
+    from datetime import timedelta, timezone
+
+    from jupyter_prov.orm import Int, QueryBuilder
+
+    a, b = Int(1).store(), Int(2).store()
+    for when in (b.ctime, b.ctime.astimezone(timezone(timedelta(hours=-5))), b.ctime.astimezone(timezone(timedelta(hours=9)))):
+        found = QueryBuilder().append(Int, filters={"ctime": {">=": when}}, project="id").all(flat=True)
+        assert found == [b.pk], when
+        found = QueryBuilder().append(Int, filters={"ctime": {"<": when}}, project="id").all(flat=True)
+        assert found == [a.pk], when
