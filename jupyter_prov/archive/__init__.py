@@ -1,7 +1,7 @@
 """Archives: a provenance-complete part of a profile in one zip file — create, inspect, read in place, import, migrate.
 
 Our own format is described in ``docs/archive-format.md``; archives written by aiida-core 2.x
-(format ``main_0001``) are read and written too (:mod:`jupyter_prov.archive.aiida`).
+(format ``main_0001``) are read and written too (:mod:`jupyter_prov.interop.aiida`).
 """
 
 from .create import create_archive

@@ -199,7 +199,7 @@ def create_archive(filename: str | Path | None, *, nodes: Iterable[Any] | None =
         }
         member = database
         if format == "aiida":
-            from .aiida import aiida_metadata, write_aiida_database
+            from ..interop.aiida import aiida_metadata, write_aiida_database
 
             member = Path(temp) / "aiida.sqlite3"
             write_aiida_database(database, member)

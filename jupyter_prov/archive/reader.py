@@ -7,7 +7,7 @@
 Only the database member is extracted (to a temporary file); file bytes are read from the zip when
 asked for. Nodes, groups and the query builder work with the same API as on a profile; anything that
 would write raises :class:`~jupyter_prov.archive.format.ArchiveReadOnlyError`. AiiDA archives open
-the same way (converted on the fly, see :mod:`jupyter_prov.archive.aiida`).
+the same way (converted on the fly, see :mod:`jupyter_prov.interop.aiida`).
 """
 
 from __future__ import annotations

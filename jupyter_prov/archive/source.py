@@ -54,7 +54,7 @@ class OpenedArchive:
             if self.family != "aiida":  # (an AiiDA database is only read, into a new one that is checked below)
                 check_schema(extracted, self.path, columns=False)  # nothing may run while it is migrated
             if self.family == "aiida":
-                from .aiida import convert_aiida_database
+                from ..interop.aiida import convert_aiida_database
 
                 self.database = self._temp / "db.sqlite3"
                 convert_aiida_database(extracted, self.database, self.path)
@@ -63,7 +63,7 @@ class OpenedArchive:
             else:
                 self.database = extracted
                 if self.version != FORMAT_VERSION:
-                    from .migrate import migrate_database
+                    from .versions import migrate_database
 
                     self.conversion_info += migrate_database(self.database, self.version, self.path)
                 self._check_revision()

@@ -13,7 +13,7 @@ from jupyter_prov.archive import ArchiveReader, ArchiveReadOnlyError, import_arc
 from jupyter_prov.orm import Group, load_node
 from jupyter_prov.storage import schema
 
-from .conftest import AIIDA_ARCHIVES
+from .conftest import AIIDA_ARCHIVES, empty_profile_storage
 
 TUTORIAL = AIIDA_ARCHIVES / "tutorial.aiida"
 pytestmark = pytest.mark.skipif(not TUTORIAL.exists(), reason=f"{TUTORIAL} is not on this machine")
@@ -77,6 +77,7 @@ def test_querybuilder_in_place(expected):
 
 
 def test_import(profile, storage, expected):
+    empty_profile_storage()  # repository objects too: a test before this one may have imported the same files
     summary = import_archive(TUTORIAL)
     counts = expected["counts"]
     assert summary.counts["nodes"] == counts["nodes"] and summary.counts["links"] == counts["links"]

@@ -20,7 +20,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from .format import ArchiveFormatError, ArchiveIntegrityError
+from ..archive.format import ArchiveFormatError, ArchiveIntegrityError
 
 AIIDA_TO_JPROV: dict[str, str] = {
     "data.core.int.Int.": "data.int",
@@ -138,7 +138,7 @@ def _sql_function(function, errors: list[str] | None = None):
 
 def convert_aiida_database(source: Path, target: Path, archive_path: Path | str) -> None:
     """Write the AiiDA archive database ``source`` as a database at our schema in ``target``."""
-    from .database import create_archive_database, finish_archive_database
+    from ..archive.database import create_archive_database, finish_archive_database
 
     check = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
