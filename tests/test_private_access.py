@@ -53,7 +53,6 @@ PENDING: dict[tuple[str, str], str] = {
     ("jupyter_prov.orm.record_queries", "node._attributes"): "H8",
     ("jupyter_prov.orm.record_queries", "node._mtime"): "H8",
     # archive/ (H1): orm.current.loaded_storage() / foreign_storage()
-    ("jupyter_prov.archive.import_", "current._state"): "H1",
     # views/, cli/, orm/display.py (H4)
     ("jupyter_prov.cli.query", "qb._vertices"): "H4",
     ("jupyter_prov.views.query", "qb._keys"): "H4",

@@ -451,7 +451,7 @@ def _write(opened: OpenedArchive, storage, conn, plan: _Plan, *, import_group: b
         storage.insert_many(conn, groups, [{
             "id": group_id, "uuid": str(uuid_module.uuid4()), "label": label, "type_string": IMPORT_GROUP_TYPE,
             "time": datetime.now(timezone.utc), "description": f"nodes imported from {opened.path}",
-            "extras": {}, "user_id": current.get_default_user().pk if storage is current._state["storage"]
+            "extras": {}, "user_id": current.get_default_user().pk if storage is current.loaded_storage()
             else next(iter(plan.user_map.values())),
         }])
         for chunk in _chunks(sorted(set(node_map.values()))):
