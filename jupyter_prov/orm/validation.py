@@ -61,8 +61,8 @@ PK_MIN = -(2**31)
 PK_MAX = 2**31 - 1
 PROFILE_OPTION = "max_attributes_bytes"
 
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_NODE_TYPE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # used with fullmatch: `$` would also accept a final newline
+_NODE_TYPE = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*")
 _INF = float("inf")
 _short = reprlib.Repr()
 _short.maxstring = _short.maxother = 60
@@ -301,14 +301,14 @@ def check_datetime(value: Any, *, what: str = "ctime") -> datetime:
 
 def check_uuid(value: Any, *, what: str = "uuid") -> str:
     """A UUID in its canonical 36-character lowercase form."""
-    if not isinstance(value, str) or not _UUID.match(value):
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
         raise ValidationError(f"{what} must be a UUID like 3f2a9c1e-0b7d-4c55-9e21-6a0f1c2d3e4f, got {short_repr(value)}")
     return value
 
 
 def check_node_type(value: Any, *, what: str = "node_type") -> str:
     """A node type string: dotted lowercase identifiers, at most 255 characters."""
-    if not isinstance(value, str) or len(value) > TYPE_STRING_MAX or not _NODE_TYPE.match(value):
+    if not isinstance(value, str) or len(value) > TYPE_STRING_MAX or not _NODE_TYPE.fullmatch(value):
         raise ValidationError(
             f"{what} must be a dotted type string such as 'data.int' (at most {TYPE_STRING_MAX} characters), "
             f"got {short_repr(value)}"

@@ -142,6 +142,16 @@ def test_column_checks_name_the_input():
         validation.check_label("x" * (10 << 20), what="label of row 3")
 
 
+
+def test_uuids_and_type_strings_match_exactly_not_up_to_a_final_newline():
+    # `$` also matches before a final newline: a row could carry "<uuid>\n" past the check
+    with pytest.raises(ValidationError, match="uuid"):
+        validation.check_uuid("3f2a9c1e-0b7d-4c55-9e21-6a0f1c2d3e4f\n")
+    with pytest.raises(ValidationError, match="node_type"):
+        validation.check_node_type("data.int\n")
+    assert validation.check_uuid("3f2a9c1e-0b7d-4c55-9e21-6a0f1c2d3e4f") == "3f2a9c1e-0b7d-4c55-9e21-6a0f1c2d3e4f"
+    assert validation.check_node_type("data.int") == "data.int"
+
 # ---- floats stay floats -------------------------------------------------------------------------------
 @pytest.mark.parametrize("x", [1e16, 1e308, -1e308, 5e-324, -0.0, 0.1, 1e15, 123456789012345678.0, 2.5e-7])
 def test_floats_round_trip_as_floats(profile, x):
