@@ -70,7 +70,7 @@ class Profile:
 
 
 def validate_profile_name(name: str) -> str:
-    if not isinstance(name, str) or not _PROFILE_NAME.match(name):
+    if not isinstance(name, str) or not _PROFILE_NAME.fullmatch(name):
         raise ConfigError(
             f"invalid profile name {name!r}: use 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit"
         )

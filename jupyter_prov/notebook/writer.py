@@ -65,7 +65,7 @@ PRESSURE_RECORDS = 2000
 
 def variable_label(name: str) -> str:
     """The link label of a variable: its name, or a stable ASCII stand-in for a non-ASCII name."""
-    if LINK_LABEL.match(name) and len(name) <= 200:
+    if LINK_LABEL.fullmatch(name) and len(name) <= 200:
         return name
     import hashlib
 

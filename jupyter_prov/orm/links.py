@@ -84,7 +84,7 @@ class LinkTriple(NamedTuple):
 
 
 def validate_label(label: str) -> str:
-    if not isinstance(label, str) or not LINK_LABEL.match(label) or len(label) > LINK_LABEL_MAX:
+    if not isinstance(label, str) or not LINK_LABEL.fullmatch(label) or len(label) > LINK_LABEL_MAX:
         raise LinkError(
             f"invalid link label {label!r}: use a Python identifier of at most {LINK_LABEL_MAX} characters "
             "(namespaces are joined with '__')"

@@ -124,7 +124,7 @@ class Record:
     def create(cls, name: str, *, uri: str | None = None, description: str = "",
                tags: Mapping[str, Any] | None = None, exist_ok: bool = False) -> "Record":
         """A new record of this kind (``exist_ok``: the existing one of that name, if of this kind)."""
-        if not isinstance(name, str) or not NAME.match(name):
+        if not isinstance(name, str) or not NAME.fullmatch(name):
             raise RecordError(f"record name {name!r} is not valid: letters, digits, '_', '.', '-', '/' "
                               "(starting with a letter or digit, at most 255)")
         existing = q.record_by_name(name)
@@ -240,7 +240,7 @@ class Record:
             raise RecordError(f"record {self.name!r}: {key!r} is not a version (v3, 3) or an alias")
         if key == "latest":
             return self.latest
-        match = VERSION_KEY.match(key)
+        match = VERSION_KEY.fullmatch(key)
         if match:
             return self.version(int(match.group(1)))
         number = q.alias_target(self.pk, key)
@@ -270,7 +270,7 @@ class Record:
     # ---- aliases ------------------------------------------------------------------------------------------
     def set_alias(self, alias: str, target: "Version | int | str", *, actor: str | None = None) -> Version:
         """Point ``alias`` (``production``, any name but ``latest``) at a version; the move is kept in the history."""
-        if not isinstance(alias, str) or not ALIAS.match(alias) or VERSION_KEY.match(alias) or alias in RESERVED_ALIASES:
+        if not isinstance(alias, str) or not ALIAS.fullmatch(alias) or VERSION_KEY.fullmatch(alias) or alias in RESERVED_ALIASES:
             raise RecordError(f"alias {alias!r} is not valid (a name starting with a letter, not 'latest' or vN)")
         version = target if isinstance(target, Version) else self[target]
         if version.record.pk != self.pk:

@@ -17,7 +17,7 @@ DEFAULT_NAME = "default"
 
 
 def _check_name(name: Any) -> None:
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ValidationError(f"array name {name!r} must be letters, digits, '_', '-' or '.'")
 
 
