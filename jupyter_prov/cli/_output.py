@@ -61,8 +61,9 @@ def console() -> Console:
     """A console on click's current stdout (so CliRunner captures it); wide when not a terminal."""
     from rich.console import Console
 
-    stream = click.get_text_stream("stdout")
-    is_tty = hasattr(stream, "isatty") and stream.isatty()
+    # sys.stdout, which click's CliRunner swaps for its capture (click.get_text_stream is deprecated in 8.5)
+    stream = sys.stdout
+    is_tty = stream.isatty()
     return Console(file=stream, width=None if is_tty else 200, no_color=not is_tty, highlight=False,
                    soft_wrap=not is_tty)
 
