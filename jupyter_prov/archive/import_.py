@@ -36,7 +36,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from ..engine.caching import CACHEABLE_EXTRA, NOT_A_CACHE_SOURCE
 from ..engine.imported import imported_process_attributes
 from ..orm import current
-from ..storage import schema
+from ..storage import bulk, schema
 from ..storage.file_tree import iter_keys
 from .format import REPO_PREFIX, ArchiveError, ArchiveIntegrityError, ArchiveReadOnlyError, ArchiveSummary
 from .merge import check_comments_stay_on_their_nodes, check_links_into_stored, check_node_kinds
@@ -355,7 +355,7 @@ def _write(opened: OpenedArchive, storage, conn, plan: _Plan, *, import_group: b
                     rows.append((pk, uuid, node_type, process_type, label, description, ctime, mtime,
                                  plan.user_map[user_id], None if computer_id is None else plan.computer_map[computer_id],
                                  attributes, extras, tree or "{}", node_hash))
-                _insert_raw(storage, conn, nodes, node_columns, rows)
+                bulk.insert_encoded(conn, storage.dialect, nodes, node_columns, rows)
                 advance(len(batch))
         counts["nodes"] = plan.new_nodes
         updated = 0
@@ -381,7 +381,7 @@ def _write(opened: OpenedArchive, storage, conn, plan: _Plan, *, import_group: b
                         for input_id, output_id, label, link_type in batch if output_id not in existing_ids]
                 if rows:
                     ids = storage.allocate_ids(conn, links, len(rows))
-                    _insert_raw(storage, conn, links, ["id", "input_id", "output_id", "label", "type"],
+                    bulk.insert_encoded(conn, storage.dialect, links, ["id", "input_id", "output_id", "label", "type"],
                                 [(pk, *link) for pk, link in zip(ids, rows)])
                 new_links += len(rows)
                 advance(len(batch))
@@ -487,34 +487,6 @@ class _RawArchive:
                 yield batch
         finally:
             conn.close()
-
-
-def _insert_raw(storage, conn, table, columns: list[str], rows: list[tuple]) -> None:
-    """Insert rows of stored text (JSON as text, timestamps as SQLite's UTC text) into the profile's database."""
-    if not rows:
-        return
-    names = ", ".join(f'"{name}"' for name in columns)
-    driver = conn.connection.driver_connection
-    try:
-        if storage.dialect == "sqlite":
-            cursor = driver.cursor()
-            try:
-                cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" for _ in columns)})', rows)
-            finally:
-                cursor.close()
-            return
-        stamps = [i for i, name in enumerate(columns) if name in ("ctime", "mtime", "time")]
-        with driver.cursor() as cursor:
-            with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-                for row in rows:
-                    if stamps:
-                        row = list(row)
-                        for i in stamps:
-                            if row[i] is not None:
-                                row[i] = f"{row[i]}+00"
-                    copy.write_row(row)
-    except storage.engine.dialect.loaded_dbapi.IntegrityError as exc:
-        raise IntegrityError(f"INSERT INTO {table.name}", None, exc) from exc
 
 
 def _utc(row: dict) -> dict:
