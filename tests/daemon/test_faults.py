@@ -122,7 +122,7 @@ def test_lifecycle_from_the_cli(daemon_profile):
     assert all(w["alive"] for w in data["workers"])
     checks = json.loads(runner.invoke(main, ["-p", name, "status", "--json"]).output)
     daemon_check = next(check for check in checks if check["name"] == "daemon")
-    assert f"running (pid {data['supervisor']['pid']})" in daemon_check["message"]
+    assert f"running (pid {data['supervisor']['pid']}, 2 worker(s))" in daemon_check["message"]
     result = runner.invoke(main, ["-p", name, "daemon", "incr"])
     assert result.exit_code == 0, result.output
     assert len(json.loads(runner.invoke(main, ["-p", name, "daemon", "status", "--json"]).output)["workers"]) == 3
