@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import JprovError
+from ..interop.subgraph import node_kind as subgraph_node_kind
 from ..orm import current
 from ..orm.links import LinkType
 from ..orm.nodes.node import Node
@@ -67,18 +68,10 @@ _LINK_BYTES = sum(np.dtype(t).itemsize for _, t in LINK_COLUMNS)
 
 
 def node_kind(node_type: str) -> str:
-    """The protocol's kind of a node type string (``calcjob`` before the other calculations)."""
-    if node_type.startswith("data"):
-        return "data"
+    """The protocol's kind of a node type string: the interop kinds, with calc jobs told apart."""
     if node_type.startswith("process.calculation.calcjob"):
         return "calcjob"
-    if node_type.startswith("process.calculation"):
-        return "calculation"
-    if node_type.startswith("process.workflow"):
-        return "workflow"
-    if node_type.startswith("process.cell"):
-        return "cell"
-    return "process" if node_type.startswith("process") else "node"
+    return subgraph_node_kind(node_type)
 
 
 @dataclass
