@@ -1,7 +1,8 @@
 """What ``jprov profile set NAME KEY VALUE`` may change, and how a value typed on the command line is read.
 
 A profile has three locations (``storage``, ``repository``, ``broker``: checked by actually reaching
-them, see :func:`jupyter_prov.orm.profile_admin.set_profile_value`) and options read by the daemon.
+them, see :func:`jupyter_prov.orm.profile_admin.set_profile_value`) and options read by the daemon and
+the storage (``sqlite_synchronous``).
 Each option has one type; a value that does not parse is refused with one line naming the key, and
 the config file stays as it was. Passwords inside URLs are shown as ``***`` by :func:`mask_password`
 wherever a profile is printed.
@@ -64,6 +65,16 @@ def _module_list(key: str, text: str) -> list[str]:
     return names
 
 
+def _choice(*allowed: str) -> Callable[[str, str], str]:
+    def parse(key: str, text: str) -> str:
+        value = text.strip().lower()
+        if value not in allowed:
+            raise ConfigError(f"profile key {key!r}: {text!r} must be one of {', '.join(allowed)}")
+        return value
+
+    return parse
+
+
 @dataclass(frozen=True)
 class ProfileOption:
     parse: Callable[[str, str], Any]
@@ -81,6 +92,9 @@ OPTIONS: dict[str, ProfileOption] = {
     "daemon_runner": ProfileOption(_entry_point, "module:function the workers run processes with"),
     "daemon_allowed_modules": ProfileOption(_module_list, "modules (and their submodules) process classes may be "
                                             "imported from, besides those processes were created from here"),
+    # the values of storage.backend.SQLITE_SYNCHRONOUS (config sits below storage, so they are repeated here)
+    "sqlite_synchronous": ProfileOption(_choice("normal", "full"), "SQLite durability: normal (default; a power cut "
+                                        "can lose the last commits, never corrupt) or full (fsync every commit)"),
 }
 
 

@@ -45,7 +45,8 @@ def load_profile(name: str | None = None, *, allow_create: bool = True) -> Profi
         lock = ProfileLock(profile.folder, profile.name)
         lock.acquire_shared()
         try:
-            storage = StorageBackend.open(profile.storage, profile.repository, initialise=True)
+            storage = StorageBackend.open(profile.storage, profile.repository, initialise=True,
+                                          sqlite_synchronous=profile.options.get("sqlite_synchronous", "normal"))
         except Exception:
             lock.release()
             raise

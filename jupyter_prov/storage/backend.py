@@ -25,6 +25,12 @@ from .json_text import dumps
 from .repository import Repository
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+#: SQLite ``PRAGMA synchronous`` levels a profile may choose (profile option ``sqlite_synchronous``). In WAL
+#: mode ``normal`` (the default) syncs the log at checkpoints only: a power cut or OS crash (not a crash of
+#: the process) can lose the last committed transactions, never corrupt the database. ``full`` (aiida-core's
+#: setting) syncs at every commit, so a committed transaction survives a power cut: one fsync per write
+#: transaction (issue #21 measures both).
+SQLITE_SYNCHRONOUS = ("normal", "full")
 #: the threads of this OS process that write to SQLite take turns on this lock (:meth:`StorageBackend.write_turn`)
 _sqlite_writes = threading.RLock()
 
@@ -37,8 +43,11 @@ _json_dumps = dumps  # floats stay floats on JSONB; text the ORM encoded already
 _sqlite_datetime = bulk.sqlite_datetime  # the name orm/querybuilder/filters.py imports (moved to storage/bulk.py)
 
 
-def create_sql_engine(url: str, **kwargs: Any) -> Engine:
-    """An SQLAlchemy engine set up for our use of the dialect."""
+def create_sql_engine(url: str, *, sqlite_synchronous: str = "normal", **kwargs: Any) -> Engine:
+    """An SQLAlchemy engine set up for our use of the dialect (``sqlite_synchronous``: see SQLITE_SYNCHRONOUS)."""
+    synchronous = str(sqlite_synchronous).strip().lower()
+    if synchronous not in SQLITE_SYNCHRONOUS:
+        raise StorageError(f"sqlite_synchronous {sqlite_synchronous!r} is not one of {', '.join(SQLITE_SYNCHRONOUS)}")
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -57,7 +66,7 @@ def create_sql_engine(url: str, **kwargs: Any) -> Engine:
             dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see _on_begin)
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             # 16 MiB: enough now that UUIDs are time-ordered (index inserts append); 64 MiB cost 48 MB of peak
@@ -138,9 +147,10 @@ def begin_immediate(driver: sqlite3.Connection, waits: tuple[float, ...] | None 
 class StorageBackend:
     """SQL database + repository of one profile."""
 
-    def __init__(self, url: str, repository_folder: str | Path, *, engine_kwargs: dict | None = None):
+    def __init__(self, url: str, repository_folder: str | Path, *, engine_kwargs: dict | None = None,
+                 sqlite_synchronous: str = "normal"):
         self.url = url
-        self.engine = create_sql_engine(url, **(engine_kwargs or {}))
+        self.engine = create_sql_engine(url, sqlite_synchronous=sqlite_synchronous, **(engine_kwargs or {}))
         self.dialect = self.engine.dialect.name
         self.repository = Repository(repository_folder)
         self._local = threading.local()
@@ -148,12 +158,14 @@ class StorageBackend:
 
     # ---- life cycle -------------------------------------------------------------------------
     @classmethod
-    def open(cls, url: str, repository_folder: str | Path, *, initialise: bool = False) -> "StorageBackend":
+    def open(cls, url: str, repository_folder: str | Path, *, initialise: bool = False,
+             sqlite_synchronous: str = "normal") -> "StorageBackend":
         """Open a storage; with ``initialise`` an empty database is created at the newest schema.
 
         A database at another schema version is refused with the command that migrates it.
+        ``sqlite_synchronous`` is SQLite's durability level (:data:`SQLITE_SYNCHRONOUS`; PostgreSQL ignores it).
         """
-        backend = cls(url, repository_folder)
+        backend = cls(url, repository_folder, sqlite_synchronous=sqlite_synchronous)
         try:
             from .migrations import current_revision, head_revision, upgrade
 
