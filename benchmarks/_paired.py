@@ -26,6 +26,10 @@ Usage::
     # B from a snapshot rather than the shared working tree; random order per pair
     python benchmarks/_paired.py --this /tmp/h3-head --ref /tmp/ref-eddaea3 --order random -- ...
 
+    # one code, two settings: SQLite synchronous=NORMAL (A) against FULL (B)
+    python benchmarks/_paired.py --ref . --ref-env JPROV_BENCH_SYNCHRONOUS=normal \
+        --this-env JPROV_BENCH_SYNCHRONOUS=full -- {python} {bench}/store.py --worker one_by_one sqlite 10000
+
     # A = aiida-core in its own virtualenv, with its own command (an aiida_reference/ script)
     python benchmarks/_paired.py --ref-python benchmarks/.venv-aiida/bin/python --ref-no-tree \
         --ref-env AIIDA_PATH=benchmarks/.venv-aiida/aiida-home \
@@ -273,6 +277,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     parser.add_argument("--ref-name", default="reference")
     parser.add_argument("--this", type=Path, default=ROOT, help="B's source tree (default: this checkout)")
     parser.add_argument("--this-python", default=sys.executable)
+    parser.add_argument("--this-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="B's extra environment (with --ref at the same tree: one code, two settings)")
     parser.add_argument("--this-name", default="this")
     parser.add_argument("--title", default="Paired run")
     parser.add_argument("--json", type=Path, help="write the full report (every run) here")
@@ -288,7 +294,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     ref_env = dict(item.split("=", 1) for item in args.ref_env)
     sides = [Side(args.ref_name, shlex.split(args.ref_command) if args.ref_command else command,
                   None if args.ref_no_tree else args.ref.resolve(), args.ref_python, ref_env),
-             Side(args.this_name, command, args.this.resolve(), args.this_python)]
+             Side(args.this_name, command, args.this.resolve(), args.this_python,
+                  dict(item.split("=", 1) for item in args.this_env))]
     report = run_pairs(sides, args.pairs, args.order, args.seed, timeout=args.timeout,
                        progress=lambda line: print(line, file=sys.stderr, flush=True))
     report["invocation"] = "python benchmarks/_paired.py " + shlex.join(argv if argv is not None else sys.argv[1:])

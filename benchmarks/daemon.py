@@ -17,6 +17,11 @@ Reports per configuration (embedded broker + SQLite, RabbitMQ + PostgreSQL) and 
 
 Each work chain is 4 processes (itself, two add children it submits to the daemon, one add it runs
 inline). Prints a Markdown table row per workload, with the load average at the start.
+
+``--synchronous full`` runs SQLite at aiida-core's ``synchronous=FULL`` (default NORMAL; #21). Paired
+against another checkout: ``python benchmarks/_paired.py --ref TREE -- {python} {bench}/daemon.py --only
+embedded-sqlite --calcs 300 --chains 30 --json`` (with PYTHONPATH set, this script and its daemon's
+workers import ``jupyter_prov`` from there).
 """
 
 from __future__ import annotations
@@ -32,14 +37,17 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path[:0] = [str(ROOT), str(HERE)]
+# the code under test: PYTHONPATH when it is set (benchmarks/_paired.py runs this script against another
+# checkout that way), else this checkout
+_TREE = [] if os.environ.get("PYTHONPATH") else [str(ROOT)]
+sys.path[:0] = [*_TREE, str(HERE)]
 POSTGRES = os.environ.get("JPROV_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 AMQP = os.environ.get("JPROV_BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 
 
 def _setup(kind: str):
     os.environ["JPROV_HOME"] = tempfile.mkdtemp(prefix="jprov-bench-daemon-")
-    os.environ["PYTHONPATH"] = os.pathsep.join([str(HERE), str(ROOT), os.environ.get("PYTHONPATH", "")])
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(HERE), *_TREE, os.environ.get("PYTHONPATH", "")])
     from jupyter_prov.config import get_config
     from jupyter_prov.config.profiles import default_profile_for
 
@@ -64,6 +72,8 @@ def _setup(kind: str):
 
     profile = default_profile_for("bench", storage=storage, broker=broker)
     profile.options["broker_namespace"] = f"bench-{uuid.uuid4().hex[:8]}"
+    if os.environ.get("JPROV_BENCH_SYNCHRONOUS"):  # SQLite durability: normal (default) or full (#21)
+        profile.options["sqlite_synchronous"] = os.environ["JPROV_BENCH_SYNCHRONOUS"]
     if os.environ.get("JPROV_BENCH_THREADS"):
         profile.options["daemon_worker_threads"] = int(os.environ["JPROV_BENCH_THREADS"])
     config = get_config()
@@ -220,7 +230,12 @@ def main() -> None:
     parser.add_argument("--write", action="store_true",
                         help="also put the table into the 'latest run' section of benchmarks/results/daemon.md")
     parser.add_argument("--no-header", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help="with --only: also print the measurements as one JSON line "
+                        "(last), for benchmarks/_paired.py")
+    parser.add_argument("--synchronous", choices=["normal", "full"], help="SQLite durability (default: the profile's, normal)")
     args = parser.parse_args()
+    if args.synchronous:
+        os.environ["JPROV_BENCH_SYNCHRONOUS"] = args.synchronous
     command = "python benchmarks/daemon.py " + " ".join(a for a in sys.argv[1:] if a != "--write")
     if args.aiida:
         print(HEADER)
@@ -253,6 +268,10 @@ def main() -> None:
                    f"{m['worker_cpu_ms']:.1f} ms | {m['total']:.1f} s | {load[0]:.2f} |")
             rows.append(row)
             print(row, flush=True)
+        if args.json:
+            import json
+
+            print(json.dumps({label: r[label] for label in ("calcfunctions", "calcfunctions, submit_many", "work chains")}))
     if args.write and rows:
         _write_latest(rows, command.strip())
 

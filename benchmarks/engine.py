@@ -13,6 +13,10 @@ Usage::
     python benchmarks/engine.py --backend sqlite --n 200
     python benchmarks/engine.py --markdown benchmarks/results/engine.md --aiida
 
+Durability: ``--synchronous full`` (or ``JPROV_BENCH_SYNCHRONOUS=full``) runs SQLite at aiida-core's
+``synchronous=FULL`` instead of the default NORMAL (profile option ``sqlite_synchronous``, #21).
+A child of ``benchmarks/_paired.py``: ``{python} {bench}/engine.py --worker sqlite --n 200`` (one JSON line).
+
 PostgreSQL: ``JPROV_BENCH_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``);
 each run gets its own database, dropped afterwards. ``--aiida`` runs
 ``benchmarks/aiida_reference/engine.py`` in aiida-core's own virtualenv (``benchmarks/_aiida_venv.py``).
@@ -90,7 +94,10 @@ def _worker(backend: str, n: int, storage_url: str | None) -> dict:
     from jupyter_prov.config.profiles import default_profile_for
 
     config = get_config()
-    config.add_profile(default_profile_for("bench", storage=storage_url), make_default=True)
+    profile = default_profile_for("bench", storage=storage_url)
+    if os.environ.get("JPROV_BENCH_SYNCHRONOUS"):  # SQLite durability: normal (default) or full (#21)
+        profile.options["sqlite_synchronous"] = os.environ["JPROV_BENCH_SYNCHRONOUS"]
+    config.add_profile(profile, make_default=True)
     config.save()
     load_profile("bench")
     add, add_chain, HundredChildren, pipeline = _define()
@@ -247,7 +254,10 @@ def main() -> None:
     parser.add_argument("--aiida", action="store_true", help="also run aiida-core in its own virtualenv")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--synchronous", choices=["normal", "full"], help="SQLite durability (default: the profile's, normal)")
     args = parser.parse_args()
+    if args.synchronous:
+        os.environ["JPROV_BENCH_SYNCHRONOUS"] = args.synchronous
     if args.worker:
         print(json.dumps(_worker(args.worker, args.n, args.url)))
         return

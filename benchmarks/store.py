@@ -21,6 +21,11 @@ load change during the run hits both alike; the Markdown then has the ratio this
 scenario: of the medians, and the median and range of the per-pair ratios. ``--this`` runs "this"
 code from another checkout too (a snapshot of a commit, so nobody's uncommitted edits are measured).
 
+Durability: ``--synchronous full`` (or ``JPROV_BENCH_SYNCHRONOUS=full``) runs SQLite at aiida-core's
+``synchronous=FULL`` instead of the default NORMAL (profile option ``sqlite_synchronous``, #21). One
+run of one scenario as a child of ``benchmarks/_paired.py``: ``{python} {bench}/store.py --worker
+one_by_one sqlite 10000`` (prints one JSON line; the profile goes to ``JPROV_HOME``).
+
 PostgreSQL: ``JPROV_BENCH_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``);
 each run gets its own database, dropped afterwards.
 """
@@ -77,7 +82,10 @@ def _worker(scenario: str, backend: str, n: int) -> dict:
         from jupyter_prov.orm import current
 
         config = get_config()
-        config.add_profile(default_profile_for("bench", storage=storage_url), make_default=True)
+        profile = default_profile_for("bench", storage=storage_url)
+        if os.environ.get("JPROV_BENCH_SYNCHRONOUS"):  # SQLite durability: normal (default) or full (#21)
+            profile.options["sqlite_synchronous"] = os.environ["JPROV_BENCH_SYNCHRONOUS"]
+        config.add_profile(profile, make_default=True)
         config.save()
         current.load_profile("bench")
         result = SCENARIO_FUNCTIONS[scenario](n)
@@ -291,7 +299,10 @@ def main() -> None:
     parser.add_argument("--reference", help="Also run each scenario with PYTHONPATH=this checkout (e.g. a worktree "
                         "of main), alternating runs with this code.")
     parser.add_argument("--this", help="Run 'this' code with PYTHONPATH=this checkout (default: what Python imports).")
+    parser.add_argument("--synchronous", choices=["normal", "full"], help="SQLite durability (default: the profile's, normal)")
     args = parser.parse_args()
+    if args.synchronous:
+        os.environ["JPROV_BENCH_SYNCHRONOUS"] = args.synchronous
     global LOAD_BEFORE
     LOAD_BEFORE = os.getloadavg()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]

@@ -139,6 +139,14 @@ def test_command_line_writes_the_json_report_and_the_markdown(tmp_path):
     assert out_md.read_text().startswith("### cli\n") and "Command: `python benchmarks/_paired.py --ref" in out_md.read_text()
 
 
+def test_command_line_passes_each_sides_extra_environment(tmp_path):
+    tree = _tree(tmp_path / "a", 1)
+    child = "import json, os; print(json.dumps({'level': int(os.environ['LEVEL'])}))"
+    report = paired.main(["--ref", str(tree), "--this", str(tree), "--ref-env", "LEVEL=1", "--this-env", "LEVEL=2",
+                          "--pairs", "1", "--", "{python}", "-c", child])
+    assert report["summary"]["level"]["median"] == 2.0
+
+
 def test_command_line_refuses_a_run_without_a_reference(capsys):
     with pytest.raises(SystemExit):
         paired.main(["--", "{python}", "-c", "pass"])
