@@ -27,15 +27,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import JprovError
-from ..interop.subgraph import node_kind as subgraph_node_kind
-from ..orm import current
+from ..orm import current, graph_queries
 from ..orm.links import LinkType
 from ..orm.nodes.node import Node
 from ..orm.querybuilder import QueryBuilder
-from ..orm.traverse import links_between
+from .nodes import KINDS, node_kind
 
-#: the front end's kind of a node (shape and colour); codes are part of the protocol
-KINDS = ("data", "calculation", "calcjob", "workflow", "cell", "process", "node")
+#: the front end's kind of a node (shape and colour): ``views.nodes.KINDS``, whose order is the protocol's codes
 KIND_CODES = {name: code for code, name in enumerate(KINDS)}
 #: process states; 0: no state (data)
 STATES = (None, "created", "waiting", "running", "finished", "excepted", "killed")
@@ -49,8 +47,8 @@ MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 DEFAULT_PAGE_SIZE = 100
 #: at most this many nodes one call brings (depth > 1 stops there; the front end shows stubs)
 DEFAULT_MAX_NEW = 5000
-#: pks in one ``IN (...)`` of a query
-_CHUNK = 5000
+#: a node with more links than this one way has its links to the shown nodes read by their pks, not all
+_MANY_LINKS = 1000
 _LABEL_CHARS = 60
 
 NODE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -65,13 +63,6 @@ BUFFER_ORDER = tuple(f"nodes.{n}" for n, _ in NODE_COLUMNS) + tuple(f"links.{n}"
     "strings.offsets", "strings.utf8")
 _NODE_BYTES = sum(np.dtype(t).itemsize for _, t in NODE_COLUMNS) + 15  # the uuid column holds 16 bytes
 _LINK_BYTES = sum(np.dtype(t).itemsize for _, t in LINK_COLUMNS)
-
-
-def node_kind(node_type: str) -> str:
-    """The protocol's kind of a node type string: the interop kinds, with calc jobs told apart."""
-    if node_type.startswith("process.calculation.calcjob"):
-        return "calcjob"
-    return subgraph_node_kind(node_type)
 
 
 @dataclass
@@ -141,11 +132,6 @@ def _epoch(value: Any) -> float:
     return float("nan")
 
 
-def _chunks(values: list[int]) -> Iterable[list[int]]:
-    for offset in range(0, len(values), _CHUNK):
-        yield values[offset:offset + _CHUNK]
-
-
 def _link_type_values(link_types: Any) -> list[str]:
     if link_types is None or link_types == "all":
         return [t.value for t in LinkType]
@@ -163,58 +149,31 @@ def _link_type_values(link_types: Any) -> list[str]:
 
 
 def node_rows(pks: Iterable[int], *, storage=None) -> dict[int, NodeRow]:
-    """The rows of ``pks`` with caller and degrees: three batched queries per 5,000 nodes."""
+    """The rows of ``pks`` with caller and degrees, in pk order: four statements per chunk of pks
+    (``orm.graph_queries``: columns, degrees in and out, callers)."""
     storage = storage or current.get_storage()
-    wanted = sorted(set(pks))
     rows: dict[int, NodeRow] = {}
-    keys = ["id", "uuid", "node_type", "label", "ctime", "attributes.process_state", "attributes.exit_status",
-            "attributes.value", "attributes.process_label", "attributes.source"]
-    for chunk in _chunks(wanted):
-        qb = QueryBuilder(storage=storage).append(Node, filters={"id": {"in": chunk}}, project=keys, tag="n")
-        for pk, uuid, node_type, label, ctime, state, exit_status, value, process_label, source in qb.iterall():
-            kind = node_kind(node_type)
-            text = _short_label(label, node_type, kind,
-                                {"value": value, "process_label": process_label, "source": source})
-            rows[pk] = NodeRow(pk=pk, uuid=str(uuid), node_type=node_type, kind=kind, label=text, ctime=_epoch(ctime),
-                               state=state if state in STATE_CODES else None,
-                               exit_status=exit_status if isinstance(exit_status, int) else None)
+    for pk, uuid, node_type, label, ctime, state, exit_status, value, process_label, source in \
+            graph_queries.node_columns(sorted(set(pks)), storage=storage):
+        kind = node_kind(node_type)
+        text = _short_label(label, node_type, kind, {"value": value, "process_label": process_label, "source": source})
+        rows[pk] = NodeRow(pk=pk, uuid=str(uuid), node_type=node_type, kind=kind, label=text, ctime=_epoch(ctime),
+                           state=state if state in STATE_CODES else None,
+                           exit_status=exit_status if isinstance(exit_status, int) and not isinstance(exit_status, bool)
+                           else None)
     _add_callers_and_degrees(rows, storage)
     return rows
 
 
 def _add_callers_and_degrees(rows: dict[int, NodeRow], storage) -> None:
-    # Degrees from the link rows of both directions (no GROUP BY in the QueryBuilder yet: a hub with 100k
-    # links costs one 100k-row read here; see requests.md for a counting query in orm/traverse.py)
-    for chunk in _chunks(sorted(rows)):
-        out_qb = (QueryBuilder(storage=storage)
-                  .append(Node, filters={"id": {"in": chunk}}, project=["id"], tag="a")
-                  .append(Node, with_incoming="a", project=[], edge_project=["type"], tag="b"))
-        for pk, _link_type in out_qb.iterall():
-            rows[pk].out_degree += 1
-        in_qb = (QueryBuilder(storage=storage)
-                 .append(Node, filters={"id": {"in": chunk}}, project=["id"], tag="a")
-                 .append(Node, with_outgoing="a", project=["id"], edge_project=["type"], tag="b"))
-        for pk, source, link_type in in_qb.iterall():
-            rows[pk].in_degree += 1
-            if link_type in CALL_LINKS:
-                rows[pk].caller = source
-
-
-def _neighbour_page(pk: int, direction: str, types: list[str], offset: int, limit: int, storage) -> list[LinkEdge]:
-    """Links of ``pk`` in ``direction`` ordered by link id, ``limit`` of them from ``offset``."""
-    if direction == "descendants":
-        relation, source_is_start = {"with_incoming": "a"}, True
-    else:
-        relation, source_is_start = {"with_outgoing": "a"}, False
-    qb = (QueryBuilder(storage=storage)
-          .append(Node, filters={"id": pk}, project=[], tag="a")
-          .append(Node, project=["id"], edge_project=["id", "type", "label"], edge_tag="e", tag="b",
-                  edge_filters={"type": {"in": types}}, **relation)
-          .order_by({"e": "id"}).limit(limit).offset(offset))
-    edges = []
-    for other, _link_id, link_type, label in qb.iterall():
-        edges.append(LinkEdge(pk, other, link_type, label) if source_is_start else LinkEdge(other, pk, link_type, label))
-    return edges
+    pks = sorted(rows)
+    for pk, count in graph_queries.degrees(pks, incoming=False, storage=storage).items():
+        rows[pk].out_degree = count
+    for pk, count in graph_queries.degrees(pks, incoming=True, storage=storage).items():
+        rows[pk].in_degree = count
+    processes = [pk for pk in pks if rows[pk].kind != "data" and rows[pk].in_degree]
+    for pk, caller in graph_queries.callers(processes, storage=storage).items():
+        rows[pk].caller = caller
 
 
 def resolve_roots(start: Any, *, storage=None, limit: int = DEFAULT_MAX_NEW) -> list[int]:
@@ -318,23 +277,18 @@ class Neighbourhood:
             return self.version, found
 
     def _expand(self, start: list[int], direction: str, depth: int, link_types: Any) -> Elements:
+        """Breadth first from ``start``, one level at a time: each level is a few statements (its pages of
+        links, then the new nodes' rows and links), not one per frontier node."""
         types = tuple(_link_type_values(link_types))
         found = Elements()
         frontier = list(start)
         for _ in range(depth):
-            edges: list[LinkEdge] = []
-            for pk in frontier:
-                edges += self._next_page(pk, direction, types)
-                if len(edges) >= self.max_new:
-                    break
+            edges = self._next_pages(frontier, direction, types)
             far = {e.source if direction == "ancestors" else e.target for e in edges}
             new_pks = sorted(far - set(self.nodes))
             rows = node_rows(new_pks, storage=self._storage) if new_pks else {}
-            # links between the new nodes and everything already shown, not only the ones followed
-            between = links_between(list(rows), storage=self._storage) if rows else []
-            known = set(self.nodes) | set(rows)
-            extra = [LinkEdge(link.input_id, link.output_id, link.type, link.label) for link in between]
-            extra += self._links_to_known(list(rows), known)
+            # links between the new nodes and everything shown (themselves too), not only the ones followed
+            extra = self._links_touching(rows, set(self.nodes) | set(rows))
             added = self._add(Elements(list(rows.values()), edges + extra))
             found.nodes += added.nodes
             found.links += added.links
@@ -343,39 +297,66 @@ class Neighbourhood:
                 break
         return found
 
-    def _links_to_known(self, new_pks: list[int], known: set[int]) -> list[LinkEdge]:
-        if not new_pks:
+    def _links_touching(self, rows: dict[int, NodeRow], known: set[int]) -> list[LinkEdge]:
+        """Every link between a node of ``rows`` and a node of ``known`` (which holds ``rows``), each once.
+
+        A node's links are read whole unless it has more than ``_MANY_LINKS`` of them one way; then only
+        those to ``known`` (by their pks): a hub read by 100k calculations costs an index lookup."""
+        if not rows:
             return []
         result = []
-        for chunk in _chunks(sorted(new_pks)):
-            for relation, new_is_source in (({"with_incoming": "a"}, True), ({"with_outgoing": "a"}, False)):
-                qb = (QueryBuilder(storage=self._storage)
-                      .append(Node, filters={"id": {"in": chunk}}, project=["id"], tag="a")
-                      .append(Node, project=["id"], edge_project=["type", "label"], tag="b", **relation))
-                for new, other, link_type, label in qb.iterall():
-                    if other in known and other not in chunk:
-                        result.append(LinkEdge(new, other, link_type, label) if new_is_source
-                                      else LinkEdge(other, new, link_type, label))
+        for incoming in (False, True):
+            degree = {pk: row.in_degree if incoming else row.out_degree for pk, row in rows.items()}
+            few = [pk for pk in sorted(rows) if 0 < degree[pk] <= _MANY_LINKS]
+            many = [pk for pk in sorted(rows) if degree[pk] > _MANY_LINKS]
+            found = graph_queries.links_of(few, incoming=incoming, storage=self._storage)
+            if many:
+                found += graph_queries.links_of(many, incoming=incoming, others=sorted(known), storage=self._storage)
+            for source, target, link_type, label in found:
+                if incoming and source in rows:
+                    continue  # read from the other end already
+                if (source if incoming else target) in known:
+                    result.append(LinkEdge(source, target, link_type, label))
         return result
 
-    def _next_page(self, pk: int, direction: str, types: tuple[str, ...]) -> list[LinkEdge]:
-        """Up to ``page_size`` links of ``pk`` to nodes not shown yet (pages on from the last ask)."""
-        key = (pk, direction, types)
-        offset = self._cursors.get(key, 0)
-        result: list[LinkEdge] = []
-        while len(result) < self.page_size:
-            page = _neighbour_page(pk, direction, list(types), offset, self.page_size, self._storage)
-            offset += len(page)
-            for edge in page:
-                far = edge.source if direction == "ancestors" else edge.target
-                if far in self.nodes or any((r.source if direction == "ancestors" else r.target) == far for r in result):
-                    self.links.add(edge) if far in self.nodes else None
-                    continue
-                result.append(edge)
-            if len(page) < self.page_size:
-                break
-        self._cursors[key] = offset
-        return result
+    def _next_pages(self, frontier: list[int], direction: str, types: tuple[str, ...]) -> list[LinkEdge]:
+        """For each node of ``frontier`` in turn, up to ``page_size`` links to nodes not shown yet (paging on
+        from the last ask), until ``max_new`` links: one statement per chunk of nodes and page round."""
+        incoming = direction == "ancestors"
+        edges: list[LinkEdge] = []
+        for chunk in graph_queries.chunks(frontier):
+            offsets = {pk: self._cursors.get((pk, direction, types), 0) for pk in chunk}
+            results: dict[int, list[LinkEdge]] = {pk: [] for pk in chunk}
+            taken: dict[int, set[int]] = {pk: set() for pk in chunk}
+            pending = list(dict.fromkeys(chunk))
+            while pending:  # a page whose links lead to shown nodes is followed by the next page
+                by_offset: dict[int, list[int]] = {}
+                for pk in pending:
+                    by_offset.setdefault(offsets[pk], []).append(pk)
+                pages: dict[int, list[tuple[int, str, str]]] = {}
+                for offset, group in by_offset.items():
+                    pages.update(graph_queries.link_pages(group, incoming=incoming, link_types=types, offset=offset,
+                                                          limit=self.page_size, storage=self._storage))
+                again = []
+                for pk in pending:
+                    page = pages.get(pk, [])
+                    offsets[pk] += len(page)
+                    for far, link_type, label in page:
+                        edge = LinkEdge(far, pk, link_type, label) if incoming else LinkEdge(pk, far, link_type, label)
+                        if far in self.nodes:
+                            self.links.add(edge)
+                        elif far not in taken[pk]:
+                            taken[pk].add(far)
+                            results[pk].append(edge)
+                    if len(page) == self.page_size and len(results[pk]) < self.page_size:
+                        again.append(pk)
+                pending = again
+            for pk in dict.fromkeys(chunk):
+                edges += results[pk]
+                self._cursors[(pk, direction, types)] = offsets[pk]
+                if len(edges) >= self.max_new:
+                    return edges
+        return edges
 
     def add_nodes(self, pks: Iterable[int], *, as_roots: bool = False) -> tuple[int, Elements]:
         """Show ``pks`` too (found by a search), with their links to what is shown; ``(version, what is new)``."""
@@ -384,10 +365,8 @@ class Neighbourhood:
             rows = node_rows(new, storage=self._storage) if new else {}
             if as_roots:
                 self.roots = sorted(set(self.roots) | set(pks))
-            known = set(self.nodes) | set(rows)
-            links = [LinkEdge(link.input_id, link.output_id, link.type, link.label)
-                     for link in links_between(list(rows), storage=self._storage)] if rows else []
-            added = self._add(Elements(list(rows.values()), links + self._links_to_known(list(rows), known)))
+            links = self._links_touching(rows, set(self.nodes) | set(rows))
+            added = self._add(Elements(list(rows.values()), links))
             if added:
                 self.version += 1
             return self.version, added

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import RepositoryError
+from ..interop.subgraph import node_kind as subgraph_node_kind
 from ..orm import Node, QueryBuilder, QueryError, current, load_node, load_nodes
 from ..orm.lineage_queries import link_page, node_page, pk_of
 
@@ -24,7 +25,9 @@ MAX_LIMIT = 500
 MAX_LINKS = 100
 MAX_FILES = 200
 
-KINDS = ("data", "calculation", "workflow", "cell", "calcjob")
+#: what a face draws or groups a node as; the order is the widget protocol's kind codes
+#: (docs/reference/widget-protocol.md: ``nodes.kind``), so the graph encodes ``KINDS.index(kind)``
+KINDS = ("data", "calculation", "calcjob", "workflow", "cell", "process", "node")
 #: what :func:`search` may order by, and the column each means
 ORDER_KEYS = {"ctime": "ctime", "mtime": "mtime", "pk": "id", "label": "label", "node_type": "node_type"}
 
@@ -38,17 +41,16 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(timezone.utc).isoformat()
 
 
-def kind_of(node_type: str) -> str:
-    """Which of :data:`KINDS` a node type string is: how a face draws or groups it."""
-    if node_type == "process.cell":
-        return "cell"
-    if node_type == "process.calculation.calcjob":
+def node_kind(node_type: str) -> str:
+    """Which of :data:`KINDS` a node type string is: the one classifier of the views (summaries, lineage and
+    the graph's kind codes): the interop kinds (``interop.subgraph.node_kind``), with calc jobs told apart."""
+    if node_type.startswith("process.calculation.calcjob"):
         return "calcjob"
-    if node_type.startswith("process.workflow"):
-        return "workflow"
-    if node_type.startswith("process."):
-        return "calculation"
-    return "data"
+    return subgraph_node_kind(node_type)
+
+
+#: the name the views used first (``views.lineage`` imports it)
+kind_of = node_kind
 
 
 def _node(node_or_identifier: Node | int | str, storage=None) -> Node:
@@ -67,7 +69,7 @@ def summary(node_or_identifier: Node | int | str, *, storage=None) -> dict[str, 
     attributes = node.attributes
     is_process = node.node_type.startswith("process.")
     return {
-        "pk": node.pk, "uuid": node.uuid, "node_type": node.node_type, "kind": kind_of(node.node_type),
+        "pk": node.pk, "uuid": node.uuid, "node_type": node.node_type, "kind": node_kind(node.node_type),
         "class": type(node).__name__, "process_type": node.process_type,
         "label": node.label, "description": node.description,
         "ctime": iso(node.ctime), "mtime": iso(node.mtime),

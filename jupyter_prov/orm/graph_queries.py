@@ -1,0 +1,169 @@
+"""Named queries of ``views/graph.py``: a graph view's links, node columns and degrees, a batch at a time.
+
+Why batched: a view grows breadth first, and asking once per frontier node cost one statement (and a
+QueryBuilder compile, ~5 ms) per node: a 500-node neighbourhood took 0.6 s alone and seconds under load
+(issue #16, ``benchmarks/results/server.md``). Each function here takes a list of pks and runs one
+statement per :func:`chunks` of 5,000 of them, bound as ONE parameter: ``IN (SELECT value FROM
+json_each(?))`` on SQLite (the planner still searches the index per id; an ``IN (?, ?, ...)`` of 900 ids
+cost ~6 ms of SQLAlchemy compile per statement, more than the query), ``= ANY(array)`` on PostgreSQL —
+so a view costs a few statements per level, whatever its width.
+
+- :func:`link_pages`: up to ``limit`` links of *each* node from a per-node offset, in the order they were
+  stored (``row_number() OVER (PARTITION BY node ORDER BY link id)``; SQLite >= 3.25 and PostgreSQL). The
+  links are read through the ``(input_id, type)`` / ``(output_id, type)`` indexes.
+- :func:`degrees`: links per node, ``GROUP BY`` on the same indexes (a node with 100k links is an index
+  range, not 100k rows in Python).
+- :func:`node_columns`: the few columns a graph element shows, attribute values extracted in SQL (the
+  whole attributes of a node can be megabytes).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import String, and_, func, literal, select
+
+from ..storage import schema
+from . import current
+from .traverse import id_in as _any_array
+
+#: ids per statement (one parameter on both databases: the chunk only bounds a statement's rows)
+CHUNK = 5000
+CALL_LINKS = ("call_calc", "call_work")
+
+
+def chunks(pks: Sequence[int], storage=None) -> Iterator[list[int]]:
+    for start in range(0, len(pks), CHUNK):
+        yield list(pks[start:start + CHUNK])
+
+
+def id_in(column, ids: list[int], dialect: str):
+    """``column IN ids`` with the ids as one parameter (``json_each`` on SQLite, ``ANY`` on PostgreSQL)."""
+    if dialect == "postgresql":
+        return _any_array(column, ids, dialect)
+    values = func.json_each(literal(json.dumps([int(pk) for pk in ids]), String)).table_valued("value")
+    return column.in_(select(values.c.value))
+
+
+def _ends(incoming: bool):
+    links = schema.links
+    return (links.c.output_id, links.c.input_id) if incoming else (links.c.input_id, links.c.output_id)
+
+
+def link_pages(pks: Sequence[int], *, incoming: bool, link_types: Sequence[str], offset: int, limit: int,
+               storage=None) -> dict[int, list[tuple[int, str, str]]]:
+    """``{pk: [(pk at the other end, link type, link label), ...]}``: links ``offset + 1`` to ``offset + limit``
+    of each of ``pks`` (into it with ``incoming``, else out of it) of ``link_types``, in stored order."""
+    storage = storage or current.get_storage()
+    links = schema.links
+    near, far = _ends(incoming)
+    pages: dict[int, list[tuple[int, str, str]]] = {}
+    with storage.connection() as conn:
+        for chunk in chunks(pks):
+            rank = func.row_number().over(partition_by=near, order_by=links.c.id).label("rank")
+            inner = (select(near.label("near"), far.label("far"), links.c.type, links.c.label, rank)
+                     .where(id_in(near, chunk, storage.dialect), links.c.type.in_(list(link_types))).subquery())
+            stmt = (select(inner.c.near, inner.c.far, inner.c.type, inner.c.label)
+                    .where(inner.c.rank > offset, inner.c.rank <= offset + limit)
+                    .order_by(inner.c.near, inner.c.rank))
+            for near_pk, far_pk, link_type, label in conn.execute(stmt):
+                pages.setdefault(near_pk, []).append((far_pk, link_type, label))
+    return pages
+
+
+def degrees(pks: Sequence[int], *, incoming: bool, storage=None) -> dict[int, int]:
+    """``{pk: number of links into it (incoming) / out of it}``; nodes without any are left out."""
+    storage = storage or current.get_storage()
+    near, _ = _ends(incoming)
+    found: dict[int, int] = {}
+    with storage.connection() as conn:
+        for chunk in chunks(pks):
+            stmt = select(near, func.count()).where(id_in(near, chunk, storage.dialect)).group_by(near)
+            found.update({pk: count for pk, count in conn.execute(stmt)})
+    return found
+
+
+def callers(pks: Sequence[int], *, storage=None) -> dict[int, int]:
+    """``{pk: the process that called it}`` for the processes of ``pks`` that some process called."""
+    storage = storage or current.get_storage()
+    links = schema.links
+    found: dict[int, int] = {}
+    with storage.connection() as conn:
+        for chunk in chunks(pks):
+            stmt = select(links.c.output_id, links.c.input_id).where(
+                id_in(links.c.output_id, chunk, storage.dialect), links.c.type.in_(CALL_LINKS))
+            found.update({pk: caller for pk, caller in conn.execute(stmt)})
+    return found
+
+
+def links_of(pks: Sequence[int], *, incoming: bool, others: Sequence[int] | None = None,
+             storage=None) -> list[tuple[int, int, str, str]]:
+    """``(input pk, output pk, link type, link label)`` of every link into (``incoming``) or out of ``pks``;
+    with ``others``, only those whose other end is one of ``others`` (for nodes with many links)."""
+    storage = storage or current.get_storage()
+    links = schema.links
+    near, far = _ends(incoming)
+    columns = (links.c.input_id, links.c.output_id, links.c.type, links.c.label)
+    rows: list[tuple[int, int, str, str]] = []
+    with storage.connection() as conn:
+        for chunk in chunks(pks):
+            if others is None:
+                rows.extend((row[0], row[1], row[2], row[3]) for row in conn.execute(select(*columns).where(
+                    id_in(near, chunk, storage.dialect))))
+                continue
+            for other_chunk in chunks(others):
+                rows.extend((row[0], row[1], row[2], row[3]) for row in conn.execute(select(*columns).where(
+                    and_(id_in(near, chunk, storage.dialect), id_in(far, other_chunk, storage.dialect)))))
+    return rows
+
+
+#: the attribute values :func:`node_columns` extracts (``None`` when absent or not a scalar)
+NODE_ATTRIBUTES = ("process_state", "exit_status", "value", "process_label", "source")
+
+
+def _attribute(nodes, key: str, dialect: str) -> tuple[Any, Any]:
+    """(the value as SQL gives it, its JSON type name) of ``attributes[key]``: no JSON decode per value in
+    Python (decoding five values per node was most of a 500-node read)."""
+    if dialect == "postgresql":
+        return nodes.c.attributes.op("->>")(key), func.jsonb_typeof(nodes.c.attributes.op("->")(key))
+    path = "$." + key
+    return func.json_extract(nodes.c.attributes, path), func.json_type(nodes.c.attributes, path)
+
+
+def _scalar(raw: Any, json_type: str | None) -> Any:
+    """A JSON scalar from :func:`_attribute` as Python (objects and arrays as ``None``)."""
+    if json_type in ("text", "string", "integer", "real"):
+        return raw
+    if json_type in ("true", "false"):
+        return json_type == "true"
+    if json_type == "boolean":
+        return raw == "true"
+    if json_type == "number":
+        try:
+            return int(raw)
+        except ValueError:
+            return float(raw)
+    return None
+
+
+def node_columns(pks: Sequence[int], *, storage=None) -> list[tuple[Any, ...]]:
+    """``(pk, uuid, node_type, label, ctime, *attributes)`` of ``pks`` (the :data:`NODE_ATTRIBUTES` as JSON
+    scalars, ``None`` when absent or an object or array), in pk order; unknown pks are left out."""
+    storage = storage or current.get_storage()
+    nodes = schema.nodes
+    columns: list[Any] = [nodes.c.id, nodes.c.uuid, nodes.c.node_type, nodes.c.label, nodes.c.ctime]
+    for key in NODE_ATTRIBUTES:
+        columns += _attribute(nodes, key, storage.dialect)
+    rows: list[tuple[Any, ...]] = []
+    with storage.connection() as conn:
+        for chunk in chunks(sorted(set(pks))):
+            for row in conn.execute(select(*columns).where(id_in(nodes.c.id, chunk, storage.dialect))
+                                    .order_by(nodes.c.id)):
+                values = [_scalar(row[i], row[i + 1]) for i in range(5, 5 + 2 * len(NODE_ATTRIBUTES), 2)]
+                rows.append((row[0], row[1], row[2], row[3], row[4], *values))
+    return rows
+
+
+__all__ = ["CALL_LINKS", "NODE_ATTRIBUTES", "callers", "chunks", "degrees", "link_pages", "links_of", "node_columns"]
