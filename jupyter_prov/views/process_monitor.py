@@ -133,7 +133,7 @@ class Throttle:
     Pokes while ``action`` waits or runs are merged into one more call: the last state is always read.
     """
 
-    def __init__(self, action: Callable[[], None], min_interval: float = MIN_INTERVAL):
+    def __init__(self, action: Callable[[], object], min_interval: float = MIN_INTERVAL):
         self._action = action
         self.min_interval = min_interval
         self._lock = threading.Lock()
@@ -221,7 +221,7 @@ class StateEvents:
     this thread; it must return quickly (a monitor only pokes its :class:`Throttle`).
     """
 
-    def __init__(self, profile):
+    def __init__(self, profile: Any):
         self.profile = profile
         self.mode = "starting"
         self._subscribers: list[Subscription] = []

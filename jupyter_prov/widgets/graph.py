@@ -17,7 +17,6 @@ so the graph shows on GitHub, nbviewer or a reopened notebook without a kernel.
 
 from __future__ import annotations
 
-import pathlib
 import threading
 from typing import Any
 
@@ -26,20 +25,11 @@ import traitlets as t
 
 from ..orm import current
 from ..views import graph as graph_views
+from .bundles import bundle
+from .channel import GraphChannel
 
-_STATIC = pathlib.Path(__file__).parent / "static"
-#: a small text file the details panel may show inline
-MAX_INLINE_FILE = 64 * 1024
 #: the static SVG fallback draws at most this many nodes (a bigger view saves without it)
 MAX_FALLBACK_NODES = 300
-
-
-def _bundle(name: str) -> pathlib.Path | str:
-    path = _STATIC / name
-    if path.exists():
-        return path
-    return ("export default { render({ el }) { el.textContent = 'jupyter-prov: the widget bundle " + name +
-            " is missing; reinstall with pip install -e .[dev] (it builds labextension/)'; } };")
 
 
 def _notebook_cells(storage) -> list[int]:
@@ -73,7 +63,7 @@ class ProvenanceGraph(anywidget.AnyWidget):
     direction); the rest loads when asked (buttons, double-click) or with :meth:`expand`.
     """
 
-    _esm = _bundle("graph.js")
+    _esm = bundle("graph.js")
 
     roots = t.List(t.Int()).tag(sync=True)
     open_workflows = t.List(t.Int()).tag(sync=True)
@@ -102,6 +92,7 @@ class ProvenanceGraph(anywidget.AnyWidget):
         self._neighbourhood = graph_views.Neighbourhood(roots, storage=storage, depth=depth, link_types=link_types,
                                                         page_size=page_size)
         self._send_lock = threading.Lock()
+        self._channel = GraphChannel(self._neighbourhood, self._reply)
         self.bytes_sent = 0
         super().__init__(roots=roots, **kwargs)
         self.on_msg(self._on_message)
@@ -114,15 +105,11 @@ class ProvenanceGraph(anywidget.AnyWidget):
     def expand(self, node: Any, direction: str = "both", *, depth: int = 1, link_types: Any = None) -> int:
         """Load more of the graph around ``node`` (shown in every view of this widget); how many new nodes."""
         (pk,) = graph_views.resolve_roots(node, storage=self._neighbourhood.storage)
-        version, delta = self._neighbourhood.expand(pk, direction, depth=depth, link_types=link_types)
-        self._send_elements(delta, version, "delta")
-        return len(delta.nodes)
+        return self._channel.expand(pk, direction, depth=depth, link_types=link_types)
 
     def refresh(self) -> int:
         """Re-read the state of the processes shown that were still running; how many changed."""
-        version, delta = self._neighbourhood.refresh_states()
-        self._send_elements(delta, version, "delta")
-        return len(delta.nodes)
+        return self._channel.refresh()
 
     # ---- the comm ----------------------------------------------------------------------------------------
     def _reply(self, content: dict, buffers: list[bytes] | None = None) -> None:
@@ -130,64 +117,9 @@ class ProvenanceGraph(anywidget.AnyWidget):
             self.bytes_sent += sum(len(b) for b in buffers or ()) + len(str(content))
             self.send(content, buffers)
 
-    def _send_elements(self, elements: graph_views.Elements, version: int, kind: str) -> None:
-        if kind == "delta" and not elements:
-            return
-        for content, buffers in graph_views.encode(elements, version=version, kind=kind):
-            self._reply(content, buffers)
-
     def _on_message(self, _widget, content: Any, _buffers) -> None:
-        if not isinstance(content, dict):
-            return
-        kind = content.get("type")
-        try:
-            if kind == "snapshot":
-                version, elements = self._neighbourhood.snapshot()
-                self._send_elements(elements, version, "snapshot")
-            elif kind == "expand":
-                version, delta = self._neighbourhood.expand(
-                    int(content["pk"]), content.get("direction", "both"), depth=int(content.get("depth", 1)),
-                    link_types=content.get("link_types"))
-                self._send_elements(delta, version, "delta")
-                if not delta:
-                    self._reply({"type": "error", "message": f"nothing more to load around #{content['pk']}"})
-            elif kind == "open_workflow":
-                version, delta = self._neighbourhood.open_workflow(int(content["pk"]))
-                self._send_elements(delta, version, "delta")
-            elif kind == "details":
-                self._reply({"type": "details", "node": _detail(int(content["pk"]), self._neighbourhood.storage)})
-            elif kind == "file":
-                self._reply(_file(int(content["pk"]), str(content["path"]), self._neighbourhood.storage))
-            elif kind == "find":
-                self._find(str(content.get("text", "")))
-            elif kind == "refresh":
-                self.refresh()
-            else:
-                self._reply({"type": "error", "message": f"unknown request {kind!r}"})
-        except (graph_views.GraphRequestError, LookupError, ValueError, KeyError, TypeError) as exc:
-            self._reply({"type": "error", "message": f"{kind}: {exc}"})
-
-    def _find(self, text: str) -> None:
-        """Add the nodes whose pk, UUID prefix or label match ``text`` (at most 50) and select the first."""
-        from ..orm import Node, QueryBuilder
-
-        storage = self._neighbourhood.storage
-        text = text.strip()
-        value = text.split(":", 1)[1] if text.startswith(("pk:", "uuid:", "label:")) else text
-        if text.startswith("pk:") or value.isdigit():
-            filters: dict = {"id": int(value)} if value.isdigit() else {"id": -1}
-        elif text.startswith("uuid:") or (len(value) >= 4 and all(c in "0123456789abcdef-" for c in value.lower())):
-            filters = {"uuid": {"like": value.lower() + "%"}}
-        else:
-            filters = {"label": {"ilike": "%" + value.replace("%", "").replace("_", "") + "%"}}
-        qb = QueryBuilder(storage=storage).append(Node, filters=filters, project=["id"], tag="n").limit(50)
-        pks = qb.all(flat=True)
-        if not pks:
-            self._reply({"type": "error", "message": f"no node matches {text!r}"})
-            return
-        version, added = self._neighbourhood.add_nodes(pks)
-        self._send_elements(added, version, "delta")
-        self._reply({"type": "select", "pk": sorted(pks)[0]})
+        if isinstance(content, dict):
+            self._channel.handle(content)
 
     # ---- outputs ---------------------------------------------------------------------------------------
     def static_svg(self) -> str | None:
@@ -217,25 +149,3 @@ class ProvenanceGraph(anywidget.AnyWidget):
         data["text/plain"] = f"<ProvenanceGraph of {len(self.roots)} node(s): {len(self._neighbourhood.nodes)} loaded>"
         return data, metadata
 
-
-def _detail(pk: int, storage) -> dict[str, Any]:
-    from ..views import nodes as node_views
-
-    return node_views.detail(pk, storage=storage)
-
-
-def _file(pk: int, path: str, storage) -> dict[str, Any]:
-    from ..orm.nodes.node import load_node
-
-    node = load_node(pk, storage=storage)
-    try:
-        with node.open(path, "rb") as handle:
-            data = handle.read(MAX_INLINE_FILE + 1)
-    except (OSError, LookupError, ValueError) as exc:
-        return {"type": "file", "pk": pk, "path": path, "error": f"cannot open {path}: {exc}"}
-    if len(data) > MAX_INLINE_FILE:
-        return {"type": "file", "pk": pk, "path": path, "error": f"{path} is larger than {MAX_INLINE_FILE} bytes"}
-    try:
-        return {"type": "file", "pk": pk, "path": path, "text": data.decode("utf-8")}
-    except UnicodeDecodeError:
-        return {"type": "file", "pk": pk, "path": path, "error": f"{path} is not a text file"}

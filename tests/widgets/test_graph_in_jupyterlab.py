@@ -20,7 +20,7 @@ from jupyter_prov.engine import run_get_node
 from jupyter_prov.orm import Float, Int
 from jupyter_prov.testing.examples import Relax, add, silicon
 
-from ..notebook.test_jupyterlab import _notebook_in_chromium, lab  # noqa: F401 - the fixture
+from ..notebook.test_jupyterlab import _notebook_in_chromium
 
 pytestmark = pytest.mark.slow
 STATIC = Path(__file__).resolve().parents[2] / "jupyter_prov" / "widgets" / "static" / "graph.js"
@@ -63,7 +63,7 @@ def _wait(page, expression: str, timeout: float = 120) -> object:
 # takes 1-2 minutes here, up to 10 on a machine loaded by other work
 @pytest.mark.timeout(1200)
 @pytest.mark.parametrize("backend_name", ["sqlite"], indirect=True)
-def test_provenance_graph_in_jupyterlab(lab, profile, tmp_path):  # noqa: F811 - lab is the fixture
+def test_provenance_graph_in_jupyterlab(lab, profile, tmp_path):
     assert STATIC.exists(), "the widget bundle is built by pip install -e . (npm run build in labextension/)"
     result, chain = run_get_node(Relax, structure=silicon(), pressure=Float(0.5))
     structure = chain.get_outgoing()

@@ -1,7 +1,7 @@
 """ProvenanceGraph on the kernel side: the messages a front end gets for what it asks.
 
-The comm is replaced by a recorder of what would go on the wire (content + buffers); everything else
-(the store, the neighbourhood, the encoding) is real. The browser test drives the same widget in a
+The comm is replaced by a recorder of what would go on the wire (``wire.py``: content + buffers);
+everything else (the store, the neighbourhood, the encoding) is real. The browser test drives the same widget in a
 real JupyterLab page (test_graph_in_jupyterlab.py).
 """
 
@@ -11,44 +11,13 @@ import pytest
 
 pytest.importorskip("anywidget")
 
-from jupyter_prov.orm import Int, QueryBuilder  # noqa: E402
-from jupyter_prov.testing.examples import add  # noqa: E402
-from jupyter_prov.views import graph as g  # noqa: E402
-from jupyter_prov.widgets import ProvenanceGraph  # noqa: E402
+from jupyter_prov.orm import Int, QueryBuilder
+from jupyter_prov.testing.examples import add
+from jupyter_prov.views import graph as g
+from jupyter_prov.widgets import ProvenanceGraph
 
-
-class Wire:
-    """Stands where the kernel's comm is: keeps every message the widget sends."""
-
-    kernel = object()
-
-    def __init__(self):
-        self.messages: list[tuple[dict, list]] = []
-        self.comm_id = "wire"
-
-    def send(self, data=None, buffers=None, **_):
-        if isinstance(data, dict) and data.get("method") == "custom":
-            self.messages.append((data["content"], list(buffers or [])))
-
-    def on_msg(self, *_):
-        pass
-
-    def close(self, *_, **__):
-        pass
-
-    def take(self) -> list[tuple[dict, list]]:
-        messages, self.messages = self.messages, []
-        return messages
-
-
-def _connect(widget) -> Wire:
-    wire = Wire()
-    widget.comm = wire
-    return wire
-
-
-def _ask(widget, content: dict) -> None:
-    widget._handle_custom_msg(content, [])
+from .wire import ask as _ask
+from .wire import connect as _connect
 
 
 @pytest.fixture
