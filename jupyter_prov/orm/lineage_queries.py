@@ -19,7 +19,7 @@ not: replaying the slice reads it from disk again, so it is listed among the sli
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -31,6 +31,7 @@ from . import current
 from .exceptions import ModificationNotAllowed
 from .links import LinkType
 from .querybuilder.errors import QueryError
+from .querybuilder.filters import JsonPath, filter_condition
 from .nodes import CellExecutionNode, Node, ProcessNode
 
 def pk_of(node: Node) -> int:
@@ -101,28 +102,56 @@ def pending_requests(pks: Iterable[int], storage=None) -> dict[int, str]:
 
 #: columns :func:`node_page` may order by
 NODE_ORDER = ("ctime", "mtime", "id", "label", "node_type")
+#: a type prefix matching at least this many nodes is paged by a scan in the order asked (SQLite)
+_WIDE_TYPE = 2000
+
+
+def _attribute_condition(nodes, attributes: Mapping[str, Any], dialect: str):
+    """QueryBuilder filters on ``attributes`` (``{"energy": {"<": 0}, "unit": "eV"}``) as one condition,
+    compiled by the QueryBuilder's own filter code (the same operators and JSON typing rules)."""
+
+    def resolve(key: str):
+        head, _, rest = key.partition(".")
+        if head != "attributes" or not rest:
+            raise QueryError(f"attribute filters name attribute keys, got {key!r}")
+        path: list[str | int] = [int(p) if p.isascii() and p.isdigit() and len(p) < 10 else p for p in rest.split(".")]
+        return JsonPath(nodes.c.attributes, path, dialect, key)
+
+    return filter_condition(resolve, {f"attributes.{key}": value for key, value in attributes.items()}, dialect,
+                            "attributes")
 
 
 def node_page(*, node_type: str | None = None, label: str | None = None, pk: int | None = None,
               uuid_prefix: str | None = None, since: datetime | None = None, until: datetime | None = None,
-              order_by: str = "ctime", descending: bool = True, offset: int = 0, limit: int = 50,
-              storage=None) -> tuple[list[int], int]:
-    """Pks of one page of nodes and how many match: a type-string prefix, an exact label, a pk, a UUID
-    prefix, ``since <= ctime < until``; ordered by ``order_by`` (one of :data:`NODE_ORDER`, ties by pk).
+              attributes: Mapping[str, Any] | None = None, order_by: str = "ctime", descending: bool = True,
+              offset: int = 0, limit: int = 50, count_cap: int | None = None,
+              storage=None) -> tuple[list[int], int, bool]:
+    """Pks of one page of nodes, how many match, and whether counting stopped at ``count_cap``: a
+    type-string prefix, an exact label, a pk, a UUID prefix, ``since <= ctime < until``, QueryBuilder
+    filters on ``attributes``; ordered by ``order_by`` (one of :data:`NODE_ORDER`, ties by pk).
 
     The same answer as the QueryBuilder (strings compare by code point on both databases) in one
     statement it does not have to build: a QueryBuilder compile of ``db_node`` is ~5 ms, most of a
     search (benchmarks/results/views.md).
+
+    Why capped: an exact count reads every match (a type with 40k nodes and an attribute filter: 190 ms
+    of a 100k-node profile, issue #16); counting stops after ``count_cap`` (``None``: exact).
+    Why the plan choice on SQLite: without statistics SQLite narrows a type prefix by its index and then
+    sorts every match (40k rows: ~200 ms for a page of 50); when the prefix matches many nodes
+    (``_WIDE_TYPE``, counted in the covering index) a scan in ``ctime``/``pk`` order that stops after the
+    page is ~100x faster (``benchmarks/results/server.md``).
     """
     storage = storage or current.get_storage()
     nodes = schema.nodes
     sqlite = storage.dialect == "sqlite"
     conditions = []
+    type_conditions = []
     if node_type:
         if sqlite:  # BINARY collation: a range, which the node_type index answers (LIKE folds case)
-            conditions += [nodes.c.node_type >= node_type, nodes.c.node_type < node_type + "\U0010ffff"]
+            type_conditions = [nodes.c.node_type >= node_type, nodes.c.node_type < node_type + "\U0010ffff"]
         else:
-            conditions.append(nodes.c.node_type.startswith(node_type, autoescape=True))
+            type_conditions = [nodes.c.node_type.startswith(node_type, autoescape=True)]
+    conditions += type_conditions
     if label is not None:
         conditions.append(nodes.c.label == label)
     if pk is not None:
@@ -134,21 +163,37 @@ def node_page(*, node_type: str | None = None, label: str | None = None, pk: int
             bound = bound if bound.tzinfo else bound.replace(tzinfo=timezone.utc)
             # SQLite's DateTime stores naive UTC text and would drop a zone when binding
             conditions.append(compare(bound.astimezone(timezone.utc).replace(tzinfo=None) if sqlite else bound))
+    if attributes:
+        conditions.append(_attribute_condition(nodes, attributes, storage.dialect))
     if order_by not in NODE_ORDER:
         raise QueryError(f"order_by must be one of {', '.join(NODE_ORDER)}, got {order_by!r}")
     column: Any = nodes.c[order_by]
     if order_by in ("label", "node_type") and not sqlite:
         column = column.collate("C")
     keys = [column] + ([nodes.c.id] if order_by != "id" else [])
-    stmt = (select(nodes.c.id).where(*conditions)
-            .order_by(*(key.desc() if descending else key.asc() for key in keys)).offset(offset or None).limit(limit))
+    order = [key.desc() if descending else key.asc() for key in keys]
     with storage.connection() as conn:
+        page_conditions = conditions
+        if sqlite and type_conditions and order_by in ("ctime", "id") and pk is None:
+            wide = conn.execute(select(func.count()).select_from(
+                select(nodes.c.id).where(*type_conditions).limit(_WIDE_TYPE).subquery())).scalar_one()
+            if wide >= _WIDE_TYPE:  # the same range on ``node_type || ''``, which no index answers
+                unindexed = nodes.c.node_type.concat("")
+                page_conditions = [c for c in conditions if not any(c is t for t in type_conditions)]
+                page_conditions += [unindexed >= node_type, unindexed < node_type + "\U0010ffff"]
+        stmt = select(nodes.c.id).where(*page_conditions).order_by(*order).offset(offset or None).limit(limit)
         pks = list(conn.execute(stmt).scalars())
+        capped = False
         if not offset and len(pks) < limit:
             total = len(pks)
         else:
-            total = conn.execute(select(func.count()).select_from(nodes).where(*conditions)).scalar_one()
-    return pks, total
+            matches = select(nodes.c.id).where(*conditions)
+            if count_cap is not None:
+                matches = matches.limit(count_cap + 1)
+            total = conn.execute(select(func.count()).select_from(matches.subquery())).scalar_one()
+            if count_cap is not None and total > count_cap:
+                total, capped = count_cap, True
+    return pks, total, capped
 
 
 def outputs_labelled(label: str, sources: Iterable[int], link_types: Sequence[LinkType],

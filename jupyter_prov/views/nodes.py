@@ -4,8 +4,8 @@ details panel shows) and a paged search.
 A detail is bounded: at most ``max_links`` links each way and ``max_files`` files, with the totals and a
 ``truncated`` flag, because one node can have 100,000 outgoing links (a data node read by every cell of
 a sweep) and a details panel must answer in milliseconds all the same. The search orders, offsets and
-limits in SQL (the QueryBuilder) and caps a page at :data:`MAX_LIMIT` rows, so no face can ask for the
-whole profile at once.
+limits in SQL (``orm.lineage_queries.node_page``), caps a page at :data:`MAX_LIMIT` rows, so no face can ask
+for the whole profile at once, and counts the matches up to :data:`COUNT_CAP`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from typing import Any
 
 from ..errors import RepositoryError
 from ..interop.subgraph import node_kind as subgraph_node_kind
-from ..orm import Node, QueryBuilder, QueryError, current, load_node, load_nodes
+from ..orm import Node, QueryError, current, load_node, load_nodes
 from ..orm.lineage_queries import link_page, node_page, pk_of
 
 #: the largest page :func:`search` returns
 MAX_LIMIT = 500
+#: :func:`search` counts the matches up to this many (then says "more than")
+COUNT_CAP = 1000
 #: links shown each way and files shown by :func:`detail` unless asked otherwise
 MAX_LINKS = 100
 MAX_FILES = 200
@@ -139,8 +141,8 @@ def _plain(value: Any) -> Any:
 def search(*, node_type: str | None = None, label: str | None = None, identifier: int | str | None = None,
            since: datetime | str | None = None, until: datetime | str | None = None,
            attributes: Mapping[str, Any] | None = None, order_by: str = "ctime", descending: bool = True,
-           offset: int = 0, limit: int = 50, storage=None) -> dict[str, Any]:
-    """A page of stored nodes as summaries: ``{"total", "offset", "limit", "items"}``.
+           offset: int = 0, limit: int = 50, count_cap: int | None = COUNT_CAP, storage=None) -> dict[str, Any]:
+    """A page of stored nodes as summaries: ``{"total", "total_capped", "offset", "limit", "items"}``.
 
     - ``node_type``: a type-string prefix (``data.``, ``process.workflow``)
     - ``label``: the exact label
@@ -149,58 +151,32 @@ def search(*, node_type: str | None = None, label: str | None = None, identifier
       without a zone is UTC)
     - ``attributes``: QueryBuilder filters on attributes, ``{"energy": {"<": 0}, "unit": "eV"}``
     - ``order_by``: one of :data:`ORDER_KEYS`, ties broken by pk in the same direction
-    - ``limit`` is capped at :data:`MAX_LIMIT`; ``total`` counts every match
+    - ``limit`` is capped at :data:`MAX_LIMIT`
+    - ``total`` counts the matches up to ``count_cap`` (``None``: all of them); ``total_capped`` says the
+      count stopped there ("more than 1,000"): an exact count reads every match, and a face answering
+      a keystroke cannot wait for 40k rows (issue #16)
     """
     if order_by not in ORDER_KEYS:
         raise QueryError(f"order_by must be one of {', '.join(ORDER_KEYS)}, got {order_by!r}")
     for name, value in (("offset", offset), ("limit", limit)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise QueryError(f"{name} must be a non-negative integer, got {value!r}")
+    if count_cap is not None and (not isinstance(count_cap, int) or isinstance(count_cap, bool) or count_cap < 1):
+        raise QueryError(f"count_cap must be a positive integer or None, got {count_cap!r}")
+    if attributes is not None and not isinstance(attributes, Mapping):
+        raise QueryError(f"attributes must be a mapping of attribute filters, got {attributes!r}")
     limit = min(limit, MAX_LIMIT)
     pk, uuid_prefix = _identifier(identifier) if identifier is not None else (None, None)
     start = _time(since, "since") if since is not None else None
     end = _time(until, "until") if until is not None else None
-    column = ORDER_KEYS[order_by]
-    if not attributes:  # one statement of the ORM's (a QueryBuilder compile is most of a small search)
-        pks, total = node_page(node_type=node_type or None, label=label, pk=pk, uuid_prefix=uuid_prefix, since=start,
-                               until=end, order_by=column, descending=descending, offset=offset, limit=limit,
-                               storage=storage)
-    else:
-        pks, total = _query_page(node_type, label, pk, uuid_prefix, start, end, attributes, column, descending,
-                                 offset, limit, storage)
+    # one statement of the ORM's, attribute filters compiled by the QueryBuilder's filter code
+    pks, total, capped = node_page(node_type=node_type or None, label=label, pk=pk, uuid_prefix=uuid_prefix,
+                                   since=start, until=end, attributes=attributes or None, order_by=ORDER_KEYS[order_by],
+                                   descending=descending, offset=offset, limit=limit, count_cap=count_cap,
+                                   storage=storage)
     found = load_nodes(pks, storage=storage) if pks else []
-    return {"total": total, "offset": offset, "limit": limit, "items": [summary(n) for n in found]}
-
-
-def _query_page(node_type, label, pk, uuid_prefix, start, end, attributes, column, descending, offset, limit,
-                storage) -> tuple[list[int], int]:
-    """:func:`search` with attribute filters: the QueryBuilder, which compiles them on both databases."""
-    filters: dict[str, Any] = {}
-    if node_type:
-        filters["node_type"] = {"like": _escape_like(node_type) + "%"}
-    if label is not None:
-        filters["label"] = label
-    if pk is not None:
-        filters["id"] = pk
-    if uuid_prefix:
-        filters["uuid"] = {"like": _escape_like(uuid_prefix) + "%"}
-    times = [{"ctime": {op: value}} for op, value in ((">=", start), ("<", end)) if value is not None]
-    if times:
-        filters["and"] = times
-    for key, value in attributes.items():
-        filters[f"attributes.{key}"] = value
-    qb = QueryBuilder(storage=storage).append(Node, tag="n", filters=filters, project=["id"])
-    direction = "desc" if descending else "asc"
-    order = [{column: direction}] + ([{"id": direction}] if column != "id" else [])
-    qb.order_by({"n": order}).offset(offset or None).limit(limit)
-    pks = qb.all(flat=True)
-    # a first page that is not full is everything: no count query
-    total = len(pks) if not offset and len(pks) < limit else qb.limit(None).offset(None).count()
-    return pks, total
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return {"total": total, "total_capped": capped, "offset": offset, "limit": limit,
+            "items": [summary(n) for n in found]}
 
 
 def _identifier(identifier: int | str) -> tuple[int | None, str | None]:
