@@ -16,6 +16,8 @@ The public API is small:
 - archives: ``create_archive``, ``import_archive``, ``inspect_archive``, ``ArchiveReader``
   (``docs/archive-format.md``).
 - ``%load_ext jupyter_prov``: record a notebook's provenance (``docs/tutorial/notebook-provenance.md``).
+- notebook widgets (the ``widgets`` extra): ``ProvenanceGraph``, ``ProcessMonitor``, ``ArchiveBrowser``
+  (``docs/tutorial/see-your-provenance.md``).
 
 Everything not named here may change between versions.
 """
@@ -41,6 +43,7 @@ _LAZY: dict[str, str | None] = {
     "import_archive": "jupyter_prov.archive.import_",
     "inspect_archive": "jupyter_prov.archive.inspect",
     "ArchiveReader": "jupyter_prov.archive.reader",
+    **dict.fromkeys(["ArchiveBrowser", "ProcessMonitor", "ProvenanceGraph"], "jupyter_prov.widgets"),
 }
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
@@ -70,6 +73,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     )
     from .engine.shell_jobs import launch_shell_job
     from .orm import Node, QueryBuilder, load_node, load_profile, store_all, to_data
+    from .widgets import ArchiveBrowser, ProcessMonitor, ProvenanceGraph
 
 
 def __getattr__(name: str) -> Any:
@@ -101,8 +105,11 @@ def unload_ipython_extension(shell: Any) -> None:
 
 
 __all__ = [
+    "ArchiveBrowser",
     "ArchiveReader",
     "Node",
+    "ProcessMonitor",
+    "ProvenanceGraph",
     "QueryBuilder",
     "ToContext",
     "WorkChain",
