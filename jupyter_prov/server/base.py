@@ -82,6 +82,8 @@ class ProvenanceHandler(APIHandler):
         """The query arguments parsed by ``spec``; a bad, unknown or repeated one is a 400 naming it."""
         raw: dict[str, str] = {}
         for name, values in self.request.query_arguments.items():
+            if name.isdigit() and values == [b""]:
+                continue  # JupyterLab's ServerConnection appends ?<time in ms> to a GET (cache: 'no-store')
             if len(values) > 1:
                 raise HTTPError(400, f"query parameter {name!r} is given {len(values)} times")
             raw[name] = values[0].decode("utf-8", "replace")

@@ -38,6 +38,14 @@ def test_the_installed_package_shows_as_enabled():
     assert f"jupyter_prov.server {__version__} OK" in ours, text  # it imports and loads cleanly
 
 
+async def test_jupyterlabs_cache_buster_is_accepted_and_a_misspelt_parameter_still_refused(api):
+    """JupyterLab's ServerConnection appends ``?<time in ms>`` to every GET (``cache: 'no-store'``)."""
+    code, body = await api("processes", params={"1796329368305": "", "limit": "1"})
+    assert code == 200, body
+    code, body = await api("processes", params={"1796329368305": "x"})
+    assert code == 400 and "unknown query parameter '1796329368305'" in body["message"]
+
+
 async def test_status_answers_with_the_version_and_the_event_mode(api):
     code, body = await api("status")
     assert code == 200
