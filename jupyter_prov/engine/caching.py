@@ -22,6 +22,12 @@ calculations that come from an archive are not cache sources at all: the importe
 ``_jprov_cacheable: false`` (:data:`NOT_A_CACHE_SOURCE`), and only ``set_cacheable(node, True)`` — the
 user vouching for the archive — makes one reusable. Verifying costs a few hash computations per
 hit; the figures are in ``benchmarks/results/caching.md``.
+
+An **invalid** calculation (issue #17: it, or a node it created, is marked invalid by
+:func:`jupyter_prov.records.invalidate`, directly or through the cascade) is never a cache source, and
+neither is a cached copy of one (``cached_from`` names the original, which the cascade does not reach):
+caching must not bring a bad result back. One indexed query per candidate
+(:func:`jupyter_prov.orm.record_queries.is_invalid_cache_source`); a revalidated one is a source again.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from ..orm import Node, ProcessNode, ProcessState, current, load_node
 from ..orm.links import INPUT_LINKS, LinkType
 from ..orm.nodes.loading import find_by_hash
 from ..orm.nodes.storing import rehash as rehash_nodes
+from ..orm.record_queries import is_invalid_cache_source
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +65,8 @@ def _identifiers(identifiers: Iterable[Any]) -> frozenset[str] | None:
         else:
             from .kinds import process_class_of
 
-            names.add(process_class_of(item).process_type())
+            process_type = getattr(process_class_of(item), "process_type")  # a process class's classmethod
+            names.add(process_type())
     return frozenset(names) or None
 
 
@@ -96,10 +104,7 @@ def get_caching_config() -> dict[str, Any]:
 def configure_caching(*, enabled: bool | None = None, enabled_for: list[str] | None = None,
                       disabled_for: list[str] | None = None) -> dict[str, Any]:
     """Change the caching configuration of the loaded profile (saved in ``config.json``); returns it."""
-    profile = current.get_profile()
-    if profile is None:
-        current.load_profile()
-        profile = current.get_profile()
+    profile = current.get_profile() or current.load_profile()
     config = get_config()
     stored = config.get_profile(profile.name)
     options = dict(stored.options.get("caching", {}))
@@ -189,6 +194,8 @@ def find_cache_source(node: ProcessNode) -> ProcessNode | None:
         candidate = load_node(pk)
         if not (isinstance(candidate, ProcessNode) and is_valid_cache(candidate)):
             continue
+        if _invalid(candidate):
+            continue
         problem, outputs = _verify(candidate)
         if problem is None:
             _verified_outputs.set((candidate.pk, outputs))
@@ -196,6 +203,20 @@ def find_cache_source(node: ProcessNode) -> ProcessNode | None:
         log.warning("calculation %s (pk %s) is not reused from the cache: %s (changed after it was stored?)",
                     candidate.uuid, candidate.pk, problem)
     return None
+
+
+def _invalid(candidate: ProcessNode) -> bool:
+    """Whether ``candidate``, or the calculation it was cached from, is invalid now (never reused)."""
+    if candidate.pk is not None and is_invalid_cache_source(candidate.pk):
+        return True
+    origin = candidate.get_attribute("cached_from", None)
+    if not origin:
+        return False
+    try:
+        source = load_node(origin)
+    except Exception:  # noqa: BLE001 - the original is gone (deleted, not imported): nothing to ask
+        return False
+    return source.pk is not None and is_invalid_cache_source(source.pk)
 
 
 def clone_data(node: Node) -> Node:

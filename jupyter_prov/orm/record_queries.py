@@ -709,10 +709,40 @@ def claim_action(row_id: int, worker: str) -> bool:
         return (result.rowcount or 0) == 1
 
 
-def finish_action(row_id: int, status: str, outcome: dict[str, Any], process_id: int | None = None) -> None:
+def finish_action(row_id: int, status: str, outcome: dict[str, Any], process_id: int | None = None, *,
+                  only_if_stale_before: datetime | None = None) -> bool:
+    """Write the outcome of outbox row ``row_id``; with ``only_if_stale_before``, only if it is still ``running``
+    and its claim was last renewed before then (a recovery racing a runner that came back). Whether it was."""
+    table = schema.action_outbox
+    query = update(table).where(table.c.id == row_id)
+    if only_if_stale_before is not None:
+        query = query.where(table.c.status == "running", table.c.claimed_at < only_if_stale_before)
+    with _storage().transaction() as conn:
+        result = conn.execute(query.values(status=status, outcome=clean_json(outcome, "action outcome"),
+                                           finished_at=_now(), process_id=process_id))
+        return (result.rowcount or 0) == 1
+
+
+def renew_action(row_id: int, worker: str) -> bool:
+    """``worker`` still runs outbox row ``row_id``: its claim time moves to now (the runner's heartbeat)."""
     table = schema.action_outbox
     with _storage().transaction() as conn:
-        conn.execute(update(table).where(table.c.id == row_id)
-                     .values(status=status, outcome=clean_json(outcome, "action outcome"),
-                             finished_at=_now(), process_id=process_id))
+        result = conn.execute(update(table).where(table.c.id == row_id, table.c.status == "running",
+                                                  table.c.worker == worker).values(claimed_at=_now()))
+        return (result.rowcount or 0) == 1
 
+
+def requeue_action(row_id: int, stale_before: datetime) -> bool:
+    """Put a ``running`` row whose runner died (claim last renewed before ``stale_before``) back to ``queued``."""
+    table = schema.action_outbox
+    with _storage().transaction() as conn:
+        result = conn.execute(update(table).where(table.c.id == row_id, table.c.status == "running",
+                                                  table.c.claimed_at < stale_before)
+                              .values(status="queued", worker=None, claimed_at=None))
+        return (result.rowcount or 0) == 1
+
+
+def set_action_process(row_id: int, process_id: int | None) -> None:
+    table = schema.action_outbox
+    with _storage().transaction() as conn:
+        conn.execute(update(table).where(table.c.id == row_id).values(process_id=process_id))

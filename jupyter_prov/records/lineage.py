@@ -84,7 +84,7 @@ def diff_versions(a: Version, b: Version) -> dict[str, Any]:
                         "changed": sorted(k for k in set(files_a) & set(files_b) if files_a[k] != files_b[k])}
     inputs_a = _inputs_by_record(a.node_pk)
     inputs_b = _inputs_by_record(b.node_pk)
-    lineage = {
+    lineage: dict[str, Any] = {
         "changed": [{"record": name, "from": inputs_a[name], "to": inputs_b[name]}
                     for name in sorted(set(inputs_a) & set(inputs_b)) if inputs_a[name] != inputs_b[name]],
         "added": [{"record": name, "versions": inputs_b[name]} for name in sorted(set(inputs_b) - set(inputs_a))],

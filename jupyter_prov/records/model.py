@@ -379,7 +379,9 @@ def versions_of(node: Node | int) -> list[Version]:
     pk = _node_pk(node, "node")
     found = []
     for row in q.versions_of_nodes([pk]).get(pk, []):
-        found.append(Version._from_row(_from_row(q.record_by_id(row["record_id"])), row))
+        record = q.record_by_id(row["record_id"])
+        if record is not None:
+            found.append(Version._from_row(_from_row(record), row))
     return found
 
 
@@ -410,7 +412,7 @@ def _node_pk(item: Any, what: str) -> int:
     if isinstance(item, Record):
         return item.latest.node_pk
     if isinstance(item, Node):
-        if not item.is_stored:
+        if not item.is_stored or item.pk is None:
             raise RecordError(f"{what}: {item!r} is not stored")
         return item.pk
     if isinstance(item, int) and not isinstance(item, bool):

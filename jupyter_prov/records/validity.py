@@ -21,11 +21,14 @@ from .lineage import stale_causes
 from .model import RecordError, _actor, resolve
 
 
-def invalidate(target: Any, cause: str, *, by: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+def invalidate(target: Any, cause: str, *, by: str | None = None, dry_run: bool = False,
+               run_actions: bool = True) -> dict[str, Any]:
     """Mark ``target`` (``name@vN``, a version, node or pk) and everything derived from it invalid.
 
     ``dry_run``: how many nodes, which records and versions, notebooks and cells, affected workflows —
-    nothing is written. Otherwise returns the root event's id and the counts, all in one transaction.
+    nothing is written. Otherwise returns the root event's id and the counts, all in one transaction; when
+    actions were queued, that transaction also submits their runner to the daemon (``actions_runner``: its
+    pk; ``run_actions=False``: leave them queued for :func:`jupyter_prov.records.actions.run_pending`).
     """
     if not isinstance(cause, str) or not cause.strip():
         raise RecordError("invalidate needs a cause (why is it invalid?)")
@@ -34,7 +37,13 @@ def invalidate(target: Any, cause: str, *, by: str | None = None, dry_run: bool 
         plan = q.impact([pk])
         plan.pop("pks")
         return {"dry_run": True, "root": pk, **plan}
-    return {"dry_run": False, "root": pk, **q.invalidate(pk, actor=_actor(by), cause=cause.strip())}
+    with q.write_transaction():
+        result = q.invalidate(pk, actor=_actor(by), cause=cause.strip())
+        if result["actions_queued"] and run_actions:
+            from .actions import schedule
+
+            result["actions_runner"] = schedule()
+    return {"dry_run": False, "root": pk, **result}
 
 
 def revalidate(target: Any, cause: str, *, by: str | None = None) -> dict[str, Any]:

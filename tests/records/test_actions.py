@@ -179,3 +179,51 @@ def test_a_worker_killed_mid_action_never_runs_it_twice_and_says_so(profile, sub
     actions.run_pending("survivor", stale_after=0)
     (row,) = q.outbox()
     assert row["status"] == "interrupted" and ran == []  # reported, and not run a second time
+
+
+def test_a_rerun_left_claimed_by_a_dead_runner_is_submitted_exactly_once(profile):
+    """A runner killed after its claim committed submitted nothing (the submission commits with the outcome):
+    the stale claim goes back to the queue and the next runner submits the re-run, once."""
+    import time
+
+    from jupyter_prov.orm import QueryBuilder
+    from jupyter_prov.orm.nodes.process import CalcFunctionNode
+    from tests.records.processes import train
+
+    data = Dataset.create("d")
+    d1 = data.update(Int(1))
+    result, calc = train.run_get_node(d1.node)
+    Model.create("m").update(result["model"], by=calc)
+    d2 = data.update(Int(4))
+    actions.attach("m", "rerun")
+    invalidate(d1, "bad", run_actions=False)
+    (row,) = actions.pending()
+    assert q.claim_action(row["id"], "host:999999:dead")  # what a kill -9 right after the claim leaves
+    assert actions.run_pending("w", stale_after=60) == []  # not stale yet: left alone
+    time.sleep(0.3)
+    ran = actions.run_pending("w", stale_after=0.2)
+    assert [r["status"] for r in ran] == ["done"] and actions.run_pending("w", stale_after=0.2) == []
+    trains = QueryBuilder().append(CalcFunctionNode, filters={"process_type": calc.process_type}, project="id").all(flat=True)
+    assert len(trains) == 2  # the original and one re-run
+    rerun = load_node(ran[0]["submitted"])
+    assert rerun.inputs.data.pk == d2.node_pk and rerun.process_state.value == "created"
+
+
+def test_a_rerun_that_cannot_be_planned_fails_and_submits_nothing(profile):
+    d1 = Dataset.create("d").update(Int(1))  # the only version: no valid one after it is invalid
+    Model.create("m").update(Int(2), derived_from=[d1])  # no producing process
+    actions.attach("m", "rerun")
+    invalidate(d1, "bad", run_actions=False)
+    (ran,) = actions.run_pending("w")
+    assert ran["status"] == "failed" and "no producing process" in ran["error"]
+    assert q.outbox()[0]["status"] == "failed"
+
+
+def test_an_invalidation_that_queues_actions_submits_their_runner_in_its_transaction(profile):
+    d1 = Dataset.create("d").update(Int(1))
+    _model_on(d1)
+    actions.attach("m", "rerun")
+    result = invalidate(d1, "bad")
+    runner = load_node(pk=result["actions_runner"])
+    assert runner.process_label == "run_record_actions" and runner.process_state.value == "created"
+    assert "actions_runner" not in invalidate(Int(5).store().pk, "no actions here")
