@@ -309,7 +309,7 @@ class Record:
 
     def diff(self, a: "Version | int | str", b: "Version | int | str") -> dict[str, Any]:
         """Content summary and lineage difference of two versions (which record inputs changed)."""
-        from .lineage import diff_versions
+        from .diff import diff_versions
 
         first = a if isinstance(a, Version) else self[a]
         second = b if isinstance(b, Version) else self[b]
