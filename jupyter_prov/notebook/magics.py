@@ -17,7 +17,8 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from ..errors import JprovError, NotebookError
+from ..errors import JprovError
+from .magic_errors import ProvenanceError
 from .recorder import Recorder
 
 USAGE = """%provenance status                 profile, recording on/off, cells recorded, pending writes
@@ -25,26 +26,34 @@ USAGE = """%provenance status                 profile, recording on/off, cells r
 %provenance off                    stop recording cells (values changed meanwhile enter the graph later)
 %provenance ignore NAME [NAME...]  never record these variables
 %provenance track NAME [NAME...]   record these variables (also names starting with _)
-%provenance show NAME              the lineage of a variable: cells, values, files, calculations
-%provenance history NAME           every version of NAME in this session, which cell made it, when
-%provenance slice NAME [--run]     the minimal cells, in order, that recompute NAME; --run replays them
-                                   in a fresh kernel and compares the value's hash
+%provenance show NAME|FILE [--all-sessions]
+                                   the lineage of a variable (or of a file, by path or glob): cells,
+                                   values, files, calculations; warns about deleted or edited cells
+%provenance history NAME|FILE [--all-sessions]
+                                   every version of NAME in this session (every session of this
+                                   notebook with --all-sessions), which cell made it, when
+%provenance slice NAME [--run] [--to FILE.ipynb|FILE.py] [--copy-inputs]
+                                   the minimal cells, in order, that recompute NAME; --run replays them
+                                   in a fresh kernel and compares the value's hash; --to saves them
+%provenance diff NAME [NAME@A NAME@B]
+                                   what changed between two versions (default: the latest two)
+%provenance sessions               the kernel sessions of this notebook (NAME@s2: in session 2)
+%provenance env [--diff NAME]      this session's Python, packages, git state, host; --diff: against
+                                   the session that made NAME
 %provenance export FILE [--format jprov|aiida] [--overwrite]
                                    this session's provenance as an archive (FILE.aiida: AiiDA's format)
 %provenance config [KEY=VALUE...]  show or change the capture limits
 %provenance flush                  wait until every recorded cell is written
 %%provenance skip                  (first line of a cell) run the cell without recording it"""
 
-SUBCOMMANDS = ("status", "on", "off", "ignore", "track", "show", "history", "slice", "export", "config", "flush", "skip",
-               "help")
+SUBCOMMANDS = ("status", "on", "off", "ignore", "track", "show", "history", "slice", "diff", "sessions", "env",
+               "export", "config", "flush", "skip", "help")
 
 
 #: commands that work without a loaded profile (the others say why the profile did not load)
 _WITHOUT_PROFILE = ("help", "status", "on", "off", "ignore", "track", "config", "skip")
 
 
-class ProvenanceError(NotebookError):
-    """A ``%provenance`` command could not do what was asked (shown as one line, see the module)."""
 
 
 def split_line(line: str) -> list[str]:
@@ -220,22 +229,87 @@ class ProvenanceMagics(Magics):
         except ProvenanceError as exc:
             raise ProvenanceError(f"%provenance {command}: {exc}") from None
 
+    def _session(self):
+        """The kernel session as stored (after writing what is pending), or why not."""
+        writer = self.recorder.writer
+        writer.flush()
+        session = writer.session
+        if session is not None and session.node is None:  # only magics ran so far: store the session now
+            with writer.lock:
+                try:
+                    session.ensure_stored(self.recorder.notebook_path(), [])
+                except Exception as exc:  # noqa: BLE001 - said in one line (a storage problem)
+                    raise ProvenanceError(f"the kernel session could not be stored: {type(exc).__name__}: {exc}") from None
+        if session is None or session.node is None:
+            raise ProvenanceError("this kernel session is not recorded (see %provenance status)")
+        return session
+
+    def _target(self, spec: str, command: str, all_sessions: bool):
+        """The node a question is about: ``NAME`` (this session's version; after a restart, the latest
+        recorded one), ``NAME@N`` (version N of every session), ``NAME@sK`` or ``NAME@<session id>``
+        (the latest version made in that session)."""
+        from .questions import select_version
+
+        name, _, selector = spec.partition("@")
+        if not name.isidentifier():
+            raise ProvenanceError(f"%provenance {command}: {name!r} is not a variable name")
+        if not selector and not all_sessions and name in self.recorder.writer.versions:
+            return self._variable_node(name, command)
+        session = self._session()
+        node = select_version(name, selector, session.notebook_id)
+        if node is None:
+            where = f" in session {selector!r}" if selector else " in any session of this notebook"
+            raise ProvenanceError(f"%provenance {command}: no recorded version of {name!r}{where}")
+        return node
+
+    @staticmethod
+    def _is_file(spec: str) -> bool:
+        return "@" not in spec and not spec.isidentifier()
+
+    def _spec(self, args: list[str], command: str, options: tuple[str, ...]) -> tuple[str, set[str]]:
+        unknown = [a for a in args if a.startswith("-") and a not in options]
+        if unknown:
+            raise ProvenanceError(f"%provenance {command}: unknown option {unknown[0]!r} (only {', '.join(options)})")
+        names = [a for a in args if not a.startswith("-")]
+        if len(names) != 1:
+            got = f", got {' '.join(names)!r}" if names else ""
+            raise ProvenanceError(f"%provenance {command} takes one variable name or file{got}")
+        return names[0], {a for a in args if a.startswith("-")}
+
     def _cmd_show(self, args: list[str]):
         from .lineage import LineageView
+        from .questions import file_history, stale_cells_warning
 
-        name = self._one_name(args, "show")
-        return LineageView(self._variable_node(name, "show"), interactive=True)
+        spec, options = self._spec(args, "show", ("--all-sessions",))
+        if self._is_file(spec):
+            return file_history(spec, "show")
+        node = self._target(spec, "show", "--all-sessions" in options)
+        warning = stale_cells_warning(node, self.recorder.notebook_path())
+        if warning:
+            print(warning)
+        return LineageView(node, interactive=True)
 
     def _cmd_history(self, args: list[str]):
         from ..views.lineage import versions
+        from .questions import file_history, history_all_sessions
         from .views import TableView
 
-        name = self._one_name(args, "history")
+        spec, options = self._spec(args, "history", ("--all-sessions",))
+        if self._is_file(spec):
+            return file_history(spec, "history")
+        name, _, selector = spec.partition("@")
         self.recorder.writer.flush()
+        if "--all-sessions" in options or selector:
+            return history_all_sessions(name, selector, self._session().notebook_id)
+        if not name.isidentifier():
+            raise ProvenanceError(f"%provenance history: {name!r} is not a variable name")
         rows = [[v["version"], v["pk"], v["type"], v["size"], v["value"], v["hash"], v["link_type"],
                  v["cell"]["label"], v["cell"]["cell_id"], v["cell"]["started_at"][:23]]
                 for v in versions(name, list(self.recorder.writer.cell_pks))]
         if not rows:
+            earlier = history_all_sessions(name, "", self._session().notebook_id, quiet=True)
+            if earlier is not None:  # nothing in this session (a restarted kernel): the earlier sessions'
+                return earlier
             if name not in self._ipython.user_ns:
                 raise ProvenanceError(f"%provenance history: no variable {name!r} in this notebook")
             raise ProvenanceError(f"%provenance history: no recorded version of {name!r} in this session")
@@ -245,11 +319,23 @@ class ProvenanceMagics(Magics):
     def _cmd_slice(self, args: list[str]):
         from ..views.lineage import slice_data
         from .lineage import compute_slice
+        from .questions import save_slice, stale_cells_warning
         from .replay import replay_slice
         from .views import TableView
 
-        name = self._one_name(args, "slice", ("--run",))
-        piece = compute_slice(self._variable_node(name, "slice"))
+        to = None
+        if "--to" in args:
+            index = args.index("--to")
+            if index + 1 >= len(args) or args[index + 1].startswith("-"):
+                raise ProvenanceError("%provenance slice: --to needs a file name (FILE.ipynb or FILE.py)")
+            to = args[index + 1]
+            args = args[:index] + args[index + 2:]
+        spec, options = self._spec(args, "slice", ("--run", "--all-sessions", "--copy-inputs"))
+        if self._is_file(spec):
+            raise ProvenanceError(f"%provenance slice takes a variable name, not a file ({spec!r}); "
+                                  "`%provenance show FILE` names the cells that wrote it")
+        name = spec.partition("@")[0]
+        piece = compute_slice(self._target(spec, "slice", "--all-sessions" in options))
         data = slice_data(piece)
         rows = [[i, cell["label"], cell["cell_id"], cell["source"]] for i, cell in enumerate(data["cells"], 1)]
         title = f"slice of {name}: {len(data['cells'])} cell(s)"
@@ -258,8 +344,14 @@ class ProvenanceMagics(Magics):
         if not data["complete"]:
             title += (f"; incomplete: {', '.join(n['label'] or str(n['pk']) for n in data['unrecorded'])} "
                       "came from outside the recording")
+        warning = stale_cells_warning(piece.target, self.recorder.notebook_path())
+        if warning:
+            print(warning)
         self.last_slice = piece
-        if "--run" in args:
+        if to is not None:
+            saved = save_slice(piece, name, to, copy_inputs="--copy-inputs" in options)
+            title += f"; saved to {saved}"
+        if "--run" in options:
             result = replay_slice(piece, name)
             self.last_replay = result
             if result.matches:
@@ -272,6 +364,54 @@ class ProvenanceMagics(Magics):
                 title += (f"; replayed in a fresh kernel: MISMATCH (recorded {(result.recorded_hash or '')[:12]}, "
                           f"replayed {(result.replayed_hash or '')[:12]})")
         return TableView(["#", "cell", "cell id", "source"], rows, title)
+
+    def _cmd_diff(self, args: list[str]):
+        from .questions import diff_versions
+
+        if any(a.startswith("-") for a in args):
+            raise ProvenanceError(f"%provenance diff: unknown option {next(a for a in args if a.startswith('-'))!r}")
+        if len(args) not in (1, 2):
+            raise ProvenanceError("%provenance diff takes NAME (the latest two versions) or NAME@A NAME@B")
+        self.recorder.writer.flush()
+        return diff_versions(args, self._session().notebook_id)
+
+    def _cmd_sessions(self, args: list[str]):
+        from ..views.sessions import sessions
+        from .views import TableView
+
+        self._no_arguments(args, "sessions")
+        session = self._session()
+        rows = [[r["number"], (r["session"] or "")[:8] + (" (this one)" if r["session"] == session.session else ""),
+                 (r["started_at"] or "")[:19], r["host"], (r["kernel_id"] or "-")[:8], r["cells"],
+                 r["python_version"], (r["environment"] or "")[:10], r["notebook_path"]]
+                for r in sessions(session.notebook_id or "")]
+        return TableView(["#", "session", "started", "host", "kernel", "cells", "python", "environment", "notebook"],
+                         rows, f"kernel sessions of notebook {session.notebook_id}")
+
+    def _cmd_env(self, args: list[str]):
+        from ..views.sessions import environment_diff, environment_of_session, environment_of_value, environment_summary
+        from .views import TableView, key_value_table
+
+        session = self._session()
+        here = environment_of_session(session.session)
+        if here is None:
+            raise ProvenanceError("%provenance env: this session is not stored yet")
+        if not args:
+            return key_value_table(environment_summary(here), f"environment of this session "
+                                   f"(read in {1000 * (session.capture_seconds or 0):.0f} ms on the writer thread)")
+        if args[0] != "--diff" or len(args) != 2:
+            raise ProvenanceError("%provenance env takes no arguments or --diff NAME")
+        node = self._target(args[1], "env --diff", False)
+        there = environment_of_value(node)
+        if there is None or there.get("environment") is None:
+            raise ProvenanceError(f"%provenance env --diff: {args[1]!r} was not made by a recorded cell of a stored session")
+        rows = [[r["what"], r["before"] or "(absent)", r["after"] or "(absent)"]
+                for r in environment_diff(there["environment"], here["environment"] or {})]
+        made = there["session"]
+        title = (f"environment that made {args[1]} (session {str(made.get('session'))[:8]}, "
+                 f"{str(made.get('started_at'))[:19]}) -> this session: ")
+        title += f"{len(rows)} difference(s)" if rows else "the same environment"
+        return TableView(["", "then", "now"], rows, title)
 
     def _cmd_export(self, args: list[str]) -> None:
         filename, format_, overwrite = _export_arguments(args)

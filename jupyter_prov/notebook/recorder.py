@@ -114,7 +114,10 @@ class Recorder:
         self.hook_seconds: list[float] = []
         self.measure = False
         self.hidden = set(getattr(shell, "user_ns_hidden", {}) or {})
-        self.writer = ProvenanceWriter(self.policy, self._writer_error)
+        self.started_at = datetime.now(timezone.utc)
+        from .sessions import KernelSession
+
+        self.writer = ProvenanceWriter(self.policy, self._writer_error, KernelSession(self.session, self.started_at))
 
     # ---- reporting -----------------------------------------------------------------------------
     def _writer_error(self, message: str) -> None:
@@ -155,7 +158,8 @@ class Recorder:
             return None
         return cell_id if isinstance(cell_id, str) else None
 
-    def _notebook_path(self) -> str | None:
+    def notebook_path(self) -> str | None:
+        """The notebook file's path as Jupyter tells the kernel (``__session__``, ``JPY_SESSION_NAME``), if any."""
         ns = self.shell.user_ns
         return ns.get("__session__") or os.environ.get("JPY_SESSION_NAME") or ns.get("__vsc_ipynb_file__")
 
@@ -201,7 +205,7 @@ class Recorder:
         self.sequence += 1
         record = CellRecord(
             sequence=self.sequence, source=source, cell_id=self._cell_id(info),
-            execution_count=running_cell_number(self.shell), notebook=self._notebook_path(),
+            execution_count=running_cell_number(self.shell), notebook=self.notebook_path(),
             session=self.session, started_at=datetime.now(timezone.utc), reads=reads,
             analysis={"reads": analysis.reads, "imports": analysis.imports, "defines": analysis.defines,
                       **({"syntax_error": analysis.syntax_error} if analysis.syntax_error else {})},
@@ -348,7 +352,7 @@ class Recorder:
             "storage": current.get_storage().safe_url if profile else None,
             "recording": "on" if self.enabled else "off",
             "session": self.session,
-            "notebook": self._notebook_path(),
+            "notebook": self.notebook_path(),
             "cells recorded": self.writer.cells_recorded,
             "pending writes": self.writer.pending,
             "variables tracked": len(self.writer.versions),

@@ -46,6 +46,7 @@ from ..orm.record_queries import finish_processes, warm_up_storage
 from ..records.versions import CurrentNames, NamedVersions
 from .capture import Captured, CapturePolicy, build_node
 from .cell_records import CellRecord, FileSnapshot
+from .sessions import KernelSession
 
 INLINE_STREAM_CHARS = 4096
 BATCH_MAX = 100
@@ -103,9 +104,12 @@ class _Plan:
 class ProvenanceWriter:
     """A daemon thread with a queue of :class:`CellRecord` (and flush markers)."""
 
-    def __init__(self, policy: CapturePolicy, on_error: Callable[[str], None]):
+    def __init__(self, policy: CapturePolicy, on_error: Callable[[str], None],
+                 session: KernelSession | None = None):
         self.policy = policy
         self.on_error = on_error
+        #: the kernel session (environment, notebook identity) stored with the first batch; None: not recorded
+        self.session = session
         self.lock = threading.RLock()
         #: current versions of names and files, and every version seen (see :mod:`jupyter_prov.records.versions`)
         self.named = NamedVersions()
@@ -228,6 +232,7 @@ class ProvenanceWriter:
         """Store the cell node now (it is launching a process): everything queued before it first."""
         self.flush()
         with self.lock:
+            self._ensure_session([record])
             self.named.begin()
             plan = self._plan_inputs(record, ProcessState.RUNNING)
             try:
@@ -246,6 +251,13 @@ class ProvenanceWriter:
         self._waiting_since = time.perf_counter()  # the warm-up, too, takes a short gap after a while
         self.gate()
         self._warm_up()
+        if self.session is not None:
+            self.gate()
+            try:
+                self.session.capture()
+            except Exception as exc:  # noqa: BLE001 - the cells are recorded all the same
+                self.on_error(f"reading the environment failed: {type(exc).__name__}: {exc}")
+                self.session = None
         self._waiting_since = None
         carried = None  # a large record that ended the previous batch before it
         while True:
@@ -307,7 +319,19 @@ class ProvenanceWriter:
         except Exception:  # noqa: BLE001, S110 - a real problem is reported by the first write
             pass
 
+    def _ensure_session(self, records: list[CellRecord]) -> None:
+        """Store the session node before the first cell that names it (once; a failure is reported once)."""
+        session = self.session
+        if session is None or session.node is not None:
+            return
+        try:
+            session.ensure_stored(records[0].notebook, [r.cell_id for r in records if r.cell_id])
+        except Exception as exc:  # noqa: BLE001 - the cells are recorded all the same, without a session node
+            self.on_error(f"recording the kernel session failed: {type(exc).__name__}: {exc}")
+            self.session = None
+
     def _write(self, records: list[CellRecord]) -> None:
+        self._ensure_session(records)
         self.named.begin()
         self._pack = {}
         try:
@@ -405,6 +429,12 @@ class ProvenanceWriter:
             "imports": record.analysis.get("imports", []),
             "defines": record.analysis.get("defines", []),
         })
+        if self.session is not None:
+            cell.set_attribute_many(self.session.cell_attributes())
+            if record.analysis.get("imports"):
+                modules = self.session.local_modules(record.analysis["imports"])
+                if modules:
+                    cell.set_attribute("local_modules", modules)
         cell.set_attribute("process_state", state.value)  # recorded after the fact: no transitions to walk
         return cell
 
