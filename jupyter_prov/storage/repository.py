@@ -40,14 +40,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from disk_objectstore import CompressMode, Container
 from disk_objectstore.database import get_session
 from disk_objectstore.exceptions import NotExistent
 
 from ..errors import RepositoryError  # defined in the base layer, re-exported here
-from .repository_lock import RepositoryLockTimeout, folder_lock
+from .repository_lock import RepositoryLockTimeout, _FolderLock, folder_lock
 
 #: threads that write the loose objects of one batch (their fsyncs overlap)
 LOOSE_WRITE_THREADS = 8
@@ -61,12 +61,12 @@ class Repository:
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
         self._container: Container | None = None
-        self._lock = None  # this process's lock state of the folder, once opened
+        self._lock: _FolderLock | None = None  # this process's lock state of the folder, once opened
         self._lock_pid: int | None = None
         self._opening = threading.Lock()
 
     # ---- opening ------------------------------------------------------------------------------
-    def _folder_lock(self):
+    def _folder_lock(self) -> _FolderLock:
         """The folder's lock, taken shared by this instance (again after a fork)."""
         if self._lock is None or self._lock_pid != os.getpid():
             with self._opening:
@@ -180,7 +180,7 @@ class Repository:
     def get_bytes(self, key: str) -> bytes:
         container = self.container
         try:
-            with self._lock.thread_lock:
+            with self._folder_lock().thread_lock:
                 return container.get_object_content(key)
         except Exception as exc:  # disk-objectstore raises NotExistent
             raise RepositoryError(f"object {key} is missing from the repository at {self.folder}") from exc
@@ -191,15 +191,15 @@ class Repository:
         container = self.container
         stack = ExitStack()
         try:
-            with self._lock.thread_lock:
-                stream = stack.enter_context(container.get_object_stream(key))
+            with self._folder_lock().thread_lock:
+                stream = cast(BinaryIO, stack.enter_context(container.get_object_stream(key)))
         except (FileNotFoundError, KeyError, NotExistent) as exc:
             stack.close()
             raise RepositoryError(f"object {key} is missing from the repository at {self.folder}") from exc
         try:
             yield stream
         finally:
-            with self._lock.thread_lock:
+            with self._folder_lock().thread_lock:
                 stack.close()
 
     def iter_streams(self, keys: Iterable[str]) -> Iterator[tuple[str, BinaryIO, int]]:
@@ -214,23 +214,32 @@ class Repository:
             for key, stream, meta in triplets:
                 if stream is None:
                     raise RepositoryError(f"object {key} is missing from the repository at {self.folder}")
-                yield key, stream, meta.size
+                yield key, cast(BinaryIO, stream), meta.size or 0
 
     def has(self, keys: list[str]) -> list[bool]:
         container = self.container
-        with self._lock.thread_lock:
+        with self._folder_lock().thread_lock:
             return container.has_objects(keys)
 
     def list_keys(self) -> Iterator[str]:
-        """Every object's key (a container of its own, like :meth:`iter_streams`)."""
+        """Every object's key (a container of its own, like :meth:`iter_streams`).
+
+        None for a repository that was never written (a profile that never stored a file): listing it
+        does not create it (a dry run leaves nothing behind; disk-objectstore itself would fail on the
+        missing ``loose/`` folder, issue #21).
+        """
+        if not self.is_initialised:
+            return
         self.container  # noqa: B018 - opens the folder (its shared lock) first
         with Container(self.folder) as container:
             yield from container.list_all_objects()
 
     def count_objects(self) -> dict[str, int]:
         """``{"loose": n, "packed": n}`` objects (counted under the lock; safe beside writers)."""
+        if not self.is_initialised:
+            return {"loose": 0, "packed": 0}
         container = self.container
-        with self._lock.thread_lock:
+        with self._folder_lock().thread_lock:
             counts = container.count_objects()
         return {"loose": counts.loose, "packed": counts.packed}
 
@@ -254,7 +263,7 @@ class Repository:
         if not self.is_initialised:
             return {"folder": str(self.folder), "initialised": False}
         container = self.container
-        with self._lock.thread_lock:
+        with self._folder_lock().thread_lock:
             counts = container.count_objects()
             sizes = container.get_total_size()
         return {
@@ -277,11 +286,14 @@ class Repository:
         ``full`` also repacks and vacuums the pack index: that needs the repository to itself (the
         caller holds the exclusive profile lock; a process using this folder otherwise is refused).
         """
+        if not self.is_initialised:  # never written: nothing to pack or delete, and nothing is created
+            return {"unreferenced_objects": 0, "loose_objects": 0, **({} if dry_run else {"deleted": 0})}
         lock = self._folder_lock()
         container = self.container
         named = referenced() if callable(referenced) else referenced
         unreferenced = [key for key in self.list_keys() if key not in named]
-        report = {"unreferenced_objects": len(unreferenced), "loose_objects": self.count_objects()["loose"]}
+        report: dict[str, int | str] = {"unreferenced_objects": len(unreferenced),
+                                        "loose_objects": self.count_objects()["loose"]}
         if dry_run:
             return report
         with self._alone() as alone:
@@ -326,6 +338,8 @@ class Repository:
         keys = sorted(set(self.list_keys() if keys is None else keys))
         if sample is not None and sample < len(keys):
             keys = sorted(random.Random(seed).sample(keys, sample))
+        if not self.is_initialised:  # never written: every named object is missing (and nothing is created)
+            return {"checked": len(keys), "corrupt": [], "missing": keys}
         corrupt: list[str] = []
         missing: list[str] = []
         self.container  # noqa: B018 - opens the folder (its shared lock) first
@@ -365,7 +379,7 @@ def _pack_choice_from_known_size(container: Container) -> Iterator[None]:
             return pack_id
         return original(known_sizes)
 
-    container._get_pack_id_to_write_to = choose
+    container._get_pack_id_to_write_to = choose  # type: ignore[method-assign]  # restored in finally
     try:
         yield
     finally:
