@@ -83,7 +83,7 @@ class ProvenanceHandler(APIHandler):
         raw: dict[str, str] = {}
         for name, values in self.request.query_arguments.items():
             if name.isdigit() and values == [b""]:
-                continue  # JupyterLab's ServerConnection appends ?<time in ms> to a GET (cache: 'no-store')
+                continue  # JupyterLab's ServerConnection appends ?<time in ms> to every request (cache: 'no-store')
             if len(values) > 1:
                 raise HTTPError(400, f"query parameter {name!r} is given {len(values)} times")
             raw[name] = values[0].decode("utf-8", "replace")
@@ -94,9 +94,9 @@ class ProvenanceHandler(APIHandler):
 
     def body(self, spec: Mapping[str, Parser], *, required: tuple[str, ...] = ()) -> dict[str, Any]:
         """The JSON object of the request body parsed by ``spec`` (an empty body is ``{}``)."""
-        if self.request.query_arguments:
-            name = next(iter(self.request.query_arguments))
-            raise HTTPError(400, f"unknown query parameter {name!r}: this request takes a JSON body")
+        for name, values in self.request.query_arguments.items():
+            if not (name.isdigit() and values == [b""]):  # JupyterLab's cache buster (see query) is not a parameter
+                raise HTTPError(400, f"unknown query parameter {name!r}: this request takes a JSON body")
         data: Any = {}
         if self.request.body:
             try:

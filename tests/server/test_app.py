@@ -39,9 +39,14 @@ def test_the_installed_package_shows_as_enabled():
 
 
 async def test_jupyterlabs_cache_buster_is_accepted_and_a_misspelt_parameter_still_refused(api):
-    """JupyterLab's ServerConnection appends ``?<time in ms>`` to every GET (``cache: 'no-store'``)."""
+    """JupyterLab's ServerConnection appends ``?<time in ms>`` to every request (``cache: 'no-store'``)."""
     code, body = await api("processes", params={"1796329368305": "", "limit": "1"})
     assert code == 200, body
+    code, body = await api("processes", "control", method="POST", params={"1796329368306": ""},
+                           body={"action": "kill", "pks": [999999]})
+    assert code == 404 and "no process with pk 999999" in body["message"]  # got past the parameter checks
+    code, body = await api("processes", "control", method="POST", params={"lmit": "1"}, body={"action": "kill", "pks": [1]})
+    assert code == 400 and "unknown query parameter 'lmit'" in body["message"]
     code, body = await api("processes", params={"1796329368305": "x"})
     assert code == 400 and "unknown query parameter '1796329368305'" in body["message"]
 
