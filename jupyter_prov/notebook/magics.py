@@ -282,6 +282,7 @@ class ProvenanceMagics(Magics):
 
         spec, options = self._spec(args, "show", ("--all-sessions",))
         if self._is_file(spec):
+            self.recorder.writer.flush()
             return file_history(spec, "show")
         node = self._target(spec, "show", "--all-sessions" in options)
         warning = stale_cells_warning(node, self.recorder.notebook_path())
@@ -296,6 +297,7 @@ class ProvenanceMagics(Magics):
 
         spec, options = self._spec(args, "history", ("--all-sessions",))
         if self._is_file(spec):
+            self.recorder.writer.flush()
             return file_history(spec, "history")
         name, _, selector = spec.partition("@")
         self.recorder.writer.flush()
