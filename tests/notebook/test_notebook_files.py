@@ -6,7 +6,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from ._kernel import output_text, run_notebook, table_rows
+from ._kernel import LabLikeClient, output_text, table_rows
 
 pytestmark = pytest.mark.slow
 
@@ -28,8 +28,6 @@ def test_a_file_edited_outside_the_notebook_between_two_reads_is_reported(subpro
     path = tmp_path / "files.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
     notebook = nbformat.read(path, as_version=4)
-    from ._kernel import LabLikeClient
-
     client = LabLikeClient(notebook, timeout=180, kernel_name="python3", allow_errors=True,
                            resources={"metadata": {"path": str(tmp_path)}})
     with client.setup_kernel(env=dict(subprocess_env, JPY_SESSION_NAME=str(path))):
