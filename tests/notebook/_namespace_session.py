@@ -6,6 +6,7 @@ import sys
 
 from IPython.core.interactiveshell import InteractiveShell
 
+from jupyter_prov.notebook import get_recorder
 from jupyter_prov.notebook.recorder import NAMESPACE_MARK
 
 shell = InteractiveShell.instance()
@@ -25,8 +26,6 @@ for source in [
     assert result.success, result
     marks_between_cells.append(NAMESPACE_MARK in shell.user_ns)
 shell.run_cell("%provenance flush")
-from jupyter_prov.notebook import get_recorder
-
 recorder = get_recorder(shell)
 print(json.dumps({"marks": marks_between_cells, "errors": recorder.errors, "cell_pks": recorder.writer.cell_pks}))
 sys.stdout.flush()

@@ -12,6 +12,9 @@ import sys
 
 from IPython.terminal.interactiveshell import TerminalInteractiveShell
 
+from jupyter_prov.notebook import get_recorder
+from jupyter_prov.orm import current
+
 shell = TerminalInteractiveShell.instance()
 errors_seen = io.StringIO()
 prompts: list[list] = []  # [source, N] of every cell, N as the terminal's prompt ``In [N]:`` shows it
@@ -27,8 +30,6 @@ def run(source):
 
 
 run("%load_ext jupyter_prov")
-from jupyter_prov.notebook import get_recorder
-from jupyter_prov.orm import current
 
 recorder = get_recorder(shell)
 run("import numpy as np")
