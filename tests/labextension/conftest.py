@@ -64,14 +64,13 @@ def lab_profile(jprov_home):
         stop_daemon(profile, timeout=10)
 
 
-@pytest.fixture(scope="module")
-def jupyter_lab(lab_profile, jprov_home, tmp_path_factory):
-    """``{"url", "token", "root", "log", "workspaces"}`` of a headless JupyterLab on a fresh root folder."""
+@contextlib.contextmanager
+def running_lab(tmp: Path, env: dict[str, str], *, with_extension: bool = True):
+    """A headless JupyterLab on ``tmp/root``: ``{"url", "token", "root", "log", "workspaces"}``."""
     missing = _missing()
     if missing:
         message = "JupyterLab UI test needs " + " and ".join(missing)
         (pytest.fail if IN_CI else pytest.skip)(message)
-    tmp = tmp_path_factory.mktemp("lab")
     root = tmp / "root"
     root.mkdir()
     if ARCHIVES is not None:
@@ -80,10 +79,12 @@ def jupyter_lab(lab_profile, jprov_home, tmp_path_factory):
     (config / "labconfig").mkdir(parents=True)
     (config / "labconfig" / "page_config.json").write_text(
         json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
-    env = dict(os.environ, JPROV_HOME=str(jprov_home), JPROV_PROFILE=lab_profile.name, JUPYTER_CONFIG_DIR=str(config),
-               JUPYTERLAB_SETTINGS_DIR=str(config / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(config / "workspaces"),
-               JUPYTER_RUNTIME_DIR=str(config / "runtime"), PYTHONUNBUFFERED="1",
-               PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p))
+    if not with_extension:  # the user's config dir outranks the environment's etc/jupyter, which enables it
+        (config / "jupyter_server_config.json").write_text(
+            json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_prov.server": False}}}))
+    env = dict(env, JUPYTER_CONFIG_DIR=str(config), JUPYTERLAB_SETTINGS_DIR=str(config / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(config / "workspaces"), JUPYTER_RUNTIME_DIR=str(config / "runtime"),
+               PYTHONUNBUFFERED="1")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -118,7 +119,16 @@ def jupyter_lab(lab_profile, jprov_home, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(jupyter_lab):
+def jupyter_lab(lab_profile, jprov_home, tmp_path_factory):
+    """The module's JupyterLab, serving ``lab_profile``."""
+    env = dict(os.environ, JPROV_HOME=str(jprov_home), JPROV_PROFILE=lab_profile.name,
+               PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p))
+    with running_lab(tmp_path_factory.mktemp("lab"), env) as lab:
+        yield lab
+
+
+@pytest.fixture(scope="module")
+def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -148,9 +158,15 @@ class LabPage:
         self.page.goto(f"{self.lab['url']}/lab?{query}{sep}token={self.lab['token']}")
         self.page.wait_for_selector("#jupyter-prov-sidebar", state="attached", timeout=120_000)
 
+    def open_left(self, widget_id: str) -> None:
+        """Show the left-area panel ``widget_id`` (a restored layout may show it already: a click would hide it)."""
+        self.page.wait_for_selector(f'.jp-SideBar [data-id="{widget_id}"]', timeout=60_000)
+        if not self.page.locator(f"#{widget_id}").is_visible():
+            self.page.locator(f'.jp-SideBar [data-id="{widget_id}"]').click()
+        self.page.wait_for_selector(f"#{widget_id}", state="visible", timeout=30_000)
+
     def open_sidebar(self) -> None:
-        self.page.locator('.jp-SideBar [data-id="jupyter-prov-sidebar"]').click()
-        self.page.wait_for_selector("#jupyter-prov-sidebar .jp-prov-tabs", state="visible", timeout=30_000)
+        self.open_left("jupyter-prov-sidebar")
 
     def section(self, name: str) -> None:
         self.page.locator(f'#jupyter-prov-sidebar .jp-prov-tab[data-section="{name}"]').click()

@@ -1,7 +1,7 @@
 """The lab extension in a real JupyterLab page, used as a scientist would (Debian Chromium, Playwright).
 
 One ``jupyter lab`` serves the module (tests/labextension/conftest.py). The Provenance sidebar starts the
-daemon, shows a submitted work chain move from created to running as it happens, kills it with its ✕
+daemon, shows a submitted work chain move from created to running as it happens, kills it with its kill
 button and shows it killed; the status bar follows. A node found in Search opens in the graph viewer, which
 comes back after a reload (the layout restorer) and from a deep link. ``tutorial.aiida`` double-clicked in
 the file browser opens the archive viewer without the file's content ever being downloaded.
@@ -130,6 +130,7 @@ def test_double_clicked_archive_opens_in_place_and_its_nodes_open_in_the_graph_v
     expected = json.loads((ARCHIVES / "tutorial.expected.json").read_text())
     lab = lab_page
     lab.goto()
+    lab.open_left("filebrowser")
     lab.page.locator(".jp-DirListing-itemText", has_text="tutorial.aiida").dblclick()
     archive = ".jp-prov-archive[data-path='tutorial.aiida']"
     lab.page.wait_for_selector(f"{archive}[data-inspected='true']", timeout=60_000)
@@ -154,6 +155,7 @@ def test_double_clicked_archive_opens_in_place_and_its_nodes_open_in_the_graph_v
     lab.screenshot("archive-graph")
 
     # Import into profile…: a dry run first, cancelled here
+    lab.open_left("filebrowser")
     lab.page.locator(".jp-DirListing-itemText", has_text="tutorial.aiida").dblclick()
     lab.page.locator(f"{archive} .jp-prov-import").click()
     dialog = lab.page.locator(".jp-Dialog")

@@ -76,10 +76,10 @@ class ProcessesSection {
         h('span', { class: `jp-prov-state jp-prov-state-${p.process_state}` }, p.state_text),
         h('span', { class: 'jp-prov-time' }, when(p.ctime)),
         h('span', { class: 'jp-prov-actions' },
-          active && !p.paused ? button('⏸', `pause #${p.pk}`, control('pause'), 'jp-prov-pause') : null,
-          active && p.paused ? button('▶', `play #${p.pk}`, control('play'), 'jp-prov-play') : null,
-          active ? button('✕', `kill #${p.pk}`, control('kill'), 'jp-prov-kill') : null,
-          button('⧉', `open #${p.pk} in the graph viewer`, () => this.options.openGraph(p.uuid), 'jp-prov-open')));
+          active && !p.paused ? button('pause', `pause #${p.pk}`, control('pause'), 'jp-prov-pause') : null,
+          active && p.paused ? button('play', `play #${p.pk}`, control('play'), 'jp-prov-play') : null,
+          active ? button('kill', `kill #${p.pk}`, control('kill'), 'jp-prov-kill') : null,
+          button('graph', `open #${p.pk} in the graph viewer`, () => this.options.openGraph(p.uuid), 'jp-prov-open')));
     });
     this.list.replaceChildren(...(rows.length ? rows : [h('div', { class: 'jp-prov-empty' }, `no ${this.tab} processes`)]));
     this.footer.replaceChildren(page.total > page.items.length
