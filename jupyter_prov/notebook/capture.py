@@ -30,7 +30,7 @@ import tempfile
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 SAMPLE = 4096
 #: values up to this size go into a pack file of the repository, larger ones are loose files
@@ -182,7 +182,7 @@ def _frame_fingerprint(frame: Any, policy: CapturePolicy) -> str | None:
 
 
 def _code_digest(code: types.CodeType) -> str:
-    parts = [code.co_code, repr(code.co_names), repr(code.co_varnames)]
+    parts: list[bytes | str] = [code.co_code, repr(code.co_names), repr(code.co_varnames)]
     for const in code.co_consts:
         parts.append(_code_digest(const) if isinstance(const, types.CodeType) else repr(const))
     return _digest(*parts)
@@ -365,6 +365,8 @@ def npy_sha256(array: Any) -> str:
     if stream is None:
         sink = _HashingSink()
         np.lib.format.write_array(sink, np.asanyarray(array), allow_pickle=False)
+        if sink.hash is None:  # cannot happen: a sink made with hashing=True
+            raise RuntimeError("the hashing sink has no hash")
         return sink.hash.hexdigest()
     digest = hashlib.sha256()
     while chunk := stream.read(STREAM_CHUNK):
@@ -386,7 +388,7 @@ def _array_node(array: Any, *, offline: bool, pack: dict | None = None, gate: Ca
         return Array.from_numpy(array, key=_put_packed(buffer.getvalue(), pack))
     if (stream := npy_stream(array, gate)) is not None:
         # hashed and written straight from the array's memory, in pieces, with the GIL released
-        return Array.from_numpy(array, key=put_large_stream(_Chunked(stream)))
+        return Array.from_numpy(array, key=put_large_stream(cast(BinaryIO, _Chunked(stream))))
     # not contiguous: numpy writes a copy in 16 MiB pieces through a temporary file
     handle, path = tempfile.mkstemp(suffix=".npy")
     try:

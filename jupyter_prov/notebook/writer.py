@@ -243,7 +243,7 @@ class ProvenanceWriter:
             self.named.commit()
             record.external = {}
             record.early_node = plan.cell
-            self.cell_pks.append(plan.cell.pk)
+            self._remember_cell(plan.cell)
             return plan.cell
 
     # ---- writer thread ------------------------------------------------------------------------
@@ -374,8 +374,13 @@ class ProvenanceWriter:
         self.named.commit()
         for plan in plans:
             if plan.record.early_node is None:
-                self.cell_pks.append(plan.cell.pk)
+                self._remember_cell(plan.cell)
             self.cells_recorded += 1
+
+    def _remember_cell(self, cell: CellExecutionNode) -> None:
+        """A stored cell of this session (``%provenance export`` and ``history`` read ``cell_pks``)."""
+        if cell.pk is not None:
+            self.cell_pks.append(cell.pk)
 
     # ---- planning: nodes and links of one record -----------------------------------------------
     def _version(self, name: str, captured: Captured) -> tuple[Node, bool]:
@@ -448,21 +453,22 @@ class ProvenanceWriter:
             self.named.set_current(name, node)
         used: set[str] = set()
         for name in record.reads:
-            node = self.named.current(name)
-            if node is not None:
-                plan.cell.add_incoming(node, LinkType.INPUT_CALC, _unique(variable_label(name), used))
+            read = self.named.current(name)
+            if read is not None:
+                plan.cell.add_incoming(read, LinkType.INPUT_CALC, _unique(variable_label(name), used))
         written = {s.path for s in record.file_writes}
         for snapshot in record.file_reads:
             if snapshot.path in written:  # read and rewritten: the input is the version before, if known
-                node = self.named.current_file(snapshot.path)
-                if node is None:
+                before = self.named.current_file(snapshot.path)
+                if before is None:
                     continue
+                file_node = before
             else:
-                node, new = self._file_node(snapshot)
+                file_node, new = self._file_node(snapshot)
                 if new:
-                    plan.new_nodes.append(node)
-                self.named.set_current_file(snapshot.path, node)
-            plan.cell.add_incoming(node, LinkType.INPUT_CALC, _unique(file_label(snapshot.path), used))
+                    plan.new_nodes.append(file_node)
+                self.named.set_current_file(snapshot.path, file_node)
+            plan.cell.add_incoming(file_node, LinkType.INPUT_CALC, _unique(file_label(snapshot.path), used))
         plan.new_nodes.append(plan.cell)
         return plan
 
@@ -503,7 +509,8 @@ class ProvenanceWriter:
         outcome: dict[str, Any] = {
             "process_state": (ProcessState.FINISHED if record.success else ProcessState.EXCEPTED).value,
             "exit_status": 0 if record.success else 1,
-            "exit_message": None if record.success else f"{record.error['ename']}: {record.error['evalue']}"[:1000],
+            "exit_message": None if record.success or record.error is None
+            else f"{record.error['ename']}: {record.error['evalue']}"[:1000],
             "ended_at": record.ended_at.isoformat() if record.ended_at else None,
             "duration_ms": round((record.ended_at - record.started_at).total_seconds() * 1000, 3) if record.ended_at else None,
             "writes": sorted(record.outputs),
