@@ -1,5 +1,5 @@
-"""``jprov record``: versioned records (list, show, history, diff, alias) and their validity (invalidate,
-revalidate, why). The same operations as :mod:`jupyter_prov.records` in a notebook; every command has ``--json``.
+"""``jprov record``: versioned records (list, show, history, diff, alias, export --prov) and their validity
+(invalidate, revalidate, why). The same operations as :mod:`jupyter_prov.records` in a notebook; every command has ``--json``.
 
 A TARGET is ``name@v3``, ``name@production`` (an alias), ``name`` (its latest version), a node pk or UUID.
 """
@@ -14,7 +14,7 @@ from ._session import open_profile
 
 @click.group("record")
 def command() -> None:
-    """Versioned records: list, show, history, diff, alias, invalidate, revalidate, why."""
+    """Versioned records: list, show, history, diff, alias, invalidate, revalidate, why, export."""
 
 
 def _tags(values: tuple[str, ...]) -> dict:
@@ -38,7 +38,7 @@ def list_(ctx: click.Context, kind: str | None, tags: tuple[str, ...], name: str
           as_json: bool) -> None:
     """List records with their kind, number of versions and tags."""
     from ..records import find
-    from ..records.summaries import record_row
+    from ..views.records import record_row
 
     open_profile(ctx)
     records = find(kind, tags=_tags(tags), name=name)
@@ -58,7 +58,7 @@ def list_(ctx: click.Context, kind: str | None, tags: tuple[str, ...], name: str
 def show(ctx: click.Context, name: str, as_json: bool) -> None:
     """Show record NAME: its versions, aliases, tags and actions."""
     from ..records import Record
-    from ..records.summaries import record_detail
+    from ..views.records import record_summary as record_detail
 
     open_profile(ctx)
     detail = record_detail(Record.get(name))
@@ -68,7 +68,7 @@ def show(ctx: click.Context, name: str, as_json: bool) -> None:
     versions = detail.pop("versions_list")
     print_mapping({k: v for k, v in detail.items() if v not in (None, "", [], {})}, title=f"record {name}")
     print_table(["version", "node", "time", "actor", "aliases", "status"],
-                [(f"v{v['version']}", v["node"], v["time"].isoformat(timespec="seconds"), v["actor"],
+                [(f"v{v['version']}", v["node"], v["time"][:19], v["actor"],
                   ", ".join(v["aliases"]), v["status"]) for v in versions])
 
 
@@ -78,10 +78,10 @@ def show(ctx: click.Context, name: str, as_json: bool) -> None:
 @click.pass_context
 def history(ctx: click.Context, name: str, as_json: bool) -> None:
     """The versions and alias moves of record NAME, oldest first."""
-    from ..records import Record
+    from ..views.records import record_history
 
     open_profile(ctx)
-    events = Record.get(name).history()
+    events = record_history(name)
     if as_json:
         print_json(events)
         return
@@ -89,7 +89,7 @@ def history(ctx: click.Context, name: str, as_json: bool) -> None:
     for e in events:
         what = (f"v{e['version']} (node {e['node']})" if e["event"] == "version"
                 else f"alias {e['alias']} -> " + (f"v{e['version']}" if e["version"] else "(removed)"))
-        rows.append((e["time"].isoformat(timespec="seconds"), e["event"], what, e["actor"]))
+        rows.append((e["time"][:19], e["event"], what, e["actor"]))
     print_table(["time", "event", "what", "actor"], rows)
 
 
@@ -211,19 +211,43 @@ def revalidate(ctx: click.Context, target: str, cause: str, by: str | None, as_j
 @click.pass_context
 def why(ctx: click.Context, target: str, as_json: bool) -> None:
     """Why TARGET is invalid (the chain back to the root event) or stale (inputs with newer versions)."""
-    from ..records import status, why as why_
+    from ..views.records import badge
 
     open_profile(ctx)
-    result = {**why_(_target(target)), "status": status(_target(target))["status"]}
+    result = badge(_target(target))
+    result["invalid"] = result.pop("why")
     if as_json:
         print_json(result)
         return
     click.echo(f"node {result['node']}: {result['status']}")
     for chain in result["invalid"]:
-        click.echo(f"  invalid since {chain['time'].isoformat(timespec='seconds')} by {chain['actor']}: "
+        click.echo(f"  invalid since {chain['time'][:19]} by {chain['actor']}: "
                    f"{chain['cause']}")
         path = " <- ".join(f"{step['label']} ({step['node']})" for step in chain["path"])
         more = f" ({chain['length']} steps)" if chain["length"] > len(chain["path"]) else ""
         click.echo(f"    {path}{more}")
     for cause in result["stale"]:
         click.echo(f"  stale: uses {cause['record']} v{cause['used']}, newest is v{cause['newest']}")
+
+
+@command.command("export")
+@click.argument("names", nargs=-1)
+@click.option("--prov", "as_prov", is_flag=True, default=True, help="W3C PROV-JSON (the one format so far).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write to this file (default: stdout).")
+@click.pass_context
+def export(ctx: click.Context, names: tuple[str, ...], as_prov: bool, output: str | None) -> None:
+    """Export records NAMES (all without names) as PROV-JSON: versions with wasRevisionOf (a Revision
+    derivation), derivations, generations, and wasInvalidatedBy with each version's status."""
+    import json
+
+    from ..views.records import prov_document
+
+    open_profile(ctx)
+    document = prov_document(list(names) or None)
+    text = json.dumps(document, indent=2, sort_keys=True)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        click.echo(f"wrote {len(document.get('entity', {}))} entities to {output}")
+    else:
+        click.echo(text)

@@ -53,8 +53,9 @@ def _target(text: str) -> Any:
 
 def record_command(args: list[str], current_node: Callable[[str], Any]) -> str:
     """Run ``%provenance record ARGS``; ``current_node(variable)`` gives the recorded node of a variable."""
-    from ..records import Record, RecordError, find, invalidate, kind_class, revalidate, status, why
-    from ..records.summaries import record_detail, record_row
+    from ..records import Record, RecordError, find, invalidate, kind_class, revalidate
+    from ..views.records import badge, record_history, record_row
+    from ..views.records import record_summary as record_detail
 
     if not args or args[0] in ("help", "--help"):
         return USAGE
@@ -76,17 +77,17 @@ def record_command(args: list[str], current_node: Callable[[str], Any]) -> str:
         detail = record_detail(Record.get(name))
         lines = [f"{detail['kind']} {detail['name']}: {detail['versions']} version(s); aliases "
                  + ", ".join(f"{a}=v{n}" for a, n in detail["aliases"].items())]
-        lines += [f"  v{v['version']}  node {v['node']}  {v['time']:%Y-%m-%d %H:%M:%S}  {v['actor']}  {v['status']}"
+        lines += [f"  v{v['version']}  node {v['node']}  {v['time'][:19].replace('T', ' ')}  {v['actor']}  {v['status']}"
                   + (f"  ({', '.join(v['aliases'])})" if v["aliases"] else "") for v in detail["versions_list"]]
         return "\n".join(lines)
     if command == "history":
         positional, _ = _options(rest, set(), set())
         (name,) = need(1, "history NAME")
         out = []
-        for e in Record.get(name).history():
+        for e in record_history(name):
             what = (f"v{e['version']} (node {e['node']})" if e["event"] == "version"
                     else f"alias {e['alias']} -> " + (f"v{e['version']}" if e["version"] else "(removed)"))
-            out.append(f"{e['time']:%Y-%m-%d %H:%M:%S}  {what}  {e['actor']}")
+            out.append(f"{e['time'][:19].replace('T', ' ')}  {what}  {e['actor']}")
         return "\n".join(out)
     if command == "promote":
         positional, options = _options(rest, set(), {"--kind", "--alias"})
@@ -117,9 +118,9 @@ def record_command(args: list[str], current_node: Callable[[str], Any]) -> str:
     if command == "why":
         positional, _ = _options(rest, set(), set())
         (target,) = need(1, "why TARGET")
-        answer, state = why(_target(target)), status(_target(target))["status"]
-        lines = [f"node {answer['node']}: {state}"]
-        for chain in answer["invalid"]:
+        answer = badge(_target(target))
+        lines = [f"node {answer['node']}: {answer['status']}"]
+        for chain in answer["why"]:
             lines.append(f"  {chain['cause']} ({chain['actor']}): "
                          + " <- ".join(f"{s['label']} ({s['node']})" for s in chain["path"]))
         lines += [f"  stale: uses {c['record']} v{c['used']}, newest is v{c['newest']}" for c in answer["stale"]]

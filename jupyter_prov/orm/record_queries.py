@@ -672,6 +672,19 @@ def affected_by_active(pk: int) -> list[int]:
             events.c.root_id.in_(select(inv.c.root_id).distinct()))).scalars())
 
 
+def affected_among(pks: Iterable[int]) -> set[int]:
+    """Which of ``pks`` an invalidation still in force marked *affected* (one query per 5,000)."""
+    pks = sorted(set(pks))
+    events, inv = schema.validity_events, schema.node_invalidity
+    found: set[int] = set()
+    with _storage().connection() as conn:
+        for start in range(0, len(pks), 5000):
+            found.update(conn.execute(select(events.c.node_id).distinct().where(
+                events.c.node_id.in_(pks[start:start + 5000]), events.c.kind == "affected",
+                events.c.root_id.in_(select(inv.c.root_id).distinct()))).scalars())
+    return found
+
+
 # ---- actions and their outbox -------------------------------------------------------------------------------
 def insert_action(values: dict[str, Any]) -> int:
     with _storage().transaction() as conn:
