@@ -139,3 +139,8 @@ __all__ = [
     "while_",
     "workfunction",
 ]
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where JupyterLab finds the lab extension (`jupyter labextension develop .`); pip installs it as shared data."""
+    return [{"src": "labextension", "dest": "jupyter-prov"}]
