@@ -759,3 +759,128 @@ def set_action_process(row_id: int, process_id: int | None) -> None:
     table = schema.action_outbox
     with _storage().transaction() as conn:
         conn.execute(update(table).where(table.c.id == row_id).values(process_id=process_id))
+
+
+# ---- records in archives (jupyter_prov/records/archive_io.py) ------------------------------------------------
+def node_uuids(pks: Iterable[int]) -> dict[int, str]:
+    pks = sorted(set(pks))
+    nodes = schema.nodes
+    found: dict[int, str] = {}
+    with _storage().connection() as conn:
+        for start in range(0, len(pks), 5000):
+            found.update((pk, u) for pk, u in conn.execute(select(nodes.c.id, nodes.c.uuid)
+                                                           .where(nodes.c.id.in_(pks[start:start + 5000]))))
+    return found
+
+
+def node_pks_by_uuid(uuids: Iterable[str]) -> dict[str, int]:
+    uuids = sorted(set(uuids))
+    nodes = schema.nodes
+    found: dict[str, int] = {}
+    with _storage().connection() as conn:
+        for start in range(0, len(uuids), 5000):
+            found.update((u, pk) for pk, u in conn.execute(select(nodes.c.id, nodes.c.uuid)
+                                                           .where(nodes.c.uuid.in_(uuids[start:start + 5000]))))
+    return found
+
+
+def _in_chunks(conn, table, column, values: Sequence[int], *conditions) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(values), 5000):
+        rows += [_row(r) for r in conn.execute(select(table).where(column.in_(values[start:start + 5000]), *conditions)
+                                               .order_by(table.c.id if "id" in table.c else column))]
+    return rows
+
+
+def record_rows_of_nodes(pks: Sequence[int]) -> dict[str, list[dict[str, Any]]]:
+    """The record rows touching nodes ``pks``: the records with a version among them, those versions, the alias
+    moves of those records, the derivations between ``pks``, validity events and current invalidity of ``pks``."""
+    pks = sorted(set(pks))
+    v, r, a, d = schema.record_versions, schema.records, schema.record_aliases, schema.derivations
+    e, inv = schema.validity_events, schema.node_invalidity
+    with _storage().connection() as conn:
+        versions = _in_chunks(conn, v, v.c.node_id, pks)
+        record_ids = sorted({row["record_id"] for row in versions})
+        records = _in_chunks(conn, r, r.c.id, record_ids)
+        aliases = _in_chunks(conn, a, a.c.record_id, record_ids)
+        derivations = [row for row in _in_chunks(conn, d, d.c.target_id, pks) if row["source_id"] in set(pks)]
+        events = _in_chunks(conn, e, e.c.node_id, pks)
+        invalid = []
+        for start in range(0, len(pks), 5000):
+            invalid += [_row(x) for x in conn.execute(select(inv).where(inv.c.node_id.in_(pks[start:start + 5000])))]
+    return {"records": records, "versions": versions, "aliases": aliases, "derivations": derivations,
+            "events": events, "invalid": invalid}
+
+
+def import_record_rows(records: list[dict[str, Any]], versions: list[dict[str, Any]], aliases: list[dict[str, Any]],
+                       derivations: list[tuple[int, int]], events: list[dict[str, Any]],
+                       invalid: list[tuple[int, int, int]]) -> dict[str, int]:
+    """Write imported record rows in one transaction (node pks already local; ``events[i]["id"]``, ``root_id``,
+    ``parent_id`` and the event ids of ``invalid`` are the archive's, mapped here). Existing rows are kept: a
+    record by uuid, a version by (record, number) — a different node there is a conflict (raises ValueError) —,
+    an alias move or an event equal in every field. Never queues an action."""
+    r, v, a, e, inv = (schema.records, schema.record_versions, schema.record_aliases, schema.validity_events,
+                       schema.node_invalidity)
+    counts = dict.fromkeys(("records", "versions", "aliases", "derivations", "events", "invalid"), 0)
+    record_map: dict[int, int] = {}
+    with _storage().transaction() as conn:
+        for row in records:
+            existing = conn.execute(select(r.c.id).where(r.c.uuid == row["uuid"])).scalar_one_or_none()
+            if existing is None:
+                clash = conn.execute(select(r.c.uuid).where(r.c.name == row["name"])).scalar_one_or_none()
+                if clash is not None:
+                    raise ValueError(f"record {row['name']!r} exists here as another record (uuid {clash}); "
+                                     f"the archive's is {row['uuid']}")
+                values = {k: row[k] for k in ("uuid", "name", "uri", "kind", "description", "metadata", "frozen", "ctime")}
+                existing = conn.execute(insert(r).values(values).returning(r.c.id)).scalar_one()
+                counts["records"] += 1
+            record_map[row["id"]] = existing
+        for row in versions:
+            record_id = record_map[row["record_id"]]
+            here = conn.execute(select(v.c.node_id).where(v.c.record_id == record_id, v.c.number == row["number"])).first()
+            if here is not None:
+                if here[0] != row["node_id"]:
+                    raise ValueError(f"version {row['number']} of record {row['record_id']} is another node here")
+                continue
+            conn.execute(insert(v).values({**{k: row[k] for k in ("number", "node_id", "previous_node_id", "content_hash",
+                                                                 "ctime", "actor", "process_id")}, "record_id": record_id}))
+            counts["versions"] += 1
+        for row in aliases:
+            record_id = record_map[row["record_id"]]
+            same = conn.execute(select(a.c.id).where(a.c.record_id == record_id, a.c.alias == row["alias"],
+                                                     a.c.time == row["time"], a.c.actor == row["actor"])).first()
+            if same is None:
+                conn.execute(insert(a).values(record_id=record_id, alias=row["alias"], version_number=row["version_number"],
+                                              time=row["time"], actor=row["actor"]))
+                counts["aliases"] += 1
+        for source, target in derivations:
+            if conn.execute(select(schema.derivations.c.id).where(schema.derivations.c.source_id == source,
+                                                                  schema.derivations.c.target_id == target)).first() is None:
+                conn.execute(insert(schema.derivations).values(source_id=source, target_id=target))
+                counts["derivations"] += 1
+        event_map: dict[int, int] = {}
+        pending_links = []
+        for row in sorted(events, key=lambda x: x["id"]):
+            same = conn.execute(select(e.c.id).where(e.c.node_id == row["node_id"], e.c.kind == row["kind"],
+                                                     e.c.time == row["time"], e.c.actor == row["actor"],
+                                                     e.c.cause == row["cause"])).scalar_one_or_none()
+            if same is not None:
+                event_map[row["id"]] = same
+                continue
+            new = conn.execute(insert(e).values(kind=row["kind"], node_id=row["node_id"], via_node_id=row["via_node_id"],
+                                                actor=row["actor"], time=row["time"], cause=row["cause"])
+                               .returning(e.c.id)).scalar_one()
+            event_map[row["id"]] = new
+            pending_links.append((new, row["root_id"], row["parent_id"]))
+            counts["events"] += 1
+        for new, root, parent in pending_links:
+            conn.execute(update(e).where(e.c.id == new).values(root_id=event_map.get(root) if root is not None else None,
+                                                               parent_id=event_map.get(parent) if parent is not None else None))
+        for node_id, root, event in invalid:
+            if root not in event_map or event not in event_map:
+                continue
+            key = (node_id, event_map[root])
+            if conn.execute(select(inv.c.node_id).where(inv.c.node_id == key[0], inv.c.root_id == key[1])).first() is None:
+                conn.execute(insert(inv).values(node_id=node_id, root_id=key[1], event_id=event_map[event]))
+                counts["invalid"] += 1
+    return counts
