@@ -81,7 +81,7 @@ def test_prov_json_reads_back_with_the_prov_package(profile):
     assert list(document["agent"]) == ["jprov:actor/cora"]
 
 
-def test_jprov_record_export_prov(profile, jprov, tmp_path):  # noqa: F811 - the fixture
+def test_jprov_record_export_prov(profile, jprov, tmp_path):
     _setup()
     out = tmp_path / "records.json"
     result = jprov("export", "--prov", "bragg", "-o", str(out))
