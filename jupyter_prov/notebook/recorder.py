@@ -115,9 +115,7 @@ class Recorder:
         self.measure = False
         self.hidden = set(getattr(shell, "user_ns_hidden", {}) or {})
         self.started_at = datetime.now(timezone.utc)
-        from .sessions import KernelSession
-
-        self.writer = ProvenanceWriter(self.policy, self._writer_error, KernelSession(self.session, self.started_at))
+        self.writer = ProvenanceWriter(self.policy, self._writer_error, (self.session, self.started_at))
 
     # ---- reporting -----------------------------------------------------------------------------
     def _writer_error(self, message: str) -> None:

@@ -36,7 +36,8 @@ import time
 import traceback as traceback_module
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from ..orm import current
 from ..orm.links import LINK_LABEL, LinkType
@@ -46,7 +47,9 @@ from ..orm.record_queries import finish_processes, warm_up_storage
 from ..records.versions import CurrentNames, NamedVersions
 from .capture import Captured, CapturePolicy, build_node
 from .cell_records import CellRecord, FileSnapshot
-from .sessions import KernelSession
+
+if TYPE_CHECKING:
+    from .sessions import KernelSession
 
 INLINE_STREAM_CHARS = 4096
 BATCH_MAX = 100
@@ -105,11 +108,13 @@ class ProvenanceWriter:
     """A daemon thread with a queue of :class:`CellRecord` (and flush markers)."""
 
     def __init__(self, policy: CapturePolicy, on_error: Callable[[str], None],
-                 session: KernelSession | None = None):
+                 session: tuple[str, datetime] | None = None):
         self.policy = policy
         self.on_error = on_error
-        #: the kernel session (environment, notebook identity) stored with the first batch; None: not recorded
-        self.session = session
+        #: the kernel session (environment, notebook identity) stored with the first batch; None: not recorded.
+        #: Made on the writer thread, once the kernel is idle (its imports cost 7-23 ms at load 8: not at %load_ext)
+        self.session: KernelSession | None = None
+        self._session_key = session
         self.lock = threading.RLock()
         #: current versions of names and files, and every version seen (see :mod:`jupyter_prov.records.versions`)
         self.named = NamedVersions()
@@ -251,9 +256,12 @@ class ProvenanceWriter:
         self._waiting_since = time.perf_counter()  # the warm-up, too, takes a short gap after a while
         self.gate()
         self._warm_up()
-        if self.session is not None:
+        if self._session_key is not None:
             self.gate()
             try:
+                from .sessions import KernelSession
+
+                self.session = KernelSession(*self._session_key)
                 self.session.capture()
             except Exception as exc:  # noqa: BLE001 - the cells are recorded all the same
                 self.on_error(f"reading the environment failed: {type(exc).__name__}: {exc}")
