@@ -22,7 +22,9 @@ scenario: of the medians, and the median and range of the per-pair ratios. ``--t
 code from another checkout too (a snapshot of a commit, so nobody's uncommitted edits are measured).
 
 Durability: ``--synchronous full`` (or ``JPROV_BENCH_SYNCHRONOUS=full``) runs SQLite at aiida-core's
-``synchronous=FULL`` instead of the default NORMAL (profile option ``sqlite_synchronous``, #21). One
+``synchronous=FULL`` instead of the default NORMAL (profile option ``sqlite_synchronous``, #21). Instruction
+counts of the measured part (load-independent): ``JPROV_BENCH_CALLGRIND=1 valgrind --tool=callgrind
+--instr-atstart=no python benchmarks/store.py --worker dict_nested sqlite 1000``. One
 run of one scenario as a child of ``benchmarks/_paired.py``: ``{python} {bench}/store.py --worker
 one_by_one sqlite 10000`` (prints one JSON line; the profile goes to ``JPROV_HOME``).
 
@@ -89,6 +91,7 @@ def _worker(scenario: str, backend: str, n: int) -> dict:
         config.save()
         current.load_profile("bench")
         result = SCENARIO_FUNCTIONS[scenario](n)
+        _callgrind("off")
         current.unload_profile()
     finally:
         if database is not None:
@@ -105,6 +108,14 @@ def _warm_up() -> None:
     for i in range(10):
         Int(i).store()
     store_all([Int(i) for i in range(10)])
+    _callgrind("on")
+
+
+def _callgrind(state: str) -> None:
+    """Under ``valgrind --tool=callgrind --instr-atstart=no`` with ``JPROV_BENCH_CALLGRIND=1``: count instructions
+    of the measured part only (imports and set-up uninstrumented), a load-independent figure for small differences."""
+    if os.environ.get("JPROV_BENCH_CALLGRIND"):
+        subprocess.run(["callgrind_control", "-i", state, str(os.getpid())], check=True, capture_output=True)
 
 
 def run_one_by_one(n: int) -> dict:
