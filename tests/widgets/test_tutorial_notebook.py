@@ -25,3 +25,10 @@ def test_the_tutorial_notebook_runs_and_shows_graphs(subprocess_env, tmp_path):
         assert "application/vnd.jupyter.widget-view+json" in data, index
         assert "<svg" in data.get("image/svg+xml", ""), f"cell {index} saves a static SVG beside the widget"
     assert "recorded cell(s)" in output_text(code[4]) and not output_text(code[4]).startswith("0 ")
+    # the process monitor of the work chain, the archive browser of its export and a dry-run import
+    assert "Relax finished [0]" in output_text(code[5]) and "called process(es)" in output_text(code[5])
+    for index in (5, 6):
+        data = next(o["data"] for o in code[index].outputs if o.get("output_type") == "execute_result")
+        assert "application/vnd.jupyter.widget-view+json" in data, index
+    assert "<ArchiveBrowser of" in output_text(code[6])
+    assert "a dry run: the import would add 0 new node(s)" in output_text(code[7]), "they are in the profile already"
