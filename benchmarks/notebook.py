@@ -3,6 +3,8 @@
     python benchmarks/notebook.py                 # all parts, SQLite profile in a temporary JPROV_HOME
     python benchmarks/notebook.py --part cells    # only the 200-cell notebook (also: big, many, ipyflow)
     python benchmarks/notebook.py --postgres URL  # the same on a PostgreSQL database (must be empty)
+    python benchmarks/notebook.py --part load --part cells --repeat 5 --reference /tmp/main-ref
+                                                  # %load_ext and the cells beside another commit's tree
 
 Parts:
 
@@ -17,6 +19,10 @@ Parts:
   how long the writer then needs to store it.
 - ``many``: 10,000 cells recorded into one profile (a terminal ``InteractiveShell`` in a subprocess),
   per-cell added time and the writer's throughput.
+- ``load``: ``%load_ext jupyter_prov`` in a new kernel, this tree and the reference tree (``--reference``,
+  e.g. a worktree of the commit before environment capture) alternating, ``--repeat`` kernels each: wall
+  and CPU time of the ``%load_ext`` call on the kernel's thread, the next cell's wall time, and how long
+  the writer thread took to read the environment (off the kernel's thread, after the cell).
 - ``ipyflow``: the ``cells`` notebook under ipyflow (``%load_ext ipyflow``) when ipyflow is installed in
   ``/tmp/ipyflow-venv`` (kept out of this environment: it pins its own IPython).
 
@@ -155,9 +161,10 @@ def percentile(values: list[float], q: float) -> float:
     return values[index]
 
 
-def part_cells(env: dict, repeat: int, extension: str = "jupyter_prov", kernel_name: str = "python3") -> dict:
+def part_cells(env: dict, repeat: int, extension: str = "jupyter_prov", kernel_name: str = "python3",
+               reference: str | None = None) -> dict:
     cells = synthetic_cells()
-    off_runs, on_runs, hooks = [], [], []
+    off_runs, on_runs, ref_runs, hooks = [], [], [], []
     for _ in range(repeat):
         off_runs.append(run_in_kernel(cells, None, env, kernel_name)["cells"])
         on = run_in_kernel(cells, extension, env, kernel_name)
@@ -165,6 +172,8 @@ def part_cells(env: dict, repeat: int, extension: str = "jupyter_prov", kernel_n
         hooks.extend(on["hooks"])
         if on.get("errors"):
             print("recording errors:", on["errors"][:3], file=sys.stderr)
+        if reference:
+            ref_runs.append(run_in_kernel(cells, extension, _with_tree(env, reference), kernel_name)["cells"])
     n = min(len(r) for r in off_runs + on_runs)
     off = [statistics.median(r[i] for r in off_runs) for i in range(n)]
     on = [statistics.median(r[i] for r in on_runs) for i in range(n)]
@@ -172,7 +181,15 @@ def part_cells(env: dict, repeat: int, extension: str = "jupyter_prov", kernel_n
     # the noise floor: the same measurement between two runs *without* recording
     noise = [abs(off_runs[0][i] - off_runs[1][i]) for i in range(n)] if len(off_runs) > 1 else []
     ms = 1000
+    reference_row = {}
+    if ref_runs:
+        n = min(n, *(len(r) for r in ref_runs))
+        ref = [statistics.median(r[i] for r in ref_runs) for i in range(n)]
+        ref_added = [b - a for a, b in zip(off, ref)]
+        reference_row = {"reference": reference, "reference_added_p50_ms": percentile(ref_added, 50) * ms,
+                         "reference_added_p95_ms": percentile(ref_added, 95) * ms}
     return {
+        **reference_row,
         "cells": n, "repeat": repeat,
         "noise_off_vs_off_p50_ms": percentile(noise, 50) * ms if noise else None,
         "noise_off_vs_off_p95_ms": percentile(noise, 95) * ms if noise else None,
@@ -182,6 +199,83 @@ def part_cells(env: dict, repeat: int, extension: str = "jupyter_prov", kernel_n
         "hooks_p50_ms": percentile(hooks, 50) * ms if hooks else None,
         "hooks_p95_ms": percentile(hooks, 95) * ms if hooks else None,
     }
+
+
+def _with_tree(env: dict, tree: str) -> dict:
+    """``env`` with the package imported from ``tree`` (a worktree of another commit) first."""
+    return dict(env, PYTHONPATH=os.pathsep.join(p for p in (tree, env.get("PYTHONPATH", "")) if p))
+
+
+LOAD_CELL = textwrap.dedent("""
+    import time as _time, json as _json
+    _t, _c, _k = _time.perf_counter(), _time.process_time(), _time.thread_time()
+    get_ipython().run_line_magic("load_ext", "jupyter_prov")
+    print("LOAD-JSON:" + _json.dumps([_time.perf_counter() - _t, _time.process_time() - _c, _time.thread_time() - _k]))
+""")
+AFTER_LOAD = textwrap.dedent("""
+    import jupyter_prov as _jp, json as _json
+    from jupyter_prov.notebook import get_recorder as _gr
+    _s = getattr(_gr().writer, "session", None)
+    print("AFTER-JSON:" + _json.dumps({"tree": _jp.__file__, "capture_s": getattr(_s, "capture_seconds", None),
+                                      "errors": _gr().errors}))
+""")
+
+
+def part_load(env: dict, repeat: int, reference: str | None) -> dict:
+    """``%load_ext`` wall and CPU time on the kernel's thread, this tree vs ``reference`` alternating."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    def once(run_env: dict) -> dict:
+        cells = [LOAD_CELL, "_t2 = __import__('time').perf_counter()", "x = 1",
+                 "_next = __import__('time').perf_counter() - _t2", "%provenance flush", AFTER_LOAD,
+                 "print('NEXT-JSON:' + str(_next))"]
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+        NotebookClient(notebook, timeout=600, kernel_name="python3",
+                       resources={"metadata": {"path": tempfile.gettempdir()}}).execute(env=run_env)
+        found: dict = {}
+        for cell in notebook.cells:
+            for output in cell.get("outputs", []):
+                for line in output.get("text", "").splitlines():
+                    for key in ("LOAD", "AFTER", "NEXT"):
+                        if line.startswith(f"{key}-JSON:"):
+                            found[key] = json.loads(line[len(key) + 6:])
+        return {"wall_s": found["LOAD"][0], "cpu_s": found["LOAD"][1], "thread_cpu_s": found["LOAD"][2],
+                "next_cell_s": found["NEXT"],
+                **found["AFTER"]}
+
+    runs: dict[str, list[dict]] = {"this": [], "reference": []}
+    for index in range(repeat):
+        order = ["this", "reference"] if index % 2 == 0 else ["reference", "this"]
+        for which in order:
+            if which == "reference" and not reference:
+                continue
+            runs[which].append(once(env if which == "this" else _with_tree(env, reference or "")))
+    ms = 1000
+
+    def summary(rows: list[dict]) -> dict:
+        if not rows:
+            return {}
+        return {"wall_median_ms": statistics.median(r["wall_s"] for r in rows) * ms,
+                "cpu_median_ms": statistics.median(r["cpu_s"] for r in rows) * ms,
+                "kernel_thread_cpu_median_ms": statistics.median(r["thread_cpu_s"] for r in rows) * ms,
+                "wall_ms": [round(r["wall_s"] * ms, 1) for r in rows],
+                "next_cell_median_ms": statistics.median(r["next_cell_s"] for r in rows) * ms,
+                "capture_ms": [None if r["capture_s"] is None else round(r["capture_s"] * ms, 1) for r in rows],
+                "tree": rows[0]["tree"], "errors": [e for r in rows for e in r["errors"]][:3]}
+
+    result = {"repeat": repeat, "this": summary(runs["this"]), "reference": summary(runs["reference"])}
+    if runs["reference"]:
+        pairs = [a["wall_s"] - b["wall_s"] for a, b in zip(runs["this"], runs["reference"])]
+        cpu_pairs = [a["cpu_s"] - b["cpu_s"] for a, b in zip(runs["this"], runs["reference"])]
+        result["added_wall_ms_per_pair"] = [round(p * ms, 1) for p in pairs]
+        result["added_wall_median_ms"] = statistics.median(pairs) * ms
+        thread_pairs = [a["thread_cpu_s"] - b["thread_cpu_s"] for a, b in zip(runs["this"], runs["reference"])]
+        result["added_cpu_median_ms"] = statistics.median(cpu_pairs) * ms
+        result["added_cpu_ms_per_pair"] = [round(p * ms, 1) for p in cpu_pairs]
+        result["added_kernel_thread_cpu_median_ms"] = statistics.median(thread_pairs) * ms
+        result["added_kernel_thread_cpu_ms_per_pair"] = [round(p * ms, 1) for p in thread_pairs]
+    return result
 
 
 BIG_CELL = "big = np.full(62_500_000, 1.0)  # 500 MB"
@@ -346,7 +440,8 @@ def part_ipyflow(env: dict, repeat: int) -> dict | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", action="append", choices=["cells", "big", "many", "ipyflow"])
+    parser.add_argument("--part", action="append", choices=["cells", "big", "many", "ipyflow", "load"])
+    parser.add_argument("--reference", help="a worktree of another commit, run beside this one (parts load, cells)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--many", type=int, default=10_000)
     parser.add_argument("--postgres", help="PostgreSQL URL of an empty database (default: SQLite)")
@@ -366,7 +461,9 @@ def main() -> None:
     for part in parts:
         started = time.perf_counter()
         if part == "cells":
-            results["cells"] = part_cells(env, args.repeat)
+            results["cells"] = part_cells(env, args.repeat, reference=args.reference)
+        elif part == "load":
+            results["load"] = part_load(env, args.repeat, args.reference)
         elif part == "big":
             results["big"] = part_big(env, args.repeat)
         elif part == "many":
