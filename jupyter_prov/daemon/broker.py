@@ -37,6 +37,8 @@ from ..config import Profile
 from ..errors import DaemonError
 
 if TYPE_CHECKING:
+    import queue
+
     from typing_extensions import Self
 
 #: seconds to wait for the broker before reporting it unreachable
@@ -169,8 +171,8 @@ class Broker:
         self.folder = _folder_of(self.url)
         self._lock = threading.Lock()
         self._publisher: Connection | None = None
-        self._producer = None
-        self._outbox = None
+        self._producer: Any = None  # a kombu Producer (kombu has no type information)
+        self._outbox: queue.SimpleQueue[list[int]] | None = None
         self._outbox_done = threading.Event()
         self._events_down_until = 0.0
         ns = f"jprov.{self.namespace}"
@@ -277,22 +279,22 @@ class Broker:
         import queue as queue_module
 
         with self._lock:
-            if self._outbox is None:
-                self._outbox = queue_module.SimpleQueue()
-                threading.Thread(target=self._send_outbox, name="jprov-broker-outbox", daemon=True).start()
-        self._outbox.put([int(pk) for pk in pks])
+            outbox = self._outbox
+            if outbox is None:
+                outbox = self._outbox = queue_module.SimpleQueue()
+                threading.Thread(target=self._send_outbox, args=(outbox,), name="jprov-broker-outbox",
+                                 daemon=True).start()
+        outbox.put([int(pk) for pk in pks])
 
-    def _send_outbox(self) -> None:
-        import logging
-
+    def _send_outbox(self, outbox: queue.SimpleQueue[list[int]]) -> None:
         while True:
-            pks = self._outbox.get()
+            pks = outbox.get()
             try:
                 # a short wait gathers the submits of a loop into one round of publishing, instead of
                 # waking this thread (and taking the GIL from the submitter) once per process
                 time.sleep(OUTBOX_GATHER_SECONDS)
-                while not self._outbox.empty():
-                    pks.extend(self._outbox.get_nowait())
+                while not outbox.empty():
+                    pks.extend(outbox.get_nowait())
                 self.publish_continue(pks)
             except Exception as exc:  # noqa: BLE001 - the lease table still has them
                 logging.getLogger(__name__).warning("continue messages not sent (%s); workers will find the "
@@ -349,7 +351,7 @@ class EventListener:
         self.received: list[dict] = []
         self._on_event = on_event
         self._conn: Connection | None = None
-        self._consumer = None
+        self._consumer: Any = None  # a kombu Consumer
         self._queue = broker.private_queue(broker.event_exchange, f"listener-{socket.gethostname()}-"
                                            f"{threading.get_ident()}-{time.monotonic_ns()}")
 
@@ -393,7 +395,8 @@ class EventListener:
         if self._consumer is not None:
             try:
                 self._consumer.cancel()
-                self._queue(self._conn.default_channel).delete()
+                if self._conn is not None:  # always, while there is a consumer
+                    self._queue(self._conn.default_channel).delete()
             except Exception:  # noqa: BLE001, S110 - the queue or its channel may be gone already
                 pass
             self._consumer = None

@@ -38,28 +38,27 @@ def _controller_id() -> str:
 
 
 # ---- the public API ---------------------------------------------------------------------------
-def _resolve(pks: Iterable[int | ProcessNode], storage: StorageBackend) -> list[ProcessNode]:
-    nodes = []
+def _resolve(pks: Iterable[int | ProcessNode], storage: StorageBackend) -> dict[int, ProcessNode]:
+    """``{pk: node}`` of the stored processes named, in the order given."""
+    nodes: dict[int, ProcessNode] = {}
     for item in pks:
         pk = item.pk if isinstance(item, ProcessNode) else item
         try:
-            node = load_node(int(pk), storage=storage)
+            pk = int(pk)  # type: ignore[arg-type]  # a caller's None or str is refused just below
+            node = load_node(pk, storage=storage)
         except (NotExistent, ValueError, TypeError):
             profile = current.get_profile()
             raise NotExistent(f"no process with pk {item!r} in profile "
                               f"{profile.name if profile else '(none)'!r}") from None
         if not isinstance(node, ProcessNode):
             raise ValidationError(f"node {pk} is a {node.node_type}, not a process: only processes can be controlled")
-        nodes.append(node)
+        nodes[pk] = node
     return nodes
 
 
 def _profile() -> Profile:
     profile = current.get_profile()
-    if profile is None:
-        current.load_profile()
-        profile = current.get_profile()
-    return profile
+    return profile if profile is not None else current.load_profile()
 
 
 def kill(pks: Iterable[int | ProcessNode], *, message: str = "killed by user",
@@ -84,7 +83,7 @@ def play(pks: Iterable[int | ProcessNode], *, broker: Broker | None = None) -> d
 def _control(pks, action: str, *, message: str = "killed by user", broker: Broker | None = None) -> dict[int, str]:
     storage = current.get_storage()
     nodes = _resolve(pks, storage)
-    targets = [node.pk for node in nodes]
+    targets = list(nodes)
     if action == leases.KILL:
         targets += [pk for pk in called_pks(storage, targets) if pk not in targets]
     broker = broker or get_broker(_profile())
@@ -101,13 +100,13 @@ def _control(pks, action: str, *, message: str = "killed by user", broker: Broke
             continue
         if row is None:
             caller = caller_pk(storage, pk) if node.process_state is ProcessState.RUNNING else None
-            if pk in (n.pk for n in nodes) and caller is not None and leases.get(storage, caller) is not None:
+            if pk in nodes and caller is not None and leases.get(storage, caller) is not None:
                 # called inline by a step of a process the daemon runs: it runs in that worker's thread, and
                 # only the engine there may end it (changing the node here would break the running step)
                 report[pk] = (f"not {'killed' if action == leases.KILL else 'changed'}: it runs inside a step of "
                               f"process {caller}, which the daemon runs; {action} process {caller} instead")
                 continue
-            if action == leases.KILL and pk in (n.pk for n in nodes):
+            if action == leases.KILL and pk in nodes:
                 kill_node(node, message)
                 report[pk] = "killed (it was not run by the daemon)"
             else:

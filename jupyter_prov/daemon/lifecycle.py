@@ -122,6 +122,9 @@ def stop_daemon(profile: Profile, *, timeout: float = 60.0) -> dict[str, Any]:
         return {"stopped": False, "message": f"the daemon of profile {profile.name!r} is not running"
                 + (f" ({note})" if note else "")}
     pid = files.read_pid()
+    if pid is None:  # the supervisor ended (and removed its pid file) since supervisor_alive() looked
+        _clear_stale(files)
+        return {"stopped": False, "message": f"the daemon of profile {profile.name!r} is not running"}
     files.write_json(files.folder / STOP_FILE, {"timeout": timeout})  # read by the supervisor on SIGTERM
     try:
         supervisor = psutil.Process(pid)
@@ -156,7 +159,10 @@ def scale_daemon(profile: Profile, delta: int, *, wait: float = 30.0) -> dict[st
     status = daemon_status(profile)
     wanted = max(1, int(status["wanted"] or len(status["workers"])) + delta)
     files.write_json(files.wanted, {"workers": wanted})
-    os.kill(files.read_pid(), signal.SIGHUP)
+    pid = files.read_pid()
+    if pid is None:  # the supervisor ended since supervisor_alive() looked
+        raise DaemonError(f"the daemon of profile {profile.name!r} is not running; start it with `jprov daemon start`")
+    os.kill(pid, signal.SIGHUP)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         status = daemon_status(profile)

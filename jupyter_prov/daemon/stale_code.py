@@ -90,7 +90,8 @@ class CodeWatch:
             return None
         if process_type in self._ran and self._ran[process_type] == node.get_attribute("source_hash", None):
             return None  # the module changed, but not this process's code
-        return node, self.stale_note(process_type)
+        # path is the module's file and changed, so stale_note names it; the fallback only keeps the note a str
+        return node, self.stale_note(process_type) or f"{path} changed after this worker imported it; {RESTART_HINT}"
 
     def note_loaded(self, started_ns: int | None = None) -> None:
         """Note the files of modules loaded since the last call (the standard library is skipped).
@@ -128,9 +129,9 @@ class CodeWatch:
         """One line naming the stale module(s) and the fix, or ``None`` if this worker's code is current."""
         paths = [p for p in _TRACEBACK_FILE.findall(traceback_text) if not p.startswith(_PACKAGE)]
         module_name = (process_type or "").partition(":")[0]
-        module = sys.modules.get(module_name)
-        if isinstance(getattr(module, "__file__", None), str):
-            paths.insert(0, module.__file__)
+        module_file = getattr(sys.modules.get(module_name), "__file__", None)
+        if isinstance(module_file, str):
+            paths.insert(0, module_file)
         changed = self.changed(paths)
         if not changed:
             return None

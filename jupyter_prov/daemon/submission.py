@@ -16,6 +16,7 @@ import logging
 import time
 import warnings
 from collections.abc import Iterable, Sequence
+from types import FrameType
 
 from ..config import Profile
 from ..errors import JprovWarning
@@ -35,7 +36,8 @@ def _user_stacklevel() -> int:
     import sys
 
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
         frame, level = frame.f_back, level + 1
     return level
@@ -72,7 +74,7 @@ def notify(pks: Iterable[int], profile: Profile | None = None) -> None:
 
 def queue_processes(nodes: Iterable[ProcessNode | int]) -> None:
     """Queue stored, non-terminal processes for the daemon (one transaction + one message each)."""
-    pks = [node.pk if isinstance(node, ProcessNode) else int(node) for node in nodes]
+    pks = [node.stored_pk if isinstance(node, ProcessNode) else int(node) for node in nodes]
     enqueue(pks)
     notify(pks)
 
@@ -111,7 +113,7 @@ class DaemonQueue:
             if problem is not None:  # refused by another submit queue: that one says why
                 warnings.warn(problem, NotSubmittableWarning, stacklevel=_user_stacklevel())
         if queued:
-            notify([node.pk for node in queued])
+            notify([node.stored_pk for node in queued])
 
     def holds(self, pks: Sequence[int]) -> list[int]:
         storage = current.get_storage()

@@ -23,6 +23,7 @@ import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import BinaryIO
 
 from ..config import get_config
 from .daemon_files import DaemonFiles
@@ -46,7 +47,7 @@ class Supervisor:
         self.reload = threading.Event()
         self.started = datetime.now(timezone.utc).isoformat()
         self._restart_delay = 0.0
-        self._log_handle = None
+        self._log_handle: BinaryIO | None = None
 
     def _spawn(self) -> None:
         self._log_handle = self._log_handle or open(self.files.log, "ab", buffering=0)  # noqa: SIM115 - the workers' log, open for the supervisor's life

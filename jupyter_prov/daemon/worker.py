@@ -184,8 +184,9 @@ class Worker:
                     return
                 if isinstance(node, ProcessNode):
                     text = traceback.format_exc()
-                    note = self.code.stale_note(node.process_type, text)
-                    mark_excepted(node, (f"{note}\n" if note else "") + f"{type(exc).__name__}: {exc}\n\n{text}")
+                    old_code = self.code.stale_note(node.process_type, text)
+                    mark_excepted(node, (f"{old_code}\n" if old_code else "")
+                                  + f"{type(exc).__name__}: {exc}\n\n{text}")
                     self.code.note_loaded(started_ns)
                     self._finalize(node)
                 else:
@@ -258,8 +259,10 @@ class Worker:
         self._event(pk, "paused")
 
     def _finalize(self, node: ProcessNode) -> None:
-        parent, status = leases.finish(self.storage, node.pk)
-        self._event(node.pk, node.process_state.value, exit_status=node.exit_status)
+        parent, status = leases.finish(self.storage, node.stored_pk)
+        state = node.process_state
+        if state is not None:  # always: every path here set a terminal (or paused) state first
+            self._event(node.stored_pk, state.value, exit_status=node.exit_status)
         if parent is not None and status == leases.QUEUED:
             self.offer(parent)
 

@@ -70,6 +70,7 @@ class CalcJob(Process):
     """Base of calc jobs; subclasses define ports and :meth:`prepare_for_submission` (and maybe :meth:`parse`)."""
 
     _node_class: ClassVar[type] = CalcJobNode
+    node: CalcJobNode  # built from _node_class
 
     @classmethod
     def define(cls, spec) -> None:
@@ -297,6 +298,7 @@ class CalcJob(Process):
             if info.state is JobState.DONE:
                 break
         node.set_attribute_many({"stage": "retrieve", "scheduler_state": JobState.DONE.value})
+        return None
 
     def _retrieve(self) -> ExitCode | None:
         node = self.node
@@ -325,7 +327,7 @@ class CalcJob(Process):
 
     def _parse(self) -> ExitCode:
         retrieved = self._outputs.get("retrieved")
-        if retrieved is None:
+        if not isinstance(retrieved, Folder):  # _retrieve stored it
             raise ProcessError(f"{self!r}: in stage parse without a retrieved folder")
         if EXIT_STATUS_FILE not in retrieved.list_files():
             return self.exit_codes.ERROR_JOB_LOST.format(job_id=self.node.get_attribute("job_id"))

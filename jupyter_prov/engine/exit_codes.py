@@ -24,6 +24,8 @@ class ExitCodes:
         self._codes: dict[str, ExitCode] = {}
 
     def add(self, code: ExitCode) -> None:
+        if code.label is None:
+            raise ValueError(f"exit status {code.status}: an exit code of a process class needs a label")
         for other in self._codes.values():
             if other.status == code.status and other.label != code.label:
                 raise ValueError(f"exit status {code.status} is used twice: {other.label} and {code.label}")

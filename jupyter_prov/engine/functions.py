@@ -155,7 +155,7 @@ class ProcessFunction:
 
     def run_get_pk(self, *args: Any, **kwargs: Any) -> tuple[Any, int]:
         result, node = self.run_get_node(*args, **kwargs)
-        return result, node.pk
+        return result, node.stored_pk
 
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         if instance is None:

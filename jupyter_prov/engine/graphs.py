@@ -243,6 +243,8 @@ class GraphProcess(FunctionProcess):
 class GraphFunction(ProcessFunction):
     """What ``@graph`` returns: call it to build and run the graph; ``.build(...)`` only builds it."""
 
+    process_class: type[GraphProcess]
+
     def __init__(self, func: Callable[..., Any], max_workers: int = 4):
         super().__init__(func, GraphNode, "graph")
         self.process_class = type(

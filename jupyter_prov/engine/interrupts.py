@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
-from typing import Callable
+from typing import Callable, Literal
 
 #: what an ``interrupted`` callback returns: ``"kill"``, ``"pause"`` or ``None`` (go on)
 Interrupted = Callable[[], "str | None"]
@@ -99,7 +99,7 @@ class _Region:
                 g.modes.pop()
             raise ProcessKilled()
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:  # never swallows the exception
         g = self.g
         with g.lock:
             if g.modes:
@@ -181,10 +181,11 @@ def check() -> None:
         raise ProcessKilled()
 
 
-def handled(pk: int) -> tuple[bool, str]:
+def handled(pk: int | None) -> tuple[bool, str]:
     """In the handler of :class:`ProcessKilled` for process ``pk``: ``(pk is the one killed, message)``.
 
-    When ``pk`` is the killed process the request is done and cleared: its callers (if any) go on.
+    When ``pk`` is the killed process the request is done and cleared: its callers (if any) go on. ``None``
+    (a process not stored) is never the one a kill names.
     """
     g = guard()
     with g.lock:

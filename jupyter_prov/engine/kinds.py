@@ -13,13 +13,16 @@ import hashlib
 import importlib
 import inspect
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ProcessError
 from . import allowed_modules
 
+if TYPE_CHECKING:  # for the annotation only: this module must not import .process (see above)
+    from .process import Process
 
-def process_class_of(process: Any) -> type:
+
+def process_class_of(process: Any) -> type[Process]:
     """The process class of a process class or of a decorated process function (``@calcfunction``, ``@task``, ...)."""
     if isinstance(process, type):
         if getattr(process, "is_process_class", False):

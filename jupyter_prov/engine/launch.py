@@ -10,6 +10,7 @@ each set of inputs, storing them in a few large transactions.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -74,7 +75,7 @@ def run_get_node(process: Any, *args: Any, **inputs: Any) -> tuple[Any, ProcessN
 def run_get_pk(process: Any, *args: Any, **inputs: Any) -> tuple[Any, int]:
     """Like :func:`run`, also returning the pk of the process node."""
     result, node = run_get_node(process, *args, **inputs)
-    return result, node.pk
+    return result, node.stored_pk
 
 
 def submit(process: Any, *args: Any, **inputs: Any) -> ProcessNode:
@@ -110,7 +111,11 @@ def submit_many(process: Any, inputs: Iterable[Mapping[str, Any]], *,
             try:
                 named = type(exc)(f"submit_many: entry {index} of the inputs: {exc}")
             except Exception:  # noqa: BLE001 - an exception class with another signature: keep it, add a note
-                exc.add_note(f"(submit_many: entry {index} of the inputs)")
+                note = f"(submit_many: entry {index} of the inputs)"
+                if sys.version_info >= (3, 11):
+                    exc.add_note(note)
+                else:  # Python 3.10 has no add_note (and shows no notes); keep the note where 3.11 would
+                    exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
                 raise exc from None
             raise named from exc
     nodes: list[ProcessNode] = []

@@ -52,13 +52,13 @@ class While(Instruction):
 class If(Instruction):
     def __init__(self, condition: Callable[[Any], bool]):
         self.branches: list[tuple[Callable[[Any], bool] | None, Block]] = []
-        self._pending = condition
+        self._pending: Callable[[Any], bool] | None = condition  # None: the body is taken
 
     def __call__(self, *instructions: Any) -> "If":
-        if self._pending is _DONE:
+        if self._pending is None:
             raise SyntaxError("if_(...)(...) takes its body once; add branches with .elif_(cond)(...) or .else_(...)")
         self.branches.append((self._pending, Block(instructions)))
-        self._pending = _DONE
+        self._pending = None
         return self
 
     def elif_(self, condition: Callable[[Any], bool]) -> "If":
@@ -84,8 +84,6 @@ class Return(Instruction):
         return [f"return({self.exit_code.label})" if self.exit_code else "return"]
 
 
-_DONE = object()
-
 
 def while_(condition: Callable[[Any], bool]) -> While:
     """Repeat the body while ``condition(self)`` is true: ``while_(cls.not_converged)(cls.step)``."""
@@ -109,7 +107,7 @@ def _instruction(item: Any) -> Instruction:
     return Step(item)
 
 
-def find_next(block: Block, position: list[int], process: Any) -> tuple[Instruction, list[int]] | None:
+def find_next(block: Block, position: list[int], process: Any) -> tuple[Step | Return, list[int]] | None:
     """The next step or return at or after ``position``, with its position; ``None`` when the outline is done."""
     index = position[0] if position else 0
     sub = list(position[1:])

@@ -170,9 +170,9 @@ class PortNamespace(Port):
                 continue
             where = self._where(prefix, name, kind)
             if isinstance(port, PortNamespace):
-                sub = port.process({}, kind=kind, prefix=f"{prefix}{name}.", fill_defaults=fill_defaults)
-                if sub or port.required:
-                    result[name] = sub
+                filled = port.process({}, kind=kind, prefix=f"{prefix}{name}.", fill_defaults=fill_defaults)
+                if filled or port.required:
+                    result[name] = filled
                 continue
             if port.has_default and fill_defaults:
                 default = port.default() if callable(port.default) and not isinstance(port.default, type) else port.default

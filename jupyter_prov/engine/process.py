@@ -42,7 +42,7 @@ def current_process() -> "Process | None":
 class _ExitCodesOfClass:
     """``cls.exit_codes`` and ``self.exit_codes``: the exit codes of the process class."""
 
-    def __get__(self, instance: Any, owner: type) -> ExitCodes:
+    def __get__(self, instance: Any, owner: type[Process]) -> ExitCodes:
         return owner.spec().exit_codes
 
 
@@ -53,6 +53,7 @@ class Process:
     is_process_class: ClassVar[bool] = True
     _node_class: ClassVar[type[ProcessNode]] = ProcessNode
     _spec_cache: ClassVar[ProcessSpec | None] = None
+    _identity_cache: ClassVar[dict[str, Any] | None] = None
     #: store the node only when the process ends (one transaction): calculations run in the foreground
     _store_at_end: ClassVar[bool] = False
 
@@ -105,7 +106,7 @@ class Process:
 
     def _code_types(self) -> list[str]:
         """``module:name`` of the code this process imports when it is continued elsewhere (its own class)."""
-        return [self.node.process_type]
+        return [self.process_type()]  # what _build_node gave the node
 
     def _build_node(self) -> ProcessNode:
         meta = self.metadata
@@ -203,7 +204,7 @@ class Process:
             elif node.process_state is not ProcessState.RUNNING:
                 set_state(node, ProcessState.RUNNING)
             if node.is_stored:
-                registered = node.pk
+                registered = node.stored_pk
                 interrupts.register(registered)
             try:
                 self._run(run_children=run_children)

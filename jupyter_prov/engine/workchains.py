@@ -224,7 +224,8 @@ class WorkChain(Process):
         finished already: adopting it neither kills nor duplicates it.
         """
         known = set(self._called)
-        self._orphans = sorted((child for child in self.node.called if child.uuid not in known), key=lambda n: n.pk)
+        self._orphans = sorted((child for child in self.node.called if child.uuid not in known),
+                               key=lambda n: n.stored_pk)
 
     def _adopt(self, instance: Process) -> ProcessNode | None:
         """The orphan that is the same submission as ``instance`` (process, inputs, call label), if any."""
@@ -256,7 +257,7 @@ class WorkChain(Process):
         message = f"orphaned: work chain {self.node.pk} was resumed and its step did not submit this process again"
         # a daemon worker: a submitted orphan is in the submit queue and may run elsewhere; only its runner may end it
         queues = submit_queues() if not self._run_children else []
-        held = [(queue, queue.holds([orphan.pk for orphan in alive])) for queue in queues]
+        held = [(queue, queue.holds([orphan.stored_pk for orphan in alive])) for queue in queues]
         queued = {pk for _queue, pks in held for pk in pks}
         for orphan in alive:
             if orphan.pk not in queued:  # not queued: nobody runs it (e.g. called inline by the crashed step)

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Iterator, Mapping, TYPE_CHECKING, TypeVar
 from sqlalchemy import Table, delete, select, update
 
 from . import current
-from .exceptions import MultipleObjectsError, NotExistent
+from .exceptions import ModificationNotAllowed, MultipleObjectsError, NotExistent
 
 E = TypeVar("E", bound="Entity")
 
@@ -40,6 +40,14 @@ class Entity:
 
     @property
     def pk(self) -> int | None:
+        return self._pk
+
+    @property
+    def stored_pk(self) -> int:
+        """The pk of a stored entity (:class:`ModificationNotAllowed` for one not stored yet): what code that
+        only handles stored entities (queued processes, loaded nodes) passes on as an ``int``."""
+        if self._pk is None:
+            raise ModificationNotAllowed(f"{self!r} is not stored yet: it has no pk")
         return self._pk
 
     @property
