@@ -120,3 +120,11 @@ test('links not loaded (stubs) do not keep siblings out of a cluster', () => {
   const g = aggregate(map(nodes), links, options());
   assert.equal(g.nodes.find((n) => n.kind === 'cluster')!.label, '× 12 CalcFunction');
 });
+
+test('parentsFirst puts every compound parent before its children, nested ones too, keeping the rest in order', async () => {
+  const { parentsFirst } = await import('../src/graph/aggregate');
+  const nodes = [{ id: 'a', parent: 'w2' }, { id: 'x' }, { id: 'w2', parent: 'w1' }, { id: 'w1' }, { id: 'b', parent: 'w1' }];
+  const ids = parentsFirst(nodes).map((n) => n.id);
+  assert.deepEqual(ids, ['w1', 'w2', 'a', 'x', 'b']);
+  assert.deepEqual(parentsFirst([{ id: 'c', parent: 'c' }]).map((n) => n.id), ['c'], 'a cycle does not loop');
+});

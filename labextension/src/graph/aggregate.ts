@@ -243,3 +243,20 @@ function focusOn(graph: VisGraph, focus: string, radius: number): VisGraph {
     edges: graph.edges.filter((e) => distance.has(e.source) && distance.has(e.target)),
   };
 }
+
+/** The nodes with every compound parent before its children (cytoscape needs a parent to exist first). */
+export function parentsFirst<T extends { id: string; parent?: string | null }>(nodes: T[]): T[] {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const out: T[] = [];
+  const done = new Set<string>();
+  const visit = (n: T, path: Set<string>) => {
+    if (done.has(n.id) || path.has(n.id)) return;
+    path.add(n.id);
+    const parent = n.parent ? byId.get(n.parent) : undefined;
+    if (parent) visit(parent, path);
+    done.add(n.id);
+    out.push(n);
+  };
+  for (const n of nodes) visit(n, new Set());
+  return out;
+}

@@ -5,7 +5,7 @@
 import cytoscape from 'cytoscape';
 import { GraphStore } from './store';
 import { NodeRecord } from './columnar';
-import { aggregate, className, nodeId, VisGraph, VisNode } from './aggregate';
+import { aggregate, className, nodeId, parentsFirst, VisGraph, VisNode } from './aggregate';
 import { LayoutInput, LayoutRunner, LayoutCancelled, Positions, quickLayout } from './layout';
 import { DetailsRegistry, detailsRegistry, NodeDetail } from './details';
 import { parseQuery } from './search';
@@ -151,6 +151,8 @@ export class GraphView {
       style: this.cyStyle() as any, boxSelectionEnabled: false,
       // one canvas pixel per CSS pixel and no viewport texture: less memory on big graphs and software GL
       pixelRatio: 1, textureOnViewport: false, motionBlur: false,
+      // a big graph pans and zooms without drawing its edges meanwhile
+      hideEdgesOnViewport: true,
     });
     this.cy.on('tap', 'node', (event) => this.onTap(event.target.id()));
     this.cy.on('dbltap', 'node', (event) => {
@@ -168,6 +170,8 @@ export class GraphView {
         label: 'data(text)', 'text-wrap': 'wrap', 'text-valign': 'center', 'text-halign': 'center', 'font-size': 9,
         width: 'data(w)', height: 'data(h)', 'border-width': 1.5, 'background-color': 'data(fill)',
         'border-color': 'data(border)', shape: 'data(shape)', 'text-max-width': 'data(w)',
+        // a label smaller than 6 px on screen is not drawn: a fitted 1k-node view draws shapes only
+        'min-zoomed-font-size': 6,
       } },
       { selector: 'node[?running]', style: { 'border-width': 3, 'border-style': 'dashed' } },
       { selector: 'node[?failed]', style: { 'border-width': 3 } },
@@ -184,7 +188,7 @@ export class GraphView {
         width: 1.2, 'curve-style': 'bezier', 'target-arrow-shape': 'triangle', 'arrow-scale': 0.8,
         'line-color': 'data(color)', 'target-arrow-color': 'data(color)', 'line-style': 'data(lineStyle)',
       } },
-      { selector: 'edge[count > 1]', style: { width: 2.5, label: 'data(countText)', 'font-size': 8 } },
+      { selector: 'edge[count > 1]', style: { width: 2.5, label: 'data(countText)', 'font-size': 8, 'min-zoomed-font-size': 6 } },
     ];
     return styles;
   }
@@ -237,46 +241,70 @@ export class GraphView {
     this.sync(added);
   }
 
+  private nodeData(v: VisNode): Record<string, unknown> {
+    const style = KIND_STYLE[v.kind] ?? KIND_STYLE.node;
+    const r = v.record;
+    const failed = !!r && (r.state === 'excepted' || (r.state === 'finished' && r.exitStatus !== null && r.exitStatus !== 0));
+    const text = nodeText(v);
+    const lines = text.split('\n');
+    let longest = 0;
+    for (const l of lines) if (l.length > longest) longest = l.length;
+    return {
+      id: v.id, pk: v.pk, kind: v.kind, text, fill: style.fill, shape: style.shape,
+      border: failed ? '#c0392b' : (r?.state && STATE_BORDER[r.state]) || style.border,
+      running: r?.state === 'running' || r?.state === 'waiting', failed,
+      w: Math.min(220, Math.max(80, longest * 5.6 + 16)), h: 14 + 12 * lines.length,
+      clusterKey: v.clusterKey, members: v.members,
+    };
+  }
+
+  private edgeData(e: VisGraph['edges'][number]): Record<string, unknown> {
+    const style = EDGE_STYLE[e.linkType] ?? { color: '#566573', style: 'solid' };
+    return { id: e.id, source: e.source, target: e.target, linkType: e.linkType, color: style.color,
+      lineStyle: style.style, count: e.count, countText: `×${e.count}` };
+  }
+
   private sync(added: NodeRecord[] | null): void {
     const cy = this.cy;
-    const wanted = new Set<string>();
     const parents = new Set(this.visible.nodes.map((n) => n.parent).filter((p): p is string => !!p));
     const rootIds = new Set(this.roots.map(nodeId));
-    cy.batch(() => {
-      for (const v of this.visible.nodes) {
-        wanted.add(v.id);
-        const style = KIND_STYLE[v.kind] ?? KIND_STYLE.node;
-        const r = v.record;
-        const failed = !!r && (r.state === 'excepted' || (r.state === 'finished' && r.exitStatus !== null && r.exitStatus !== 0));
-        const text = nodeText(v);
-        const longest = Math.max(...text.split('\n').map((l) => l.length));
-        const data: Record<string, unknown> = {
-          id: v.id, pk: v.pk, kind: v.kind, text, fill: style.fill, shape: style.shape,
-          border: failed ? '#c0392b' : (r?.state && STATE_BORDER[r.state]) || style.border,
-          running: r?.state === 'running' || r?.state === 'waiting', failed,
-          w: Math.min(220, Math.max(80, longest * 5.6 + 16)), h: 14 + 12 * text.split('\n').length,
-          clusterKey: v.clusterKey, members: v.members,
-        };
-        const existing = cy.getElementById(v.id);
-        if (existing.nonempty()) {
-          if ((existing.data('parent') ?? undefined) !== v.parent) existing.move({ parent: v.parent ?? null });
-          existing.data(data);
-        } else {
-          cy.add({ group: 'nodes', data: { ...data, parent: v.parent } });
+    if (cy.elements().empty()) {
+      // the first frame: one add of every element (one style pass, one index update), not one per node
+      const defs: cytoscape.ElementDefinition[] = [];
+      for (const v of parentsFirst(this.visible.nodes)) {
+        defs.push({ group: 'nodes', data: { ...this.nodeData(v), parent: v.parent } as any, classes: rootIds.has(v.id) ? 'root' : '' });
+      }
+      for (const e of this.visible.edges) defs.push({ group: 'edges', data: this.edgeData(e) as any });
+      cy.batch(() => { cy.add(defs); });
+    } else {
+      const wanted = new Set<string>();
+      cy.batch(() => {
+        const fresh: cytoscape.ElementDefinition[] = [];
+        for (const v of parentsFirst(this.visible.nodes)) {
+          wanted.add(v.id);
+          const data = this.nodeData(v);
+          const existing = cy.getElementById(v.id);
+          if (existing.nonempty()) {
+            if ((existing.data('parent') ?? undefined) !== v.parent) existing.move({ parent: v.parent ?? null });
+            existing.data(data);
+            existing.toggleClass('root', rootIds.has(v.id));
+          } else {
+            fresh.push({ group: 'nodes', data: { ...data, parent: v.parent } as any, classes: rootIds.has(v.id) ? 'root' : '' });
+          }
         }
-        cy.getElementById(v.id).toggleClass('root', rootIds.has(v.id));
-      }
-      for (const e of this.visible.edges) {
-        wanted.add(e.id);
-        const style = EDGE_STYLE[e.linkType] ?? { color: '#566573', style: 'solid' };
-        const data = { id: e.id, source: e.source, target: e.target, linkType: e.linkType, color: style.color,
-          lineStyle: style.style, count: e.count, countText: `×${e.count}` };
-        const existing = cy.getElementById(e.id);
-        if (existing.nonempty()) existing.data(data);
-        else cy.add({ group: 'edges', data });
-      }
-      cy.elements().filter((x) => !wanted.has(x.id())).remove();
-    });
+        if (fresh.length) cy.add(fresh);
+        const freshEdges: cytoscape.ElementDefinition[] = [];
+        for (const e of this.visible.edges) {
+          wanted.add(e.id);
+          const data = this.edgeData(e);
+          const existing = cy.getElementById(e.id);
+          if (existing.nonempty()) existing.data(data);
+          else freshEdges.push({ group: 'edges', data: data as any });
+        }
+        if (freshEdges.length) cy.add(freshEdges);
+        cy.elements().filter((x) => !wanted.has(x.id())).remove();
+      });
+    }
     void parents;
     this.applySearch();
     this.runLayout(added);
