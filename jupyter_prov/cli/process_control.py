@@ -25,7 +25,7 @@ def _pks(identifiers: tuple[str, ...]) -> list[int]:
             raise click.ClickException(f"{identifier!r}: {exc}") from None
         if not isinstance(node, ProcessNode):
             raise click.ClickException(f"node {identifier} is a {node.node_type}, not a process")
-        pks.append(node.pk)
+        pks.append(node.stored_pk)
     return pks
 
 

@@ -6,6 +6,8 @@ A TARGET is ``name@v3``, ``name@production`` (an alias), ``name`` (its latest ve
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ._output import json_option, limit_option, parse_json_value, print_json, print_mapping, print_table, truncation_note
@@ -140,6 +142,7 @@ def alias(ctx: click.Context, name: str, alias: str, version: str | None, remove
 
     open_profile(ctx)
     record = Record.get(name)
+    result: dict[str, Any]
     if remove:
         record.remove_alias(alias)
         result = {"record": name, "alias": alias, "version": None}

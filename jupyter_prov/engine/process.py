@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from ..errors import ProcessError
-from ..orm import Data, Log, Node, ProcessNode, ProcessState, ValidationError, current, store_all
+from ..orm import Log, Node, ProcessNode, ProcessState, ValidationError, current, store_all
 from ..orm.callers import current_caller
 from ..orm.links import LinkType
 from . import interrupts
@@ -27,7 +27,7 @@ from .spec import ProcessSpec
 from .states import cleared_checkpoint, kill_node, set_state, with_new_inputs
 from .visibility import watch
 
-#: re-exported: modules of other owners still import these from here (engine/caching.py, engine/reports.py)
+#: re-exported: modules of other owners still import these from here (engine/caching.py)
 __all__ = ["Process", "ProcessError", "current_process", "import_process_type", "iter_descendants", "kill_node",
            "process_class_of", "set_state"]
 
@@ -284,7 +284,7 @@ class Process:
         value.add_incoming(self.node, LinkType.RETURN, label)
         self._outputs[label] = value
 
-    def _wrap_output(self, label: str, value: Any) -> Data:
+    def _wrap_output(self, label: str, value: Any) -> Node:
         from ..orm import to_data
 
         try:

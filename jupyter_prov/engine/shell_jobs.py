@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..orm import Computer, Data, List, Str, to_data
+from ..orm import Computer, Data, List, Node, Str, to_data
 from ..orm.exceptions import NotExistent
 from ..orm.nodes.code import Code
 from ..orm.nodes.files import File, Folder
@@ -104,7 +104,7 @@ class ShellParser:
 
     def parse(self, retrieved: Folder, folder: Path) -> ExitCode | Mapping[str, Any] | None:
         process = self.process
-        outputs: dict[str, Data] = {}
+        outputs: dict[str, Node] = {}
         for name in (STDOUT, STDERR):
             if (folder / name).is_file():
                 outputs[name] = File.from_path(folder / name)

@@ -140,7 +140,7 @@ def _take_statement(any_status: bool):
         table = queue_table
         free = or_(table.c.worker.is_(None), table.c.expires < bindparam("b_at"), table.c.worker == bindparam("b_worker"))
         condition = and_(table.c.node_id == bindparam("b_pk"), free)
-        values = {"worker": bindparam("b_worker"), "expires": bindparam("b_expires")}
+        values: dict[str, Any] = {"worker": bindparam("b_worker"), "expires": bindparam("b_expires")}
         if not any_status:
             condition = and_(condition, _runnable())
             values.update(status=case((table.c.status == WAITING, WAITING), else_=RUNNING), woken=False)

@@ -38,6 +38,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from sqlalchemy import JSON, Connection, DateTime, Table
 from sqlalchemy import exc as sa_exc
 
+from ..errors import StorageError
 from .json_text import JsonText, dumps
 
 #: PostgreSQL's limit of bind parameters in one statement
@@ -112,13 +113,13 @@ def _encoded_values(rows: Sequence[dict], columns: Sequence[str], encoders: dict
     special = [(i, encoders[name]) for i, name in enumerate(columns) if name in encoders]
     if not special:
         return rows_values
-    out = []
+    out: list[list[Any]] = []
     append = out.append
     for values in rows_values:
-        values = list(values)
+        encoded = list(values)
         for i, encode in special:
-            values[i] = encode(values[i])
-        append(values)
+            encoded[i] = encode(encoded[i])
+        append(encoded)
     return out
 
 
@@ -148,7 +149,15 @@ def _mark(dialect: str) -> str:
     return "?" if dialect == "sqlite" else "%s"
 
 
-def _names(columns: Sequence[str]) -> str:
+def driver_of(connection: Any) -> Any:
+    """The DB-API connection under a SQLAlchemy pooled connection (SQLAlchemy's ``None`` once it is closed)."""
+    driver = connection.driver_connection
+    if driver is None:
+        raise StorageError("the database connection is closed")
+    return driver
+
+
+def _names(columns: Iterable[str]) -> str:
     return ", ".join(f'"{name}"' for name in columns)
 
 
@@ -156,7 +165,7 @@ def _names(columns: Sequence[str]) -> str:
 def _cursor(target: Any) -> Iterator[Any]:
     """A DB-API cursor of ``target``'s transaction; a driver IntegrityError becomes SQLAlchemy's."""
     if isinstance(target, Connection):
-        driver = target.connection.driver_connection
+        driver = driver_of(target.connection)
         cursor = driver.cursor()
         integrity = target.dialect.loaded_dbapi.IntegrityError
         try:

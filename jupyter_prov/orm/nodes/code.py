@@ -57,7 +57,7 @@ class Code(Data):
             raise ValidationError(f"{self!r} needs a label (codes are found as label@computer)")
 
     @classmethod
-    def get(cls, identifier: str | int) -> Code:
+    def get(cls, identifier: str | int) -> Code:  # type: ignore[override]  # one identifier, not filters (as Node.get)
         """A stored code by ``label@computer``, label (if unique), pk or UUID."""
         from ..computers import Computer
         from .node import load_node

@@ -70,7 +70,7 @@ class BaseType(Data):
         return self.value < (other.value if isinstance(other, BaseType) else other)
 
 
-def _number(cls_name: str, value: Any) -> numbers.Number:
+def _number(cls_name: str, value: Any) -> Any:  # a numbers.Number (typeshed's has no __float__ or __int__)
     if isinstance(value, bool) or not isinstance(value, numbers.Number):
         raise ValidationError(f"{cls_name} needs a number, got {value!r} ({type(value).__name__})")
     return value
@@ -208,7 +208,8 @@ class Dict(Data):
     def items(self):
         return ((key, copy_json(value)) for key, value in self._attributes.items())
 
-    def get(self, key: str, default: Any = None) -> Any:
+    # a Dict reads like a dict (d.get(key)); the class-level Node.get(pk) is load_node / Node.get on the base
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
         return copy_json(self._attributes.get(key, default))
 
     def __setitem__(self, key: str, value: Any) -> None:
@@ -294,7 +295,7 @@ class Reference(Data):
         return self._attributes["repr"]
 
 
-def to_data(value: Any) -> Data:
+def to_data(value: Any) -> Node:
     """Wrap a Python value in the data node that holds it; a node is returned as it is.
 
     bool → Bool, int → Int, float → Float, str → Str, dict → Dict, list/tuple → List,
