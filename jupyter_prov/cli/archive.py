@@ -37,8 +37,9 @@ def _toggle_options(function):
 @click.option("-N", "--nodes", "node_ids", multiple=True, help="Node pks or UUIDs to export (repeatable; commas or spaces separate several).")
 @click.option("-G", "--groups", "group_ids", multiple=True, help="Group labels or pks to export (repeatable; commas or spaces separate several).")
 @_toggle_options
-@click.option("--format", "format_", type=click.Choice(["jprov", "aiida"]), default="jprov", show_default=True,
-              help="Write our format or one that aiida-core 2.x imports.")
+@click.option("--format", "format_", type=click.Choice(["jprov", "aiida"]), default=None,
+              help="Write our format or one that aiida-core 2.x imports (default: by OUTPUT's extension, "
+                   ".aiida is aiida-core's, anything else ours).")
 @click.option("--batch-size", default=1000, show_default=True, help="Rows per database batch.")
 @click.option("--compression", type=click.IntRange(0, 9), default=6, show_default=True,
               help="zlib level of the zip members (0: stored).")
@@ -54,6 +55,7 @@ def create(ctx, output, all_, node_ids, group_ids, format_, batch_size, compress
     from ..archive import create_archive
 
     test_run = dry_run or test_run_alias
+    format_ = _format_for(output, format_)
     open_profile(ctx)
     node_ids = [part for value in node_ids for part in value.replace(",", " ").split()]
     group_ids = [part for value in group_ids for part in value.replace(",", " ").split()]
@@ -68,6 +70,21 @@ def create(ctx, output, all_, node_ids, group_ids, format_, batch_size, compress
         return
     print_table(["entity", "count"], summary.counts.items(),
                 title="would export (test run, nothing written)" if test_run else f"exported to {output}")
+
+
+def _format_for(output: Path, format_: str | None) -> str:
+    """The format to write: the one asked for, else by the extension; an AiiDA name on our format is refused
+    (aiida-core would be handed a file it cannot read, and `verdi archive import` would fail on it)."""
+    aiida_name = output.suffix.lower() == ".aiida"
+    if format_ is None:
+        return "aiida" if aiida_name else "jprov"
+    if aiida_name and format_ == "jprov":
+        raise click.BadParameter(f"{output}: .aiida is aiida-core's extension; write our format to a .jprov file, "
+                                 "or use --format aiida", param_hint="OUTPUT")
+    if format_ == "aiida" and output.suffix.lower() == ".jprov":
+        raise click.BadParameter(f"{output}: .jprov is our format's extension; name an AiiDA archive .aiida",
+                                 param_hint="OUTPUT")
+    return format_
 
 
 @command.command("inspect")

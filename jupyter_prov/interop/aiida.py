@@ -110,14 +110,26 @@ def tree_to_aiida(tree: dict) -> dict:
                   for name, value in tree.items()}}
 
 
+#: our kinds written as an AiiDA type that aiida-core uses as such, marked by the extra ``jprov_node_type``
+#: so that they come back as ours (cells and graphs are written as workflows, arrays as ``ArrayData``)
+_MARKED_KINDS = ("process.cell", "process.workflow.graph", "data.array")
+
+
 def _attributes_to_aiida(node_type: str, attributes: str | None) -> str:
+    """Attributes as aiida-core reads them: an :class:`Array` also gets ``array|<name>`` shapes (aiida-core's
+    ``ArrayData`` layout; its ``arrays`` attribute, which keeps the dtypes, stays for the way back)."""
     if node_type != "data.array" or not attributes:
         return attributes or "{}"
     values = json.loads(attributes)
-    arrays = values.pop("arrays", {}) or {}
-    for name, description in arrays.items():
+    for name, description in (values.get("arrays", {}) or {}).items():
         values[f"array|{name}"] = description.get("shape", [])
     return json.dumps(values)
+
+
+def _attributes_from_aiida(attributes: str | None) -> str:
+    """The attributes of one of our arrays back from an AiiDA archive: without the ``array|`` shapes added for it."""
+    values = json.loads(attributes) if attributes else {}
+    return json.dumps({key: value for key, value in values.items() if not key.startswith("array|")})
 
 
 def _sql_function(function, errors: list[str] | None = None):
@@ -155,6 +167,7 @@ def convert_aiida_database(source: Path, target: Path, archive_path: Path | str)
     errors: list[str] = []
     conn.create_function("jp_type", 1, _sql_function(jprov_node_type, errors), deterministic=True)
     conn.create_function("jp_tree", 1, _sql_function(_tree_text_from_aiida, errors), deterministic=True)
+    conn.create_function("jp_array_attributes", 1, _sql_function(_attributes_from_aiida, errors), deterministic=True)
     try:
         conn.execute("ATTACH DATABASE ? AS a", (str(source),))
         conn.executescript("""
@@ -183,13 +196,17 @@ def convert_aiida_database(source: Path, target: Path, archive_path: Path | str)
             CREATE TEMP TABLE jprov_kinds AS
                 SELECT id, json_extract(extras, '$.jprov_node_type') AS kind,
                        coalesce(json_extract(extras, '$.jprov_create_labels'), '[]') AS create_labels
-                FROM db_node WHERE node_type = 'process.workflow'
-                  AND json_extract(extras, '$.jprov_node_type') IN ('process.cell', 'process.workflow.graph');
+                FROM db_node WHERE (node_type = 'process.workflow'
+                  AND json_extract(extras, '$.jprov_node_type') IN ('process.cell', 'process.workflow.graph'))
+                  OR (node_type = 'data.core.array.ArrayData.' AND json_extract(extras, '$.jprov_node_type') = 'data.array'
+                      AND json_type(attributes, '$.arrays') = 'object');
             UPDATE db_link SET type = 'input_calc' WHERE type = 'input_work'
                 AND output_id IN (SELECT id FROM jprov_kinds WHERE kind = 'process.cell');
             UPDATE db_link SET type = 'create' WHERE type = 'return' AND EXISTS (
                 SELECT 1 FROM jprov_kinds AS k, json_each(k.create_labels) AS c
                 WHERE k.id = db_link.input_id AND k.kind = 'process.cell' AND c.value = db_link.label);
+            UPDATE db_node SET attributes = jp_array_attributes(attributes)
+                WHERE id IN (SELECT id FROM jprov_kinds WHERE kind = 'data.array');
             UPDATE db_node SET node_type = (SELECT kind FROM jprov_kinds WHERE jprov_kinds.id = db_node.id),
                 extras = json_remove(extras, '$.jprov_node_type', '$.jprov_create_labels')
                 WHERE id IN (SELECT id FROM jprov_kinds);
@@ -288,7 +305,7 @@ CREATE INDEX ix_db_dblog_db_dblog_loggername ON db_dblog (loggername);
 
 
 def _extras_to_aiida(node_type: str, extras: str | None, create_labels: str | None) -> str:
-    if node_type not in ("process.cell", "process.workflow.graph"):
+    if node_type not in _MARKED_KINDS:
         return extras or "{}"
     values = json.loads(extras) if extras else {}
     values["jprov_node_type"] = node_type
@@ -343,7 +360,9 @@ def aiida_metadata(our_metadata: dict[str, Any]) -> dict[str, Any]:
     parameters = our_metadata.get("creation_parameters", {})
     return {
         "export_version": "main_0001",
-        "aiida_version": "2.9.4",
+        # aiida-core writes its own version here; this file was written by jupyter-prov (aiida-core 2.x reads
+        # the field as text and only shows it: `verdi archive info`)
+        "aiida_version": f"jupyter-prov {our_metadata.get('jprov_version') or 'unknown'} (not aiida-core)",
         "key_format": "sha256",
         "compression": our_metadata.get("compression", 6),
         "ctime": our_metadata.get("ctime"),

@@ -43,8 +43,33 @@ def node_type_condition(column, node_types: Any, *, subclasses: bool = True,
         if not prefix:
             return true()
         clauses.append(column == prefix)
-        if subclasses and dialect == "sqlite":
-            clauses.append(and_(column > prefix + ".", column < prefix + "/"))
-        elif subclasses:
-            clauses.append(column.startswith(prefix + ".", autoescape=True))
+        if not subclasses:
+            continue
+        below = _subclass_prefix(prefix)
+        if dialect == "sqlite":
+            clauses.append(and_(column > below, column < below[:-1] + "/"))
+        else:
+            clauses.append(column.startswith(below, autoescape=True))
+        if isinstance(node_type, type):
+            clauses.extend(column == other for other in _foreign_subclass_types(node_type, below))
     return or_(*clauses) if clauses else false()
+
+
+def _subclass_prefix(type_string: str) -> str:
+    """What the type strings of subclasses start with: ``data.dict.`` for ours, and for an aiida-core
+    type string (``data.core.array.ArrayData.``, ending in a dot) its module path ``data.core.array.``,
+    as aiida-core itself matches subclasses (``data.core.array.xy.XyData.``)."""
+    if type_string.endswith("."):
+        return type_string[:-1].rpartition(".")[0] + "."
+    return type_string + "."
+
+
+def _foreign_subclass_types(cls: type, below: str) -> list[str]:
+    """Type strings of registered subclasses of ``cls`` that its prefix does not reach (aiida-core's
+    ``InstalledCode`` is a :class:`~.nodes.code.Code` here, but its type string is not under ``data.code``)."""
+    from .nodes.registry import registered_node_classes
+
+    own = getattr(cls, "_type_string", "")
+    return sorted(type_string for type_string, other in registered_node_classes().items()
+                  if other is not cls and issubclass(other, cls) and type_string != own
+                  and not type_string.startswith(below))

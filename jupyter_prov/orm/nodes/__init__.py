@@ -1,5 +1,7 @@
 """Node kinds."""
 
+from .aiida_arrays import ArrayData, KpointsData, XyData
+from .aiida_codes import InstalledCode, LegacyCode, ShellCode
 from .array import Array
 from .data import BaseType, Bool, Data, Dict, Float, Int, List, Reference, Str, to_data
 from .files import File, Folder, RemoteFolder
@@ -16,9 +18,11 @@ from .process import (
     WorkflowNode,
     WorkFunctionNode,
 )
+from .structure import StructureData
 
 __all__ = [
     "Array",
+    "ArrayData",
     "BaseType",
     "Bool",
     "CalcFunctionNode",
@@ -31,17 +35,23 @@ __all__ = [
     "Float",
     "Folder",
     "GraphNode",
+    "InstalledCode",
     "Int",
+    "KpointsData",
+    "LegacyCode",
     "List",
     "Node",
     "ProcessNode",
     "ProcessState",
     "Reference",
     "RemoteFolder",
+    "ShellCode",
     "Str",
+    "StructureData",
     "WorkChainNode",
     "WorkFunctionNode",
     "WorkflowNode",
+    "XyData",
     "load_node",
     "load_nodes",
     "store_all",

@@ -82,7 +82,8 @@ class NodeFiles(NodeFields):
         return key
 
     def put_folder(self, source: str | os.PathLike, path: str = "") -> None:
-        """Add every file under the local folder ``source`` below ``path``."""
+        """Add every file under the local folder ``source`` below ``path``, and its empty folders (as aiida-core
+        keeps them: an archive's ``FolderData`` with an empty directory round-trips)."""
         self._check_mutable("files")
         source = Path(source)
         if not source.exists():
@@ -90,9 +91,22 @@ class NodeFiles(NodeFields):
         if not source.is_dir():
             raise ValidationError(f"cannot add {str(source)!r} to {self!r}: it is not a folder")
         for local in sorted(source.rglob("*")):
+            relative = local.relative_to(source).as_posix()
+            target = f"{path.rstrip('/')}/{relative}" if path else relative
             if local.is_file():
-                relative = local.relative_to(source).as_posix()
-                self.put_file(f"{path.rstrip('/')}/{relative}" if path else relative, local)
+                self.put_file(target, local)
+            elif local.is_dir() and not any(local.iterdir()):
+                self.make_folder(target)
+
+    def make_folder(self, path: str) -> None:
+        """Add the (empty, unless files are added below it later) folder ``path``."""
+        self._check_mutable("files")
+        folder = self._files
+        for part in _split_path(path, self):
+            child = folder.setdefault(part, {})
+            if isinstance(child, str):
+                raise ValidationError(f"cannot add the folder {path!r} to {self!r}: {part!r} is a file")
+            folder = child
 
     def delete_file(self, path: str) -> None:
         self._check_mutable("files")
