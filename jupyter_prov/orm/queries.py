@@ -51,19 +51,6 @@ def called_pks(storage: StorageBackend, pks: Iterable[int]) -> list[int]:
     return found
 
 
-def process_pks(storage: StorageBackend, states: Sequence[str] | None = None, *,
-                limit: int | None = None) -> list[int]:
-    """Pks of process nodes, newest first; only those whose ``process_state`` is in ``states`` if given."""
-    table = schema.nodes
-    stmt = select(table.c.id).where(table.c.node_type.startswith("process")).order_by(table.c.id.desc())
-    if states is not None:
-        stmt = stmt.where(table.c.attributes["process_state"].as_string().in_(list(states)))
-    if limit:
-        stmt = stmt.limit(limit)
-    with storage.connection() as conn:
-        return list(conn.execute(stmt).scalars().all())
-
-
 # ---- node rows (exporters) ---------------------------------------------------------------------
 def node_rows(storage: StorageBackend, pks: Sequence[int], columns: Sequence[str], *,
               chunk_size: int = 900) -> dict[int, dict[str, Any]]:
@@ -275,9 +262,3 @@ def queue_counts(storage: StorageBackend) -> dict[str, int]:
     with storage.connection() as conn:
         rows = conn.execute(select(table.c.status, func.count()).group_by(table.c.status)).all()
     return {status: count for status, count in rows}
-
-
-def queue_size(storage: StorageBackend) -> int:
-    """Rows in the queue (processes submitted and not terminal)."""
-    with storage.connection() as conn:
-        return conn.execute(select(func.count()).select_from(queue_table)).scalar_one()
