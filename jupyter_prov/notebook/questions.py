@@ -102,18 +102,26 @@ def file_history(pattern: str, command: str) -> TableView:
 def stale_cells_warning(node: Node, notebook_path: str | None) -> str | None:
     """A warning when ``node`` depends on cells deleted from the notebook or edited since (hidden state).
 
-    The notebook is read as saved on disk; cells found deleted are marked (extra ``deleted_from_notebook``).
+    The notebook is read as saved on disk, and only cells that ran before it was last saved are judged (a
+    cell run since may not be in the file yet: JupyterLab saves every two minutes). Cells found deleted are
+    marked (extra ``deleted_from_notebook``).
     """
+    from datetime import datetime, timezone
+
     from .lineage import compute_slice
     from .sessions import notebook_file
 
     _, ids, sources = notebook_file(notebook_path)
-    if not ids:
+    if not ids or not notebook_path:
+        return None
+    try:
+        saved = datetime.fromtimestamp(os.path.getmtime(notebook_path), tz=timezone.utc).isoformat()
+    except OSError:
         return None
     deleted, edited = [], []
     for cell in compute_slice(node).cells:
         cell_id = cell.get_attribute("cell_id", None)
-        if not cell_id:
+        if not cell_id or (cell.get_attribute("ended_at", None) or cell.get_attribute("started_at", "")) >= saved:
             continue
         if cell_id not in sources:
             deleted.append(cell)
