@@ -39,7 +39,6 @@ class Pending:
 
 
 PENDING = [
-    Pending("H2b", ("jupyter_prov.orm.*",), "orm/: nodes <-> links <-> querybuilder <-> display (node split, #14 item 3)"),
     Pending("lead (notebook/)", ("jupyter_prov.notebook.extension", "jupyter_prov.notebook.magics"),
             "the extension registers the magics; the magics call back into the extension"),
 ]

@@ -59,7 +59,6 @@ PENDING: dict[tuple[str, str], str] = {
     ("jupyter_prov.orm.display", "group._storage"): "H4",
     # H2: Log.store_many reads each log's _fields -> Entity.row(); type_strings -> Node.type_string
     ("jupyter_prov.orm.logs", "log._fields"): "H2",
-    ("jupyter_prov.orm.type_strings", "node_type._type_string"): "H2",
 }
 
 

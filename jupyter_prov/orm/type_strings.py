@@ -16,10 +16,12 @@ from .exceptions import ValidationError
 
 def type_string_of(node_type: Any) -> str:
     """The type string of a node class, or the string itself; ``""`` for the base ``Node`` (everything)."""
-    from .nodes.node import Node
+    from .nodes.fields import NodeFields  # the base of every node class (nodes.node would be an import cycle)
 
-    if isinstance(node_type, type) and issubclass(node_type, Node):
-        return "" if node_type is Node else node_type._type_string
+    if isinstance(node_type, type) and issubclass(node_type, NodeFields):
+        # Node.__init_subclass__ sets it on every kind (declared on Node, which this module cannot import)
+        own: str = node_type.type_string  # type: ignore[attr-defined]
+        return "" if own == "node" else own
     if isinstance(node_type, str) and node_type:
         return "" if node_type == "node" else node_type.rstrip(".")
     raise ValidationError(f"{node_type!r} is not a node class or a node type string (such as 'data.int')")
@@ -69,7 +71,7 @@ def _foreign_subclass_types(cls: type, below: str) -> list[str]:
     ``InstalledCode`` is a :class:`~.nodes.code.Code` here, but its type string is not under ``data.code``)."""
     from .nodes.registry import registered_node_classes
 
-    own = getattr(cls, "_type_string", "")
+    own = type_string_of(cls)
     return sorted(type_string for type_string, other in registered_node_classes().items()
                   if other is not cls and issubclass(other, cls) and type_string != own
                   and not type_string.startswith(below))
