@@ -152,7 +152,8 @@ def test_git_state_of_the_notebook_folder_and_of_a_local_module(subprocess_env, 
     (work / "helpers.py").write_text("def twice(v):\n    return v + v\n")  # dirty
     path = _notebook(work / "nb.ipynb", [
         "%load_ext jupyter_prov", "import helpers\nz = helpers.twice(2)", "%provenance env"], "git")
-    cells = _session(dict(subprocess_env, PYTHONPATH=str(work)), path, work)
+    python_path = ":".join(p for p in (str(work), subprocess_env.get("PYTHONPATH", "")) if p)
+    cells = _session(dict(subprocess_env, PYTHONPATH=python_path), path, work)
     summary = {r[""]: r["value"] for r in table_rows(output_text(cells[2]))}
     assert summary["git"].startswith(f"{work} @ {commit[:12]}") and "changed file(s)" in summary["git"]
     assert summary["module helpers"] == f"{work} @ {commit[:12]}, dirty"
