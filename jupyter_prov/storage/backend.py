@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, func, select, text, update
 from sqlalchemy import exc as sa_exc
@@ -40,7 +40,6 @@ class SchemaVersionError(StorageError):
 
 
 _json_dumps = dumps  # floats stay floats on JSONB; text the ORM encoded already passes as it is (json_text.py)
-_sqlite_datetime = bulk.sqlite_datetime  # the name orm/querybuilder/filters.py imports (moved to storage/bulk.py)
 
 
 def create_sql_engine(url: str, *, sqlite_synchronous: str = "normal", **kwargs: Any) -> Engine:
@@ -79,7 +78,7 @@ def create_sql_engine(url: str, *, sqlite_synchronous: str = "normal", **kwargs:
         def _on_begin(connection):
             if connection.get_execution_options().get("sqlite_begin") == "IMMEDIATE":
                 try:
-                    begin_immediate(connection.connection.driver_connection)
+                    begin_immediate(bulk.driver_of(connection.connection))
                 except sqlite3.OperationalError as exc:
                     raise sa_exc.OperationalError("BEGIN IMMEDIATE", None, exc) from exc
             else:
@@ -94,7 +93,7 @@ def create_sql_engine(url: str, *, sqlite_synchronous: str = "normal", **kwargs:
 
 
 #: waits between attempts to take SQLite's write lock (seconds): short, because writers hold it briefly
-_LOCK_WAITS = (0.0002, 0.0005, 0.001, 0.002)
+_LOCK_WAITS: tuple[float, ...] = (0.0002, 0.0005, 0.001, 0.002)
 #: the waits of a background process (a daemon worker): longer, so that the scientist's own process
 #: (a kernel submitting work) wins the lock when both wait for it
 BACKGROUND_LOCK_WAITS = (0.004, 0.006, 0.008, 0.010)
@@ -106,6 +105,16 @@ def set_lock_waits(waits: tuple[float, ...]) -> None:
     if not waits or any(w <= 0 for w in waits):
         raise ValueError(f"lock waits must be positive seconds, got {waits!r}")
     _LOCK_WAITS = tuple(waits)
+
+
+#: SQLite's result code for a lock held by another connection (``sqlite3.SQLITE_BUSY`` from Python 3.11 on)
+_SQLITE_BUSY = 5
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    """Whether ``exc`` is SQLITE_BUSY (Python 3.10's sqlite3 has no error codes: its message says so)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code == _SQLITE_BUSY if code is not None else str(exc).startswith("database is locked")
 
 
 def begin_immediate(driver: sqlite3.Connection, waits: tuple[float, ...] | None = None) -> None:
@@ -131,7 +140,7 @@ def begin_immediate(driver: sqlite3.Connection, waits: tuple[float, ...] | None 
                 driver.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                if not _is_busy(exc):
                     raise
                 now = time.monotonic()
                 if deadline is None:
@@ -266,7 +275,7 @@ class StorageBackend:
         if self.read_only:
             raise StorageError("this storage is read-only")
         raw = self.engine.raw_connection()
-        driver = raw.driver_connection
+        driver = bulk.driver_of(raw)
         cursor = driver.cursor()
         self._local.raw = cursor
         broken = False
@@ -327,7 +336,7 @@ class StorageBackend:
             yield raw
             return
         with self.transaction() as conn:
-            cursor = conn.connection.driver_connection.cursor()
+            cursor = bulk.driver_of(conn.connection).cursor()
             try:
                 yield cursor
             finally:
@@ -337,10 +346,6 @@ class StorageBackend:
     def placeholder(self) -> str:
         """The driver's parameter placeholder (``?`` for sqlite3, ``%s`` for psycopg)."""
         return "?" if self.dialect == "sqlite" else "%s"
-
-    def encode_row(self, table: Table, columns: Sequence[str]):
-        """A function turning a row dict into the driver's parameter tuple (JSON and datetimes encoded)."""
-        return bulk.row_encoder(self.dialect, table, columns)
 
     # ---- bulk operations --------------------------------------------------------------------
     def bulk_insert(self, table: Table, rows: Sequence[dict], *, return_ids: bool = False) -> list[int]:
@@ -379,6 +384,29 @@ class StorageBackend:
         fast write path).
         """
         bulk.insert_rows(conn, self.dialect, table, rows)
+
+    def write_graph(self, count: int, node_rows: Iterable[dict], links: Sequence[tuple[int, int, str, str]], *,
+                    batch_size: int = 50_000) -> list[int]:
+        """Insert ``count`` node rows (every column but ``id``) and links between them, in one transaction;
+        the new node pks in row order. ``links`` are ``(input index, output index, link type, label)``.
+
+        Straight into the tables, for generated graphs (tests, benchmarks): no ORM objects, no link rules.
+        Rows are read from ``node_rows`` ``batch_size`` at a time, so a large graph is never all in memory.
+        """
+        rows = iter(node_rows)
+        with self.transaction() as conn:
+            pks = self.allocate_ids(conn, schema.nodes, count)
+            for start in range(0, count, batch_size):
+                batch = []
+                for pk, row in zip(pks[start:start + batch_size], rows):
+                    row["id"] = pk
+                    batch.append(row)
+                self.insert_many(conn, schema.nodes, batch)
+            for start in range(0, len(links), batch_size):
+                self.insert_many(conn, schema.links, [
+                    {"input_id": pks[s], "output_id": pks[t], "label": label, "type": link_type}
+                    for s, t, link_type, label in links[start:start + batch_size]])
+        return pks
 
     def bulk_update(self, table: Table, rows: Sequence[dict]) -> None:
         """Update many rows by id: every row has ``id`` and the same other keys."""
@@ -450,14 +478,15 @@ class StorageBackend:
     def maintain(self, *, full: bool = False, dry_run: bool = False) -> dict[str, Any]:
         """Reclaim repository objects no node references; ``full`` also repacks and vacuums the database."""
         # the function, not its result: it is read again once the repository is this process's alone
-        report = {"repository": self.repository.maintain(self.referenced_object_keys, full=full, dry_run=dry_run)}
+        report: dict[str, Any] = {"repository": self.repository.maintain(self.referenced_object_keys, full=full, dry_run=dry_run)}
         if full and not dry_run:
             if self.dialect == "sqlite":
                 # VACUUM cannot run in a transaction: use the driver connection (autocommit, see _on_connect)
                 raw = self.engine.raw_connection()
                 try:
-                    raw.driver_connection.execute("VACUUM")
-                    raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    driver = bulk.driver_of(raw)
+                    driver.execute("VACUUM")
+                    driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 finally:
                     raw.close()
             else:

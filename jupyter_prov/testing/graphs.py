@@ -194,30 +194,21 @@ def store_spec(spec: GraphSpec) -> list:
 def write_spec(spec: GraphSpec, storage=None, *, batch_size: int = 50_000) -> GraphSpec:
     """Write ``spec`` straight into the tables in one transaction (no ORM objects, no link checks)."""
     from ..orm import current
-    from ..orm.nodes.node import _uuid4
-    from ..storage import schema
+    from ..orm.nodes.node import new_uuid
 
     storage = storage or current.get_storage()
     user_id = current.get_default_user().pk
     now = datetime.now(timezone.utc)
-    with storage.transaction() as conn:
-        pks = storage.allocate_ids(conn, schema.nodes, len(spec))
-        for start in range(0, len(spec), batch_size):
-            rows = []
-            for index in range(start, min(start + batch_size, len(spec))):
-                type_string = spec.types[index]
-                rows.append({
-                    "id": pks[index], "uuid": _uuid4(), "node_type": type_string,
-                    "process_type": None if type_string.startswith("data") else type_string,
-                    "label": "", "description": "", "ctime": now, "mtime": now, "user_id": user_id,
-                    "computer_id": None, "attributes": spec.attributes[index], "extras": {},
-                    "repository_metadata": {}, "node_hash": None,
-                })
-            storage.insert_many(conn, schema.nodes, rows)
-        for start in range(0, len(spec.links), batch_size):
-            storage.insert_many(conn, schema.links, [
-                {"input_id": pks[s], "output_id": pks[t], "label": label, "type": link_type}
-                for s, t, link_type, label in spec.links[start:start + batch_size]
-            ])
-    spec.pks = pks
+
+    def rows():
+        for type_string, attributes in zip(spec.types, spec.attributes):
+            yield {
+                "uuid": new_uuid(), "node_type": type_string,
+                "process_type": None if type_string.startswith("data") else type_string,
+                "label": "", "description": "", "ctime": now, "mtime": now, "user_id": user_id,
+                "computer_id": None, "attributes": attributes, "extras": {},
+                "repository_metadata": {}, "node_hash": None,
+            }
+
+    spec.pks = storage.write_graph(len(spec), rows(), spec.links, batch_size=batch_size)
     return spec
