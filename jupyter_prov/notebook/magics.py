@@ -135,7 +135,7 @@ class ProvenanceMagics(Magics):
     def _cmd_on(self, args: list[str]) -> None:
         self._no_arguments(args, "on")
         if self.recorder.problem:  # the profile did not load at %load_ext: try again (it may be fixed now)
-            from .extension import open_profile
+            from .profile_loader import open_profile
 
             problem = open_profile()
             if problem:
