@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from jupyter_prov.daemon import kill, pause, play, wait
 from jupyter_prov.engine import submit
-from jupyter_prov.engine.reports import state_text
+from jupyter_prov.views.processes import detail
 from jupyter_prov.orm import Float, Int, ProcessState, load_node
 from jupyter_prov.orm.exceptions import NotExistent, ValidationError
 from tests.daemon.processes import AddChildren, LongSteps, Nested, add, busy
@@ -181,10 +181,10 @@ def test_pause_a_running_workchain_at_its_next_step(daemon):
     chain = submit(LongSteps, seconds=Float(2.0))
     _until(lambda: _held(chain.pk) and load_node(chain.pk).process_state is ProcessState.RUNNING, 30, "it runs")
     assert pause([chain.pk])[chain.pk] == "pause requested from its worker"
-    assert state_text(load_node(chain.pk)) == "running (pausing)"  # reported at once
+    assert detail(chain.pk)["state_text"] == "running (pausing)"  # reported at once
     paused = _until(lambda: (n := load_node(chain.pk)).get_attribute("paused", False) and n, 10, "paused")
     assert paused.process_status == "paused" and not paused.is_terminated
-    assert state_text(paused) == "running (paused)"
+    assert detail(paused)["state_text"] == "running (paused)"
     # it pauses at the checkpoint after the step that was running (or, on a loaded machine where the
     # request arrived before the first step began, at the one before it): never in the middle of a step
     position = paused.checkpoint["position"]

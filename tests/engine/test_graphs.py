@@ -100,9 +100,10 @@ def breaks(x):
 def test_failing_task_excepts_the_graph_and_skips_its_dependents(profile):
     with pytest.raises(ValueError, match="task failed"):
         breaks(2)
-    from jupyter_prov.engine.reports import list_processes
+    from jupyter_prov.orm import load_node
+    from jupyter_prov.views.processes import list_processes
 
-    graph_node = next(n for n in list_processes(all=True) if n.process_label == "breaks")
+    graph_node = next(load_node(item["pk"]) for item in list_processes()["items"] if item["process_label"] == "breaks")
     assert graph_node.is_excepted
     assert [c.process_label for c in graph_node.called] == ["explode"]
     assert graph_node.called[0].is_excepted

@@ -6,8 +6,14 @@ import threading
 import time
 
 from jupyter_prov.engine import calcfunction, workfunction
-from jupyter_prov.engine.reports import list_processes
 from jupyter_prov.orm import Float, Int, load_node
+from jupyter_prov.views import processes
+from jupyter_prov.views.nodes import MAX_LIMIT
+
+
+def list_processes(*, states=None):
+    """The process nodes of the views' list (every state unless ``states``), newest first."""
+    return [load_node(item["pk"]) for item in processes.list_processes(states=states, limit=MAX_LIMIT)["items"]]
 
 
 @calcfunction
@@ -49,7 +55,7 @@ def test_a_long_calcfunction_is_listed_running_then_finished_once(profile):
     done = load_node(running.pk)
     assert done.is_finished_ok and done.is_sealed and done.outputs.result.value == 8
     assert not _running("slow_double")
-    assert len([n for n in list_processes(all=True) if n.process_label == "slow_double"]) == 1
+    assert len([n for n in list_processes() if n.process_label == "slow_double"]) == 1
 
 
 def test_a_long_calcfunction_called_by_a_workfunction_is_linked_to_it_while_running(profile):
@@ -73,7 +79,7 @@ def test_a_long_calcfunction_that_fails_is_excepted_on_the_node_listed_running(p
     thread.start()
     (running,) = _wait_running("slow_failure")
     thread.join(10)
-    (excepted,) = [n for n in list_processes(all=True) if n.process_label == "slow_failure"]
+    (excepted,) = [n for n in list_processes() if n.process_label == "slow_failure"]
     assert excepted.pk == running.pk and excepted.process_state.value == "excepted"
     assert "ValueError: bad 3" in excepted.get_attribute("exception") and len(excepted.outputs) == 0
 

@@ -85,9 +85,12 @@ def test_exception_in_a_step(profile):
 
 
 def _work_chains():
-    from jupyter_prov.engine.reports import list_processes
+    """Every process node, newest first (the views' list, as nodes)."""
+    from jupyter_prov.orm import load_node
+    from jupyter_prov.views import processes
+    from jupyter_prov.views.nodes import MAX_LIMIT
 
-    return list_processes(all=True)
+    return [load_node(item["pk"]) for item in processes.list_processes(limit=MAX_LIMIT)["items"]]
 
 
 class Looping(WorkChain):
