@@ -36,7 +36,7 @@ class Log(Entity):
 
     @classmethod
     def store_many(cls, logs: list["Log"]) -> None:
-        current.get_storage().bulk_insert(cls._table, [log._fields for log in logs])
+        current.get_storage().bulk_insert(cls._table, [log.row() for log in logs])
 
     uuid = property(lambda self: self._fields["uuid"])
     time = property(lambda self: self._fields["time"])

@@ -38,7 +38,6 @@ from .registry import register, registered_node_classes
 from .storing import FEW_NODES, GC_PAUSE_MIN_NODES, NodeStoring, store_all
 
 LABEL_MAX = schema.LABEL_LENGTH
-_NODE_COLUMNS = NODE_COLUMNS  # the old name (orm/groups.py)
 
 __all__ = ["Node", "LinkNamespace", "load_node", "load_nodes", "store_all", "registered_node_classes",
            "DEFERRED_FILE_MAX", "FEW_NODES", "GC_PAUSE_MIN_NODES", "LABEL_MAX", "NODE_COLUMNS", "new_uuid"]
@@ -383,7 +382,7 @@ class Node(NodeFiles, NodeLinks, NodeStoring, Entity):
     # ---- loading ------------------------------------------------------------------------------
     @classmethod
     def _from_row(cls, row: Mapping[str, Any], storage=None) -> "Node":
-        """A node from a ``db_node`` row (the old name of :func:`.loading.node_from_row`)."""
+        """Entity's row hook (``Entity.find``) for nodes: :func:`.loading.node_from_row` (nodes keep slots, no ``_fields``)."""
         return node_from_row(row, storage)
 
     @classmethod
