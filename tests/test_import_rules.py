@@ -42,7 +42,6 @@ SQL_HOMES = ("storage", "orm")
 PENDING = [
     ("H1", "jupyter_prov.archive.*", "sqlalchemy"),
     ("H1", "jupyter_prov.archive.*", "jupyter_prov.storage.schema"),
-    ("lead (testing/)", "jupyter_prov.testing.graphs", "jupyter_prov.storage.schema"),
 ]
 
 
