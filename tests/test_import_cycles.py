@@ -39,8 +39,6 @@ class Pending:
 
 
 PENDING = [
-    Pending("lead (notebook/)", ("jupyter_prov.notebook.extension", "jupyter_prov.notebook.magics"),
-            "the extension registers the magics; the magics call back into the extension"),
 ]
 
 
