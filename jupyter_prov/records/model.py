@@ -197,12 +197,14 @@ class Record:
             if process.process_type is None and not process.node_type.startswith("process"):
                 raise RecordError(f"by={by!r} is not a process node")
         digest = node.node_hash if node.is_stored and node.node_hash else node.compute_hash()
-        latest, earlier = q.latest_and_match(self.pk, digest)
-        if latest is not None and latest["content_hash"] == digest:
-            return Version._from_row(self, latest)
-        if not node.is_stored and earlier is not None:
-            node = load_node(pk=earlier["node_id"])  # back to old content: that node again, not a copy
+        # one write transaction for the read and the writes: one connection and one BEGIN per update (the read
+        # in its own connection was a third of the cost), and two concurrent updates cannot take one number
         with q.write_transaction():
+            latest, earlier = q.latest_and_match(self.pk, digest)
+            if latest is not None and latest["content_hash"] == digest:
+                return Version._from_row(self, latest)
+            if not node.is_stored and earlier is not None:
+                node = load_node(pk=earlier["node_id"])  # back to old content: that node again, not a copy
             if not node.is_stored:
                 store_all([node])
             if process_pk is not None:
