@@ -77,6 +77,7 @@ def test_sidebar_starts_the_daemon_shows_a_work_chain_live_and_kills_it(lab_page
     lab.wait_for(f"document.querySelector('{row}')?.dataset.state === 'killed'", 20)
     shown_after = time.monotonic() - killed_at
     assert shown_after < 10, f"the sidebar showed the kill {shown_after:.1f} s after it happened (poll is 30 s)"
+    lab.wait_for("document.querySelector('.jp-prov-status').dataset.running === '0'", 10)  # the status bar too
     lab.screenshot("killed")
 
     # Daemon: stop it from the page
@@ -151,7 +152,10 @@ def test_double_clicked_archive_opens_in_place_and_its_nodes_open_in_the_graph_v
     first = lab.page.locator(f"{archive} tbody tr").first
     pk = first.get_attribute("data-pk")
     first.click()
-    lab.page.wait_for_selector(f'.jp-prov-graph-panel[data-root-pk="{pk}"] .jprov-cy canvas', timeout=60_000)
+    panel = f'.jp-prov-graph-panel[data-archive="tutorial.aiida"][data-root-pk="{pk}"]'
+    lab.page.wait_for_selector(f"{panel}[data-loaded='true'] .jprov-cy canvas", timeout=60_000)
+    lab.wait_for(f"document.querySelector('{panel}').jprovView.root.dataset.laidOut !== undefined", 120)
+    assert lab.page.evaluate(f"() => document.querySelector('{panel}').jprovView.store.nodes.size") > 1
     lab.screenshot("archive-graph")
 
     # Import into profile…: a dry run first, cancelled here
@@ -163,3 +167,25 @@ def test_double_clicked_archive_opens_in_place_and_its_nodes_open_in_the_graph_v
     assert "dry run" in dialog.inner_text()
     lab.screenshot("import-dry-run")
     dialog.locator(".jp-mod-reject").click()
+
+
+def test_a_saved_notebook_draws_its_graph_output_from_the_server(lab_page, jupyter_lab):
+    """An output of the graph MIME type names nodes only; the page draws them from the server, no kernel run."""
+    from jupyter_prov.orm import Int
+
+    seed = Int(7).store()
+    notebook = {
+        "cells": [{"cell_type": "code", "id": "c1", "metadata": {}, "source": "graph", "execution_count": 1,
+                   "outputs": [{"output_type": "display_data", "metadata": {},
+                                "data": {"application/vnd.jupyter-prov.graph+json": {"roots": [seed.uuid]},
+                                         "text/plain": "<ProvenanceGraph>"}}]}],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+    (jupyter_lab["root"] / "saved-graph.ipynb").write_text(json.dumps(notebook))
+    lab = lab_page
+    lab.page.goto(f"{jupyter_lab['url']}/lab/tree/saved-graph.ipynb?token={jupyter_lab['token']}")
+    panel = f'.jp-OutputArea .jp-prov-graph-output .jp-prov-graph-panel[data-root-pk="{seed.pk}"]'
+    lab.page.wait_for_selector(f"{panel}[data-loaded='true'] .jprov-cy canvas", timeout=120_000)
+    assert lab.page.evaluate(f"() => document.querySelector('{panel}').jprovView.store.nodes.has({seed.pk})")
+    lab.screenshot("saved-graph")

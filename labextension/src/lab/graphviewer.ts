@@ -28,6 +28,7 @@ export class GraphPanel extends Widget {
     super();
     this.addClass('jp-prov-graph-panel');
     this.node.dataset.node = target.node;
+    this.node.dataset.archive = target.archive ?? '';
     this.title.label = `Provenance ${target.archive ? `${target.archive.split('/').pop()} ` : ''}${target.node.slice(0, 8)}`;
     this.title.closable = true;
   }

@@ -6,6 +6,7 @@
 import { ILayoutRestorer, IRouter, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Dialog, ICommandPalette, InputDialog, MainAreaWidget, Notification, WidgetTracker, showDialog } from '@jupyterlab/apputils';
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { DAEMON_STATUS_SCHEMA, GraphSource, PROCESS_STATE_SCHEMA, ProvApi } from './api';
 import { ARCHIVE_FACTORY, ARCHIVE_FILE_TYPE, ArchiveModelFactory, ArchiveViewerOptions, ArchiveWidgetFactory } from './archive';
@@ -13,6 +14,7 @@ import { GraphPanel, GraphTarget } from './graphviewer';
 import { archiveIcon, provIcon } from './icons';
 import { ProvenanceSidebar } from './sidebar';
 import { ProvStatus } from './statusbar';
+import { graphRendererFactory } from './mime';
 
 export const COMMANDS = {
   openSidebar: 'jupyter-prov:open-sidebar',
@@ -34,10 +36,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-prov:plugin',
   description: 'Provenance sidebar, graph viewer, archive viewer and status of jupyter-prov',
   autoStart: true,
-  optional: [ILayoutRestorer, ICommandPalette, IStatusBar, IRouter],
+  optional: [ILayoutRestorer, ICommandPalette, IStatusBar, IRouter, IRenderMimeRegistry],
   activate: (app: JupyterFrontEnd, restorer: ILayoutRestorer | null, palette: ICommandPalette | null,
-    statusBar: IStatusBar | null, router: IRouter | null) => {
+    statusBar: IStatusBar | null, router: IRouter | null, rendermime: IRenderMimeRegistry | null) => {
     const api = new ProvApi(app.serviceManager.serverSettings);
+    // saved graphs in notebooks, drawn from the server (no kernel needed)
+    rendermime?.addFactory(graphRendererFactory(api));
     const notify = (message: string, kind: 'error' | 'info' = 'info') =>
       void (kind === 'error' ? Notification.error(message, { autoClose: 8000 }) : Notification.info(message, { autoClose: 4000 }));
     const tracker = new WidgetTracker<MainAreaWidget<GraphPanel>>({ namespace: 'jupyter-prov-graph' });
@@ -114,8 +118,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // live: the server's events (ids + state only) make the views ask for what changed
     app.serviceManager.events.stream.connect((_, event) => {
       if (event.schema_id === PROCESS_STATE_SCHEMA) {
-        sidebar.refreshSoon();
-        status.refreshSoon();
+        // and once more a little later: a worker may announce a state just before its transaction commits
+        for (const delay of [150, 1500]) {
+          window.setTimeout(() => { sidebar.refreshSoon(0); status.refreshSoon(); }, delay);
+        }
         const pk = Number(event.pk);
         tracker.forEach((w) => void w.content.processChanged(pk));
       } else if (event.schema_id === DAEMON_STATUS_SCHEMA) {
