@@ -257,6 +257,9 @@ class ProvenanceMagics(Magics):
             return self._variable_node(name, command)
         session = self._session()
         node = select_version(name, selector, session.notebook_id)
+        if node is None and not selector and name not in self._ipython.user_ns:
+            raise ProvenanceError(f"%provenance {command}: no variable {name!r} in this notebook, "
+                                  "and no recorded version of it in any of its sessions")
         if node is None:
             where = f" in session {selector!r}" if selector else " in any session of this notebook"
             raise ProvenanceError(f"%provenance {command}: no recorded version of {name!r}{where}")
@@ -264,7 +267,8 @@ class ProvenanceMagics(Magics):
 
     @staticmethod
     def _is_file(spec: str) -> bool:
-        return "@" not in spec and not spec.isidentifier()
+        """A path or a glob (``summary.json``, ``out/*.png``), not a variable name (``x``, ``x@2``, ``3x``)."""
+        return "@" not in spec and not spec.isidentifier() and any(c in spec for c in "./*?[~")
 
     def _spec(self, args: list[str], command: str, options: tuple[str, ...]) -> tuple[str, set[str]]:
         unknown = [a for a in args if a.startswith("-") and a not in options]
@@ -273,7 +277,7 @@ class ProvenanceMagics(Magics):
         names = [a for a in args if not a.startswith("-")]
         if len(names) != 1:
             got = f", got {' '.join(names)!r}" if names else ""
-            raise ProvenanceError(f"%provenance {command} takes one variable name or file{got}")
+            raise ProvenanceError(f"%provenance {command} takes one variable name{got} (or a file's path or glob)")
         return names[0], {a for a in args if a.startswith("-")}
 
     def _cmd_show(self, args: list[str]):
