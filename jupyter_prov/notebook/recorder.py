@@ -351,6 +351,8 @@ class Recorder:
             "recording": "on" if self.enabled else "off",
             "session": self.session,
             "notebook": self.notebook_path(),
+            "notebook id": getattr(self.writer.session, "notebook_id", None) or "- (known once a cell is recorded)",
+            "environment": (getattr(self.writer.session, "environment_hash", None) or "-")[:12],
             "cells recorded": self.writer.cells_recorded,
             "pending writes": self.writer.pending,
             "variables tracked": len(self.writer.versions),
