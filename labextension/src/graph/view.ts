@@ -147,7 +147,9 @@ export class GraphView {
     this.root = el('div', { class: 'jprov-graph' }, toolbar, this.banner, el('div', { class: 'jprov-body' }, canvas, this.details));
     host.appendChild(this.root);
     this.cy = cytoscape({
-      container: canvas, elements: [], minZoom: 0.05, maxZoom: 3,
+      // no layout at start (the default grid layout reads the container's size, which a view rendered
+      // before it is attached to the page does not have: it threw in JupyterLab)
+      container: canvas, elements: [], minZoom: 0.05, maxZoom: 3, layout: { name: 'preset' },
       style: this.cyStyle() as any, boxSelectionEnabled: false,
       // one canvas pixel per CSS pixel and no viewport texture: less memory on big graphs and software GL
       pixelRatio: 1, textureOnViewport: false, motionBlur: false,
@@ -170,8 +172,6 @@ export class GraphView {
         label: 'data(text)', 'text-wrap': 'wrap', 'text-valign': 'center', 'text-halign': 'center', 'font-size': 9,
         width: 'data(w)', height: 'data(h)', 'border-width': 1.5, 'background-color': 'data(fill)',
         'border-color': 'data(border)', shape: 'data(shape)', 'text-max-width': 'data(w)',
-        // a label smaller than 6 px on screen is not drawn: a fitted 1k-node view draws shapes only
-        'min-zoomed-font-size': 6,
       } },
       { selector: 'node[?running]', style: { 'border-width': 3, 'border-style': 'dashed' } },
       { selector: 'node[?failed]', style: { 'border-width': 3 } },
@@ -188,7 +188,7 @@ export class GraphView {
         width: 1.2, 'curve-style': 'bezier', 'target-arrow-shape': 'triangle', 'arrow-scale': 0.8,
         'line-color': 'data(color)', 'target-arrow-color': 'data(color)', 'line-style': 'data(lineStyle)',
       } },
-      { selector: 'edge[count > 1]', style: { width: 2.5, label: 'data(countText)', 'font-size': 8, 'min-zoomed-font-size': 6 } },
+      { selector: 'edge[count > 1]', style: { width: 2.5, label: 'data(countText)', 'font-size': 8 } },
     ];
     return styles;
   }
