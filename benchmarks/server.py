@@ -101,9 +101,46 @@ def build_profile(home: Path, nodes: int, backend: str, aiida_archive: Path | No
         create_archive(aiida_archive, all=True, format="aiida")
         rng = random.Random(3)
         uuids = [node_views.summary(rng.choice(spec.pks))["uuid"] for _ in range(200)]
+    views_time = in_process_times({"pks": spec.pks, "hubs": [spec.pks[h] for h in hubs]})
     current.unload_profile()
-    return {"pks": spec.pks, "calcs": calcs, "hubs": [spec.pks[h] for h in hubs], "build_seconds": built,
+    return {"views": views_time, "pks": spec.pks, "calcs": calcs, "hubs": [spec.pks[h] for h in hubs], "build_seconds": built,
             "storage": storage_url, "uuids": uuids}
+
+
+def in_process_times(graph: dict, repeat: int = 20) -> dict:
+    """The server's own work per request: the view each route runs, called here in one thread (no HTTP, no
+    other request at once), wall and CPU medians of ``repeat`` calls over the same URLs the clients send."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from jupyter_prov.views import graph as graph_views
+    from jupyter_prov.views import nodes as node_views
+
+    def search(url: str):
+        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        args = {"node_type": query["node_type"], "limit": int(query["limit"]), "offset": int(query.get("offset", 0))}
+        if "attributes" in query:
+            args["attributes"] = json.loads(query["attributes"])
+        return node_views.search(**args)
+
+    def neighbourhood(url: str):
+        hood = graph_views.Neighbourhood([int(url.split("/")[-2])], depth=1, max_new=500, page_size=500)
+        return graph_views.encode(hood.snapshot()[1], version=0, kind="snapshot", max_bytes=1 << 30)
+
+    calls = {"search": search, "detail": lambda url: node_views.detail(int(url.rsplit("/", 1)[-1])),
+             "neighbourhood": neighbourhood}
+    result = {}
+    for kind, call in calls.items():
+        urls = jprov_urls(kind, graph, random.Random(7), repeat)
+        walls, cpus = [], []
+        for url in urls:
+            wall, cpu = time.perf_counter(), time.process_time()
+            call(url)
+            walls.append(time.perf_counter() - wall)
+            cpus.append(time.process_time() - cpu)
+        result[kind] = {"wall_p50_ms": 1000 * percentile(walls, 0.5), "cpu_p50_ms": 1000 * percentile(cpus, 0.5),
+                        "wall_p95_ms": 1000 * percentile(walls, 0.95), "load": os.getloadavg()[0]}
+        print("in process", kind, {k: round(v, 1) for k, v in result[kind].items()}, flush=True)
+    return result
 
 
 def start_server(home: Path, root: Path) -> tuple[subprocess.Popen, str]:
@@ -254,6 +291,7 @@ def main() -> None:
         graph["queued"] = queue_processes(home, 10)
         proc, base = start_server(home, root)
         results: dict = {"nodes": args.nodes, "backend": args.backend, "build_seconds": graph["build_seconds"],
+                         "views": graph["views"], "command": " ".join(["python", "benchmarks/server.py", *sys.argv[1:]]),
                          "load_before": os.getloadavg(), "jprov": {}}
         try:
             asyncio.run(wait_ready(base, proc, root / "server.log"))
@@ -262,6 +300,7 @@ def main() -> None:
             for kind in ("search", "detail", "neighbourhood"):
                 for n in clients:
                     rng = random.Random(n)
+                    load_at_start = os.getloadavg()[0]
                     lists = [jprov_urls(kind, graph, rng, max(2, args.requests // n)) for _ in range(n)]
                     wall = time.perf_counter()
                     latencies, errors, received = asyncio.run(load(base, lists, headers))
@@ -269,7 +308,7 @@ def main() -> None:
                     results["jprov"][f"{kind}@{n}"] = {
                         "p50_ms": 1000 * percentile(latencies, 0.5), "p95_ms": 1000 * percentile(latencies, 0.95),
                         "requests": len(latencies), "errors": errors, "rps": len(latencies) / wall,
-                        "bytes_per_response": received / max(1, len(latencies) - errors)}
+                        "bytes_per_response": received / max(1, len(latencies) - errors), "load": load_at_start}
                     print(kind, n, {k: round(v, 1) for k, v in results["jprov"][f"{kind}@{n}"].items()}, flush=True)
             events = asyncio.run(event_latency(base, graph))
             results["events_ms"] = {"p50": 1000 * percentile(events, 0.5), "max": 1000 * max(events),
@@ -298,7 +337,7 @@ def write_markdown(results: dict, out: Path, *, append: bool = False) -> None:
         title = f"## {results['nodes']:,} nodes on {results['backend']}" + (
             ", beside aiida-core's verdi restapi" if "aiida" in results else "")
     lines = [title, "",
-             f"`python benchmarks/server.py` — {results['nodes']:,}-node profile ({results['backend']}, "
+             f"`{results.get('command', 'python benchmarks/server.py')}` — {results['nodes']:,}-node profile ({results['backend']}, "
              f"`mixed_graph`), a real `jupyter server` on 127.0.0.1 in its own process, clients in one asyncio loop "
              f"(tornado), each sending its requests one after another. Load average before "
              f"{results['load_before'][0]:.1f}, after {results['load_after'][0]:.1f} (2 cores shared by all sessions: "
@@ -306,13 +345,22 @@ def write_markdown(results: dict, out: Path, *, append: bool = False) -> None:
              f"Neighbourhood: a datum read by {HUB_READERS} calculations, depth 1 "
              f"({results['neighbourhood']['nodes']} nodes, {results['neighbourhood']['links']} links; "
              "`max_nodes=500&page_size=500&format=binary`).", "",
-             "| request | clients | p50 ms | p95 ms | req/s | errors | bytes/resp | target p95 (10 clients) |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
+             "| request | clients | p50 ms | p95 ms | req/s | errors | bytes/resp | load at start | target p95 (10 clients) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     targets = {"search": "≤ 50 ms", "detail": "≤ 50 ms", "neighbourhood": "≤ 200 ms"}
     for key, row in results["jprov"].items():
         kind, n = key.split("@")
         lines.append(f"| {kind} | {n} | {row['p50_ms']:.0f} | {row['p95_ms']:.0f} | {row['rps']:.1f} | "
-                     f"{row['errors']} | {row['bytes_per_response']:,.0f} | {targets[kind] if n == '10' else ''} |")
+                     f"{row['errors']} | {row['bytes_per_response']:,.0f} | {row.get('load', float('nan')):.1f} | "
+                     f"{targets[kind] if n == '10' else ''} |")
+    if "views" in results:
+        lines += ["", "Server-side work per request: the view each route runs (`views.nodes.search`/`detail`, "
+                  "`views.graph.Neighbourhood` + `encode`), called in the benchmark's process in one thread before the "
+                  "server starts, over the same URLs (medians of 20; no HTTP, nothing else at once):", "",
+                  "| request | wall p50 ms | CPU p50 ms | wall p95 ms | load |", "|---|---:|---:|---:|---:|"]
+        for kind, row in results["views"].items():
+            lines.append(f"| {kind} | {row['wall_p50_ms']:.1f} | {row['cpu_p50_ms']:.1f} | {row['wall_p95_ms']:.1f} | "
+                         f"{row['load']:.1f} |")
     if "aiida" in results:
         aiida = results["aiida"]
         lines += ["", "aiida-core 2.9.4 `verdi restapi` (Flask) on the same graph (exported as an AiiDA archive, "

@@ -174,7 +174,7 @@ def node_page(*, node_type: str | None = None, label: str | None = None, pk: int
     order = [key.desc() if descending else key.asc() for key in keys]
     with storage.connection() as conn:
         page_conditions = conditions
-        if sqlite and type_conditions and order_by in ("ctime", "id") and pk is None:
+        if sqlite and node_type and order_by in ("ctime", "id") and pk is None:
             wide = conn.execute(select(func.count()).select_from(
                 select(nodes.c.id).where(*type_conditions).limit(_WIDE_TYPE).subquery())).scalar_one()
             if wide >= _WIDE_TYPE:  # the same range on ``node_type || ''``, which no index answers

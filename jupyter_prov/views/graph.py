@@ -462,7 +462,8 @@ def encode(elements: Elements, *, version: int, kind: str = "delta",
     part_links: list[LinkEdge] = []
     size = 0
     # an upper bound of each element's bytes (its strings counted as if no other element shared them)
-    items = [(row, _NODE_BYTES + 8 + len(row.label.encode()) + len(row.node_type)) for row in elements.nodes]
+    items: list[tuple[NodeRow | LinkEdge, int]] = [
+        (row, _NODE_BYTES + 8 + len(row.label.encode()) + len(row.node_type)) for row in elements.nodes]
     items += [(link, _LINK_BYTES + 8 + len(link.link_type) + len(link.link_label.encode())) for link in elements.links]
     for item, cost in items:
         if cost > budget:
@@ -470,7 +471,10 @@ def encode(elements: Elements, *, version: int, kind: str = "delta",
         if size + cost > budget:
             plan.append((part_nodes, part_links))
             part_nodes, part_links, size = [], [], 0
-        (part_nodes if isinstance(item, NodeRow) else part_links).append(item)
+        if isinstance(item, NodeRow):
+            part_nodes.append(item)
+        else:
+            part_links.append(item)
         size += cost
     plan.append((part_nodes, part_links))
     messages = []
