@@ -15,6 +15,10 @@ from typing import Any
 
 from ..errors import OrmError
 
+#: the built-in node classes by type string, filled by :func:`.nodes.registry.register` as each class is
+#: defined (kept here, not there, so that this module needs no import of the node modules: they import it)
+BUILTIN_NODE_CLASSES: dict[str, Any] = {}
+
 GROUPS = {
     "nodes": "jupyter_prov.nodes",
     "calculations": "jupyter_prov.calculations",
@@ -65,7 +69,5 @@ def node_class_for(type_string: str) -> type | None:
     type_string = type_aliases().get(type_string, type_string)
     ep = _entry_points(GROUPS["nodes"]).get(type_string)
     if ep is None:
-        from .nodes.node import registered_node_classes
-
-        return registered_node_classes().get(type_string)
+        return BUILTIN_NODE_CLASSES.get(type_string)
     return ep.load()

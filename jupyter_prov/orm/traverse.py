@@ -62,7 +62,7 @@ class TraversalError(OrmError, ValueError):
 
 # ---- ancestors and descendants ------------------------------------------------------------------------
 def _as_pks(pks: int | Iterable[int], what: str = "pks") -> list[int]:
-    from .nodes.node import Node
+    from .nodes.fields import NodeFields as Node  # the base of every node (nodes.node imports this module)
 
     single = isinstance(pks, (int, Node)) and not isinstance(pks, bool)
     items: Iterable[Any] = [pks] if single else cast("Iterable[Any]", pks)  # a bool is refused below

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..plugins import node_class_for
+from ..plugins import BUILTIN_NODE_CLASSES, node_class_for
 
-_registry: dict[str, Any] = {}
+_registry = BUILTIN_NODE_CLASSES
 
 
 def register(cls: Any) -> None:
