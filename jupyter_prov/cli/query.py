@@ -100,7 +100,7 @@ def command(ctx: click.Context, entity: str, filter_items: tuple[str, ...], filt
         cls = resolve_entity(entity)
         qb.append(cls, tag="q", filters=_filters(filter_items) or None)
         qb.add_projection("q", list(projections) or DEFAULT_PROJECTIONS[_kind(cls)])
-    tag = qb._vertices[-1].tag if path_json else "q"
+    tag = qb.tags[-1] if path_json else "q"
     for item in order:
         key, _, direction = item.partition(":")
         qb.order_by({tag: {key: direction or "asc"}})

@@ -106,7 +106,7 @@ def group_html(group) -> str:
         return table_html(["", ""], [("label", group.label), ("stored", "no")], caption="Group")
     from .querybuilder import QueryBuilder
 
-    qb = QueryBuilder(storage=group._storage).append(type(group), filters={"id": group.pk}, tag="g")
+    qb = QueryBuilder(storage=group.storage).append(type(group), filters={"id": group.pk}, tag="g")
     qb.append(entity_type="node", tag="node", with_group="g", project="*").order_by({"node": "id"}).limit(MAX_ROWS)
     members = qb.all(flat=True)
     total = group.count()

@@ -36,5 +36,5 @@ def plain(value: Any) -> Any:
 
 def rows(qb) -> dict[str, Any]:
     """``{"columns": [...], "rows": [[value, ...], ...]}`` of running ``qb`` (its own limit and offset)."""
-    keys = qb._keys()  # the QueryBuilder has no public name for its projection keys yet (requests.md)
+    keys = qb.keys()
     return {"columns": column_names(keys), "rows": [[plain(value) for value in row] for row in qb.all()]}

@@ -418,8 +418,6 @@ class QueryBuilder:
         """``(tag, projection)`` of each value a row holds, in the order of :meth:`all`'s rows."""
         return [(tag, item) for tag, item, _ in self._projection_plan()]
 
-    _keys = keys  # the old name (views/query.py reads it until it switches to keys())
-
     @property
     def tags(self) -> list[str]:
         """The tags of the appended vertices, in the order they were appended."""
