@@ -98,7 +98,7 @@ def finish_processes(items: Sequence[tuple[Any, dict[str, Any]]]) -> Callable[[]
     for node, values in items:
         if not node.is_stored or getattr(node, "is_sealed", False):
             raise ValueError(f"{node!r} is not a stored, unsealed process: its attributes cannot change")
-        allowed = type(node)._updatable_attributes
+        allowed = type(node).updatable_attributes
         wrong = sorted(set(values) - allowed)
         if wrong:
             raise ValueError(f"{node!r}: attributes {wrong} cannot change after storing")
