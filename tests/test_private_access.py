@@ -48,12 +48,11 @@ ALLOWED: dict[tuple[str, str], str] = {
 
 #: (module, accessed expression) -> the owner who switches it to the public API named in requests.md
 PENDING: dict[tuple[str, str], str] = {
-    # orm/record_queries.py (H8): node.attributes / update_stored_attributes; updatable keys: a public classvar
-    ("jupyter_prov.orm.record_queries", "type(node)._updatable_attributes"): "H8",
+    # orm/record_queries.py (H8): its apply() sets the nodes' attributes and mtime only after the caller's
+    # commit; update_stored_attributes sets them at once, so it needs a public "after commit" setter first
     ("jupyter_prov.orm.record_queries", "node._attributes"): "H8",
     ("jupyter_prov.orm.record_queries", "node._mtime"): "H8",
     # archive/ (H1): orm.current.loaded_storage() / foreign_storage()
-    # H2 asked the uncommitted editor of type_strings.py to switch (requests.md): Node.type_string
 }
 
 
