@@ -68,6 +68,15 @@ def test_type_string_and_entity_rows_are_public():
     assert user.email == "someone@example.org"
 
 
+def test_stored_pk_is_the_pk_of_a_stored_node_and_refuses_an_unstored_one(profile):
+    """What code that handles only stored nodes (queued processes, loaded nodes) passes on as an int."""
+    node = Int(3)
+    with pytest.raises(ModificationNotAllowed, match="not stored"):
+        _ = node.stored_pk
+    node.store()
+    assert node.stored_pk == node.pk and isinstance(node.stored_pk, int)
+
+
 def test_link_kind_is_public_on_classes_and_nodes():
     assert Int.link_kind == Data.link_kind == "data"
     assert CalcFunctionNode.link_kind == "calculation"
