@@ -98,6 +98,16 @@ def _worker_cpu(profile) -> float:
     return total
 
 
+def _callgrind(state: str) -> None:
+    """With ``JPROV_BENCH_CALLGRIND=1`` under ``valgrind --tool=callgrind --instr-atstart=no``: count the
+    instructions of the submitting process (all its threads) during the ``submit()`` calls of the first
+    workload only (the daemon's workers are not under valgrind): a load-independent submit cost."""
+    if os.environ.get("JPROV_BENCH_CALLGRIND"):
+        import subprocess
+
+        subprocess.run(["callgrind_control", "-i", state, str(os.getpid())], check=True, capture_output=True)
+
+
 def _measure(kind: str, calcs: int, chains: int, workers: int) -> dict:
     profile, cleanup = _setup(kind)
     import _daemon_processes as procs
@@ -134,11 +144,17 @@ def _measure(kind: str, calcs: int, chains: int, workers: int) -> dict:
             ("calcfunctions, submit_many", calcs, batched(procs.add, add_inputs), 1),
             ("work chains", chains, one_by_one(procs.TwoAdds, lambda i: {"x": Int(i)}), 4),
         ]
+        callgrind = bool(os.environ.get("JPROV_BENCH_CALLGRIND"))
+        if callgrind:  # instructions of the submitting process's submit() calls only: see _callgrind
+            workloads = workloads[:1]
         for label, count, launch, per in workloads:
             first: dict = {}
             watchers = []
 
             def first_submitted(node) -> None:
+                if callgrind:  # no watcher polling beside the counted submits
+                    return
+
                 def watch_first(pk: int = node.pk) -> None:
                     wait(pk, poll=0.01)
                     first["t"] = time.perf_counter()
@@ -150,7 +166,9 @@ def _measure(kind: str, calcs: int, chains: int, workers: int) -> dict:
             worker_cpu0 = _worker_cpu(profile)
             cpu0 = time.process_time()
             t0 = time.perf_counter()
+            _callgrind("on")
             launch(count, first_submitted)
+            _callgrind("off")
             t_submitted = time.perf_counter()
             cpu_submit = time.process_time() - cpu0
             while remaining():
@@ -164,7 +182,7 @@ def _measure(kind: str, calcs: int, chains: int, workers: int) -> dict:
                 "submit_rate": count / (t_submitted - t0),
                 "submit_cpu_ms": 1000 * cpu_submit / count,
                 "throughput": count * per / (t_done - t0),
-                "first_result": first["t"] - t0,
+                "first_result": first["t"] - t0 if "t" in first else float("nan"),
                 "worker_cpu_ms": 1000 * worker_cpu / (count * per),
                 "total": t_done - t0,
             }
@@ -261,7 +279,8 @@ def main() -> None:
         r = _measure(kinds[0], args.calcs, args.chains, args.workers)
         if not args.no_header:
             print(HEADER)
-        for label in ("calcfunctions", "calcfunctions, submit_many", "work chains"):
+        labels = [label for label in ("calcfunctions", "calcfunctions, submit_many", "work chains") if label in r]
+        for label in labels:
             m = r[label]
             row = (f"| {r['config']} | {m['count']} {label} ({m['processes']} processes) | {m['submit_rate']:.0f}/s | "
                    f"{m['submit_cpu_ms']:.2f} ms | {m['throughput']:.0f} processes/s | {m['first_result'] * 1000:.0f} ms | "
@@ -271,7 +290,7 @@ def main() -> None:
         if args.json:
             import json
 
-            print(json.dumps({label: r[label] for label in ("calcfunctions", "calcfunctions, submit_many", "work chains")}))
+            print(json.dumps({label: r[label] for label in labels}))
     if args.write and rows:
         _write_latest(rows, command.strip())
 
