@@ -103,14 +103,27 @@ def open_zip(path: str | Path, *, max_expanded_size: int | str | None = None) ->
         archive = ZipReader(path, max_expanded_size=expansion_budget(max_expanded_size), budget_hint=RAISE_BUDGET)
     except OSError as exc:
         raise ArchiveFormatError(f"archive {path} cannot be read ({exc})") from None
+    except ArchiveFormatError:
+        _refuse_legacy(path)  # a legacy AiiDA archive may be a tar file
+        raise
     try:
         for required in (METADATA_NAME, DATABASE_NAME):
             if required not in archive:
+                _refuse_legacy(path)
                 raise ArchiveFormatError(f"archive {path} has no {required}; it is not a jupyter-prov or AiiDA archive")
     except BaseException:
         archive.close()
         raise
     return archive
+
+
+def _refuse_legacy(path: Path) -> None:
+    """Raise the error that names a legacy (0.x) AiiDA archive and the command converting it, if it is one."""
+    from ..interop.aiida_legacy import legacy_archive_message
+
+    message = legacy_archive_message(path)
+    if message:
+        raise ArchiveFormatError(message)
 
 
 def read_metadata_fast(path: str | Path) -> dict[str, Any] | None:
@@ -195,6 +208,8 @@ def archive_format(metadata: dict[str, Any], path: str | Path) -> tuple[str, str
         raise ArchiveFormatError(
             f"archive {path} is an AiiDA archive of format version {version}, unknown here "
             f"(readable: {', '.join(AIIDA_VERSIONS)}); migrate it with a matching aiida-core first")
+    if version.startswith("0."):
+        _refuse_legacy(Path(path))
     raise ArchiveFormatError(
         f"archive {path} has unknown format version {version!r}; legacy AiiDA archives (0.x) are not supported")
 
