@@ -18,12 +18,13 @@ from jupyter_prov.cli._output import DEFAULT_LIMIT
 
 COMMANDS = {" ".join(path): command for path, command in iter_commands(main) if not isinstance(command, click.Group)}
 
-#: commands that print no data of their own: an action with a one-line outcome, a file's bytes, a shell
+#: commands that print no data of their own: an action with a one-line outcome, a file's bytes, a shell,
+#: a document in its own format (record export: PROV-JSON)
 ACTIONS = {
     "calcjob gotocomputer", "calcjob inputcat", "calcjob outputcat", "code create", "computer configure",
     "computer setup", "daemon logs", "group add", "group create", "group delete", "group remove",
     "node description", "node graph", "node label", "process continue", "process kill", "process pause",
-    "process play", "profile delete", "profile set", "profile set-default", "profile setup", "storage migrate",
+    "process play", "profile delete", "record export", "profile set", "profile set-default", "profile setup", "storage migrate",
     "user set-default",
 }
 
