@@ -24,24 +24,22 @@ import json
 import re
 import sqlite3
 import uuid as uuid_module
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
-
 from ..engine.caching import CACHEABLE_EXTRA, NOT_A_CACHE_SOURCE
 from ..engine.imported import imported_process_attributes
 from ..orm import current
-from ..storage import bulk, schema
-from ..storage.file_tree import iter_keys
+from ..storage import archive_db
+from ..storage.archive_target import LABEL_LENGTH, NODE_COLUMNS, ImportTarget, refusal
 from .format import REPO_PREFIX, ArchiveError, ArchiveIntegrityError, ArchiveReadOnlyError, ArchiveSummary
 from .merge import check_comments_stay_on_their_nodes, check_links_into_stored, check_node_kinds
 from .progress import phase
 from .source import OpenedArchive
+from .rows import NewNodeChecks, check_rows
 from .validate import validate_archive_content
 
 EXTRAS_MODES_NEW = ("import", "none")
@@ -86,33 +84,38 @@ def import_archive(filename: str | Path, *, storage=None, import_group: bool = T
     if getattr(storage, "read_only", False):
         raise ArchiveReadOnlyError(f"cannot import {filename} into a read-only storage")
     with OpenedArchive(filename) as opened:
-        stored = _stored_nodes(opened, storage, show_progress)
-        validate_archive_content(opened, stored)  # (the rows of stored nodes are not read: only their extras)
-        plan = _plan(opened, storage, stored)
+        checks = NewNodeChecks(opened.path)
+        stored = _stored_nodes(opened, storage, checks, show_progress)
+        # (the rows of stored nodes are not read: only their extras; a test run has no write that reads
+        # the new nodes' rows, so their columns are checked here)
+        keys = validate_archive_content(opened, stored, import_reads=not test_run)
+        plan = _plan(opened, storage, stored, keys)
         counts = {"nodes": plan.new_nodes, "existing_nodes": plan.existing_nodes, "users": len(plan.new_users),
                   "computers": len(plan.new_computers), "groups": len(plan.new_groups), "files": len(plan.missing_keys)}
         if test_run:
             return ArchiveSummary(str(filename), counts, test_run=True)
-        added = _import_files(opened, storage, plan.missing_keys, show_progress)
+        added: list[str] = []
         try:
             with storage.transaction() as conn:
-                written = _write(opened, storage, conn, plan, import_group=import_group, group_label=group_label,
+                written = _write(opened, storage, conn, plan, checks, import_group=import_group, group_label=group_label,
                                  extras_mode_new=extras_mode_new, extras_mode_existing=extras_mode_existing,
                                  comment_mode=comment_mode, batch_size=batch_size, show_progress=show_progress)
-        except IntegrityError as exc:
+                # the files after the rows (whose last checks run as they are written: a refused row
+                # leaves no file behind) and before the commit (a committed node always has its files)
+                added = _import_files(opened, storage, plan.missing_keys, show_progress)
+        except BaseException as exc:
             _remove_objects(storage, added)
-            raise ArchiveIntegrityError(
-                f"archive {filename} cannot be merged into this profile, nothing was imported: a row breaks a rule "
-                f"of the provenance graph or of uniqueness ({getattr(exc, 'orig', exc)})") from None
-        except (DBAPIError, storage.engine.dialect.loaded_dbapi.Error) as exc:  # refused by the database itself
-            _remove_objects(storage, added)
-            reason = (str(getattr(exc, "orig", exc)).strip().splitlines() or [type(exc).__name__])[0][:300]
-            raise ArchiveIntegrityError(
+            refused = refusal(storage, exc) if isinstance(exc, Exception) else None
+            if refused is None:
+                raise
+            kind, reason = refused
+            if kind == "integrity":
+                raise ArchiveIntegrityError(
+                    f"archive {filename} cannot be merged into this profile, nothing was imported: a row breaks a "
+                    f"rule of the provenance graph or of uniqueness ({reason})") from None
+            raise ArchiveIntegrityError(  # refused by the database itself
                 f"archive {filename} cannot be merged into this profile, nothing was imported: the database "
                 f"refused a row ({reason})") from None
-        except BaseException:
-            _remove_objects(storage, added)
-            raise
     counts.update(written["counts"])
     return ArchiveSummary(str(filename), counts, details=written["details"])
 
@@ -126,77 +129,75 @@ def _remove_objects(storage, keys: list[str]) -> None:
 
 
 # ---- plan --------------------------------------------------------------------------------------
-def _match_rows(source, target, table, key: str, new_rows: list, id_map: dict) -> None:
+def _match_rows(opened: OpenedArchive, target: ImportTarget, table: str, key: str, new_rows: list, id_map: dict) -> None:
     """Rows of ``table`` in the archive: matched by ``key`` to the profile's (id_map) or new (new_rows)."""
-    for row in source.execute(select(table).order_by(table.c.id)).mappings():
-        found = target.execute(select(table.c.id).where(table.c[key] == row[key])).scalar()
-        if found is None:
-            new_rows.append(dict(row))
-        else:
-            id_map[row["id"]] = found
+    for batch in archive_db.read_rows(opened.storage, table, _CHUNK):
+        for row in batch:
+            found = target.id_by_key(table, key, row[key])
+            if found is None:
+                new_rows.append(row)
+            else:
+                id_map[row["id"]] = found
 
 
 #: the only form of UUID a stored node has (anything else matches none and is refused by the row checks)
 _UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
 
 
-def _stored_nodes(opened: OpenedArchive, storage, show_progress: bool) -> dict[int, tuple[int, str]]:
+def _stored_nodes(opened: OpenedArchive, storage, checks: NewNodeChecks,
+                  show_progress: bool) -> dict[int, tuple[int, str]]:
     """The archive's nodes the profile stores already, matched by UUID: archive id -> (profile id, node type).
 
-    Matched before the rows are checked: a malformed UUID matches no stored one (those are valid), so
-    its row counts as new and is checked in full.
+    The first read of every node's UUID, so their check is here (``checks``): a malformed one is refused.
     """
-    nodes = schema.nodes
     stored: dict[int, tuple[int, str]] = {}
-    with storage.connection() as target, phase("matching nodes", None, show=show_progress) as advance:
-        for batch in _RawArchive(opened).batches("SELECT id, uuid FROM db_node ORDER BY id", _CHUNK):
-            uuids = [uuid for _, uuid in batch if isinstance(uuid, str) and _UUID_TEXT(uuid)]  # (no NUL for PostgreSQL)
-            found = dict(((uuid, (pk, node_type)) for uuid, pk, node_type in target.execute(
-                select(nodes.c.uuid, nodes.c.id, nodes.c.node_type).where(nodes.c.uuid.in_(uuids))).all())
-                         ) if uuids else {}
-            for archive_id, uuid in batch:
-                if uuid in found:
-                    stored[archive_id] = found[uuid]
+    with storage.connection() as conn, phase("matching nodes", None, show=show_progress) as advance:
+        target = ImportTarget(storage, conn)
+        for batch in _RawArchive(opened).batches("SELECT id, uuid FROM db_node ORDER BY id", _CHUNK,
+                                                 on_decode_error=lambda: _refuse_undecodable(opened)):
+            uuids = [uuid for _, uuid in batch if uuid.__class__ is str and _UUID_TEXT(uuid)]  # (no NUL for PostgreSQL)
+            if len(uuids) != len(batch):
+                for archive_id, uuid in batch:
+                    checks.uuid(archive_id, uuid)
+            found = target.nodes_by_uuid(uuids)
+            if found:
+                for archive_id, uuid in batch:
+                    if uuid in found:
+                        stored[archive_id] = found[uuid]
             advance(len(batch))
     return stored
 
 
-def _plan(opened: OpenedArchive, storage, stored: dict[int, tuple[int, str]]) -> _Plan:
+def _plan(opened: OpenedArchive, storage, stored: dict[int, tuple[int, str]], keys: set[str] | None) -> _Plan:
+    """``keys``: the repository keys of the new nodes' file trees (collected by the row checks)."""
     plan = _Plan()
-    archive = opened.storage
-    with archive.connection() as source, storage.connection() as target:
+    with storage.connection() as conn:
+        target = ImportTarget(storage, conn)
         for table, key, new_rows, id_map in (
-            (schema.users, "email", plan.new_users, plan.user_map),
-            (schema.computers, "uuid", plan.new_computers, plan.computer_map),
-            (schema.groups, "uuid", plan.new_groups, plan.group_map),
+            ("db_user", "email", plan.new_users, plan.user_map),
+            ("db_computer", "uuid", plan.new_computers, plan.computer_map),
+            ("db_group", "uuid", plan.new_groups, plan.group_map),
         ):
-            _match_rows(source, target, table, key, new_rows, id_map)
+            _match_rows(opened, target, table, key, new_rows, id_map)
         kinds_differ: list[tuple[str, str, str]] = []
-        raw = _RawArchive(opened)
-        for batch in raw.batches("SELECT id, uuid, node_type FROM db_node ORDER BY id", _CHUNK):
-            for archive_id, uuid, node_type in batch:
-                if archive_id in stored:
-                    pk, ours = stored[archive_id]
-                    plan.node_map[archive_id] = pk
-                    plan.existing_nodes += 1
-                    if ours != node_type:
-                        kinds_differ.append((uuid, node_type, ours))
-                else:
-                    plan.new_nodes += 1
-        # the files of the new nodes: collected when their trees were checked (validate.py)
-        keys: set[str] = set()
-        if plan.new_nodes and opened.file_keys is not None:
-            keys, opened.file_keys = opened.file_keys, None  # (held no longer than the plan needs them)
-        elif plan.new_nodes:
-            for batch in raw.batches("SELECT id, repository_metadata FROM db_node WHERE repository_metadata != '{}'",
-                                     _CHUNK):
-                for archive_id, tree in batch:
-                    if archive_id not in plan.node_map and tree:
-                        keys.update(iter_keys(json.loads(tree)))
+        total = 0
+        if stored:
+            for batch in _RawArchive(opened).batches("SELECT id, uuid, node_type FROM db_node ORDER BY id", _CHUNK):
+                total += len(batch)
+                for archive_id, uuid, node_type in batch:
+                    if archive_id in stored:
+                        pk, ours = stored[archive_id]
+                        plan.node_map[archive_id] = pk
+                        if ours != node_type:
+                            kinds_differ.append((uuid, node_type, ours))
+        else:
+            total = _RawArchive(opened).count("db_node")
+        plan.existing_nodes = len(plan.node_map)
+        plan.new_nodes = total - plan.existing_nodes
         check_node_kinds(opened.path, kinds_differ)
         check_links_into_stored(opened.database, opened.path, target, plan.node_map)
         check_comments_stay_on_their_nodes(opened.database, opened.path, target, plan.node_map)
-    if keys:
+    if plan.new_nodes and keys:
         plan.missing_keys = _missing_objects(storage.repository, sorted(keys))
     return plan
 
@@ -268,14 +269,10 @@ def _import_files(opened: OpenedArchive, storage, keys: list[str], show_progress
 
 
 # ---- rows ---------------------------------------------------------------------------------------
-def _unique_label(conn, table, label: str, suffix: str, **where: Any) -> str:
-    column = table.c.label
-    stmt = select(table.c.id).where(column == label)
-    for key, value in where.items():
-        stmt = stmt.where(table.c[key] == value)
-    if conn.execute(stmt).first() is None:
+def _unique_label(target: ImportTarget, table: str, label: str, suffix: str, **where: Any) -> str:
+    if not target.label_taken(table, label, **where):
         return label
-    return f"{label}_{suffix}"[: schema.LABEL_LENGTH]
+    return f"{label}_{suffix}"[:LABEL_LENGTH]
 
 
 def _merge_extras(existing: dict, incoming: dict, mode: str) -> dict | None:
@@ -290,176 +287,179 @@ def _merge_extras(existing: dict, incoming: dict, mode: str) -> dict | None:
     return merged if merged != existing else None
 
 
-def _write(opened: OpenedArchive, storage, conn, plan: _Plan, *, import_group: bool, group_label: str | None,
-           extras_mode_new: str, extras_mode_existing: str, comment_mode: str, batch_size: int,
-           show_progress: bool) -> dict[str, Any]:
-    archive = opened.storage
+def _write(opened: OpenedArchive, storage, conn, plan: _Plan, checks: NewNodeChecks, *, import_group: bool,
+           group_label: str | None, extras_mode_new: str, extras_mode_existing: str, comment_mode: str,
+           batch_size: int, show_progress: bool) -> dict[str, Any]:
+    target = ImportTarget(storage, conn)
     aiida = opened.family == "aiida"
     counts: dict[str, int] = {}
     details: dict[str, Any] = {}
-    if storage.dialect == "sqlite":
-        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    target.defer_foreign_keys()
 
     # users and computers
     if plan.new_users:
-        ids = storage.allocate_ids(conn, schema.users, len(plan.new_users))
+        ids = target.allocate_ids("db_user", len(plan.new_users))
         rows = []
         for row, pk in zip(plan.new_users, ids):
             plan.user_map[row["id"]] = pk
             rows.append({**row, "id": pk})
-        storage.insert_many(conn, schema.users, rows)
+        target.insert("db_user", rows)
     if plan.new_computers:
-        ids = storage.allocate_ids(conn, schema.computers, len(plan.new_computers))
+        ids = target.allocate_ids("db_computer", len(plan.new_computers))
         rows = []
         for row, pk in zip(plan.new_computers, ids):
             plan.computer_map[row["id"]] = pk
-            label = _unique_label(conn, schema.computers, row["label"], row["uuid"][:8])
+            label = _unique_label(target, "db_computer", row["label"], row["uuid"][:8])
             rows.append({**row, "id": pk, "label": label})
-        storage.insert_many(conn, schema.computers, rows)
+        target.insert("db_computer", rows)
 
-    # nodes
+    # nodes: each row read once, its remaining columns checked here (rows.IMPORT_READS)
     node_map = plan.node_map
     existing_ids = set(node_map)
-    new_ids = iter(storage.allocate_ids(conn, schema.nodes, plan.new_nodes))
+    new_ids = iter(target.allocate_ids("db_node", plan.new_nodes))
     extras_updates: list[tuple[int, dict]] = []
-    nodes = schema.nodes
     raw = _RawArchive(opened)
-    node_columns = [c.name for c in nodes.c]
-    with archive.connection() as source:
-        with phase("importing nodes", plan.new_nodes + plan.existing_nodes, show=show_progress) as advance:
-            for batch in raw.batches(f"SELECT {', '.join(node_columns)} FROM db_node ORDER BY id", batch_size):
-                rows = []
-                for (archive_id, uuid, node_type, process_type, label, description, ctime, mtime, user_id,
-                     computer_id, attributes, extras, tree, node_hash) in batch:
-                    extras = extras or "{}"
-                    if aiida and '"_aiida_' in extras:
-                        extras = _dumps({k: v for k, v in json.loads(extras).items() if not k.startswith("_aiida_")})
-                    if archive_id in existing_ids:
-                        if extras_mode_existing != "none":
-                            incoming = json.loads(extras)
-                            incoming.pop(CACHEABLE_EXTRA, None)  # only this profile says what the cache reuses
-                            extras_updates.append((node_map[archive_id], incoming))
-                        continue
-                    pk = next(new_ids)
-                    node_map[archive_id] = pk
-                    attributes = attributes or "{}"
-                    if node_type.startswith("process"):  # a process from an archive never runs (engine/imported.py)
-                        settled = imported_process_attributes(_loads_or_none(attributes))
-                        if settled is not None:
-                            attributes = _dumps(settled)
-                    extras = extras if extras_mode_new == "import" else "{}"
-                    if node_type.startswith("process"):  # not a cache source until the user vouches for it
-                        loaded = _loads_or_none(extras)  # (engine/caching.py: an archive can forge hashes)
-                        if isinstance(loaded, dict):
-                            extras = _dumps({**loaded, **NOT_A_CACHE_SOURCE})
-                    rows.append((pk, uuid, node_type, process_type, label, description, ctime, mtime,
-                                 plan.user_map[user_id], None if computer_id is None else plan.computer_map[computer_id],
-                                 attributes, extras, tree or "{}", node_hash))
-                bulk.insert_encoded(conn, storage.dialect, nodes, node_columns, rows)
-                advance(len(batch))
-        counts["nodes"] = plan.new_nodes
-        updated = 0
-        for chunk in _chunks(extras_updates):
-            current_extras = dict(conn.execute(select(nodes.c.id, nodes.c.extras)
-                                               .where(nodes.c.id.in_([pk for pk, _ in chunk]))).all())
-            now = datetime.now(timezone.utc)
-            for pk, incoming in chunk:
-                merged = _merge_extras(current_extras.get(pk) or {}, incoming, extras_mode_existing)
-                if merged is not None:
-                    conn.execute(update(nodes).where(nodes.c.id == pk).values(extras=merged, mtime=now))
-                    updated += 1
-        counts["extras_updated"] = updated
-
-        # links
-        links = schema.links
-        new_links = 0
-        with phase("importing links", None, show=show_progress) as advance:
-            query = "SELECT input_id, output_id, label, type FROM db_link ORDER BY id"
-            for batch in raw.batches(query, batch_size * 10):
-                # a link into a stored node is in the profile already (merge.check_links_into_stored)
-                rows = [(node_map[input_id], node_map[output_id], label, link_type)
-                        for input_id, output_id, label, link_type in batch if output_id not in existing_ids]
-                if rows:
-                    ids = storage.allocate_ids(conn, links, len(rows))
-                    bulk.insert_encoded(conn, storage.dialect, links, ["id", "input_id", "output_id", "label", "type"],
-                                [(pk, *link) for pk, link in zip(ids, rows)])
-                new_links += len(rows)
-                advance(len(batch))
-        counts["links"] = new_links
-
-        # groups and their members
-        groups, members = schema.groups, schema.group_nodes
-        if plan.new_groups:
-            ids = storage.allocate_ids(conn, groups, len(plan.new_groups))
+    node_columns = list(NODE_COLUMNS)
+    incoming_extras: dict[str, dict] = {}  # (few distinct extras: each parsed once)
+    marked_extras: dict[str, str] = {}
+    only_new_keys = extras_mode_existing in ("keep_existing", "update_existing")
+    with phase("importing nodes", plan.new_nodes + plan.existing_nodes, show=show_progress) as advance:
+        for batch in raw.batches(f"SELECT {', '.join(node_columns)} FROM db_node ORDER BY id", batch_size,
+                                 on_decode_error=lambda: _refuse_undecodable(opened)):
             rows = []
-            for row, pk in zip(plan.new_groups, ids):
-                plan.group_map[row["id"]] = pk
-                label = _unique_label(conn, groups, row["label"], row["uuid"][:8], type_string=row["type_string"])
-                rows.append(_utc({**row, "id": pk, "label": label, "user_id": plan.user_map[row["user_id"]]}))
-            storage.insert_many(conn, groups, rows)
-        new_members = 0
-        result = source.execution_options(yield_per=_CHUNK).execute(select(members).order_by(members.c.id)).mappings()
-        for batch in result.partitions(_CHUNK):
-            wanted = {(plan.group_map[row["group_id"]], node_map[row["node_id"]]) for row in batch}
-            present = set(conn.execute(select(members.c.group_id, members.c.node_id).where(
-                members.c.group_id.in_(sorted({g for g, _ in wanted})),
-                members.c.node_id.in_(sorted({n for _, n in wanted})))).all())
-            rows = [{"group_id": g, "node_id": n} for g, n in sorted(wanted - present)]
-            if rows:
-                ids = storage.allocate_ids(conn, members, len(rows))
-                storage.insert_many(conn, members, [{**row, "id": pk} for row, pk in zip(rows, ids)])
-            new_members += len(rows)
-        counts["groups"] = len(plan.new_groups)
-        counts["group_memberships"] = new_members
+            for (archive_id, uuid, node_type, process_type, label, description, ctime, mtime, user_id,
+                 computer_id, attributes, extras, tree, node_hash) in batch:
+                extras = extras or "{}"
+                if aiida and '"_aiida_' in extras:
+                    extras = _dumps({k: v for k, v in json.loads(extras).items() if not k.startswith("_aiida_")})
+                if archive_id in existing_ids:
+                    if extras_mode_existing != "none" and not (only_new_keys and extras == "{}"):
+                        incoming = incoming_extras.get(extras)
+                        if incoming is None:
+                            incoming = incoming_extras[extras] = json.loads(extras)
+                            incoming.pop(CACHEABLE_EXTRA, None)  # only this profile says what the cache reuses
+                        if incoming or not only_new_keys:  # (no key to add: nothing changes)
+                            extras_updates.append((node_map[archive_id], incoming))
+                    continue
+                ctime, mtime, attributes, parsed = checks.row(archive_id, uuid, ctime, mtime, attributes, node_hash)
+                pk = next(new_ids)
+                node_map[archive_id] = pk
+                extras = extras if extras_mode_new == "import" else "{}"
+                if node_type.startswith("process"):
+                    settled = imported_process_attributes(parsed)  # a process from an archive never runs
+                    if settled is not None:  # (engine/imported.py)
+                        attributes = _dumps(settled)
+                    marked = marked_extras.get(extras)  # not a cache source until the user vouches for it
+                    if marked is None:  # (engine/caching.py: an archive can forge hashes)
+                        loaded = _loads_or_none(extras)
+                        marked = marked_extras[extras] = (_dumps({**loaded, **NOT_A_CACHE_SOURCE})
+                                                          if isinstance(loaded, dict) else extras)
+                    extras = marked
+                rows.append((pk, uuid, node_type, process_type, label, description, ctime, mtime,
+                             plan.user_map[user_id], None if computer_id is None else plan.computer_map[computer_id],
+                             attributes, extras, tree or "{}", node_hash))
+            target.insert_encoded("db_node", node_columns, rows)
+            advance(len(batch))
+    counts["nodes"] = plan.new_nodes
+    updated = 0
+    for chunk in _chunks(extras_updates):
+        current_extras = target.node_extras([pk for pk, _ in chunk])
+        now = datetime.now(timezone.utc)
+        for pk, incoming in chunk:
+            merged = _merge_extras(current_extras.get(pk) or {}, incoming, extras_mode_existing)
+            if merged is not None:
+                target.set_extras(pk, merged, now)
+                updated += 1
+    counts["extras_updated"] = updated
 
-        # comments and logs
-        for name, table in (("comments", schema.comments), ("logs", schema.logs)):
-            added = updated = 0
-            result = source.execution_options(yield_per=_CHUNK).execute(select(table).order_by(table.c.id)).mappings()
-            for batch in result.partitions(_CHUNK):
-                found = {row.uuid: row for row in conn.execute(select(table).where(
-                    table.c.uuid.in_([row["uuid"] for row in batch])))}
-                rows = []
-                for row in batch:
-                    if row["uuid"] in found:
-                        if name == "comments":
-                            mine = found[row["uuid"]]
-                            if comment_mode == "overwrite" or _later(row["mtime"], mine.mtime):
-                                if row["content"] != mine.content or row["mtime"] != mine.mtime:
-                                    conn.execute(update(table).where(table.c.id == mine.id)
-                                                 .values(content=row["content"], mtime=_utc(dict(row))["mtime"]))
-                                    updated += 1
-                        continue
-                    new = _utc({**row, "node_id": node_map[row["node_id"]]})
-                    if "user_id" in new:
-                        new["user_id"] = plan.user_map[row["user_id"]]
-                    rows.append(new)
-                if rows:
-                    ids = storage.allocate_ids(conn, table, len(rows))
-                    storage.insert_many(conn, table, [{**row, "id": pk} for row, pk in zip(rows, ids)])
-                added += len(rows)
-            counts[name] = added
-            if name == "comments":
-                counts["comments_updated"] = updated
+    # links
+    new_links = 0
+    with phase("importing links", None, show=show_progress) as advance:
+        query = "SELECT input_id, output_id, label, type FROM db_link ORDER BY id"
+        for batch in raw.batches(query, batch_size * 10):
+            # a link into a stored node is in the profile already (merge.check_links_into_stored)
+            links = [(node_map[input_id], node_map[output_id], label, link_type)
+                     for input_id, output_id, label, link_type in batch if output_id not in existing_ids]
+            if links:
+                ids = target.allocate_ids("db_link", len(links))
+                target.insert_encoded("db_link", ["id", "input_id", "output_id", "label", "type"],
+                                      [(pk, *link) for pk, link in zip(ids, links)])
+            new_links += len(links)
+            advance(len(batch))
+    counts["links"] = new_links
+
+    # groups and their members
+    if plan.new_groups:
+        ids = target.allocate_ids("db_group", len(plan.new_groups))
+        rows = []
+        for row, pk in zip(plan.new_groups, ids):
+            plan.group_map[row["id"]] = pk
+            label = _unique_label(target, "db_group", row["label"], row["uuid"][:8], type_string=row["type_string"])
+            rows.append(_utc({**row, "id": pk, "label": label, "user_id": plan.user_map[row["user_id"]]}))
+        target.insert("db_group", rows)
+    new_members = 0
+    for batch in archive_db.read_rows(opened.storage, "db_group_node", _CHUNK):
+        wanted = {(plan.group_map[row["group_id"]], node_map[row["node_id"]]) for row in batch}
+        present = target.members_present((g for g, _ in wanted), (n for _, n in wanted))
+        rows = [{"group_id": g, "node_id": n} for g, n in sorted(wanted - present)]
+        if rows:
+            ids = target.allocate_ids("db_group_node", len(rows))
+            target.insert("db_group_node", [{**row, "id": pk} for row, pk in zip(rows, ids)])
+        new_members += len(rows)
+    counts["groups"] = len(plan.new_groups)
+    counts["group_memberships"] = new_members
+
+    # comments and logs
+    for name, table in (("comments", "db_comment"), ("logs", "db_log")):
+        added = updated = 0
+        for batch in archive_db.read_rows(opened.storage, table, _CHUNK):
+            found = target.rows_by_uuid(table, [row["uuid"] for row in batch])
+            rows = []
+            for row in batch:
+                if row["uuid"] in found:
+                    if name == "comments":
+                        mine = found[row["uuid"]]
+                        if comment_mode == "overwrite" or _later(row["mtime"], mine.mtime):
+                            if row["content"] != mine.content or row["mtime"] != mine.mtime:
+                                target.update_comment(mine.id, row["content"], _utc(dict(row))["mtime"])
+                                updated += 1
+                    continue
+                new = _utc({**row, "node_id": node_map[row["node_id"]]})
+                if "user_id" in new:
+                    new["user_id"] = plan.user_map[row["user_id"]]
+                rows.append(new)
+            if rows:
+                ids = target.allocate_ids(table, len(rows))
+                target.insert(table, [{**row, "id": pk} for row, pk in zip(rows, ids)])
+            added += len(rows)
+        counts[name] = added
+        if name == "comments":
+            counts["comments_updated"] = updated
 
     # the import group
     if import_group and node_map:
         label = group_label or f"{Path(opened.path).name} import {datetime.now().strftime('%Y-%m-%d %H:%M:%S')}"
-        label = _unique_label(conn, groups, label[: schema.LABEL_LENGTH], uuid_module.uuid4().hex[:8],
+        label = _unique_label(target, "db_group", label[:LABEL_LENGTH], uuid_module.uuid4().hex[:8],
                               type_string=IMPORT_GROUP_TYPE)
-        group_id = storage.allocate_ids(conn, groups, 1)[0]
-        storage.insert_many(conn, groups, [{
+        group_id = target.allocate_ids("db_group", 1)[0]
+        target.insert("db_group", [{
             "id": group_id, "uuid": str(uuid_module.uuid4()), "label": label, "type_string": IMPORT_GROUP_TYPE,
             "time": datetime.now(timezone.utc), "description": f"nodes imported from {opened.path}",
             "extras": {}, "user_id": current.get_default_user().pk if storage is current.loaded_storage()
             else next(iter(plan.user_map.values())),
         }])
         for chunk in _chunks(sorted(set(node_map.values()))):
-            ids = storage.allocate_ids(conn, members, len(chunk))
-            storage.insert_many(conn, members, [{"id": pk, "group_id": group_id, "node_id": node}
-                                                for pk, node in zip(ids, chunk)])
+            ids = target.allocate_ids("db_group_node", len(chunk))
+            target.insert("db_group_node", [{"id": pk, "group_id": group_id, "node_id": node}
+                                            for pk, node in zip(ids, chunk)])
         details["import_group"] = label
     return {"counts": counts, "details": details}
+
+
+def _refuse_undecodable(opened: OpenedArchive) -> None:
+    """A row's text is not UTF-8 (its read failed): the full row checks find and name it."""
+    check_rows(opened.database, opened.path)
+    raise ArchiveIntegrityError(f"archive {opened.path}: its database holds text that is not UTF-8; nothing was imported")
 
 
 def _loads_or_none(text: str) -> Any:
@@ -479,11 +479,28 @@ class _RawArchive:
     def __init__(self, opened: OpenedArchive):
         self.database = opened.database
 
-    def batches(self, sql: str, size: int) -> Iterator[list[tuple]]:
+    def count(self, table: str) -> int:
+        conn = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)
+        try:
+            return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        finally:
+            conn.close()
+
+    def batches(self, sql: str, size: int, on_decode_error: Callable[[], None] | None = None) -> Iterator[list[tuple]]:
+        """``on_decode_error``: called (to raise a clear error) if a text value is not UTF-8."""
         conn = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)
         try:
             cursor = conn.execute(sql)
-            while batch := cursor.fetchmany(size):
+            while True:
+                try:
+                    batch = cursor.fetchmany(size)
+                except sqlite3.OperationalError as exc:
+                    if on_decode_error is None or "decode" not in str(exc).lower():
+                        raise
+                    on_decode_error()
+                    raise
+                if not batch:
+                    break
                 yield batch
         finally:
             conn.close()

@@ -30,9 +30,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import select
-
-from ..storage import schema
+from ..storage.archive_target import ImportTarget
 from .format import ArchiveIntegrityError
 
 _CHUNK = 5000
@@ -53,7 +51,8 @@ def check_node_kinds(archive_path: Path | str, mismatches: list[tuple[str, str, 
             f"{uuid}, column node_type: {theirs!r} in the archive, but this profile stores that node as {ours!r}{more}")
 
 
-def check_links_into_stored(database: Path, archive_path: Path | str, target, node_map: dict[int, int]) -> None:
+def check_links_into_stored(database: Path, archive_path: Path | str, target: ImportTarget,
+                            node_map: dict[int, int]) -> None:
     """Refuse any archive link into a node the profile stores (``node_map``: archive id -> profile id) that
     the profile does not have already, identical; and any output or call link of a stored process to a
     node the archive adds (a sealed process does not gain outputs or children).
@@ -78,14 +77,11 @@ def check_links_into_stored(database: Path, archive_path: Path | str, target, no
         conn.close()
     if not into_stored:
         return
-    links = schema.links
     for chunk in _chunks(into_stored):
         wanted = [row for row in chunk if row[1] in node_map]
         present: set[tuple] = set()
         if wanted:
-            present = {tuple(row) for row in target.execute(
-                select(links.c.input_id, links.c.output_id, links.c.label, links.c.type)
-                .where(links.c.output_id.in_(sorted({node_map[row[2]] for row in wanted})))).all()}
+            present = target.links_into(sorted({node_map[row[2]] for row in wanted}))
         for link_id, input_id, output_id, label, link_type in chunk:
             if input_id in node_map and (node_map[input_id], node_map[output_id], label, link_type) in present:
                 continue
@@ -121,7 +117,8 @@ def _consequence(link_type: str) -> str:
     }.get(link_type, "it would change a stored node")
 
 
-def check_comments_stay_on_their_nodes(database: Path, archive_path: Path | str, target, node_map: dict[int, int]) -> None:
+def check_comments_stay_on_their_nodes(database: Path, archive_path: Path | str, target: ImportTarget,
+                                       node_map: dict[int, int]) -> None:
     """Refuse a comment of the archive whose UUID the profile has on another node.
 
     An import updates a comment it matches by UUID (``comment_mode``); matched across nodes, an
@@ -133,10 +130,8 @@ def check_comments_stay_on_their_nodes(database: Path, archive_path: Path | str,
                                 "ORDER BY c.id").fetchall()
     finally:
         conn.close()
-    table = schema.comments
     for chunk in _chunks(comments):
-        found = dict(target.execute(select(table.c.uuid, table.c.node_id)
-                                    .where(table.c.uuid.in_([row[0] for row in chunk]))).all())
+        found = target.comment_nodes([row[0] for row in chunk])
         for uuid, node_id, node_uuid in chunk:
             if uuid in found and node_map.get(node_id) != found[uuid]:
                 raise ArchiveIntegrityError(

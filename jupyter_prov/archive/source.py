@@ -42,8 +42,6 @@ class OpenedArchive:
         self.zip = open_zip(self.path)
         self._temp = Path(tempfile.mkdtemp(prefix="jprov-archive-", dir=temp_dir))
         self._storage: ArchiveStorage | None = None
-        #: every repository key of the nodes' file trees, once :mod:`.validate` has checked them
-        self.file_keys: set[str] | None = None
         try:
             self.metadata: dict[str, Any] = read_metadata(self.zip, self.path)
             self.family, self.version = archive_format(self.metadata, self.path)

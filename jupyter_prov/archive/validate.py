@@ -82,18 +82,20 @@ def link_kind_of(node_type: str) -> str:
     return getattr(node_class, "_link_kind", "unknown") if node_class is not None else "unknown"
 
 
-def validate_archive_content(opened: OpenedArchive, stored: Collection[int] = ()) -> None:
+def validate_archive_content(opened: OpenedArchive, stored: Collection[int] = (), *,
+                             import_reads: bool = False) -> set[str]:
     """Raise :class:`ArchiveIntegrityError` naming the archive and the first problems found.
 
     Every row first passes the ORM's value rules (:func:`jupyter_prov.archive.rows.check_rows`), then
     the archive as a whole the graph rules below; the checks against the profile it is merged into
     are in :mod:`jupyter_prov.archive.merge`. ``stored``: ids of the archive's nodes that the target
     profile stores already; of those rows only what an import reads (UUID, node type, extras) is
-    checked, and their files need not be in the archive (the profile has them).
+    checked, and their files need not be in the archive (the profile has them). ``import_reads``: the
+    columns the importer checks in its own read of each node row are left to it
+    (:data:`jupyter_prov.archive.rows.IMPORT_READS`). Returns the repository keys of the checked file trees.
     """
     keys: set[str] = set()
-    check_rows(opened.database, opened.path, keys, stored_nodes=stored)
-    opened.file_keys = keys
+    check_rows(opened.database, opened.path, keys, stored_nodes=stored, import_reads=import_reads)
     conn = sqlite3.connect(f"file:{opened.database}?mode=ro", uri=True)
     try:
         _check_references(conn, opened)
@@ -105,6 +107,7 @@ def validate_archive_content(opened: OpenedArchive, stored: Collection[int] = ()
         raise ArchiveIntegrityError(f"archive {opened.path}: its database cannot be read ({exc})") from None
     finally:
         conn.close()
+    return keys
 
 
 def _fail(opened: OpenedArchive, problems: list[str]) -> None:
