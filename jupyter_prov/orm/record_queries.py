@@ -110,8 +110,7 @@ def finish_processes(items: Sequence[tuple[Any, dict[str, Any]]]) -> Callable[[]
 
     def apply() -> None:
         for node, merged in updates:
-            node._attributes = merged  # the ORM updating its own entity after the write
-            node._mtime = now
+            node.take_written_values(merged, now)
     return apply
 
 
@@ -762,59 +761,82 @@ def set_action_process(row_id: int, process_id: int | None) -> None:
 
 
 # ---- records in archives (jupyter_prov/records/archive_io.py) ------------------------------------------------
-def node_uuids(pks: Iterable[int]) -> dict[int, str]:
+def node_uuids(pks: Iterable[int], *, storage=None) -> dict[int, str]:
     pks = sorted(set(pks))
     nodes = schema.nodes
     found: dict[int, str] = {}
-    with _storage().connection() as conn:
+    with (storage or _storage()).connection() as conn:
         for start in range(0, len(pks), 5000):
             found.update((pk, u) for pk, u in conn.execute(select(nodes.c.id, nodes.c.uuid)
                                                            .where(nodes.c.id.in_(pks[start:start + 5000]))))
     return found
 
 
-def node_pks_by_uuid(uuids: Iterable[str]) -> dict[str, int]:
+def node_pks_by_uuid(uuids: Iterable[str], *, storage=None) -> dict[str, int]:
     uuids = sorted(set(uuids))
     nodes = schema.nodes
     found: dict[str, int] = {}
-    with _storage().connection() as conn:
+    with (storage or _storage()).connection() as conn:
         for start in range(0, len(uuids), 5000):
             found.update((u, pk) for pk, u in conn.execute(select(nodes.c.id, nodes.c.uuid)
                                                            .where(nodes.c.uuid.in_(uuids[start:start + 5000]))))
     return found
 
 
-def _in_chunks(conn, table, column, values: Sequence[int], *conditions) -> list[dict[str, Any]]:
+def archive_node_uuids(database: Any, uuids: Iterable[str]) -> set[str]:
+    """Which of ``uuids`` are nodes of an archive's database (the SQLite file ``database``, read only)."""
+    import sqlite3
+
+    uuids = sorted(set(uuids))
+    found: set[str] = set()
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        for start in range(0, len(uuids), 5000):
+            found.update(row[0] for row in conn.execute(
+                "SELECT uuid FROM db_node WHERE uuid IN (SELECT value FROM json_each(?))",
+                (json.dumps(uuids[start:start + 5000]),)))
+    finally:
+        conn.close()
+    return found
+
+
+def _in_chunks(conn, table, column, values: Sequence[int] | None, *conditions) -> list[dict[str, Any]]:
+    """Rows of ``table`` whose ``column`` is in ``values`` (``None``: every row), in id order."""
+    order = table.c.id if "id" in table.c else column
+    if values is None:
+        return [_row(r) for r in conn.execute(select(table).where(*conditions).order_by(order))]
     rows: list[dict[str, Any]] = []
     for start in range(0, len(values), 5000):
         rows += [_row(r) for r in conn.execute(select(table).where(column.in_(values[start:start + 5000]), *conditions)
-                                               .order_by(table.c.id if "id" in table.c else column))]
+                                               .order_by(order))]
     return rows
 
 
-def record_rows_of_nodes(pks: Sequence[int]) -> dict[str, list[dict[str, Any]]]:
-    """The record rows touching nodes ``pks``: the records with a version among them, those versions, the alias
-    moves of those records, the derivations between ``pks``, validity events and current invalidity of ``pks``."""
-    pks = sorted(set(pks))
+def record_rows_of_nodes(pks: Sequence[int] | None, *, storage=None) -> dict[str, list[dict[str, Any]]]:
+    """The record rows touching nodes ``pks`` (``None``: every node): the records with a version among them,
+    those versions, the alias moves of those records, the derivations between ``pks``, validity events and
+    current invalidity of ``pks``."""
+    pks = None if pks is None else sorted(set(pks))
     v, r, a, d = schema.record_versions, schema.records, schema.record_aliases, schema.derivations
     e, inv = schema.validity_events, schema.node_invalidity
-    with _storage().connection() as conn:
+    with (storage or _storage()).connection() as conn:
         versions = _in_chunks(conn, v, v.c.node_id, pks)
         record_ids = sorted({row["record_id"] for row in versions})
         records = _in_chunks(conn, r, r.c.id, record_ids)
         aliases = _in_chunks(conn, a, a.c.record_id, record_ids)
-        derivations = [row for row in _in_chunks(conn, d, d.c.target_id, pks) if row["source_id"] in set(pks)]
+        derivations = _in_chunks(conn, d, d.c.target_id, pks)
+        if pks is not None:
+            wanted = set(pks)
+            derivations = [row for row in derivations if row["source_id"] in wanted]
         events = _in_chunks(conn, e, e.c.node_id, pks)
-        invalid = []
-        for start in range(0, len(pks), 5000):
-            invalid += [_row(x) for x in conn.execute(select(inv).where(inv.c.node_id.in_(pks[start:start + 5000])))]
+        invalid = _in_chunks(conn, inv, inv.c.node_id, pks)
     return {"records": records, "versions": versions, "aliases": aliases, "derivations": derivations,
             "events": events, "invalid": invalid}
 
 
 def import_record_rows(records: list[dict[str, Any]], versions: list[dict[str, Any]], aliases: list[dict[str, Any]],
                        derivations: list[tuple[int, int]], events: list[dict[str, Any]],
-                       invalid: list[tuple[int, int, int]]) -> dict[str, int]:
+                       invalid: list[tuple[int, int, int]], *, storage=None) -> dict[str, int]:
     """Write imported record rows in one transaction (node pks already local; ``events[i]["id"]``, ``root_id``,
     ``parent_id`` and the event ids of ``invalid`` are the archive's, mapped here). Existing rows are kept: a
     record by uuid, a version by (record, number) — a different node there is a conflict (raises ValueError) —,
@@ -823,7 +845,7 @@ def import_record_rows(records: list[dict[str, Any]], versions: list[dict[str, A
                        schema.node_invalidity)
     counts = dict.fromkeys(("records", "versions", "aliases", "derivations", "events", "invalid"), 0)
     record_map: dict[int, int] = {}
-    with _storage().transaction() as conn:
+    with (storage or _storage()).transaction() as conn:
         for row in records:
             existing = conn.execute(select(r.c.id).where(r.c.uuid == row["uuid"])).scalar_one_or_none()
             if existing is None:

@@ -70,6 +70,15 @@ class NodeStoring(NodeFields):
     def _after_store(self) -> None:
         """Subclass hook, run after the transaction that stored the node committed."""
 
+    def take_written_values(self, attributes: Mapping[str, Any], mtime: datetime) -> None:
+        """Take ``attributes`` and ``mtime`` as this stored node's values: a named query of the ORM wrote
+        them to its row (e.g. :func:`jupyter_prov.orm.record_queries.finish_processes`, whose caller
+        commits first). Only for that: it writes nothing, so the row must already hold these values."""
+        if not self.is_stored:
+            raise ModificationNotAllowed(f"{self!r} is not stored: there is no written row to take values from")
+        self._attributes = dict(attributes)
+        self._mtime = mtime
+
     def _to_row(self, user_id: int | None, encoded: tuple[Any, Any] | None = None) -> dict[str, Any]:
         attributes, extras = encoded or (self._attributes, self._extras)
         return {
