@@ -48,10 +48,6 @@ ALLOWED: dict[tuple[str, str], str] = {
 
 #: (module, accessed expression) -> the owner who switches it to the public API named in requests.md
 PENDING: dict[tuple[str, str], str] = {
-    # orm/record_queries.py (H8): its apply() sets the nodes' attributes and mtime only after the caller's
-    # commit; update_stored_attributes sets them at once, so it needs a public "after commit" setter first
-    ("jupyter_prov.orm.record_queries", "node._attributes"): "H8",
-    ("jupyter_prov.orm.record_queries", "node._mtime"): "H8",
     # archive/ (H1): orm.current.loaded_storage() / foreign_storage()
 }
 
