@@ -108,6 +108,52 @@ def _callgrind(state: str) -> None:
         subprocess.run(["callgrind_control", "-i", state, str(os.getpid())], check=True, capture_output=True)
 
 
+class _Profile:
+    """With ``JPROV_BENCH_CPROFILE=FOLDER``: the first workload's ``submit()`` calls only (like
+    :func:`_callgrind`), under :mod:`cProfile` in the submitting thread (``FOLDER/submit.pstats``), and
+    the CPU time of every thread of the submitting process over them (``FOLDER/threads.json``: which
+    thread the work is in; the broker's messages go out from a background thread)."""
+
+    def __init__(self) -> None:
+        self.folder = os.environ.get("JPROV_BENCH_CPROFILE")
+        self.profiler = None
+
+    @staticmethod
+    def _threads() -> dict[str, float]:
+        tick = os.sysconf("SC_CLK_TCK")
+        names = {t.native_id: t.name for t in threading.enumerate()}
+        out = {}
+        for task in Path("/proc/self/task").iterdir():
+            try:
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            name = names.get(int(task.name)) or (task / "comm").read_text().strip()
+            out[f"{name} ({task.name})"] = (int(fields[11]) + int(fields[12])) / tick
+        return out
+
+    def on(self) -> None:
+        if self.folder:
+            import cProfile
+
+            self.before = self._threads()
+            self.profiler = cProfile.Profile()
+            self.profiler.enable()
+
+    def off(self) -> None:
+        if self.folder and self.profiler is not None:
+            import json
+
+            self.profiler.disable()
+            after = self._threads()
+            folder = Path(self.folder)
+            folder.mkdir(parents=True, exist_ok=True)
+            self.profiler.dump_stats(folder / "submit.pstats")
+            used = {name: round(cpu - self.before.get(name, 0.0), 3) for name, cpu in after.items()}
+            (folder / "threads.json").write_text(json.dumps(used, indent=1) + "\n", encoding="utf-8")
+            self.profiler = None
+
+
 def _measure(kind: str, calcs: int, chains: int, workers: int) -> dict:
     profile, cleanup = _setup(kind)
     import _daemon_processes as procs
@@ -144,7 +190,8 @@ def _measure(kind: str, calcs: int, chains: int, workers: int) -> dict:
             ("calcfunctions, submit_many", calcs, batched(procs.add, add_inputs), 1),
             ("work chains", chains, one_by_one(procs.TwoAdds, lambda i: {"x": Int(i)}), 4),
         ]
-        callgrind = bool(os.environ.get("JPROV_BENCH_CALLGRIND"))
+        profile_submits = _Profile()
+        callgrind = bool(os.environ.get("JPROV_BENCH_CALLGRIND") or profile_submits.folder)
         if callgrind:  # instructions of the submitting process's submit() calls only: see _callgrind
             workloads = workloads[:1]
         for label, count, launch, per in workloads:
@@ -167,7 +214,9 @@ def _measure(kind: str, calcs: int, chains: int, workers: int) -> dict:
             cpu0 = time.process_time()
             t0 = time.perf_counter()
             _callgrind("on")
+            profile_submits.on()
             launch(count, first_submitted)
+            profile_submits.off()
             _callgrind("off")
             t_submitted = time.perf_counter()
             cpu_submit = time.process_time() - cpu0

@@ -111,3 +111,31 @@ def test_with_no_queue_at_all_submit_says_nothing_will_run_it(profile, monkeypat
             submit_queue.register(queue)
     assert load_node(node.pk).process_state is ProcessState.CREATED
     assert submit_queue.submit_queues() == declared
+
+
+def _dist(folder, name, version, entry_points=""):
+    info = folder / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8")
+    if entry_points:
+        (info / "entry_points.txt").write_text(entry_points, encoding="utf-8")
+
+
+def test_declared_queues_are_what_importlib_metadata_finds(tmp_path, monkeypatch):
+    """The registry's own scan (it parses only the entry_points.txt naming the group) finds what a plain
+    ``entry_points(group=...)`` finds: a queue of another distribution, not a shadowed second install."""
+    from importlib.metadata import entry_points
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    group = f"[{submit_queue.GROUP}]\n"
+    _dist(first, "shadowed-plugin", "2.0", "[console_scripts]\nshadowed = shadowed.cli:main\n")
+    _dist(second, "shadowed-plugin", "1.0", f"{group}shadowed = shadowed.queue:QUEUE\n")
+    _dist(second, "extra-queue", "0.1", f"[console_scripts]\nextra = extra:main\n\n{group}extra = extra.queue:QUEUE\n")
+    _dist(second, "unrelated", "3.0", "[console_scripts]\nunrelated = unrelated:main\n")
+    monkeypatch.syspath_prepend(str(second))
+    monkeypatch.syspath_prepend(str(first))
+
+    found = submit_queue.declared()
+    assert [(ep.name, ep.value) for ep in found] == [("daemon", "jupyter_prov.daemon.submission:QUEUE"),
+                                                     ("extra", "extra.queue:QUEUE")]
+    assert found == sorted(entry_points(group=submit_queue.GROUP), key=lambda ep: ep.name)
