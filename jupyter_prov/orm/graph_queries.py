@@ -19,11 +19,12 @@ so a view costs a few statements per level, whatever its width.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import String, and_, func, literal, select
+from sqlalchemy import String, and_, func, literal, select, type_coerce
 
 from ..storage import schema
 from . import current
@@ -166,4 +167,45 @@ def node_columns(pks: Sequence[int], *, storage=None) -> list[tuple[Any, ...]]:
     return rows
 
 
-__all__ = ["CALL_LINKS", "NODE_ATTRIBUTES", "callers", "chunks", "degrees", "link_pages", "links_of", "node_columns"]
+def node_rows(pks: Sequence[int], *, storage=None) -> list[tuple[Any, ...]]:
+    """``(pk, uuid, node_type, label, ctime, *attributes, out degree, in degree, caller)`` of ``pks`` in pk
+    order: :func:`node_columns`, :func:`degrees` both ways and :func:`callers` in ONE statement per chunk
+    (the degrees and the caller are correlated subqueries on the link indexes; the caller's is the unique
+    partial index of call links). ``uuid`` is text, ``ctime`` a ``datetime`` (naive means UTC); unknown pks
+    are left out.
+
+    Why one statement and plain columns: the four statements and SQLAlchemy's per-row type processing
+    (a ``UUID`` object and a parsed ``datetime`` per node) were most of a 500-node neighbourhood's CPU
+    (issue #16, ``benchmarks/results/server.md``)."""
+    storage = storage or current.get_storage()
+    nodes, links = schema.nodes, schema.links
+    sqlite = storage.dialect == "sqlite"
+    uuid_column = type_coerce(nodes.c.uuid, String) if sqlite else nodes.c.uuid
+    ctime_column = type_coerce(nodes.c.ctime, String) if sqlite else nodes.c.ctime
+    columns: list[Any] = [nodes.c.id, uuid_column, nodes.c.node_type, nodes.c.label, ctime_column]
+    for key in NODE_ATTRIBUTES:
+        columns += _attribute(nodes, key, storage.dialect)
+    columns += [
+        select(func.count()).where(links.c.input_id == nodes.c.id).scalar_subquery(),
+        select(func.count()).where(links.c.output_id == nodes.c.id).scalar_subquery(),
+        select(links.c.input_id).where(links.c.output_id == nodes.c.id, links.c.type.in_(CALL_LINKS))
+        .limit(1).scalar_subquery(),
+    ]
+    first_degree = 5 + 2 * len(NODE_ATTRIBUTES)
+    parse = _dt.datetime.fromisoformat
+    rows: list[tuple[Any, ...]] = []
+    with storage.connection() as conn:
+        for chunk in chunks(sorted(set(pks))):
+            stmt = select(*columns).where(id_in(nodes.c.id, chunk, storage.dialect)).order_by(nodes.c.id)
+            for row in conn.execute(stmt):
+                values = [_scalar(row[i], row[i + 1]) for i in range(5, first_degree, 2)]
+                ctime = row[4]
+                if isinstance(ctime, str):
+                    ctime = parse(ctime)
+                rows.append((row[0], str(row[1]), row[2], row[3], ctime, *values, row[first_degree],
+                             row[first_degree + 1], row[first_degree + 2]))
+    return rows
+
+
+__all__ = ["CALL_LINKS", "NODE_ATTRIBUTES", "callers", "chunks", "degrees", "link_pages", "links_of", "node_columns",
+           "node_rows"]

@@ -36,6 +36,9 @@ class JupyterProvApp(ExtensionApp):
     page_size_limit = Int(500, help="Largest page of a node or process list one request may ask for.").tag(config=True)
     graph_node_limit = Int(5000, help="Most nodes one graph request may return.").tag(config=True)
     request_timeout = Float(30.0, help="Seconds a request may spend on the database before it gets 504.").tag(config=True)
+    search_count_ahead = Int(250, help="A node search counts its matches up to this many past the page's offset, "
+                             "then says 'more than' (total_capped): an exact count reads every match, and a "
+                             "search answers a keystroke.").tag(config=True)
     threads = Int(4, help="Threads for database work (requests beyond this wait their turn).").tag(config=True)
 
     def initialize_settings(self) -> None:
@@ -117,4 +120,4 @@ class JupyterProvApp(ExtensionApp):
 
     def settings_summary(self) -> dict[str, Any]:
         return {"page_size_limit": self.page_size_limit, "graph_node_limit": self.graph_node_limit,
-                "request_timeout": self.request_timeout}
+                "request_timeout": self.request_timeout, "search_count_ahead": self.search_count_ahead}

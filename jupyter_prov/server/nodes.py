@@ -31,8 +31,16 @@ DETAIL_PARAMETERS = {"max_links": params.integer(0, 1000), "max_files": params.i
 
 
 def search_arguments(handler: ProvenanceHandler, args: dict[str, Any]) -> dict[str, Any]:
+    """The ``views.nodes.search`` arguments: ``limit`` defaulted and capped, and the matches counted up to
+    ``offset + JupyterProvApp.search_count_ahead`` (then ``total_capped``: the sidebar shows "250+").
+
+    Why not the views' default of 1,000: counting reads every match up to the cap, and with an attribute
+    filter each row's JSON is parsed: counting 1,001 of them was ~3/4 of a search's time on a 100k-node
+    profile (``benchmarks/results/server.md``)."""
     args = dict(args)
     args["limit"] = handler.page_limit(args.get("limit"))
+    ahead = handler.prov.search_count_ahead
+    args["count_cap"] = max(ahead, args["limit"]) + args.get("offset", 0) if ahead > 0 else None
     return args
 
 

@@ -149,31 +149,21 @@ def _link_type_values(link_types: Any) -> list[str]:
 
 
 def node_rows(pks: Iterable[int], *, storage=None) -> dict[int, NodeRow]:
-    """The rows of ``pks`` with caller and degrees, in pk order: four statements per chunk of pks
-    (``orm.graph_queries``: columns, degrees in and out, callers)."""
+    """The rows of ``pks`` with caller and degrees, in pk order: one statement per chunk of pks
+    (``orm.graph_queries.node_rows``: the columns, degrees in and out and the caller together)."""
     storage = storage or current.get_storage()
     rows: dict[int, NodeRow] = {}
-    for pk, uuid, node_type, label, ctime, state, exit_status, value, process_label, source in \
-            graph_queries.node_columns(sorted(set(pks)), storage=storage):
+    for pk, uuid, node_type, label, ctime, state, exit_status, value, process_label, source, out_degree, \
+            in_degree, caller in graph_queries.node_rows(sorted(set(pks)), storage=storage):
         kind = node_kind(node_type)
         text = _short_label(label, node_type, kind, {"value": value, "process_label": process_label, "source": source})
-        rows[pk] = NodeRow(pk=pk, uuid=str(uuid), node_type=node_type, kind=kind, label=text, ctime=_epoch(ctime),
+        rows[pk] = NodeRow(pk=pk, uuid=uuid, node_type=node_type, kind=kind, label=text, ctime=_epoch(ctime),
                            state=state if state in STATE_CODES else None,
                            exit_status=exit_status if isinstance(exit_status, int) and not isinstance(exit_status, bool)
-                           else None)
-    _add_callers_and_degrees(rows, storage)
+                           else None,
+                           caller=caller if kind != "data" and in_degree else None,
+                           in_degree=in_degree, out_degree=out_degree)
     return rows
-
-
-def _add_callers_and_degrees(rows: dict[int, NodeRow], storage) -> None:
-    pks = sorted(rows)
-    for pk, count in graph_queries.degrees(pks, incoming=False, storage=storage).items():
-        rows[pk].out_degree = count
-    for pk, count in graph_queries.degrees(pks, incoming=True, storage=storage).items():
-        rows[pk].in_degree = count
-    processes = [pk for pk in pks if rows[pk].kind != "data" and rows[pk].in_degree]
-    for pk, caller in graph_queries.callers(processes, storage=storage).items():
-        rows[pk].caller = caller
 
 
 def resolve_roots(start: Any, *, storage=None, limit: int = DEFAULT_MAX_NEW) -> list[int]:

@@ -57,7 +57,8 @@ async def test_status_answers_with_the_version_and_the_event_mode(api):
     from jupyter_prov._version import __version__
 
     assert body["version"] == __version__
-    assert body["limits"] == {"page_size_limit": 500, "graph_node_limit": 5000, "request_timeout": 30.0}
+    assert body["limits"] == {"page_size_limit": 500, "graph_node_limit": 5000, "request_timeout": 30.0,
+                              "search_count_ahead": 250}
     assert body["events"] in ("not started", "starting", "push", "poll", "reconnecting")
 
 

@@ -48,6 +48,22 @@ async def test_search_by_attributes_label_identifier_and_time(api, small_graph):
     assert code == 200 and body["total"] == 3
 
 
+async def test_search_counts_a_little_past_the_page_then_says_more(api, small_graph, jp_serverapp):
+    """The count stops ``search_count_ahead`` matches past the page's offset (``total_capped``): an exact count
+    of a wide search reads every match (issue #16); 0 counts them all."""
+    prov = jp_serverapp.web_app.settings["jupyter_prov"]
+    prov.search_count_ahead = 2  # 12 data nodes: 9 Ints, 3 Dicts
+    code, body = await api("nodes", params={"node_type": "data.", "limit": "1"})
+    assert code == 200 and (body["total"], body["total_capped"], len(body["items"])) == (2, True, 1)
+    code, body = await api("nodes", params={"node_type": "data.", "limit": "1", "offset": "5"})
+    assert (body["total"], body["total_capped"]) == (7, True)  # past the offset, so the pager goes on
+    code, body = await api("nodes", params={"node_type": "data.", "limit": "3", "offset": "10"})
+    assert (body["total"], body["total_capped"], len(body["items"])) == (12, False, 2)  # the last page: exact
+    prov.search_count_ahead = 0
+    code, body = await api("nodes", params={"node_type": "data.", "limit": "1"})
+    assert (body["total"], body["total_capped"]) == (12, False)
+
+
 async def test_search_pages_are_capped_by_the_server(api, small_graph):
     code, body = await api("nodes")
     assert code == 200 and body["limit"] == 50  # the default page
