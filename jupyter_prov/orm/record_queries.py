@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import Integer, String, bindparam, cast, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 
-from ..storage import schema
+from ..storage import bulk, schema
 from . import current
 from .json_values import clean_json
 
@@ -181,14 +181,17 @@ def _sqlite_json_type(value: Any) -> str:
 
 
 # ---- versions -----------------------------------------------------------------------------------------
-_INSERT_VERSION = insert(schema.record_versions).returning(schema.record_versions.c.id)
 
 
 def insert_version(values: dict[str, Any], derived_from: Iterable[int] = ()) -> dict[str, Any]:
-    """A version row (and the derivation rows of its node), inside the caller's transaction if one is open."""
-    values = {"ctime": _now(), "actor": "", **values}
-    with _storage().transaction() as conn:
-        pk = conn.execute(_INSERT_VERSION, values).scalar_one()
+    """A version row (and the derivation rows of its node), inside the caller's transaction if one is open.
+
+    Written on the transaction's driver cursor (``bulk.insert_one``, as a node is): SQLAlchemy's statement
+    machinery cost more than SQLite's insert (about 170 µs of an update's 1 ms)."""
+    values = {"ctime": _now(), "actor": "", "previous_node_id": None, "process_id": None, **values}
+    storage = _storage()
+    with storage.transaction(), storage.write_cursor() as cursor:
+        pk = bulk.insert_one(cursor, storage.dialect, schema.record_versions, values)
         if derived_from:
             add_derivations(values["node_id"], derived_from)
     return {**values, "id": pk}
@@ -232,21 +235,85 @@ def _one(statement, **params) -> dict[str, Any] | None:
     return _row(row) if row else None
 
 
-_LATEST_AND_MATCH = (select(_V).where(_V.c.record_id == bindparam("record"),
-                                      (_V.c.content_hash == bindparam("digest"))
-                                      | (_V.c.number == select(func.max(_V.c.number)).where(
-                                          _V.c.record_id == bindparam("record")).scalar_subquery()))
-                     .order_by(_V.c.number))
+_VERSION_COLUMNS = ("id", "record_id", "number", "node_id", "previous_node_id", "content_hash", "ctime", "actor",
+                    "process_id")
+_SINCE = ("SELECT " + ", ".join(_VERSION_COLUMNS) + ", (SELECT count(*) FROM db_record_version "
+          "WHERE record_id = {p}) FROM db_record_version WHERE record_id = {p} AND number >= {p} ORDER BY number")
+_NUMBER = "SELECT " + ", ".join(_VERSION_COLUMNS) + " FROM db_record_version WHERE record_id = {p} AND number = {p}"
 
 
-def latest_and_match(record_id: int, digest: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """(the newest version, the oldest version with content hash ``digest``) in one query (record.update)."""
-    with _storage().connection() as conn:
-        rows = [_row(r) for r in conn.execute(_LATEST_AND_MATCH, {"record": record_id, "digest": digest})]
-    if not rows:
-        return None, None
-    match = next((r for r in rows if r["content_hash"] == digest), None)
-    return rows[-1], match
+def _driver_row(row: Sequence[Any]) -> dict[str, Any]:
+    """A version row read on the driver cursor as ``_row`` gives it (SQLite's datetime text parsed, as UTC)."""
+    out = dict(zip(_VERSION_COLUMNS, row))
+    ctime = out["ctime"]
+    if isinstance(ctime, str):
+        ctime = datetime.fromisoformat(ctime)
+    out["ctime"] = _aware(ctime)
+    return out
+
+
+class _Hashes:
+    """What this process knows of one record's versions: content hash → (number, node) of the oldest version
+    with it, the highest number seen and how many rows there were then."""
+
+    __slots__ = ("by_hash", "known", "total")
+
+    def __init__(self) -> None:
+        self.by_hash: dict[str, tuple[int, int]] = {}
+        self.known = 0
+        self.total = 0
+
+
+#: (database url, record id, record uuid) → _Hashes; the uuid tells a record apart from a later one that got
+#: the same id (an emptied profile)
+_HASHES: dict[tuple[str, int, str], _Hashes] = {}
+
+
+def latest_and_match(record_id: int, digest: str, record_uuid: str = "") -> tuple[dict[str, Any] | None,
+                                                                                  dict[str, Any] | None]:
+    """(the newest version, the oldest version with content hash ``digest``) for ``record.update``.
+
+    One indexed query: the versions numbered from the highest this process saw (usually one row, the newest)
+    and the record's row count. There is no index on the content hash, and scanning every version for it was
+    most of the cost of an update on a 1,000-version record (0.56 of 1.45 ms, growing with the versions); the
+    hashes seen are kept per record instead. Rows added below the highest number (an archive filling a gap) or
+    removed (a node deleted) change the count: everything is read again. A cached match is checked against its
+    row before it is returned (it is then read by the caller's transaction)."""
+    storage = _storage()
+    key = (str(storage.url), record_id, record_uuid)
+    cache = _HASHES.get(key)
+    if cache is None:
+        cache = _HASHES[key] = _Hashes()
+    since, by_number = (sql.format(p=storage.placeholder) for sql in (_SINCE, _NUMBER))
+    with storage.transaction(), storage.write_cursor() as cursor:  # (the driver cursor: see insert_version)
+        cursor.execute(since, (record_id, record_id, cache.known))
+        rows = cursor.fetchall()
+        total = rows[0][-1] if rows else 0
+        if total != cache.total + sum(1 for r in rows if r[2] > cache.known):
+            cache = _HASHES[key] = _Hashes()
+            cursor.execute(since, (record_id, record_id, 0))
+            rows = cursor.fetchall()
+            total = rows[0][-1] if rows else 0
+        for row in rows:
+            if row[2] > cache.known:
+                cache.by_hash.setdefault(row[5], (row[2], row[3]))
+                cache.known, cache.total = row[2], cache.total + 1
+        if cache.total != total:  # (rows changed between the two reads: do not trust what was gathered)
+            del _HASHES[key]
+        if not rows:
+            return None, None
+        latest = _driver_row(rows[-1][:-1])
+        if latest["content_hash"] == digest:
+            return latest, latest
+        seen = cache.by_hash.get(digest)
+        if seen is None:
+            return latest, None
+        cursor.execute(by_number, (record_id, seen[0]))
+        match = cursor.fetchone()
+    if match is None or match[3] != seen[1] or match[5] != digest:
+        _HASHES.pop(key, None)
+        return latest, version_with_hash(record_id, digest)
+    return latest, _driver_row(match)
 
 
 def versions(record_id: int) -> list[dict[str, Any]]:

@@ -200,7 +200,7 @@ class Record:
         # one write transaction for the read and the writes: one connection and one BEGIN per update (the read
         # in its own connection was a third of the cost), and two concurrent updates cannot take one number
         with q.write_transaction():
-            latest, earlier = q.latest_and_match(self.pk, digest)
+            latest, earlier = q.latest_and_match(self.pk, digest, self.uuid)
             if latest is not None and latest["content_hash"] == digest:
                 return Version._from_row(self, latest)
             if not node.is_stored and earlier is not None:
