@@ -8,15 +8,36 @@ groups, comments and logs map one to one. The repository members (``repo/<sha256
 both formats, so nothing else changes.
 
 Writing (``create_archive(..., format="aiida")``): our archive database is converted the other way
-into the tables aiida-core reads. A notebook cell execution has no AiiDA counterpart: it is written as
-a ``WorkflowNode`` (its ``input_calc`` links become ``input_work``, its ``create`` links ``return``)
-and its own type is kept in the extra ``jprov_node_type``.
+into the tables aiida-core reads, so that aiida-core's own tools work on it:
+
+==========================  =====================================================================
+ours                        written for aiida-core as
+==========================  =====================================================================
+notebook cell               a ``CalculationNode`` with the cell's UUID, its ``input_calc`` and ``create``
+                            links (the data provenance AiiDA's ``with_ancestors``/``with_descendants``
+                            follow: the same sets as ours); if the cell called processes or returned
+                            values, also a ``WorkflowNode`` (UUID derived from the cell's,
+                            :func:`cell_workflow_uuid`) with the cell's inputs as ``input_work``, a
+                            ``call_calc`` to the cell, the cell's ``call_*`` and ``return`` links
+``Array``                   ``ArrayData`` (``array|<name>`` shapes added)
+``Code``                    ``InstalledCode`` (``filepath_executable`` etc. added): ``verdi code list``
+calc job                    ``CalcJobNode`` with AiiDA's option attributes added (``output_filename``
+                            ``stdout`` when its retrieved folder has one, ``scheduler_stdout``...):
+                            ``verdi calcjob outputcat`` and ``verdi process report`` work
+process types               kept (``module:qualname``): aiida-core cannot load our classes, so
+                            ``node.process_class`` and ``CalcJobNode.get_options()`` raise
+                            ``ValueError`` there, as for any plugin that is not installed
+==========================  =====================================================================
+
+Our own kind is kept in the extra ``jprov_node_type`` and the attributes added for aiida-core are
+named in ``jprov_added_attributes``, so reading the archive back gives exactly what was written.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import uuid as uuid_module
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +63,8 @@ AIIDA_TO_JPROV: dict[str, str] = {
 JPROV_TO_AIIDA: dict[str, str] = {ours: theirs for theirs, ours in AIIDA_TO_JPROV.items()}
 JPROV_TO_AIIDA.update({
     "data.array": "data.core.array.ArrayData.",
-    "process.cell": "process.workflow.WorkflowNode.",
+    "data.code": "data.core.code.installed.InstalledCode.",
+    "process.cell": "process.calculation.CalculationNode.",
     "process.workflow.graph": "process.workflow.WorkflowNode.",
 })
 AIIDA_TABLES = ("db_dbuser", "db_dbcomputer", "db_dbnode", "db_dblink", "db_dbgroup", "db_dbgroup_dbnodes",
@@ -50,7 +72,13 @@ AIIDA_TABLES = ("db_dbuser", "db_dbcomputer", "db_dbnode", "db_dblink", "db_dbgr
 
 
 def jprov_node_type(aiida_type: str) -> str:
-    return AIIDA_TO_JPROV.get(aiida_type, aiida_type)
+    """Our node type of an AiiDA one: a known counterpart, one of ours written as ``data.jprov.<ours>.Data.``
+    (:func:`aiida_node_type`), else the AiiDA type string kept as is."""
+    if aiida_type in AIIDA_TO_JPROV:
+        return AIIDA_TO_JPROV[aiida_type]
+    if aiida_type.startswith("data.jprov.") and aiida_type.endswith(".Data.") and len(aiida_type) > 17:
+        return "data." + aiida_type[len("data.jprov."):-len(".Data.")]
+    return aiida_type
 
 
 def aiida_node_type(jprov_type: str) -> str:
@@ -111,19 +139,57 @@ def tree_to_aiida(tree: dict) -> dict:
 
 
 #: our kinds written as an AiiDA type that aiida-core uses as such, marked by the extra ``jprov_node_type``
-#: so that they come back as ours (cells and graphs are written as workflows, arrays as ``ArrayData``)
-_MARKED_KINDS = ("process.cell", "process.workflow.graph", "data.array")
+#: so that they come back as ours (cells as calculations, graphs as workflows, arrays as ``ArrayData``,
+#: codes as ``InstalledCode``)
+_MARKED_KINDS = ("process.cell", "process.workflow.graph", "data.array", "data.code")
+#: the namespace of :func:`cell_workflow_uuid`
+_CELL_WORKFLOW_NAMESPACE = uuid_module.UUID("6c1b3f0e-2a4d-5e8f-9b7a-1d2c3e4f5a6b")
+#: files of a calc job's retrieved folder that aiida-core finds through an option attribute
+_RETRIEVED_OPTIONS = (("stdout", "output_filename"), ("_scheduler-stdout.txt", "scheduler_stdout"),
+                      ("_scheduler-stderr.txt", "scheduler_stderr"))
 
 
-def _attributes_to_aiida(node_type: str, attributes: str | None) -> str:
-    """Attributes as aiida-core reads them: an :class:`Array` also gets ``array|<name>`` shapes (aiida-core's
-    ``ArrayData`` layout; its ``arrays`` attribute, which keeps the dtypes, stays for the way back)."""
-    if node_type != "data.array" or not attributes:
+def cell_workflow_uuid(cell_uuid: str) -> str:
+    """The UUID of the ``WorkflowNode`` written beside a cell for aiida-core (the same at every export)."""
+    return str(uuid_module.uuid5(_CELL_WORKFLOW_NAMESPACE, cell_uuid))
+
+
+def _added_attributes(node_type: str, values: dict, retrieved_tree: str | None) -> dict:
+    """The attributes aiida-core's classes read that one of our nodes holds under other names (or not at all)."""
+    added: dict[str, Any] = {}
+    if node_type == "data.array":  # aiida-core's ArrayData layout; ``arrays`` (which keeps the dtypes) stays
+        for name, description in (values.get("arrays", {}) or {}).items():
+            added[f"array|{name}"] = description.get("shape", [])
+    elif node_type == "data.code":
+        added = {"filepath_executable": values.get("executable", ""), "input_plugin": None,
+                 "use_double_quotes": False, "wrap_cmdline_params": False}
+    elif node_type == "process.calculation.calcjob":
+        options = values.get("options")
+        if isinstance(options, dict):
+            added.update(options)
+        retrieved = json.loads(retrieved_tree) if retrieved_tree else {}
+        for filename, option in _RETRIEVED_OPTIONS:
+            if isinstance(retrieved, dict) and isinstance(retrieved.get(filename), str):
+                added.setdefault(option, filename)
+    return {key: value for key, value in added.items() if key not in values}
+
+
+def _attributes_to_aiida(node_type: str, attributes: str | None, retrieved_tree: str | None = None) -> str:
+    """Attributes as aiida-core reads them: ours with :func:`_added_attributes`."""
+    if node_type not in ("data.array", "data.code", "process.calculation.calcjob") or not attributes:
         return attributes or "{}"
     values = json.loads(attributes)
-    for name, description in (values.get("arrays", {}) or {}).items():
-        values[f"array|{name}"] = description.get("shape", [])
-    return json.dumps(values)
+    added = _added_attributes(node_type, values, retrieved_tree)
+    return json.dumps({**values, **added}) if added else attributes
+
+
+def _drop_added_attributes(attributes: str | None, names: str | None) -> str:
+    """Attributes read back from an AiiDA archive without those we added for aiida-core (``names``: JSON list)."""
+    values = json.loads(attributes) if attributes else {}
+    dropped = json.loads(names) if names else []
+    if not isinstance(values, dict) or not isinstance(dropped, list):
+        return attributes or "{}"
+    return json.dumps({key: value for key, value in values.items() if key not in dropped})
 
 
 def _attributes_from_aiida(attributes: str | None) -> str:
@@ -168,6 +234,7 @@ def convert_aiida_database(source: Path, target: Path, archive_path: Path | str)
     conn.create_function("jp_type", 1, _sql_function(jprov_node_type, errors), deterministic=True)
     conn.create_function("jp_tree", 1, _sql_function(_tree_text_from_aiida, errors), deterministic=True)
     conn.create_function("jp_array_attributes", 1, _sql_function(_attributes_from_aiida, errors), deterministic=True)
+    conn.create_function("jp_drop_added", 2, _sql_function(_drop_added_attributes, errors), deterministic=True)
     try:
         conn.execute("ATTACH DATABASE ? AS a", (str(source),))
         conn.executescript("""
@@ -192,12 +259,35 @@ def convert_aiida_database(source: Path, target: Path, archive_path: Path | str)
                 SELECT id, uuid, dbnode_id, ctime, mtime, user_id, content FROM a.db_dbcomment;
             INSERT INTO db_log (id, uuid, time, loggername, levelname, node_id, message, metadata)
                 SELECT id, uuid, time, loggername, levelname, dbnode_id, message, coalesce(metadata, '{}') FROM a.db_dblog;
-            -- our own node kinds written as AiiDA workflows come back as they were (see write_aiida_database)
+            -- the workflow part written beside a cell (write_aiida_database) goes back into the cell
+            CREATE TEMP TABLE cell_wf AS
+                SELECT w.id AS wf_id, c.id AS cell_id FROM db_node AS w
+                JOIN db_node AS c ON c.uuid = json_extract(w.extras, '$.jprov_cell_workflow_of')
+                WHERE w.node_type = 'process.workflow' AND json_type(w.extras, '$.jprov_cell_workflow_of') = 'text'
+                  AND c.node_type = 'process.calculation'
+                  AND json_extract(c.extras, '$.jprov_node_type') = 'process.cell';
+            DELETE FROM db_link WHERE output_id IN (SELECT wf_id FROM cell_wf);
+            DELETE FROM db_link WHERE type = 'call_calc' AND output_id IN (SELECT cell_id FROM cell_wf)
+                AND input_id IN (SELECT wf_id FROM cell_wf);
+            UPDATE db_link SET input_id = (SELECT cell_id FROM cell_wf WHERE wf_id = db_link.input_id)
+                WHERE input_id IN (SELECT wf_id FROM cell_wf);
+            UPDATE db_comment SET node_id = (SELECT cell_id FROM cell_wf WHERE wf_id = db_comment.node_id)
+                WHERE node_id IN (SELECT wf_id FROM cell_wf);
+            UPDATE db_log SET node_id = (SELECT cell_id FROM cell_wf WHERE wf_id = db_log.node_id)
+                WHERE node_id IN (SELECT wf_id FROM cell_wf);
+            DELETE FROM db_group_node WHERE node_id IN (SELECT wf_id FROM cell_wf);
+            DELETE FROM db_node WHERE id IN (SELECT wf_id FROM cell_wf);
+            DROP TABLE cell_wf;
+            -- our own node kinds written as AiiDA types come back as they were (see write_aiida_database);
+            -- cells written as workflows (before cells were calculations) too
             CREATE TEMP TABLE jprov_kinds AS
                 SELECT id, json_extract(extras, '$.jprov_node_type') AS kind,
                        coalesce(json_extract(extras, '$.jprov_create_labels'), '[]') AS create_labels
                 FROM db_node WHERE (node_type = 'process.workflow'
                   AND json_extract(extras, '$.jprov_node_type') IN ('process.cell', 'process.workflow.graph'))
+                  OR (node_type = 'process.calculation' AND json_extract(extras, '$.jprov_node_type') = 'process.cell')
+                  OR (node_type = 'data.core.code.installed.InstalledCode.'
+                      AND json_extract(extras, '$.jprov_node_type') = 'data.code')
                   OR (node_type = 'data.core.array.ArrayData.' AND json_extract(extras, '$.jprov_node_type') = 'data.array'
                       AND json_type(attributes, '$.arrays') = 'object');
             UPDATE db_link SET type = 'input_calc' WHERE type = 'input_work'
@@ -211,6 +301,9 @@ def convert_aiida_database(source: Path, target: Path, archive_path: Path | str)
                 extras = json_remove(extras, '$.jprov_node_type', '$.jprov_create_labels')
                 WHERE id IN (SELECT id FROM jprov_kinds);
             DROP TABLE jprov_kinds;
+            UPDATE db_node SET attributes = jp_drop_added(attributes, json_extract(extras, '$.jprov_added_attributes')),
+                extras = json_remove(extras, '$.jprov_added_attributes')
+                WHERE json_type(extras, '$.jprov_added_attributes') = 'array';
             COMMIT;
         """)
     except sqlite3.IntegrityError as exc:
@@ -304,13 +397,17 @@ CREATE INDEX ix_db_dblog_db_dblog_loggername ON db_dblog (loggername);
 """
 
 
-def _extras_to_aiida(node_type: str, extras: str | None, create_labels: str | None) -> str:
-    if node_type not in _MARKED_KINDS:
+def _extras_to_aiida(node_type: str, extras: str | None, attributes: str | None, retrieved_tree: str | None) -> str:
+    marked = node_type in _MARKED_KINDS
+    added = (sorted(_added_attributes(node_type, json.loads(attributes), retrieved_tree))
+             if attributes and node_type in ("data.array", "data.code", "process.calculation.calcjob") else [])
+    if not marked and not added:
         return extras or "{}"
     values = json.loads(extras) if extras else {}
-    values["jprov_node_type"] = node_type
-    if node_type == "process.cell":
-        values["jprov_create_labels"] = sorted(json.loads(create_labels or "[]"))
+    if marked:
+        values["jprov_node_type"] = node_type
+    if added:
+        values["jprov_added_attributes"] = added
     return json.dumps(values)
 
 
@@ -320,8 +417,9 @@ def write_aiida_database(source: Path, target: Path) -> None:
     conn.create_function("ai_type", 1, _sql_function(aiida_node_type), deterministic=True)
     conn.create_function("ai_tree", 1, _sql_function(lambda text: json.dumps(tree_to_aiida(json.loads(text) if text else {}))),
                          deterministic=True)
-    conn.create_function("ai_attributes", 2, _sql_function(_attributes_to_aiida), deterministic=True)
-    conn.create_function("ai_extras", 3, _sql_function(_extras_to_aiida), deterministic=True)
+    conn.create_function("ai_attributes", 3, _sql_function(_attributes_to_aiida), deterministic=True)
+    conn.create_function("ai_extras", 4, _sql_function(_extras_to_aiida), deterministic=True)
+    conn.create_function("ai_cell_workflow_uuid", 1, _sql_function(cell_workflow_uuid), deterministic=True)
     try:
         conn.executescript(_AIIDA_SCHEMA)
         conn.execute("ATTACH DATABASE ? AS j", (str(source),))
@@ -333,16 +431,38 @@ def write_aiida_database(source: Path, target: Path) -> None:
             INSERT INTO db_dbnode (id, uuid, node_type, process_type, label, description, ctime, mtime, attributes,
                                    extras, repository_metadata, dbcomputer_id, user_id)
                 SELECT id, uuid, ai_type(node_type), process_type, label, description, ctime, mtime,
-                       ai_attributes(node_type, attributes),
-                       ai_extras(node_type, extras, CASE WHEN node_type = 'process.cell' THEN
-                           (SELECT json_group_array(l.label) FROM j.db_link AS l
-                            WHERE l.input_id = n.id AND l.type = 'create') END),
-                       ai_tree(repository_metadata), computer_id, user_id FROM j.db_node AS n;
-            INSERT INTO db_dblink SELECT l.id, l.input_id, l.output_id, l.label,
-                CASE WHEN n.node_type = 'process.cell' AND l.type = 'input_calc' THEN 'input_work'
-                     WHEN s.node_type = 'process.cell' AND l.type = 'create' THEN 'return'
-                     ELSE l.type END
-                FROM j.db_link AS l JOIN j.db_node AS n ON n.id = l.output_id JOIN j.db_node AS s ON s.id = l.input_id;
+                       ai_attributes(node_type, attributes, r.tree), ai_extras(node_type, extras, attributes, r.tree),
+                       ai_tree(repository_metadata), computer_id, user_id
+                FROM j.db_node AS n LEFT JOIN (
+                    SELECT l.input_id AS calc_id, o.repository_metadata AS tree FROM j.db_link AS l
+                    JOIN j.db_node AS o ON o.id = l.output_id WHERE l.type = 'create' AND l.label = 'retrieved'
+                ) AS r ON r.calc_id = n.id AND n.node_type = 'process.calculation.calcjob';
+            INSERT INTO db_dblink SELECT id, input_id, output_id, label, type FROM j.db_link;
+            -- a cell is a calculation for aiida-core; what it did as a workflow (called processes, returned
+            -- values) is a WorkflowNode beside it, which calls the cell
+            CREATE TEMP TABLE cell_parts AS
+                SELECT n.id AS cell_id, n.uuid AS cell_uuid,
+                       (SELECT coalesce(max(id), 0) FROM j.db_node) + row_number() OVER (ORDER BY n.id) AS wf_id
+                FROM j.db_node AS n WHERE n.node_type = 'process.cell' AND EXISTS (
+                    SELECT 1 FROM j.db_link AS l WHERE l.input_id = n.id AND l.type IN ('call_calc', 'call_work', 'return'));
+            INSERT INTO db_dbnode (id, uuid, node_type, process_type, label, description, ctime, mtime, attributes,
+                                   extras, repository_metadata, dbcomputer_id, user_id)
+                SELECT p.wf_id, ai_cell_workflow_uuid(p.cell_uuid), 'process.workflow.WorkflowNode.', NULL, c.label,
+                       'what notebook cell ' || p.cell_uuid || ' did as a workflow: the processes it called, the values it returned',
+                       c.ctime, c.mtime,
+                       json_object('process_label', 'CellWorkflow',
+                                   'process_state', json_extract(c.attributes, '$.process_state'),
+                                   'exit_status', json_extract(c.attributes, '$.exit_status'), 'sealed', json('true')),
+                       json_object('jprov_cell_workflow_of', p.cell_uuid), '{}', NULL, c.user_id
+                FROM cell_parts AS p JOIN j.db_node AS c ON c.id = p.cell_id;
+            UPDATE db_dblink SET input_id = (SELECT wf_id FROM cell_parts WHERE cell_id = db_dblink.input_id)
+                WHERE type IN ('call_calc', 'call_work', 'return') AND input_id IN (SELECT cell_id FROM cell_parts);
+            INSERT INTO db_dblink (input_id, output_id, label, type)
+                SELECT l.input_id, p.wf_id, l.label, 'input_work' FROM j.db_link AS l
+                JOIN cell_parts AS p ON p.cell_id = l.output_id WHERE l.type = 'input_calc' ORDER BY l.id;
+            INSERT INTO db_dblink (input_id, output_id, label, type)
+                SELECT wf_id, cell_id, 'CALL', 'call_calc' FROM cell_parts ORDER BY cell_id;
+            DROP TABLE cell_parts;
             INSERT INTO db_dbgroup SELECT id, uuid, label, type_string, time, description, extras, user_id FROM j.db_group;
             INSERT INTO db_dbgroup_dbnodes (id, dbnode_id, dbgroup_id) SELECT id, node_id, group_id FROM j.db_group_node;
             INSERT INTO db_dbcomment SELECT id, uuid, node_id, ctime, mtime, user_id, content FROM j.db_comment;

@@ -94,14 +94,14 @@ def test_aiida_core_imports_our_archive_and_we_import_its_export(graph, tmp_path
     assert nodes[graph.workflow.uuid]["class"] == "WorkFunctionNode"
     assert nodes[array.uuid]["class"] == "ArrayData"
     assert nodes[array.uuid]["arrays"] == {"positions": [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]}
-    assert nodes[cell.uuid]["class"] == "WorkflowNode"
+    assert nodes[cell.uuid]["class"] == "CalculationNode"  # a cell computes: a calculation for AiiDA
     assert nodes[cell.uuid]["extras"]["jprov_node_type"] == "process.cell"
     links = {(s, t, kind, label) for s, t, kind, label in seen["links"]}
     assert (graph.calc.uuid, graph.total.uuid, "create", "result") in links
     assert (graph.workflow.uuid, graph.calc.uuid, "call_calc", "CALL") in links
     assert (graph.workflow.uuid, graph.total.uuid, "return", "result") in links
     assert (graph.x.uuid, graph.calc.uuid, "input_calc", "x") in links
-    assert (cell.uuid, made.uuid, "return", "made") in links  # a cell is a workflow for AiiDA
+    assert (cell.uuid, made.uuid, "create", "made") in links  # AiiDA's data provenance follows it
     assert len(links) == 11 + 2
     assert seen["groups"]["archive-test-results"] == [graph.total.uuid]
     assert seen["comments"] == ["looks right"]
