@@ -20,13 +20,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from ..orm import current
 from ..orm.traverse import EXPORT_RULES, traverse_graph
-from ..storage import schema
+from ..storage import archive_db
+from ..storage.archive_db import create_database, finish_database
 from ..storage.file_tree import iter_keys
-from .database import create_archive_database, finish_archive_database
 from .format import FORMAT_NAME, FORMAT_VERSION, KEY_FORMAT, ArchiveError, ArchiveSummary
 from .progress import phase
 from .writer import write_archive_zip
@@ -50,11 +48,11 @@ def _node_pks(nodes: Iterable[Any], storage) -> list[int]:
         if isinstance(item, Node):
             if not item.is_stored:
                 raise ArchiveError(f"cannot export {item!r}: it is not stored")
-            pks.append(item.pk)
+            pks.append(item.stored_pk)
         elif isinstance(item, int) and not isinstance(item, bool):
             pks.append(item)
         elif isinstance(item, str):
-            pks.append(load_node(item, storage=storage).pk)
+            pks.append(load_node(item, storage=storage).stored_pk)
         else:
             raise ArchiveError(f"cannot export {item!r}: give nodes, pks or UUIDs")
     return pks
@@ -66,9 +64,9 @@ def _group_pks(groups: Iterable[Any], storage) -> list[int]:
     pks = []
     for item in groups:
         if isinstance(item, Group):
-            pks.append(item.pk)
+            pks.append(item.stored_pk)
         elif isinstance(item, (int, str)) and not isinstance(item, bool):
-            pks.append(Group.load(item).pk)
+            pks.append(Group.load(item).stored_pk)
         else:
             raise ArchiveError(f"cannot export group {item!r}: give groups, labels, pks or UUIDs")
     return pks
@@ -80,18 +78,13 @@ def _streams(repository, keys: list[str], chunk: int = 5000) -> Iterator:
         yield from repository.iter_streams(keys[offset:offset + chunk])
 
 
-def _chunks(values: list[int], size: int) -> Iterator[list[int]]:
-    for offset in range(0, len(values), size):
-        yield values[offset:offset + size]
-
-
 class _Selection:
     """What to export: all of a table, or the rows whose key is in a sorted list of pks."""
 
     def __init__(self, pks: list[int] | None):
         self.all = pks is None
         self.pks = pks or []
-        self.lookup = None if pks is None else set(pks)
+        self.lookup: set[int] = set(pks or ())
 
     def __contains__(self, pk: int) -> bool:
         return self.all or pk in self.lookup
@@ -99,24 +92,10 @@ class _Selection:
     def __len__(self) -> int:
         return len(self.pks)
 
-
-def _rows(conn, table, column, selection: _Selection, batch_size: int, extra_condition=None) -> Iterator[list[dict]]:
-    """Rows of ``table`` whose ``column`` is in ``selection``, in batches of dicts."""
-    if selection.all:
-        stmt = select(table).order_by(table.c.id)
-        if extra_condition is not None:
-            stmt = stmt.where(extra_condition)
-        result = conn.execution_options(yield_per=batch_size).execute(stmt).mappings()
-        for batch in result.partitions(batch_size):
-            yield [dict(row) for row in batch]
-        return
-    for chunk in _chunks(selection.pks, max(batch_size, 1)):
-        stmt = select(table).where(column.in_(chunk)).order_by(table.c.id)
-        if extra_condition is not None:
-            stmt = stmt.where(extra_condition)
-        rows = [dict(row) for row in conn.execute(stmt).mappings()]
-        if rows:
-            yield rows
+    @property
+    def listed(self) -> list[int] | None:
+        """The sorted pks, or ``None`` for all of a table (what :mod:`...storage.archive_db` reads take)."""
+        return None if self.all else self.pks
 
 
 def create_archive(filename: str | Path | None, *, nodes: Iterable[Any] | None = None,
@@ -152,16 +131,12 @@ def create_archive(filename: str | Path | None, *, nodes: Iterable[Any] | None =
     start = _node_pks(nodes or [], storage)
     if all:
         node_selection = _Selection(None)
-        with storage.connection() as conn:
-            group_pks = list(conn.execute(select(schema.groups.c.id).order_by(schema.groups.c.id)).scalars())
+        group_pks = archive_db.group_ids(storage)
     else:
         if not start and not group_pks:
             raise ArchiveError("nothing to export: give nodes, groups, or all=True")
         if group_pks:
-            with storage.connection() as conn:
-                for chunk in _chunks(group_pks, _IN_CHUNK):
-                    start += conn.execute(select(schema.group_nodes.c.node_id)
-                                          .where(schema.group_nodes.c.group_id.in_(chunk))).scalars().all()
+            start += archive_db.group_member_ids(storage, group_pks, _IN_CHUNK)
         with phase("gathering nodes", None, show=show_progress) as advance:
             reached = traverse_graph(start, rules=rules, storage=storage, get_links=False).nodes if start else set()
             advance(len(reached))
@@ -219,7 +194,7 @@ def _write_database_sqlite(storage, database: Path, nodes: _Selection, groups: _
 
     from ..storage.migrations import head_revision
 
-    finish_archive_database(create_archive_database(database))
+    finish_database(create_database(database))
     source = storage.engine.url.database
     conn = sqlite3.connect(database, isolation_level=None)
     try:
@@ -234,11 +209,12 @@ def _write_database_sqlite(storage, database: Path, nodes: _Selection, groups: _
         else:
             conn.executemany("INSERT INTO export_nodes VALUES (?)", ((pk,) for pk in nodes.pks))
         conn.executemany("INSERT INTO export_groups VALUES (?)", ((pk,) for pk in groups.pks))
-        columns = ", ".join(f'"{c.name}"' for c in schema.nodes.c)
+        node_columns = archive_db.node_columns()
+        columns = ", ".join(f'"{name}"' for name in node_columns)
         selected = ", ".join(
             "CASE WHEN node_type LIKE 'process%' AND json_type(attributes, '$.checkpoint') IS NOT NULL "
-            "THEN json_remove(attributes, '$.checkpoint') ELSE attributes END" if c.name == "attributes" else f'"{c.name}"'
-            for c in schema.nodes.c)
+            "THEN json_remove(attributes, '$.checkpoint') ELSE attributes END" if name == "attributes" else f'"{name}"'
+            for name in node_columns)
         with phase("exporting rows", None, show=show_progress):
             conn.execute(f"INSERT INTO db_node ({columns}) SELECT {selected} FROM src.db_node "
                          "WHERE id IN (SELECT id FROM export_nodes) ORDER BY id")
@@ -283,35 +259,12 @@ def _write_database_sqlite(storage, database: Path, nodes: _Selection, groups: _
             "computers": computers, "keys": keys, "revision": head_revision()}
 
 
-def _text_rows(conn, table, selection: _Selection, batch_size: int) -> Iterator[list[tuple]]:
-    """Rows of ``table`` (PostgreSQL) as the text an SQLite archive stores: JSON as text, timestamps as UTC text."""
-    from sqlalchemy import JSON, DateTime, Text, cast, func
-
-    columns = []
-    for column in table.c:
-        if isinstance(column.type, JSON):
-            columns.append(cast(column, Text).label(column.name))
-        elif isinstance(column.type, DateTime):
-            columns.append(func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24:MI:SS.US").label(column.name))
-        else:
-            columns.append(column)
-    if selection.all:
-        result = conn.execution_options(yield_per=batch_size).execute(select(*columns).order_by(table.c.id))
-        for batch in result.partitions(batch_size):
-            yield [tuple(row) for row in batch]
-        return
-    for chunk in _chunks(selection.pks, batch_size):
-        rows = [tuple(row) for row in conn.execute(select(*columns).where(table.c.id.in_(chunk)).order_by(table.c.id))]
-        if rows:
-            yield rows
-
-
 def _write_database(storage, database: Path, nodes: _Selection, groups: _Selection, *, batch_size: int,
                     include_comments: bool, include_logs: bool, show_progress: bool) -> dict[str, Any]:
     """Stream the selected rows of ``storage`` into a new archive database; returns counts and summaries."""
     from ..storage.migrations import head_revision
 
-    archive = create_archive_database(database)
+    archive = create_database(database)
     node_types: Counter = Counter()
     link_types: Counter = Counter()
     user_ids: set[int] = set()
@@ -320,79 +273,73 @@ def _write_database(storage, database: Path, nodes: _Selection, groups: _Selecti
     counts: dict[str, int] = {}
     try:
         with storage.connection() as source, archive.transaction() as target:
-            target.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+            archive_db.defer_foreign_keys(target)
             n = 0
-            names = [c.name for c in schema.nodes.c]
+            names = archive_db.node_columns()
             at = {name: i for i, name in enumerate(names)}
-            insert = (f'INSERT INTO db_node ({", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)}) '
-                      f'VALUES ({", ".join("?" for _ in names)})')
-            cursor = target.connection.driver_connection.cursor()
-            with phase("exporting nodes", None if nodes.all else len(nodes), show=show_progress) as advance:
-                for rows in _text_rows(source, schema.nodes, nodes, batch_size):
-                    for i, row in enumerate(rows):
-                        node_type = row[at["node_type"]]
+            with phase("exporting nodes", None if nodes.all else len(nodes), show=show_progress) as advance, \
+                    archive_db.node_tuple_writer(target) as write_nodes:
+                for batch in archive_db.text_rows(source, "db_node", nodes.listed, batch_size):
+                    for i, node_row in enumerate(batch):
+                        node_type = node_row[at["node_type"]]
                         node_types[node_type] += 1
-                        user_ids.add(row[at["user_id"]])
-                        if row[at["computer_id"]] is not None:
-                            computer_ids.add(row[at["computer_id"]])
-                        tree = row[at["repository_metadata"]]
+                        user_ids.add(node_row[at["user_id"]])
+                        if node_row[at["computer_id"]] is not None:
+                            computer_ids.add(node_row[at["computer_id"]])
+                        tree = node_row[at["repository_metadata"]]
                         if tree and tree != "{}":
                             keys.update(iter_keys(json.loads(tree)))
-                        attributes = row[at["attributes"]]
+                        attributes = node_row[at["attributes"]]
                         if attributes and '"checkpoint"' in attributes and node_type.startswith("process"):
                             values = json.loads(attributes)
                             values.pop(CHECKPOINT_ATTRIBUTE, None)
-                            rows[i] = (*row[:at["attributes"]], json.dumps(values, separators=(",", ":")),
-                                       *row[at["attributes"] + 1:])
-                    cursor.executemany(insert, rows)
-                    n += len(rows)
-                    advance(len(rows))
-            cursor.close()
+                            batch[i] = (*node_row[:at["attributes"]], json.dumps(values, separators=(",", ":")),
+                                        *node_row[at["attributes"] + 1:])
+                    write_nodes(batch)
+                    n += len(batch)
+                    advance(len(batch))
             counts["nodes"] = n
             n = 0
             with phase("exporting links", None, show=show_progress) as advance:
-                for rows in _rows(source, schema.links, schema.links.c.input_id, nodes, batch_size * 4):
+                for rows in archive_db.select_rows(source, "db_link", "input_id", nodes.listed, batch_size * 4):
                     if not nodes.all:
                         rows = [row for row in rows if row["output_id"] in nodes]
                     for row in rows:
                         link_types[row["type"]] += 1
-                    archive.insert_many(target, schema.links, rows)
+                    archive_db.insert_rows(archive, target, "db_link", rows)
                     n += len(rows)
                     advance(len(rows))
             counts["links"] = n
             n = members = 0
-            for rows in _rows(source, schema.groups, schema.groups.c.id, groups, batch_size):
+            for rows in archive_db.select_rows(source, "db_group", "id", groups.listed, batch_size):
                 user_ids.update(row["user_id"] for row in rows)
-                archive.insert_many(target, schema.groups, rows)
+                archive_db.insert_rows(archive, target, "db_group", rows)
                 n += len(rows)
             counts["groups"] = n
-            for rows in _rows(source, schema.group_nodes, schema.group_nodes.c.group_id, groups, batch_size * 4):
+            for rows in archive_db.select_rows(source, "db_group_node", "group_id", groups.listed, batch_size * 4):
                 rows = [row for row in rows if row["node_id"] in nodes]
-                archive.insert_many(target, schema.group_nodes, rows)
+                archive_db.insert_rows(archive, target, "db_group_node", rows)
                 members += len(rows)
             counts["group_nodes"] = members
-            for name, table, include in (("comments", schema.comments, include_comments),
-                                         ("logs", schema.logs, include_logs)):
+            for name, table, include in (("comments", "db_comment", include_comments),
+                                         ("logs", "db_log", include_logs)):
                 n = 0
                 if include:
-                    for rows in _rows(source, table, table.c.node_id, nodes, batch_size):
+                    for rows in archive_db.select_rows(source, table, "node_id", nodes.listed, batch_size):
                         if name == "comments":
                             user_ids.update(row["user_id"] for row in rows)
-                        archive.insert_many(target, table, rows)
+                        archive_db.insert_rows(archive, target, table, rows)
                         n += len(rows)
                 counts[name] = n
-            users = [dict(row) for row in source.execute(
-                select(schema.users).where(schema.users.c.id.in_(sorted(user_ids))).order_by(schema.users.c.id)).mappings()]
-            computers = [dict(row) for row in source.execute(
-                select(schema.computers).where(schema.computers.c.id.in_(sorted(computer_ids)))
-                .order_by(schema.computers.c.id)).mappings()]
-            archive.insert_many(target, schema.users, users)
-            archive.insert_many(target, schema.computers, computers)
+            users = archive_db.rows_by_id(source, "db_user", user_ids)
+            computers = archive_db.rows_by_id(source, "db_computer", computer_ids)
+            archive_db.insert_rows(archive, target, "db_user", users)
+            archive_db.insert_rows(archive, target, "db_computer", computers)
             counts["users"] = len(users)
             counts["computers"] = len(computers)
             counts["files"] = len(keys)
     finally:
-        finish_archive_database(archive)
+        finish_database(archive)
     return {
         "counts": counts, "node_types": dict(sorted(node_types.items())), "link_types": dict(sorted(link_types.items())),
         "users": [user["email"] for user in users],

@@ -1,4 +1,5 @@
-"""The SQLite database inside an archive: created at the main store's schema, opened read-only in place.
+"""The SQLite database inside an archive: checked (a readable file holding only the schema's tables) and
+opened read-only in place; its SQL (creating it, reading it) is in :mod:`jupyter_prov.storage.archive_db`.
 
 :class:`ArchiveStorage` is a :class:`~jupyter_prov.storage.backend.StorageBackend` over a database file
 extracted from the archive, with a repository that reads ``repo/<key>`` members straight from the zip.
@@ -10,63 +11,27 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from sqlalchemy import event
-
-from ..storage import schema
+from ..storage.archive_db import (
+    ARCHIVE_TABLES,
+    create_database,
+    expected_tables,
+    finish_database,
+    small_cache,
+    sqlite_url,
+    table_columns,
+)
 from ..storage.backend import StorageBackend
-from ..storage.migrations import head_revision
 from .format import REPO_PREFIX, ArchiveFormatError, ArchiveReadOnlyError
 
 if TYPE_CHECKING:
     from .zipio import ZipReader
 
-#: tables of the main schema that an archive holds (never authinfos: they hold credentials)
-ARCHIVE_TABLES = [schema.users, schema.computers, schema.nodes, schema.links, schema.groups,
-                  schema.group_nodes, schema.comments, schema.logs]
-
-
-#: SQLite page cache of an archive database connection (the main store's is larger; archives are read once)
-ARCHIVE_CACHE_KIB = 8192
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{Path(path).resolve()}"
-
-
-def _small_cache(backend: StorageBackend) -> StorageBackend:
-    @event.listens_for(backend.engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA cache_size=-{ARCHIVE_CACHE_KIB}")
-        cursor.close()
-
-    return backend
-
-
-def create_archive_database(path: Path) -> StorageBackend:
-    """A new, empty SQLite database at the main store's schema, stamped with its Alembic revision."""
-    backend = _small_cache(StorageBackend(sqlite_url(path), path.parent / "unused-repository"))
-    schema.metadata.create_all(backend.engine)
-    with backend.engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
-                             "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))")
-        conn.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES (?)", (head_revision(),))
-    return backend
-
-
-def finish_archive_database(backend: StorageBackend) -> None:
-    """Fold the write-ahead log into the file and close it, so the file alone is the database."""
-    database = backend.engine.url.database
-    backend.close()
-    conn = sqlite3.connect(database, isolation_level=None)
-    try:
-        conn.execute("PRAGMA journal_mode=DELETE")
-    finally:
-        conn.close()
+#: the archive database's SQL lives in :mod:`jupyter_prov.storage.archive_db`; these names stay for its callers
+create_archive_database = create_database
+finish_archive_database = finish_database
 
 
 def check_sqlite_file(path: Path, archive_path: Path | str) -> None:
@@ -86,31 +51,6 @@ def check_sqlite_file(path: Path, archive_path: Path | str) -> None:
 
 #: objects SQLite keeps for itself in sqlite_master (AUTOINCREMENT counters, ANALYZE statistics)
 _SQLITE_OWN = frozenset({"sqlite_sequence", "sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4"})
-
-
-@lru_cache(maxsize=1)
-def _expected_tables() -> dict[str, tuple]:
-    """Every table of the main schema (and ``alembic_version``) as SQLite describes it: its columns
-    (``PRAGMA table_xinfo``: name, declared type, NOT NULL, default, primary key, hidden) — built
-    from the schema's DDL in a database in memory."""
-    from sqlalchemy.dialects import sqlite as sqlite_dialect
-    from sqlalchemy.schema import CreateTable
-
-    conn = sqlite3.connect(":memory:")
-    try:
-        for table in schema.metadata.sorted_tables:
-            conn.execute(str(CreateTable(table).compile(dialect=sqlite_dialect.dialect())))
-        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
-                     "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))")
-        names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {name: _columns(conn, name) for name in names}
-    finally:
-        conn.close()
-
-
-def _columns(conn: sqlite3.Connection, table: str) -> tuple:
-    return tuple((name, declared.upper(), notnull, default, pk, hidden)
-                 for _cid, name, declared, notnull, default, pk, hidden in conn.execute(f'PRAGMA table_xinfo("{table}")'))
 
 
 def check_schema(path: Path, archive_path: Path | str, *, columns: bool = True) -> None:
@@ -141,7 +81,7 @@ def check_schema(path: Path, archive_path: Path | str, *, columns: bool = True) 
 
 
 def _schema_problem(conn: sqlite3.Connection, objects: list[tuple], listed: dict[str, tuple], columns: bool) -> str | None:
-    expected = _expected_tables()
+    expected = expected_tables()
     for kind, name, _table, sql in objects:
         if kind in ("view", "trigger"):
             return f"holds the {kind} {name!r}"
@@ -158,13 +98,13 @@ def _schema_problem(conn: sqlite3.Connection, objects: list[tuple], listed: dict
             if columns:
                 if name not in expected:
                     return f"holds the table {name!r}, which is not part of the schema"
-                if _columns(conn, name) != expected[name]:
+                if table_columns(conn, name) != expected[name]:
                     return f"declares the table {name!r} with other columns than the schema's"
         elif kind == "index" and sql and "COLLATE" in sql.upper():
             return f"declares a collation in the index {name!r}"
     if columns:
         present = {name for kind, name, _t, _s in objects if kind == "table"}
-        missing = [table.name for table in ARCHIVE_TABLES if table.name not in present]
+        missing = [name for name in ARCHIVE_TABLES if name not in present]
         if missing:
             return f"lacks the table {missing[0]!r}"
     return None
@@ -231,7 +171,7 @@ class ArchiveStorage(StorageBackend):
 
     def __init__(self, database: Path, archive: ZipReader, archive_path: Path | str):
         super().__init__(sqlite_url(database), Path(database).parent / "unused-repository")
-        _small_cache(self)
+        small_cache(self)
         self.repository = ZipRepository(archive, archive_path)
         self.read_only = True
         self.archive_path = archive_path

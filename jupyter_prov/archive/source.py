@@ -13,12 +13,9 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-
-from ..storage import schema
-from ..storage.file_tree import iter_keys
+from ..storage import archive_db
 from ..storage.migrations import head_revision, known_revisions
-from .database import ArchiveStorage, ZipRepository, check_schema, check_sqlite_file, sqlite_url
+from .database import ArchiveStorage, ZipRepository, check_schema, check_sqlite_file
 from .format import (
     DATABASE_NAME,
     FORMAT_NAME,
@@ -95,18 +92,11 @@ class OpenedArchive:
                 f"{self.version} means revision {head!r}; the archive is inconsistent")
 
     def _upgrade_schema(self, revision: str, head: str) -> None:
-        from sqlalchemy import create_engine
-
-        from ..storage.migrations import upgrade
-
-        engine = create_engine(sqlite_url(self.database))
         try:
-            upgrade(engine)
+            archive_db.upgrade(self.database)
         except Exception as exc:  # noqa: BLE001 - whatever the migration meets in a foreign database
             raise ArchiveFormatError(f"archive {self.path}: its database at schema revision {revision!r} cannot be "
                                      f"brought to {head!r} ({str(exc).splitlines()[0][:200]})") from None
-        finally:
-            engine.dispose()
         self.conversion_info.append(f"database schema revision {revision} -> {head}")
 
     # ---- access -------------------------------------------------------------------------------
@@ -119,29 +109,13 @@ class OpenedArchive:
 
     def repository_keys(self) -> set[str]:
         """Every repository key some node of the archive refers to."""
-        keys: set[str] = set()
-        with self.storage.connection() as conn:
-            for (tree,) in conn.execution_options(yield_per=5000).execute(select(schema.nodes.c.repository_metadata)):
-                if tree:
-                    keys.update(iter_keys(tree))
-        return keys
+        return archive_db.repository_keys(self.storage)
 
     def database_counts(self) -> dict[str, Any]:
         """Counts and summaries read from the database (what ``inspect --database`` shows)."""
-        tables = {"users": schema.users, "computers": schema.computers, "nodes": schema.nodes, "links": schema.links,
-                  "groups": schema.groups, "group_nodes": schema.group_nodes, "comments": schema.comments,
-                  "logs": schema.logs}
-        with self.storage.connection() as conn:
-            counts = {name: conn.execute(select(func.count()).select_from(t)).scalar_one() for name, t in tables.items()}
-            node_types = dict(conn.execute(select(schema.nodes.c.node_type, func.count())
-                                           .group_by(schema.nodes.c.node_type).order_by(schema.nodes.c.node_type)).all())
-            link_types = dict(conn.execute(select(schema.links.c.type, func.count())
-                                           .group_by(schema.links.c.type).order_by(schema.links.c.type)).all())
-            users = list(conn.execute(select(schema.users.c.email).order_by(schema.users.c.id)).scalars())
-            computers = list(conn.execute(select(schema.computers.c.label).order_by(schema.computers.c.id)).scalars())
-        counts["files"] = len(self.repository_keys())
-        return {"counts": counts, "node_types": node_types, "link_types": link_types, "users": users,
-                "computers": computers}
+        summary = archive_db.database_counts(self.storage)
+        summary["counts"]["files"] = len(self.repository_keys())
+        return summary
 
     def normalized_metadata(self) -> dict[str, Any]:
         """Metadata in our format's shape (for an AiiDA archive: built from its database)."""
