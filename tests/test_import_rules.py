@@ -39,10 +39,7 @@ ONLY_BASE = ("transports", "schedulers")
 SQL_HOMES = ("storage", "orm")
 
 #: (owner, importer module, what it imports that it should not): being removed by their owners
-PENDING = [
-    ("H1", "jupyter_prov.archive.*", "sqlalchemy"),
-    ("H1", "jupyter_prov.archive.*", "jupyter_prov.storage.schema"),
-]
+PENDING: list[tuple[str, str, str]] = []
 
 
 def package_of(module: str) -> str:
