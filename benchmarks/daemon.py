@@ -194,6 +194,8 @@ def _measure(kind: str, calcs: int, chains: int, workers: int) -> dict:
         callgrind = bool(os.environ.get("JPROV_BENCH_CALLGRIND") or profile_submits.folder)
         if callgrind:  # instructions of the submitting process's submit() calls only: see _callgrind
             workloads = workloads[:1]
+            if os.environ.get("JPROV_BENCH_WARM_SUBMIT"):  # one submit() first, not counted: the steady
+                submit(procs.add, **add_inputs(0))        # cost per submit, without what the first one pays once
         for label, count, launch, per in workloads:
             first: dict = {}
             watchers = []
