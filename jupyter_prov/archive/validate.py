@@ -79,7 +79,7 @@ def link_kind_of(node_type: str) -> str:
     if node_type.startswith("process.workflow"):
         return "workflow"
     node_class = node_class_for(node_type)
-    return getattr(node_class, "_link_kind", "unknown") if node_class is not None else "unknown"
+    return str(node_class.link_kind) if node_class is not None else "unknown"  # type: ignore[attr-defined]
 
 
 def validate_archive_content(opened: OpenedArchive, stored: Collection[int] = (), *,

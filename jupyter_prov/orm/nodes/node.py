@@ -74,7 +74,6 @@ class Node(NodeFiles, NodeLinks, NodeStoring, Entity):
     type_string: ClassVar[str] = "node"
     #: what the link rules call this kind of node (:data:`..links.RULES`): data, calculation, workflow, cell
     link_kind: ClassVar[str] = "node"
-    _link_kind: ClassVar[str] = "node"
     #: attributes that may still change after storing while the node is not sealed (processes)
     _updatable_attributes: ClassVar[frozenset[str]] = frozenset()
     #: the same, public (read it, do not change it)
@@ -90,8 +89,6 @@ class Node(NodeFiles, NodeLinks, NodeStoring, Entity):
         super().__init_subclass__(**kwargs)
         if "_type_string" in cls.__dict__:
             register(cls)
-        # the old private name, read by modules not yet switched to ``link_kind`` (tests/test_private_access.py)
-        cls._link_kind = cls.link_kind
         cls.updatable_attributes = cls._updatable_attributes
         cls.type_string = cls._type_string
 
