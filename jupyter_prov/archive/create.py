@@ -180,8 +180,11 @@ def create_archive(filename: str | Path | None, *, nodes: Iterable[Any] | None =
             write_aiida_database(database, member)
             metadata = aiida_metadata(metadata)
         keys = exported["keys"]
+        from ..records.archive_io import records_member
+
+        members = records_member(storage, None if node_selection.all else node_selection.pks) if format == FORMAT_NAME else {}
         write_archive_zip(filename, metadata, member, _streams(storage.repository, keys), len(keys),
-                          compression=compression, show_progress=show_progress)
+                          compression=compression, show_progress=show_progress, extra_members=members)
     return ArchiveSummary(str(filename), counts, details={"node_types": exported["node_types"], "format": format})
 
 

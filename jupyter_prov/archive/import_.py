@@ -33,6 +33,7 @@ from typing import Any
 from ..engine.caching import CACHEABLE_EXTRA, NOT_A_CACHE_SOURCE
 from ..engine.imported import imported_process_attributes
 from ..orm import current
+from ..records.archive_io import read_records_member, write_records_member
 from ..storage import archive_db
 from ..storage.archive_target import LABEL_LENGTH, NODE_COLUMNS, ImportTarget, refusal
 from .format import REPO_PREFIX, ArchiveError, ArchiveIntegrityError, ArchiveReadOnlyError, ArchiveSummary
@@ -89,6 +90,7 @@ def import_archive(filename: str | Path, *, storage=None, import_group: bool = T
         # (the rows of stored nodes are not read: only their extras; a test run has no write that reads
         # the new nodes' rows, so their columns are checked here)
         keys = validate_archive_content(opened, stored, import_reads=not test_run)
+        records = read_records_member(opened)  # records.json parsed and checked (records/archive_io.py)
         plan = _plan(opened, storage, stored, keys)
         counts = {"nodes": plan.new_nodes, "existing_nodes": plan.existing_nodes, "users": len(plan.new_users),
                   "computers": len(plan.new_computers), "groups": len(plan.new_groups), "files": len(plan.missing_keys)}
@@ -100,6 +102,7 @@ def import_archive(filename: str | Path, *, storage=None, import_group: bool = T
                 written = _write(opened, storage, conn, plan, checks, import_group=import_group, group_label=group_label,
                                  extras_mode_new=extras_mode_new, extras_mode_existing=extras_mode_existing,
                                  comment_mode=comment_mode, batch_size=batch_size, show_progress=show_progress)
+                written["counts"].update(write_records_member(opened, records, storage))  # same transaction
                 # the files after the rows (whose last checks run as they are written: a refused row
                 # leaves no file behind) and before the commit (a committed node always has its files)
                 added = _import_files(opened, storage, plan.missing_keys, show_progress)

@@ -17,7 +17,7 @@ import os
 import tempfile
 import threading
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -59,8 +59,10 @@ class _Deflater(threading.Thread):
 
 def write_archive_zip(filename: Path, metadata: dict[str, Any], database: Path,
                       streams: Iterable[tuple[str, BinaryIO, int]], total_files: int, *,
-                      compression: int = 6, show_progress: bool = False) -> int:
-    """Write the archive; returns the number of repository files written."""
+                      compression: int = 6, show_progress: bool = False,
+                      extra_members: Mapping[str, bytes] | None = None) -> int:
+    """Write the archive; returns the number of repository files written. ``extra_members``: more members
+    written after the database (``records.json``)."""
     filename = Path(filename)
     if not 0 <= compression <= 9:
         raise ValueError(f"compression must be 0 (none) to 9, got {compression}")
@@ -86,6 +88,8 @@ def write_archive_zip(filename: Path, metadata: dict[str, Any], database: Path,
                 raise deflater.error
             archive.write_deflated(DATABASE_NAME, deflater.output, crc=deflater.crc, size=deflater.size,
                                    compressed=deflater.compressed, method=DEFLATED if compression else STORED)
+            for name, data in (extra_members or {}).items():
+                archive.write_bytes(name, data)
         os.replace(partial, filename)
     except BaseException:
         partial.unlink(missing_ok=True)
