@@ -22,6 +22,7 @@ from typing import Any
 
 from ..orm import current
 from ..orm.traverse import EXPORT_RULES, traverse_graph
+from ..records.archive_io import records_member
 from ..storage import archive_db
 from ..storage.archive_db import create_database, finish_database
 from ..storage.file_tree import iter_keys
@@ -180,8 +181,6 @@ def create_archive(filename: str | Path | None, *, nodes: Iterable[Any] | None =
             write_aiida_database(database, member)
             metadata = aiida_metadata(metadata)
         keys = exported["keys"]
-        from ..records.archive_io import records_member
-
         members = records_member(storage, None if node_selection.all else node_selection.pks) if format == FORMAT_NAME else {}
         write_archive_zip(filename, metadata, member, _streams(storage.repository, keys), len(keys),
                           compression=compression, show_progress=show_progress, extra_members=members)

@@ -35,6 +35,7 @@ named in ``jprov_added_attributes``, so reading the archive back gives exactly w
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import uuid as uuid_module
@@ -174,13 +175,28 @@ def _added_attributes(node_type: str, values: dict, retrieved_tree: str | None) 
     return {key: value for key, value in added.items() if key not in values}
 
 
-def _attributes_to_aiida(node_type: str, attributes: str | None, retrieved_tree: str | None = None) -> str:
-    """Attributes as aiida-core reads them: ours with :func:`_added_attributes`."""
-    if node_type not in ("data.array", "data.code", "process.calculation.calcjob") or not attributes:
-        return attributes or "{}"
+#: the kinds :func:`_added_attributes` adds to
+_ADDING_KINDS = ("data.array", "data.code", "process.calculation.calcjob")
+
+
+@functools.lru_cache(maxsize=2)
+def _aiida_attributes(node_type: str, attributes: str | None,
+                      retrieved_tree: str | None) -> tuple[str, tuple[str, ...]]:
+    """Attributes as aiida-core reads them (ours with :func:`_added_attributes`) and the names added.
+
+    Asked for twice per row, by the attributes and the extras column of the same ``INSERT``: cached, so
+    the attributes are parsed once."""
+    if node_type not in _ADDING_KINDS or not attributes:
+        return attributes or "{}", ()
     values = json.loads(attributes)
     added = _added_attributes(node_type, values, retrieved_tree)
-    return json.dumps({**values, **added}) if added else attributes
+    if not added:
+        return attributes, ()
+    return json.dumps({**values, **added}), tuple(sorted(added))
+
+
+def _attributes_to_aiida(node_type: str, attributes: str | None, retrieved_tree: str | None = None) -> str:
+    return _aiida_attributes(node_type, attributes, retrieved_tree)[0]
 
 
 def _drop_added_attributes(attributes: str | None, names: str | None) -> str:
@@ -399,8 +415,7 @@ CREATE INDEX ix_db_dblog_db_dblog_loggername ON db_dblog (loggername);
 
 def _extras_to_aiida(node_type: str, extras: str | None, attributes: str | None, retrieved_tree: str | None) -> str:
     marked = node_type in _MARKED_KINDS
-    added = (sorted(_added_attributes(node_type, json.loads(attributes), retrieved_tree))
-             if attributes and node_type in ("data.array", "data.code", "process.calculation.calcjob") else [])
+    added = list(_aiida_attributes(node_type, attributes, retrieved_tree)[1])
     if not marked and not added:
         return extras or "{}"
     values = json.loads(extras) if extras else {}
