@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import socket
 import threading
 import time
@@ -341,6 +342,25 @@ class Broker:
         """A queue of one listener bound to a fanout exchange, deleted when the listener goes."""
         safe = "".join(c if c.isalnum() or c in "._-" else "-" for c in name)
         return Queue(f"{exchange.name}.{safe}", exchange, durable=False, auto_delete=True)
+
+
+def in_sent_order(messages: list[Any]) -> list[Any]:
+    """``messages`` sorted by the time their publisher stamped on them (stable; unstamped ones first).
+
+    Delivery order is not send order on every transport: kombu's filesystem transport names a message
+    file by the millisecond plus a random uuid and reads a folder in name order, so two state changes of
+    one process published within a millisecond (``running`` then ``finished``) arrived reversed in about
+    one run of three of tests/views/test_process_monitor.py, and "the newest state wins" showed
+    ``running`` for a finished process.
+    """
+
+    def stamp(message: Any) -> float:
+        sent = message.get("time") if isinstance(message, dict) else None
+        if isinstance(sent, (int, float)) and not isinstance(sent, bool) and math.isfinite(sent):
+            return float(sent)
+        return -math.inf
+
+    return sorted(messages, key=stamp)
 
 
 class EventListener:

@@ -153,13 +153,16 @@ class EventBridge:
                 listener.__exit__(None, None, None)
 
     def _forward(self, listener) -> None:
+        from ..daemon.broker import in_sent_order
+
         batch = listener.poll(0.5)
         if not batch:
             return
         deadline = time.monotonic() + GATHER_SECONDS
         while (remaining := deadline - time.monotonic()) > 0:
             batch += listener.poll(remaining)
-        events = [event for event in (process_event(self.profile.name, message) for message in batch) if event]
+        events = [event for event in (process_event(self.profile.name, message) for message in in_sent_order(batch))
+                  if event]
         if events:
             self._emit(PROCESS_STATE_SCHEMA, coalesce(events))
 

@@ -270,6 +270,8 @@ class StateEvents:
         return listener
 
     def _run(self) -> None:
+        from ..daemon.broker import in_sent_order
+
         listener = None
         next_connect = 0.0
         next_tick = time.monotonic() + POLL_SECONDS
@@ -295,7 +297,7 @@ class StateEvents:
                     while (remaining := deadline - time.monotonic()) > 0:
                         batch += listener.poll(remaining)
                     newest: dict[int, dict[str, Any]] = {}
-                    for event in filter(None, map(state_event, batch)):
+                    for event in filter(None, map(state_event, in_sent_order(batch))):
                         newest.pop(event["pk"], None)
                         newest[event["pk"]] = event
                     if newest:
