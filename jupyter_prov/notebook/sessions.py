@@ -5,21 +5,14 @@ Nothing here runs on the kernel's thread at ``%load_ext`` or per cell: :meth:`Ke
 runs on the writer thread right after it opened the storage, :meth:`KernelSession.ensure_stored` when
 the writer stores its first batch (it needs the first cell's id and the notebook's path).
 
-Who a notebook is (:func:`notebook_id`), in this order:
-
-1. the id in the notebook file's metadata (``metadata.jupyter_prov.notebook_id``), when a front end wrote it;
-2. the id of the latest session recorded for the same notebook path (a kernel restart);
-3. the id of recorded cells with the same cell ids as this notebook's (nbformat's cell ids are random and
-   stay with the file): a renamed or moved notebook — unless the notebook at the old path still exists
-   (then this is a copy, with an identity of its own);
-4. the id of the latest session in the same kernel (the extension unloaded and loaded again), when the
-   kernel says no notebook path and sends no cell ids;
-5. a new id.
+Who a notebook is (:func:`notebook_id`) is :func:`jupyter_prov.views.notebook_identity.identify`, the
+answer the lab extension writes into the notebook's metadata too (the id in the metadata, unless the file
+is a copy; the latest session at the same path; recorded cells with the same cell ids; the same kernel);
+when it knows none, the kernel makes a new id here.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import uuid
@@ -28,50 +21,18 @@ from typing import Any
 
 from ..orm import Dict
 from ..views import sessions as session_views
+from ..views.notebook_identity import identify, read_notebook
 from .environment import environment_hash, git_state, local_module_folders, python_environment, session_facts
 
 
 def notebook_file(path: str | None) -> tuple[str | None, list[str], dict[str, str]]:
     """``(id in the metadata, cell ids, {cell id: source})`` of the notebook file at ``path`` as saved on disk."""
-    if not path or not path.endswith(".ipynb"):
-        return None, [], {}
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
-        return None, [], {}
-    meta = (data.get("metadata") or {}).get("jupyter_prov") or {}
-    sources: dict[str, str] = {}
-    for cell in data.get("cells") or []:
-        if isinstance(cell, dict) and isinstance(cell.get("id"), str):
-            source = cell.get("source", "")
-            sources[cell["id"]] = "".join(source) if isinstance(source, list) else str(source)
-    notebook_id = meta.get("notebook_id") if isinstance(meta, dict) else None
-    return (notebook_id if isinstance(notebook_id, str) else None), list(sources), sources
-
-
-def _exists(path: str | None) -> bool:
-    return bool(path) and os.path.isabs(path or "") and os.path.exists(path or "")
+    return read_notebook(path)
 
 
 def notebook_id(path: str | None, cell_ids: list[str], kernel: str | None = None) -> str:
-    """The notebook's stable id (see the module's docstring)."""
-    from_metadata, file_cells, _ = notebook_file(path)
-    if from_metadata:
-        return from_metadata
-    if path:
-        known = session_views.notebook_of_path(path)
-        if known:
-            return known
-    for known, old_path in session_views.notebooks_of_cell_ids(file_cells or cell_ids):
-        old_path = session_views.latest_path(known) or old_path
-        if old_path == path or not _exists(old_path):
-            return known
-    if kernel and not path and not file_cells and not cell_ids:
-        known = session_views.notebook_of_kernel(kernel)
-        if known:
-            return known
-    return str(uuid.uuid4())
+    """The notebook's stable id (see the module's docstring): a known one, or a new one."""
+    return identify(path, cell_ids, kernel)["notebook_id"] or str(uuid.uuid4())
 
 
 class KernelSession:
@@ -112,15 +73,28 @@ class KernelSession:
         self.notebook_id = notebook_id(notebook_path, cell_ids, self.facts.get("kernel_id"))
         env = session_views.environment_node(self.environment_hash)
         if env is None:
-            env = Dict({**self.environment, "hash": self.environment_hash}, label=session_views.ENVIRONMENT_LABEL)
+            env = Dict(
+                {**self.environment, "hash": self.environment_hash}, label=session_views.ENVIRONMENT_LABEL
+            )
             env.store()
         self.environment_node = env
-        folder = os.path.dirname(notebook_path) if notebook_path and os.path.isabs(notebook_path) else self.facts["cwd"]
-        node = Dict({
-            "session": self.session, **self.facts, "notebook_id": self.notebook_id, "notebook_path": notebook_path,
-            "environment": self.environment_hash, "python_version": self.environment["python_version"],
-            "git": git_state(folder),
-        }, label=session_views.SESSION_LABEL)
+        folder = (
+            os.path.dirname(notebook_path)
+            if notebook_path and os.path.isabs(notebook_path)
+            else self.facts["cwd"]
+        )
+        node = Dict(
+            {
+                "session": self.session,
+                **self.facts,
+                "notebook_id": self.notebook_id,
+                "notebook_path": notebook_path,
+                "environment": self.environment_hash,
+                "python_version": self.environment["python_version"],
+                "git": git_state(folder),
+            },
+            label=session_views.SESSION_LABEL,
+        )
         node.store()
         self.node = node
 

@@ -23,6 +23,7 @@ route                                      verbs   what
 ``archives/nodes/<pk or uuid>``            GET     ``?path=``: one node of the archive
 ``archives/nodes/<pk or uuid>/graph``      GET     ``?path=``: a neighbourhood inside the archive
 ``archives/import``                        POST    ``{"path", "dry_run"}``: import into the served profile
+``notebooks/identity``                     GET     ``?path=``: the notebook's id, for its metadata
 =========================================  ======  ===========================================================
 
 Recording a notebook is per kernel and goes over a kernel comm, not here.
@@ -39,6 +40,7 @@ from .archives import (
 )
 from .daemon import DaemonStartHandler, DaemonStatusHandler, DaemonStopHandler, DaemonWorkersHandler
 from .nodes import NodeDetailHandler, NodeGraphHandler, NodeSearchHandler
+from .notebooks import NotebookIdentityHandler
 from .processes import (
     ProcessActionHandler,
     ProcessControlHandler,
@@ -77,5 +79,6 @@ def routes() -> list[tuple[str, type]]:
         (f"archives/nodes/{_NODE}", ArchiveNodeHandler),
         (f"archives/nodes/{_NODE}/graph", ArchiveGraphHandler),
         ("archives/import", ArchiveImportHandler),
+        ("notebooks/identity", NotebookIdentityHandler),
     ]
     return [(f"{PREFIX}/{path}", handler) for path, handler in table]

@@ -64,7 +64,7 @@ def notebooks_of_cell_ids(cell_ids: Iterable[str]) -> list[tuple[str, str | None
     """``(notebook id, notebook path)`` of recorded cells with one of these cell ids, newest first, one per id.
 
     A notebook's cell ids are random (nbformat 4.5) and stay with the notebook when it is renamed or
-    moved, which is how a renamed notebook is known again (see :mod:`jupyter_prov.notebook.identity`).
+    moved, which is how a renamed notebook is known again (see :mod:`jupyter_prov.views.notebook_identity`).
     """
     ids = [i for i in dict.fromkeys(cell_ids) if i]
     if not ids:
