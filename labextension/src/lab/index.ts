@@ -1,6 +1,7 @@
 // The JupyterLab 4 extension of jupyter-prov: the "Provenance" sidebar, the main-area graph viewer (restored
 // with the layout, deep links `?jprov-node=<uuid>&jprov-focus=<pk>&jprov-archive=<path>`), `.aiida`/`.jprov`
-// archives opened in place from the file browser, and a status bar item. Everything talks to the server
+// archives opened in place from the file browser, a status bar item, and each open notebook's provenance id
+// kept in its metadata (identity.ts). Everything talks to the server
 // extension (jupyter_prov/server) over REST and listens to its events on jupyter_server's event bus.
 
 import { ILayoutRestorer, IRouter, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
@@ -15,6 +16,7 @@ import { archiveIcon, provIcon } from './icons';
 import { ProvenanceSidebar } from './sidebar';
 import { ProvStatus } from './statusbar';
 import { graphRendererFactory } from './mime';
+import { IdentityAnswer, NotebookIdentity } from './identity';
 
 export const COMMANDS = {
   openSidebar: 'jupyter-prov:open-sidebar',
@@ -165,6 +167,29 @@ const plugin: JupyterFrontEndPlugin<void> = {
         name: (w: any) => w.context.path,
       });
     }
+    // every open notebook keeps its provenance id in its metadata (identity.ts)
+    const identity = new NotebookIdentity(
+      (path, notebookId) => api.get<IdentityAnswer>('notebooks/identity', { path, notebook_id: notebookId }),
+      (message) => console.warn(`jupyter-prov: ${message}`));
+    const watchNotebooks = () => {
+      const factory = app.docRegistry.getWidgetFactory('Notebook');
+      if (!factory || watchedFactories.has(factory)) return;
+      watchedFactories.add(factory);
+      factory.widgetCreated.connect((_, widget: any) => { if (widget?.context) identity.watch(widget.context); });
+    };
+    const watchedFactories = new WeakSet<object>();
+    watchNotebooks();
+    app.docRegistry.changed.connect((_, change) => {
+      if (change.type === 'widgetFactory' && change.change === 'added') watchNotebooks();
+    });
+    void app.restored.then(() => {
+      watchNotebooks();
+      for (const widget of app.shell.widgets('main')) {
+        const context = (widget as any).context;
+        if (context?.model && typeof context.model.getMetadata === 'function') identity.watch(context);
+      }
+    });
+
     if (palette) {
       for (const command of [COMMANDS.openSidebar, COMMANDS.openGraph, COMMANDS.copyLink]) palette.addItem({ command, category: CATEGORY });
     }
