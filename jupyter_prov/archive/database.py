@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from ..storage.archive_db import (
     ARCHIVE_TABLES,
@@ -27,6 +27,7 @@ from ..storage.backend import StorageBackend
 from .format import REPO_PREFIX, ArchiveFormatError, ArchiveReadOnlyError
 
 if TYPE_CHECKING:
+    from ..storage.repository import Repository
     from .zipio import ZipReader
 
 #: the archive database's SQL lives in :mod:`jupyter_prov.storage.archive_db`; these names stay for its callers
@@ -141,7 +142,7 @@ class ZipRepository:
         except KeyError:
             raise RepositoryError(f"object {key} is missing from archive {self.path}") from None
         with stream:
-            yield stream
+            yield cast(BinaryIO, stream)  # an io.BufferedIOBase: the read/seek half of BinaryIO
 
     def iter_streams(self, keys: Iterable[str]) -> Iterator[tuple[str, BinaryIO, int]]:
         for key in keys:
@@ -172,7 +173,9 @@ class ArchiveStorage(StorageBackend):
     def __init__(self, database: Path, archive: ZipReader, archive_path: Path | str):
         super().__init__(sqlite_url(database), Path(database).parent / "unused-repository")
         small_cache(self)
-        self.repository = ZipRepository(archive, archive_path)
+        # the reading half of Repository's API (its writes raise ArchiveReadOnlyError), duck-typed: a subclass
+        # would inherit the disk-objectstore methods it must never reach
+        self.repository = cast("Repository", ZipRepository(archive, archive_path))
         self.read_only = True
         self.archive_path = archive_path
 

@@ -10,11 +10,19 @@ from contextlib import contextmanager
 def phase(description: str, total: int | None, *, show: bool) -> Iterator[Callable[[int], None]]:
     """A progress bar for one phase; yields ``advance(n)``. With ``show=False`` it costs nothing."""
     if not show:
-        yield lambda n=1: None
+        yield _nothing
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   transient=False) as progress:
         task = progress.add_task(description, total=total)
-        yield lambda n=1: progress.advance(task, n)
+
+        def advance(n: int = 1) -> None:
+            progress.advance(task, n)
+
+        yield advance
+
+
+def _nothing(n: int = 1) -> None:
+    """``advance`` of a phase nobody watches."""

@@ -46,6 +46,7 @@ import io
 import os
 import re
 import struct
+import sys
 import tempfile
 import time
 import unicodedata
@@ -643,7 +644,11 @@ class ZipWriter:
         compress = self.compression > 0 if compress is None else compress
         crc = zlib.crc32(data)
         if compress:
-            payload = zlib.compress(data, self.compression, wbits=-15)  # one call: no compressor object per file
+            if sys.version_info >= (3, 11):  # one call: no compressor object per file
+                payload = zlib.compress(data, self.compression, wbits=-15)
+            else:  # zlib.compress has no wbits before Python 3.11
+                packer = zlib.compressobj(self.compression, zlib.DEFLATED, -15)
+                payload = packer.compress(data) + packer.flush()
             method = DEFLATED
         else:
             payload, method = data, STORED

@@ -28,7 +28,8 @@ USAGE = __doc__.split("::", 1)[1].split("``promote``", 1)[0].strip("\n")
 def _options(args: list[str], flags: set[str], valued: set[str]) -> tuple[list[str], dict[str, Any]]:
     from ..records import RecordError
 
-    positional, options = [], {}
+    positional: list[str] = []
+    options: dict[str, Any] = {}
     index = 0
     while index < len(args):
         arg = args[index]

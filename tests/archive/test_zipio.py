@@ -318,3 +318,20 @@ def test_a_symlink_member_is_read_as_its_bytes_never_followed(tmp_path):
         archive.writestr(info, "/etc/passwd")
     with ZipReader(path) as reader:
         assert reader.read("db.sqlite3") == b"/etc/passwd"
+
+
+@pytest.mark.parametrize("python", [(3, 10, 13), (3, 11, 7)])
+def test_members_written_in_memory_deflate_the_same_on_every_supported_python(tmp_path, monkeypatch, python):
+    """zlib.compress takes wbits only from Python 3.11; requires-python is >= 3.10."""
+    import types
+
+    from jupyter_prov.archive import zipio
+
+    monkeypatch.setattr(zipio, "sys", types.SimpleNamespace(version_info=python))
+    data = b"provenance " * 10_000
+    with ZipWriter(tmp_path / "a.zip", compression=6) as writer:
+        writer.write_bytes("member.txt", data)
+    with zipfile.ZipFile(tmp_path / "a.zip") as archive:
+        info = archive.getinfo("member.txt")
+        assert info.compress_type == zipfile.ZIP_DEFLATED and info.compress_size < len(data) // 50
+        assert archive.read("member.txt") == data
