@@ -143,9 +143,31 @@ def braid_cascade(url: str, n: int) -> dict:
     }
 
 
+def braid_checks(url: str) -> dict:
+    """What the Braid README promises, asked of its API: tag search by key and value; update keeps versions."""
+    from braid_db import BraidData, BraidModel, BraidRecord
+
+    db = braid_db(url)
+    BraidData(db, name="a").add_tag("facility", "SLAC")
+    BraidData(db, name="b").add_tag("facility", "APS")
+    session = db.get_session()
+    tagged = sorted(r.model.name for r in BraidRecord.for_tag_value(db, "facility", "SLAC", session=session))
+    model = BraidModel(db, name="model")
+    model.update(BraidData(db, name="weights-v2"))
+    return {
+        "n": 0,
+        "tag_search": tagged,
+        "versions_after_update": 0,
+        "update_adds": [r.name for r in db.get_derivations(model.record_id)],
+    }
+
+
 def braid_worker(argv: list[str]) -> None:
     mode, url, n = argv[0], argv[1], int(argv[2])
-    result = braid_insert(url, n, int(argv[3])) if mode == "insert" else braid_cascade(url, n)
+    if mode == "checks":
+        result = braid_checks(url)
+    else:
+        result = braid_insert(url, n, int(argv[3])) if mode == "insert" else braid_cascade(url, n)
     print("RESULT " + json.dumps(result), flush=True)
 
 
@@ -256,6 +278,25 @@ def ours_insert(n: int, lookups: int, tag: str) -> dict:
     return result
 
 
+def ours_checks(tag: str) -> dict:
+    from jupyter_prov.orm import Dict
+    from jupyter_prov.records import Dataset, Model, find
+
+    Dataset.create(f"{tag}-a", tags={"facility": "SLAC"})
+    Dataset.create(f"{tag}-b", tags={"facility": "APS"})
+    tagged = sorted(r.name.removeprefix(f"{tag}-") for r in find(tags={"facility": "SLAC"}, name=f"{tag}-*"))
+    model = Model.create(f"{tag}-model")
+    model.update(Dict({"weights": 1}))
+    model.update(Dict({"weights": 2}))
+    return {
+        "n": 0,
+        "tag_search": tagged,
+        "versions_after_update": len(model),
+        "update_adds": [],
+        "v1_recoverable": model["v1"].value == {"weights": 1},
+    }
+
+
 def ours_chain(n: int, tag: str) -> int:
     """A chain of ``n`` Dataset records, version 1 of each derived from the one before; the root's node pk."""
     from sqlalchemy import insert
@@ -358,6 +399,8 @@ def run_backend(backend: str, args, workdir: Path) -> list[dict]:
         rows.append(row)
 
     try:
+        emit({"what": "checks", "system": "ours", **ours_checks("chk")})
+        emit({"what": "checks", "system": "braid", **braid.run("checks", 0)})
         emit({"what": "insert", "system": "ours", **ours_insert(args.insert, args.lookups, "ins")})
         emit({"what": "insert", "system": "braid", **braid.run("insert", args.insert, args.lookups)})
         good, bad = 0, None
@@ -398,6 +441,17 @@ def markdown(rows: list[dict], args) -> str:
     for row in rows:
         by_key[(row["backend"], row["what"], row["n"], row["system"])] = row
     for backend in args.backends.split(","):
+        ours, theirs = by_key.get((backend, "checks", 0, "ours")), by_key.get((backend, "checks", 0, "braid"))
+        if ours and theirs and "tag_search" in theirs:
+            lines.append(
+                f"| {backend} | tag search facility=SLAC over a (SLAC), b (APS) | {ours['tag_search']} |  | "
+                f"{theirs['tag_search']} (the value is ignored) |  | {ours['load']} |"
+            )
+            lines.append(
+                f"| {backend} | update a model twice: versions kept | {ours['versions_after_update']} "
+                f"(v1 recoverable: {ours['v1_recoverable']}) |  | none: update() adds a derivation edge "
+                f"to {theirs['update_adds']} |  | {ours['load']} |"
+            )
         ours, theirs = (
             by_key.get((backend, "insert", args.insert, "ours")),
             by_key.get((backend, "insert", args.insert, "braid")),
