@@ -78,3 +78,25 @@ def test_migrate_an_aiida_archive_to_ours(profile, tmp_path):
     assert info["format"] == "jprov" and info["counts"]["nodes"] == 55 and info["repository_objects"] == 23
     summary = import_archive(target)
     assert summary.counts["nodes"] == 55 and summary.counts["links"] == 56
+
+
+def test_aiida_cores_own_extras_are_dropped_on_the_migrate_route_as_on_the_direct_one(profile, tmp_path):
+    """_aiida_hash is aiida-core's caching hash: ``archive import`` dropped it, ``migrate`` then import kept it."""
+    from jupyter_prov.orm import Node, QueryBuilder
+
+    source = AIIDA_ARCHIVES / "tutorial.aiida"
+    if not source.exists():
+        pytest.skip(f"{source} is not on this machine")
+    empty_profile_storage()
+    with zipfile.ZipFile(source) as archive, archive.open("db.sqlite3") as db:  # the source really carries them
+        (tmp_path / "db.sqlite3").write_bytes(db.read())
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "db.sqlite3") as conn:
+        assert conn.execute("SELECT count(*) FROM db_dbnode WHERE extras LIKE '%\"_aiida_hash\"%'").fetchone()[0] == 55
+    target = tmp_path / "tutorial.jprov"
+    migrate_archive(source, target)
+    import_archive(target)
+    extras = [e for (e,) in QueryBuilder().append(Node, project=["extras"]).iterall()]
+    assert len(extras) == 55
+    assert not [e for e in extras if any(key.startswith("_aiida_") for key in e)], "aiida-core's extras kept"
