@@ -4,7 +4,7 @@ kernel restart yesterday's value is found; after a rename (the file browser's co
 session is grouped with the earlier ones under the same id and recorded at the new path; File > Duplicate
 makes a copy that loses the original's id and gets its own from its own kernel.
 
-The lab is started with ``LabApp.expose_app_in_browser`` (``window.jupyterapp``) so the test drives it with
+One lab per backend (the test's profile, SQLite and PostgreSQL). The lab is started with ``LabApp.expose_app_in_browser`` (``window.jupyterapp``) so the test drives it with
 JupyterLab's own commands, as its menus do.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 
 import nbformat
@@ -26,17 +27,23 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 SOURCES = ["%load_ext jupyter_prov", "x = 41", "x = x + 1", "%provenance history x", "%provenance sessions"]
 
 
-@pytest.fixture(scope="module")
-def jupyter_lab(lab_profile, jprov_home, tmp_path_factory):
-    """This module's JupyterLab (serving ``lab_profile``), with ``window.jupyterapp``."""
-    tmp = tmp_path_factory.mktemp("identity-lab")
-    extra = tmp / "extra-config"
+@pytest.fixture
+def jupyter_lab(subprocess_env, tmp_path):
+    """A JupyterLab (with ``window.jupyterapp``) whose kernels record into the test's profile (both backends)."""
+    extra = tmp_path / "extra-config"
     extra.mkdir()
     for name in ("jupyter_lab_config.json", "jupyter_server_config.json"):
         (extra / name).write_text(json.dumps({"LabApp": {"expose_app_in_browser": True}}))
-    env = dict(os.environ, JPROV_HOME=str(jprov_home), JPROV_PROFILE=lab_profile.name, JUPYTER_CONFIG_PATH=str(extra),
+    # the kernel runs on this Python, whatever `python3` kernelspec the machine has installed
+    spec = tmp_path / "jupyter-data" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ipykernel)", "language": "python"}))
+    jupyter_path = os.pathsep.join(p for p in (str(tmp_path / "jupyter-data"), os.environ.get("JUPYTER_PATH")) if p)
+    env = dict(subprocess_env, JUPYTER_CONFIG_PATH=str(extra), JUPYTER_PATH=jupyter_path,
                PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p))
-    with running_lab(tmp, env) as lab:
+    with running_lab(tmp_path, env) as lab:
         yield lab
 
 
