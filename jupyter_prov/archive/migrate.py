@@ -27,6 +27,10 @@ def migrate_archive(source: str | Path, target: str | Path, *, compression: int 
         raise ArchiveFormatError(f"archive {target}: migrating writes a new file, not the source itself")
     with open_archive(source) as opened:
         validate_archive_content(opened)  # what an import refuses is not passed on in a new archive either
+        if opened.family == "aiida":  # what an import of it would drop (opened.database is this open's own copy)
+            from ..interop.aiida import drop_aiida_extras
+
+            drop_aiida_extras(opened.database)
         metadata = dict(opened.metadata)
         notes = list(metadata.get("conversion_info") or []) + opened.conversion_info
         new_metadata = opened.normalized_metadata()

@@ -215,17 +215,28 @@ def _attributes_from_aiida(attributes: str | None) -> str:
 
 
 def _extras_from_aiida(extras: str | None) -> str:
-    """A node's extras from an AiiDA archive without aiida-core's own ``_aiida_*`` keys (``_aiida_hash``: its
-    caching hash, computed by rules we do not share; this profile hashes nodes itself). Dropped here, in the
-    one conversion that both ``archive import`` and ``archive migrate`` go through."""
-    if not extras:
-        return "{}"
-    if '"_aiida_' not in extras:
-        return extras
+    """A node's extras without aiida-core's own ``_aiida_*`` keys (``_aiida_hash``: its caching hash, computed
+    by rules we do not share; a profile hashes its nodes itself)."""
+    if not extras or '"_aiida_' not in extras:
+        return extras or "{}"
     values = json.loads(extras)
     if not isinstance(values, dict):
-        return extras  # not an object: the row checks of the import refuse it with its name
+        return extras  # not an object: the row checks refuse it with its name
     return json.dumps({key: value for key, value in values.items() if not key.startswith("_aiida_")})
+
+
+def drop_aiida_extras(database: Path) -> int:
+    """Remove aiida-core's ``_aiida_*`` extras from a converted AiiDA database (``archive migrate``; the import
+    drops them as it writes). Reading an AiiDA archive in place keeps them: there it shows the archive as it is.
+    Returns the number of nodes changed."""
+    conn = sqlite3.connect(database)
+    try:
+        conn.create_function("jp_extras", 1, _sql_function(_extras_from_aiida), deterministic=True)
+        with conn:
+            return conn.execute("""UPDATE db_node SET extras = jp_extras(extras)
+                                   WHERE instr(extras, '"_aiida_') > 0""").rowcount
+    finally:
+        conn.close()
 
 
 def _sql_function(function, errors: list[str] | None = None):
@@ -263,7 +274,6 @@ def convert_aiida_database(source: Path, target: Path, archive_path: Path | str)
     errors: list[str] = []
     conn.create_function("jp_type", 1, _sql_function(jprov_node_type, errors), deterministic=True)
     conn.create_function("jp_tree", 1, _sql_function(_tree_text_from_aiida, errors), deterministic=True)
-    conn.create_function("jp_extras", 1, _sql_function(_extras_from_aiida, errors), deterministic=True)
     conn.create_function("jp_array_attributes", 1, _sql_function(_attributes_from_aiida, errors), deterministic=True)
     conn.create_function("jp_drop_added", 2, _sql_function(_drop_added_attributes, errors), deterministic=True)
     try:
@@ -278,7 +288,7 @@ def convert_aiida_database(source: Path, target: Path, archive_path: Path | str)
             INSERT INTO db_node (id, uuid, node_type, process_type, label, description, ctime, mtime, user_id,
                                  computer_id, attributes, extras, repository_metadata, node_hash)
                 SELECT id, uuid, jp_type(node_type), process_type, label, description, ctime, mtime, user_id,
-                       dbcomputer_id, coalesce(attributes, '{}'), jp_extras(extras), jp_tree(repository_metadata), NULL
+                       dbcomputer_id, coalesce(attributes, '{}'), coalesce(extras, '{}'), jp_tree(repository_metadata), NULL
                 FROM a.db_dbnode;
             INSERT INTO db_link (id, input_id, output_id, label, type)
                 SELECT id, input_id, output_id, label, type FROM a.db_dblink;
