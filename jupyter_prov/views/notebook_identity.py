@@ -60,9 +60,8 @@ def _exists(path: str | None) -> bool:
     return bool(path) and os.path.isabs(path or "") and os.path.exists(path or "")
 
 
-def _elsewhere(notebook_id: str, path: str | None) -> str | None:
-    """The path the latest session of ``notebook_id`` was recorded at, when it is not ``path`` and exists."""
-    latest = session_views.latest_path(notebook_id)
+def _elsewhere(latest: str | None, path: str | None) -> str | None:
+    """``latest`` (the path a notebook's latest session was recorded at) when it is not ``path`` and exists."""
     return latest if latest and latest != path and _exists(latest) else None
 
 
@@ -79,9 +78,9 @@ def identify(
     claimed = metadata_id or from_file
     copy_of: str | None = None
     if claimed:
-        original = _elsewhere(claimed, path)
+        latest = session_views.latest_path(claimed)
+        original = _elsewhere(latest, path)
         if original is None:
-            latest = session_views.latest_path(claimed)
             how = "renamed" if latest and path and latest != path else "metadata"
             return {"notebook_id": claimed, "how": how, "copy_of": None}
         if read_notebook(original)[0] == claimed:
@@ -90,7 +89,7 @@ def identify(
             return {"notebook_id": claimed, "how": "renamed", "copy_of": None}
     if path:
         known = session_views.notebook_of_path(path)
-        if known and known != copy_of and _elsewhere(known, path) is None:
+        if known and known != copy_of and _elsewhere(session_views.latest_path(known), path) is None:
             return {"notebook_id": known, "how": "path", "copy_of": copy_of}
     cells = list(dict.fromkeys([*file_cells, *(cell_ids or [])]))
     for known, old_path in session_views.notebooks_of_cell_ids(cells):

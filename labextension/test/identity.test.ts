@@ -1,8 +1,8 @@
 // A notebook's id in its metadata: written when the server knows it, kept when it is the same, taken out of
 // a copy, and saved at once only when nothing else of the user's is unsaved.
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { IdentityAnswer, METADATA_KEY, NotebookIdentity, nextMetadata } from '../src/lab/identity';
+import { IdentityAnswer, METADATA_KEY, NotebookIdentity, QUIET_AFTER_MISS, RETRY_DELAYS, nextMetadata } from '../src/lab/identity';
 
 function answer(notebook_id: string | null, extra: Partial<IdentityAnswer> = {}): IdentityAnswer {
   return { path: 'nb.ipynb', notebook_id, how: notebook_id ? 'path' : 'none', copy_of: null, ...extra };
@@ -30,13 +30,18 @@ function fakeContext(metadata: Record<string, unknown>, dirty: boolean) {
     setMetadata: (key: string, value: unknown) => { metadata[key] = value; model.dirty = true; },
     deleteMetadata: (key: string) => { delete metadata[key]; model.dirty = true; },
   };
-  const signal = { connect: () => true, disconnect: () => true };
+  const slots: Record<string, ((sender: unknown, value: unknown) => void)[]> = {};
+  const signal = (name: string) => ({
+    connect: (slot: (sender: unknown, value: unknown) => void) => { (slots[name] ??= []).push(slot); return true; },
+    disconnect: () => true,
+  });
+  const emit = (name: string, value: unknown) => (slots[name] ?? []).forEach((slot) => slot(null, value));
   const context = {
-    path: 'nb.ipynb', isReady: true, isDisposed: false, ready: Promise.resolve(), model, pathChanged: signal,
-    sessionContext: { statusChanged: signal, session: { kernel: { id: 'k1' } } },
+    path: 'nb.ipynb', isReady: true, isDisposed: false, ready: Promise.resolve(), model, pathChanged: signal('path'),
+    sessionContext: { statusChanged: signal('status'), kernelChanged: signal('kernel'), session: { kernel: { id: 'k1' } } },
     save: async () => { saved.push(JSON.parse(JSON.stringify(metadata))); model.dirty = false; },
   };
-  return { context: context as any, saved, metadata };
+  return { context: context as any, saved, metadata, emit };
 }
 
 test('sync writes the answer into the model and saves only a notebook that was clean', async () => {
@@ -68,4 +73,60 @@ test('an unknown notebook is left alone; an answer for another path (renamed mea
   const failing = new NotebookIdentity(async () => { throw new Error('503'); }, (m) => errors.push(m));
   assert.equal(await failing.sync(fakeContext({}, false).context), false);
   assert.match(errors[0], /nb\.ipynb.*503/);
+});
+
+test('after a cell ran the server is asked until it knows the notebook, then not again; a kernel that never records is asked rarely', async () => {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  (globalThis as any).window = globalThis;
+  try {
+    let known: string | null = null;
+    let asked = 0;
+    const identity = new NotebookIdentity(async () => { asked += 1; return answer(known); });
+    const { context, metadata, emit } = fakeContext({}, false);
+    identity.watch(context);
+    const settle = async () => { for (let i = 0; i < 5; i++) await Promise.resolve(); };
+    await settle();
+    assert.equal(asked, 1, 'asked once when the notebook is ready');
+    emit('status', 'busy');
+    emit('status', 'idle');
+    mock.timers.tick(RETRY_DELAYS[0]);
+    await settle();
+    assert.equal(asked, 2);
+    known = 'n1';  // the kernel's writer stored the session meanwhile
+    mock.timers.tick(RETRY_DELAYS[1]);
+    await settle();
+    assert.equal(asked, 3);
+    assert.deepEqual(metadata[METADATA_KEY], { notebook_id: 'n1' });
+    emit('status', 'busy');
+    emit('status', 'idle');
+    mock.timers.tick(60000);
+    await settle();
+    assert.equal(asked, 3, 'confirmed for this path and kernel: no more requests');
+
+    const quiet = new NotebookIdentity(async () => { asked += 1; return answer(null); });
+    const other = fakeContext({}, false);
+    quiet.watch(other.context);
+    await settle();
+    asked = 0;
+    other.emit('status', 'busy');
+    other.emit('status', 'idle');
+    for (const delay of RETRY_DELAYS) {
+      mock.timers.tick(delay);
+      await settle();
+    }
+    assert.equal(asked, RETRY_DELAYS.length, 'one round of retries');
+    other.emit('status', 'busy');
+    other.emit('status', 'idle');
+    mock.timers.tick(RETRY_DELAYS[0]);
+    await settle();
+    assert.equal(asked, RETRY_DELAYS.length, 'quiet for a while after a round found nothing');
+    mock.timers.tick(QUIET_AFTER_MISS);
+    other.emit('status', 'busy');
+    other.emit('status', 'idle');
+    mock.timers.tick(RETRY_DELAYS[0]);
+    await settle();
+    assert.equal(asked, RETRY_DELAYS.length + 1, 'asked again after the quiet time');
+  } finally {
+    mock.timers.reset();
+  }
 });

@@ -41,6 +41,9 @@ export function nextMetadata(current: unknown, answer: IdentityAnswer): Record<s
 
 /** The delays (ms) after a busy-then-idle kernel at which the server is asked, until it knows the notebook. */
 export const RETRY_DELAYS = [300, 1500, 4000, 10000];
+/** After a whole round of RETRY_DELAYS found nothing (a kernel that does not record), how long (ms) the
+ * kernel's next idle does not ask: a notebook without `%load_ext jupyter_prov` costs a few requests a minute. */
+export const QUIET_AFTER_MISS = 30000;
 
 /** The parts of a notebook's model and context used here (INotebookModel, DocumentRegistry.IContext). */
 interface MetadataModel {
@@ -57,6 +60,7 @@ export class NotebookIdentity {
   private readonly watched = new WeakSet<object>();
   private readonly confirmed = new WeakMap<object, string>();
   private readonly pending = new WeakMap<object, number>();
+  private readonly quietUntil = new WeakMap<object, number>();
 
   constructor(private readonly ask: Ask, private readonly onError: (message: string) => void = () => {}) {}
 
@@ -66,13 +70,16 @@ export class NotebookIdentity {
     this.watched.add(context);
     void context.ready.then(() => this.sync(context));
     context.pathChanged.connect(() => void this.sync(context));
+    const kernelChanged = context.sessionContext.kernelChanged as ISignal<unknown, unknown>;
+    kernelChanged.connect(() => this.quietUntil.delete(context));  // a new kernel may record: ask again
     let busy = false;
     const status = context.sessionContext.statusChanged as ISignal<unknown, string>;
     status.connect((_, value) => {
       if (value === 'busy') busy = true;
       else if (value === 'idle' && busy) {
         busy = false;
-        if (this.confirmed.get(context) !== this.key(context)) this.retry(context, 0);
+        if (this.confirmed.get(context) !== this.key(context)
+            && Date.now() >= (this.quietUntil.get(context) ?? 0)) this.retry(context, 0);
       }
     });
   }
@@ -82,7 +89,11 @@ export class NotebookIdentity {
   }
 
   private retry(context: NotebookContext, attempt: number): void {
-    if (this.pending.has(context) || attempt >= RETRY_DELAYS.length) return;
+    if (this.pending.has(context)) return;
+    if (attempt >= RETRY_DELAYS.length) {
+      this.quietUntil.set(context, Date.now() + QUIET_AFTER_MISS);
+      return;
+    }
     this.pending.set(context, window.setTimeout(async () => {
       this.pending.delete(context);
       if (context.isDisposed) return;
