@@ -13,7 +13,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 ORDER = ["store", "store_side_by_side", "store_refactor", "store-validation", "store_concurrent", "attribute-size",
          "query", "engine",
-         "caching", "daemon", "refactor_engine_daemon", "control", "broker_transports", "calcjobs", "archive", "archive_import_validation",
+         "caching", "daemon", "refactor_regression", "refactor_engine_daemon", "control", "broker_transports", "calcjobs", "archive", "archive_import_validation", "aiida_interop",
          "zip_read", "notebook", "startup", "views", "widgets", "server", "records"]
 
 
