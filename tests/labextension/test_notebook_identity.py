@@ -1,6 +1,6 @@
 """A notebook's provenance id in the real JupyterLab page (Debian Chromium, Playwright): the lab extension
 writes the id the kernel recorded into ``metadata.jupyter_prov.notebook_id`` (saved with the file); after a
-kernel restart yesterday's value is found; after a rename (the file browser's contents call) the next
+kernel restart, and in a new kernel, yesterday's value is found; after a rename (the file browser's contents call) the next
 session is grouped with the earlier ones under the same id and recorded at the new path; File > Duplicate
 makes a copy that loses the original's id and gets its own from its own kernel.
 
@@ -96,6 +96,10 @@ window.jprovTest = {
     await this.widget(path).context.sessionContext.restartKernel();
     return true;
   },
+  async newKernel(path) {  // Kernel > Change Kernel… to the same kind: a new kernel, with a new id
+    await this.widget(path).context.sessionContext.changeKernel({ name: 'python3' });
+    return true;
+  },
 };
 """
 
@@ -178,6 +182,18 @@ def test_notebook_id_in_metadata_across_restart_rename_and_duplicate(lab_page, j
     assert _saved_id(root / "paper" / "final.ipynb") == notebook_id
     lab.screenshot("renamed")
 
+    # the next day for real: a new kernel (a new kernel id) on the renamed notebook
+    lab.page.evaluate(f"(p) => {js}.newKernel(p)", new_path)
+    lab.wait_for(f"{js}.status('{new_path}')?.status === 'idle' && {js}.status('{new_path}').id !== '{kernel['id']}'",
+                 120)
+    run(new_path, 0)
+    rows = table_rows(run(new_path, 3))
+    assert [(r["session"], r["value"]) for r in rows] == [("s1", "41"), ("s1", "42")]
+    sessions = table_rows(run(new_path, 4))
+    assert len(sessions) == 4 and sessions[3]["session"].endswith("(this one)")
+    assert len({s.get("kernel_id") for s in _sessions()}) == 2
+    assert lab.page.evaluate(f"(p) => {js}.save(p)", new_path)
+
     # File > Duplicate: the copy carries the id on disk; opened, it loses it; its kernel records its own
     lab.page.evaluate(f"() => window.jupyterapp.commands.execute('docmanager:duplicate')")
     copy = _wait(lambda: next(iter(sorted((root / "paper").glob("final-Copy*.ipynb"))), None), 30, "a copy")
@@ -196,7 +212,7 @@ def test_notebook_id_in_metadata_across_restart_rename_and_duplicate(lab_page, j
     by_notebook: dict[str, list[str]] = {}
     for session in _sessions():
         by_notebook.setdefault(session.get("notebook_id"), []).append(session.get("notebook_path"))
-    assert by_notebook == {notebook_id: [str(root / "analysis.ipynb")] * 2 + [str(root / "paper" / "final.ipynb")],
+    assert by_notebook == {notebook_id: [str(root / "analysis.ipynb")] * 2 + [str(root / "paper" / "final.ipynb")] * 2,
                            copy_id: [str(copy)]}
     assert lab.page.evaluate(f"(p) => {js}.notebookId(p)", new_path) == notebook_id  # the original keeps its id
     lab.screenshot("duplicated")
