@@ -24,7 +24,8 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import String, and_, func, literal, select, type_coerce
+from sqlalchemy import BigInteger, String, and_, any_, bindparam, cast, func, literal, select, type_coerce
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..storage import schema
 from . import current
@@ -48,6 +49,52 @@ def id_in(column, ids: list[int], dialect: str):
     return column.in_(select(values.c.value))
 
 
+def _ids_param(name: str, dialect: str):
+    """The bound parameter of a compiled statement's id list (see :func:`_run`)."""
+    if dialect == "postgresql":
+        return cast(bindparam(name, value=[]), ARRAY(BigInteger))
+    return bindparam(name, value="[]", type_=String)
+
+
+def _id_in_param(column, name: str, dialect: str):
+    """``column IN ids`` with the ids as the one parameter ``name`` (:func:`_ids_value` gives its value)."""
+    if dialect == "postgresql":
+        return column == any_(_ids_param(name, dialect))
+    values = func.json_each(_ids_param(name, dialect)).table_valued("value")
+    return column.in_(select(values.c.value))
+
+
+def _ids_value(ids: Sequence[int], dialect: str) -> Any:
+    ids = [int(pk) for pk in ids]
+    return ids if dialect == "postgresql" else json.dumps(ids)
+
+
+#: (dialect, statement key) -> (SQL text, positional parameter names or None, default parameter values)
+_COMPILED: dict[tuple[str, Any], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+
+
+def _run(conn, key: Any, build, **values: Any) -> list[Any]:
+    """The rows (plain tuples) of the statement ``build()`` makes, compiled once per dialect and ``key`` and
+    then run as the driver's SQL with ``values`` for its named parameters.
+
+    Why: building a Core statement, its cache key and its result processing cost more than the queries
+    of a 500-node neighbourhood (~1/4 of its CPU, issue #16, ``benchmarks/results/server.md``). The
+    columns read here need no result processing (uuid and ctime are read as text on SQLite, as the
+    driver's values on PostgreSQL, as before)."""
+    dialect = conn.dialect
+    entry = _COMPILED.get((dialect.name, key))
+    if entry is None:
+        compiled = build().compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup is not None else None
+        entry = (str(compiled), order, dict(compiled.params))
+        if len(_COMPILED) > 256:  # link type sets are few; bound the cache all the same
+            _COMPILED.clear()
+        _COMPILED[(dialect.name, key)] = entry
+    sql, order, defaults = entry
+    params = {**defaults, **values}
+    return conn.exec_driver_sql(sql, tuple(params[name] for name in order) if order is not None else params).all()
+
+
 def _ends(incoming: bool):
     links = schema.links
     return (links.c.output_id, links.c.input_id) if incoming else (links.c.input_id, links.c.output_id)
@@ -61,15 +108,22 @@ def link_pages(pks: Sequence[int], *, incoming: bool, link_types: Sequence[str],
     links = schema.links
     near, far = _ends(incoming)
     pages: dict[int, list[tuple[int, str, str]]] = {}
+    dialect = storage.dialect
+    types = tuple(link_types)
+
+    def build():
+        rank = func.row_number().over(partition_by=near, order_by=links.c.id).label("rank")
+        inner = (select(near.label("near"), far.label("far"), links.c.type, links.c.label, rank)
+                 .where(_id_in_param(near, "ids", dialect), links.c.type.in_(list(types))).subquery())
+        return (select(inner.c.near, inner.c.far, inner.c.type, inner.c.label)
+                .where(inner.c.rank > bindparam("low", value=0), inner.c.rank <= bindparam("high", value=0))
+                .order_by(inner.c.near, inner.c.rank))
+
     with storage.connection() as conn:
         for chunk in chunks(pks):
-            rank = func.row_number().over(partition_by=near, order_by=links.c.id).label("rank")
-            inner = (select(near.label("near"), far.label("far"), links.c.type, links.c.label, rank)
-                     .where(id_in(near, chunk, storage.dialect), links.c.type.in_(list(link_types))).subquery())
-            stmt = (select(inner.c.near, inner.c.far, inner.c.type, inner.c.label)
-                    .where(inner.c.rank > offset, inner.c.rank <= offset + limit)
-                    .order_by(inner.c.near, inner.c.rank))
-            for near_pk, far_pk, link_type, label in conn.execute(stmt):
+            for near_pk, far_pk, link_type, label in _run(conn, ("link_pages", incoming, types), build,
+                                                          ids=_ids_value(chunk, dialect), low=offset,
+                                                          high=offset + limit):
                 pages.setdefault(near_pk, []).append((far_pk, link_type, label))
     return pages
 
@@ -107,16 +161,20 @@ def links_of(pks: Sequence[int], *, incoming: bool, others: Sequence[int] | None
     links = schema.links
     near, far = _ends(incoming)
     columns = (links.c.input_id, links.c.output_id, links.c.type, links.c.label)
+    dialect = storage.dialect
     rows: list[tuple[int, int, str, str]] = []
     with storage.connection() as conn:
         for chunk in chunks(pks):
             if others is None:
-                rows.extend((row[0], row[1], row[2], row[3]) for row in conn.execute(select(*columns).where(
-                    id_in(near, chunk, storage.dialect))))
+                rows.extend((row[0], row[1], row[2], row[3]) for row in _run(
+                    conn, ("links_of", incoming), lambda: select(*columns).where(_id_in_param(near, "ids", dialect)),
+                    ids=_ids_value(chunk, dialect)))
                 continue
             for other_chunk in chunks(others):
-                rows.extend((row[0], row[1], row[2], row[3]) for row in conn.execute(select(*columns).where(
-                    and_(id_in(near, chunk, storage.dialect), id_in(far, other_chunk, storage.dialect)))))
+                rows.extend((row[0], row[1], row[2], row[3]) for row in _run(
+                    conn, ("links_of_others", incoming), lambda: select(*columns).where(
+                        and_(_id_in_param(near, "ids", dialect), _id_in_param(far, "others", dialect))),
+                    ids=_ids_value(chunk, dialect), others=_ids_value(other_chunk, dialect)))
     return rows
 
 
@@ -178,26 +236,30 @@ def node_rows(pks: Sequence[int], *, storage=None) -> list[tuple[Any, ...]]:
     (a ``UUID`` object and a parsed ``datetime`` per node) were most of a 500-node neighbourhood's CPU
     (issue #16, ``benchmarks/results/server.md``)."""
     storage = storage or current.get_storage()
-    nodes, links = schema.nodes, schema.links
-    sqlite = storage.dialect == "sqlite"
-    uuid_column = type_coerce(nodes.c.uuid, String) if sqlite else nodes.c.uuid
-    ctime_column = type_coerce(nodes.c.ctime, String) if sqlite else nodes.c.ctime
-    columns: list[Any] = [nodes.c.id, uuid_column, nodes.c.node_type, nodes.c.label, ctime_column]
-    for key in NODE_ATTRIBUTES:
-        columns += _attribute(nodes, key, storage.dialect)
-    columns += [
-        select(func.count()).where(links.c.input_id == nodes.c.id).scalar_subquery(),
-        select(func.count()).where(links.c.output_id == nodes.c.id).scalar_subquery(),
-        select(links.c.input_id).where(links.c.output_id == nodes.c.id, links.c.type.in_(CALL_LINKS))
-        .limit(1).scalar_subquery(),
-    ]
+    dialect = storage.dialect
+
+    def build():
+        nodes, links = schema.nodes, schema.links
+        sqlite = dialect == "sqlite"
+        uuid_column = type_coerce(nodes.c.uuid, String) if sqlite else nodes.c.uuid
+        ctime_column = type_coerce(nodes.c.ctime, String) if sqlite else nodes.c.ctime
+        columns: list[Any] = [nodes.c.id, uuid_column, nodes.c.node_type, nodes.c.label, ctime_column]
+        for key in NODE_ATTRIBUTES:
+            columns += _attribute(nodes, key, dialect)
+        columns += [
+            select(func.count()).where(links.c.input_id == nodes.c.id).scalar_subquery(),
+            select(func.count()).where(links.c.output_id == nodes.c.id).scalar_subquery(),
+            select(links.c.input_id).where(links.c.output_id == nodes.c.id, links.c.type.in_(CALL_LINKS))
+            .limit(1).scalar_subquery(),
+        ]
+        return select(*columns).where(_id_in_param(nodes.c.id, "ids", dialect)).order_by(nodes.c.id)
+
     first_degree = 5 + 2 * len(NODE_ATTRIBUTES)
     parse = _dt.datetime.fromisoformat
     rows: list[tuple[Any, ...]] = []
     with storage.connection() as conn:
         for chunk in chunks(sorted(set(pks))):
-            stmt = select(*columns).where(id_in(nodes.c.id, chunk, storage.dialect)).order_by(nodes.c.id)
-            for row in conn.execute(stmt):
+            for row in _run(conn, "node_rows", build, ids=_ids_value(chunk, dialect)):
                 values = [_scalar(row[i], row[i + 1]) for i in range(5, first_degree, 2)]
                 ctime = row[4]
                 if isinstance(ctime, str):

@@ -409,8 +409,10 @@ def _encode_part(nodes: list[NodeRow], links: list[LinkEdge]) -> list[bytes]:
     n = len(nodes)
     uuids = bytearray(16 * n)
     for i, row in enumerate(nodes):
-        try:
-            uuids[16 * i:16 * i + 16] = _uuid.UUID(row.uuid).bytes
+        text = row.uuid
+        try:  # the canonical text of the database by bytes.fromhex (a quarter of the time of uuid.UUID)
+            raw = bytes.fromhex(text.replace("-", "")) if len(text) == 36 and text.count("-") == 4 else b""
+            uuids[16 * i:16 * i + 16] = raw if len(raw) == 16 else _uuid.UUID(text).bytes
         except ValueError:
             pass
     columns = {
