@@ -373,7 +373,14 @@ def find(kind: str | None = None, *, tags: Mapping[str, Any] | None = None, name
     """Records of a kind, with these tags (key and value, typed), whose name matches a ``*`` pattern."""
     kind_name = kind_class(kind).kind if kind else None
     like = name.replace("*", "%") if name else None
-    return [_from_row(row) for row in q.find_records(kind_name, dict(tags or {}), like)]
+    rows = q.find_records(kind_name, dict(tags or {}), like)
+    if name:
+        # LIKE is only a first sieve: its '_' matches any character, and SQLite compares ASCII letters without
+        # case (PostgreSQL with): the pattern itself decides, '*' its only wildcard, the same on both backends
+        pattern = re.compile(".*".join(re.escape(part) for part in name.split("*")), re.DOTALL)
+        rows = [row for row in rows if pattern.fullmatch(row["name"])]
+    # by code point on both backends (a PostgreSQL database created with a language's collation sorts otherwise)
+    return [_from_row(row) for row in sorted(rows, key=lambda row: row["name"])]
 
 
 def versions_of(node: Node | int) -> list[Version]:

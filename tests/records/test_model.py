@@ -157,3 +157,13 @@ def test_by_names_the_process_and_its_invalidation_reaches_the_version(profile):
     assert is_invalid(version)
     with pytest.raises(RecordError, match="is not a process node"):
         Model.get("m").update(Int(43), by=Int(5).store())
+
+
+def test_a_name_pattern_has_one_wildcard_and_the_same_case_on_both_backends(profile):
+    for name in ("a_b", "axb", "Abc", "a.b-c"):
+        Dataset.create(name)
+    assert [r.name for r in find(name="a_*")] == ["a_b"]  # '_' is a character, not LIKE's any-character
+    assert [r.name for r in find(name="a*")] == ["a.b-c", "a_b", "axb"]  # not 'Abc' (SQLite's LIKE would)
+    assert [r.name for r in find(name="A*")] == ["Abc"]
+    assert [r.name for r in find(name="*b")] == ["a_b", "axb"]
+    assert [r.name for r in find(name="a.b-c")] == ["a.b-c"]
