@@ -272,3 +272,42 @@ def test_metadata_larger_than_its_limit_is_refused(exported, resident, tmp_path)
     huge = metadata.data[:-1] + b', "padding": "' + b" " * (65 * MiB) + b'"}'
     path = _rezip(exported, tmp_path / "huge.jprov", replace={"metadata.json": Member("metadata.json", huge)})
     assert_refused_unchanged(resident, path, "metadata.json")
+
+
+# ---- speed and memory ------------------------------------------------------------------------------------
+def test_a_member_is_read_in_bounded_memory_about_as_fast_as_zipfile(tmp_path):
+    """A 128 MiB member deflated 229-fold, streamed in 4 MiB chunks: best of three alternating runs within
+    twice the time of the standard library's ``zipfile`` (ee48b72: 25 times, re-slicing its buffer), and
+    peak memory a few chunks, not the member."""
+    import time
+    import tracemalloc
+    import zipfile
+
+    from jupyter_prov.archive.zipio import ZipReader
+
+    data = b"\x00" * (128 * MiB)
+    path = write_zip(tmp_path / "zeros.zip", [Member("db.sqlite3", data, payload=deflate(data, 1))])
+    del data
+
+    def ours() -> int:
+        with ZipReader(path) as reader, reader.open("db.sqlite3") as stream:
+            return sum(len(chunk) for chunk in iter(lambda: stream.read(4 * MiB), b""))
+
+    def stdlib() -> int:
+        with zipfile.ZipFile(path) as archive, archive.open("db.sqlite3") as stream:
+            return sum(len(chunk) for chunk in iter(lambda: stream.read(4 * MiB), b""))
+
+    times: dict[str, list[float]] = {"ours": [], "stdlib": []}
+    for _ in range(3):
+        for name, read in (("stdlib", stdlib), ("ours", ours)):
+            start = time.perf_counter()
+            assert read() == 128 * MiB
+            times[name].append(time.perf_counter() - start)
+    assert min(times["ours"]) <= 2 * min(times["stdlib"]) + 0.1, times
+    tracemalloc.start()
+    try:
+        ours()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 24 * MiB, f"peak {peak / MiB:.0f} MiB reading a 128 MiB member"
