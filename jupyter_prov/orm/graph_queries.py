@@ -269,5 +269,57 @@ def node_rows(pks: Sequence[int], *, storage=None) -> list[tuple[Any, ...]]:
     return rows
 
 
-__all__ = ["CALL_LINKS", "NODE_ATTRIBUTES", "callers", "chunks", "degrees", "link_pages", "links_of", "node_columns",
-           "node_rows"]
+#: the process attributes a node summary shows (``views.nodes.summary``)
+SUMMARY_ATTRIBUTES = ("process_label", "process_state", "exit_status", "exit_message")
+
+
+def node_summaries(pks: Sequence[int], *, storage=None) -> dict[int, dict[str, Any]]:
+    """``{pk: {uuid, node_type, class, process_type, label, description, ctime, mtime, *SUMMARY_ATTRIBUTES}}``
+    of ``pks`` (unknown pks left out): what ``views.nodes.summary`` shows of a node, without reading its
+    attributes, extras and file list whole. ``class`` is the name of the node's class (the one
+    ``load_node`` makes), times are aware ``datetime`` objects, the attributes are their JSON values
+    (``None`` when absent).
+
+    Why: a search page loaded 50 whole nodes (three JSON columns decoded per row) to show 14 fields,
+    ~1/3 of a search's CPU on a 100k-node profile (issue #16, ``benchmarks/results/server.md``)."""
+    from .nodes.registry import class_for
+
+    storage = storage or current.get_storage()
+    dialect = storage.dialect
+
+    def build():
+        nodes = schema.nodes
+        sqlite = dialect == "sqlite"
+        columns: list[Any] = [nodes.c.id, type_coerce(nodes.c.uuid, String), nodes.c.node_type, nodes.c.process_type,
+                              nodes.c.label, nodes.c.description]
+        columns += [type_coerce(nodes.c.ctime, String) if sqlite else nodes.c.ctime,
+                    type_coerce(nodes.c.mtime, String) if sqlite else nodes.c.mtime]
+        for key in SUMMARY_ATTRIBUTES:
+            columns += _attribute(nodes, key, dialect)
+        return select(*columns).where(_id_in_param(nodes.c.id, "ids", dialect))
+
+    found: dict[int, dict[str, Any]] = {}
+    with storage.connection() as conn:
+        for chunk in chunks(sorted(set(pks))):
+            for row in _run(conn, "node_summaries", build, ids=_ids_value(chunk, dialect)):
+                summary = {"uuid": str(row[1]), "node_type": row[2], "class": class_for(row[2]).__name__,
+                           "process_type": row[3], "label": row[4], "description": row[5],
+                           "ctime": _aware_time(row[6]), "mtime": _aware_time(row[7])}
+                for i, key in enumerate(SUMMARY_ATTRIBUTES):
+                    raw, json_type = row[8 + 2 * i], row[9 + 2 * i]
+                    summary[key] = json.loads(raw) if json_type in ("object", "array") else _scalar(raw, json_type)
+                found[row[0]] = summary
+    return found
+
+
+def _aware_time(value: Any) -> Any:
+    """A time column as an aware ``datetime`` (SQLite's text is naive UTC, as ``load_node`` reads it)."""
+    if isinstance(value, str):
+        value = _dt.datetime.fromisoformat(value)
+    if isinstance(value, _dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.timezone.utc)
+    return value
+
+
+__all__ = ["CALL_LINKS", "NODE_ATTRIBUTES", "SUMMARY_ATTRIBUTES", "callers", "chunks", "degrees", "link_pages", "links_of", "node_columns",
+           "node_rows", "node_summaries"]

@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import RepositoryError
 from ..interop.subgraph import node_kind as subgraph_node_kind
 from ..orm import Node, QueryError, current, load_node, load_nodes
+from ..orm.graph_queries import node_summaries
 from ..orm.lineage_queries import link_page, node_page, pk_of
 
 #: the largest page :func:`search` returns
@@ -69,17 +70,37 @@ def summary(node_or_identifier: Node | int | str, *, storage=None) -> dict[str, 
     """
     node = _node(node_or_identifier, storage)
     attributes = node.attributes
-    is_process = node.node_type.startswith("process.")
+    return _summary(node.pk, {"uuid": node.uuid, "node_type": node.node_type, "class": type(node).__name__,
+                              "process_type": node.process_type, "label": node.label,
+                              "description": node.description, "ctime": node.ctime, "mtime": node.mtime,
+                              **{key: attributes.get(key) for key in _PROCESS_FIELDS}})
+
+
+#: the process fields of a summary (``None`` for data nodes)
+_PROCESS_FIELDS = ("process_label", "process_state", "exit_status", "exit_message")
+
+
+def _summary(pk: int | None, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The summary of a node from its columns and process attributes (a loaded node or ``node_summaries``)."""
+    is_process = row["node_type"].startswith("process.")
     return {
-        "pk": node.pk, "uuid": node.uuid, "node_type": node.node_type, "kind": node_kind(node.node_type),
-        "class": type(node).__name__, "process_type": node.process_type,
-        "label": node.label, "description": node.description,
-        "ctime": iso(node.ctime), "mtime": iso(node.mtime),
-        "process_label": attributes.get("process_label") if is_process else None,
-        "process_state": attributes.get("process_state") if is_process else None,
-        "exit_status": attributes.get("exit_status") if is_process else None,
-        "exit_message": attributes.get("exit_message") if is_process else None,
+        "pk": pk, "uuid": row["uuid"], "node_type": row["node_type"], "kind": node_kind(row["node_type"]),
+        "class": row["class"], "process_type": row["process_type"],
+        "label": row["label"], "description": row["description"],
+        "ctime": iso(row["ctime"]), "mtime": iso(row["mtime"]),
+        **{key: row[key] if is_process else None for key in _PROCESS_FIELDS},
     }
+
+
+def summaries(pks: list[int], *, storage=None) -> list[dict[str, Any]]:
+    """:func:`summary` of each of ``pks`` in that order, read in one statement (no node loaded whole);
+    an unknown pk raises :class:`~jupyter_prov.orm.NotExistent`."""
+    if not pks:
+        return []
+    rows = node_summaries(pks, storage=storage)
+    if any(pk not in rows for pk in pks):
+        load_nodes(pks, storage=storage)  # raises NotExistent naming the missing pks
+    return [_summary(pk, rows[pk]) for pk in pks]
 
 
 def detail(identifier: Node | int | str, *, max_links: int = MAX_LINKS, max_files: int = MAX_FILES,
@@ -101,8 +122,9 @@ def detail(identifier: Node | int | str, *, max_links: int = MAX_LINKS, max_file
     for direction in ("incoming", "outgoing"):
         rows, total = link_page(pk_of(node), incoming=direction == "incoming", limit=max_links,
                                 storage=storage)
-        others = {n.pk: n for n in load_nodes({pk for _, _, pk in rows}, storage=storage)}
-        data[direction] = [{"link_type": link_type, "link_label": label, "node": summary(others[pk])}
+        far = sorted({pk for _, _, pk in rows})
+        others = dict(zip(far, summaries(far, storage=storage)))
+        data[direction] = [{"link_type": link_type, "link_label": label, "node": others[pk]}
                            for link_type, label, pk in rows]
         counts[direction] = total
     data["counts"] = counts
@@ -174,9 +196,8 @@ def search(*, node_type: str | None = None, label: str | None = None, identifier
                                    since=start, until=end, attributes=attributes or None, order_by=ORDER_KEYS[order_by],
                                    descending=descending, offset=offset, limit=limit, count_cap=count_cap,
                                    storage=storage)
-    found = load_nodes(pks, storage=storage) if pks else []
     return {"total": total, "total_capped": capped, "offset": offset, "limit": limit,
-            "items": [summary(n) for n in found]}
+            "items": summaries(pks, storage=storage)}
 
 
 def _identifier(identifier: int | str) -> tuple[int | None, str | None]:
