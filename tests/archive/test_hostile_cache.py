@@ -144,10 +144,7 @@ def test_an_archive_cannot_vouch_for_its_own_calculation(storage, mod, tmp_path,
 
 @pytest.mark.parametrize("mode", [
     "keep_existing", "update_existing",
-    pytest.param("mirror", marks=pytest.mark.xfail(strict=True, reason=(
-        "bug in archive/import_.py _merge_extras: mode 'mirror' replaces a stored node's extras with the "
-        "archive's, whose _jprov_cacheable was dropped, so the profile's own 'not a cache source' mark "
-        "is deleted and the imported poisoned calculation becomes a cache source"))),
+    "mirror",
 ])
 def test_importing_again_never_clears_the_not_a_cache_source_mark(storage, mod, tmp_path, mode):
     """The second import of the same archive finds the calculation stored (and marked by the first): the

@@ -244,10 +244,6 @@ def test_a_member_whose_bytes_do_not_match_its_key_is_refused(exported, resident
     assert_refused_unchanged(resident, path, "do not match its hash")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug in archive/import_.py _import_files: a streamed member (> 4 MiB) whose bytes do not match its key is "
-    "removed by the key its bytes hash to (_remove_objects(storage, [stored])) even when the target stored that "
-    "object before the import: the target's own file is deleted"))
 def test_a_member_holding_the_bytes_of_an_object_the_target_stores_removes_nothing(exported, resident, tmp_path):
     """The member named by some key holds the bytes of the target's own large file: refused, and the target's
     own object (which the refused bytes hash to) stays."""
