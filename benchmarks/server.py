@@ -359,6 +359,12 @@ def main() -> None:
                                      ".postgresql.json" if args.backend == "postgresql" else ".json")
     raw.write_text(json.dumps(results, indent=1))
     write_markdown(results, Path(args.out), append=args.append)
+    # the last line: the figures as one JSON object (benchmarks/_paired.py pairs runs on them)
+    figures = {f"{key}.{stat}": round(row[stat], 2) for key, row in results["jprov"].items()
+               for stat in ("p50_ms", "p95_ms", "errors")}
+    figures.update({f"view.{kind}.{stat}": round(row[stat], 2) for kind, row in results["views"].items()
+                    for stat in ("cpu_p50_ms", "wall_p50_ms")})
+    print(json.dumps(figures))
 
 
 def write_markdown(results: dict, out: Path, *, append: bool = False) -> None:
