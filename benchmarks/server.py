@@ -108,6 +108,16 @@ def build_profile(home: Path, nodes: int, backend: str, aiida_archive: Path | No
             "storage": storage_url, "uuids": uuids}
 
 
+def drop_database(url: str) -> None:
+    from sqlalchemy import create_engine, make_url, text
+
+    name = make_url(url).database
+    admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def realistic_times(pks: list[int]) -> None:
     """Give the nodes distinct creation times, 1 ms apart in pk order (``write_spec`` stamps every node with
     the same time, which no profile has: with 100k equal ``ctime`` values an ``ORDER BY ctime, pk`` page
@@ -355,6 +365,8 @@ def main() -> None:
             results["aiida"] = _server_aiida.run(archive, graph["uuids"], clients, args.requests, free_port, load,
                                                  percentile)
         results["load_after"] = os.getloadavg()
+        if graph["storage"]:  # the benchmark's own PostgreSQL database (100k nodes): not left behind
+            drop_database(graph["storage"])
     raw = Path(args.out).with_suffix(".aiida.json" if args.aiida else
                                      ".postgresql.json" if args.backend == "postgresql" else ".json")
     raw.write_text(json.dumps(results, indent=1))
