@@ -156,13 +156,14 @@ def _stored_nodes(opened: OpenedArchive, storage, checks: NewNodeChecks,
     stored: dict[int, tuple[int, str]] = {}
     with storage.connection() as conn, phase("matching nodes", None, show=show_progress) as advance:
         target = ImportTarget(storage, conn)
+        lookup = target.stores_nodes()  # (an empty profile stores none of them)
         for batch in _RawArchive(opened).batches("SELECT id, uuid FROM db_node ORDER BY id", _CHUNK,
                                                  on_decode_error=lambda: _refuse_undecodable(opened)):
             uuids = [uuid for _, uuid in batch if uuid.__class__ is str and _UUID_TEXT(uuid)]  # (no NUL for PostgreSQL)
             if len(uuids) != len(batch):
                 for archive_id, uuid in batch:
                     checks.uuid(archive_id, uuid)
-            found = target.nodes_by_uuid(uuids)
+            found = target.nodes_by_uuid(uuids) if lookup else None
             if found:
                 for archive_id, uuid in batch:
                     if uuid in found:

@@ -70,6 +70,10 @@ class ImportTarget:
         return [tuple(row) for row in self.conn.exec_driver_sql(sql.format(condition), (parameter,)).fetchall()]
 
     # ---- lookups ---------------------------------------------------------------------------------
+    def stores_nodes(self) -> bool:
+        """Whether the profile stores any node (an import into an empty profile need not look any up)."""
+        return self.conn.exec_driver_sql("SELECT 1 FROM db_node LIMIT 1").first() is not None
+
     def nodes_by_uuid(self, uuids: Sequence[str]) -> dict[str, tuple[int, str]]:
         """Of ``uuids`` (well-formed UUID text), those the profile stores: uuid -> (id, node type)."""
         if not uuids:
