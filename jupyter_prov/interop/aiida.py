@@ -141,7 +141,7 @@ def _tree_text_from_aiida(text: str | None) -> str:
 def _tree_text_to_aiida(text: str | None) -> str:
     """Our file tree as text → AiiDA's ``repository_metadata`` text (a node without files: no JSON round trip)."""
     if not text or text == "{}":
-        return json.dumps(tree_to_aiida({}))
+        return _NO_FILES_TO_AIIDA
     return json.dumps(tree_to_aiida(json.loads(text)))
 
 
@@ -151,6 +151,9 @@ def tree_to_aiida(tree: dict) -> dict:
         return {}
     return {"o": {name: ({"k": value} if isinstance(value, str) else tree_to_aiida(value))
                   for name, value in tree.items()}}
+
+
+_NO_FILES_TO_AIIDA = json.dumps(tree_to_aiida({}))
 
 
 #: our kinds written as an AiiDA type that aiida-core uses as such, marked by the extra ``jprov_node_type``
