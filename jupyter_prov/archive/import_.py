@@ -349,11 +349,11 @@ def _write(opened: OpenedArchive, storage, conn, plan: _Plan, checks: NewNodeChe
     marked_extras: dict[str, str] = {}
     only_new_keys = extras_mode_existing in ("keep_existing", "update_existing")
     with phase("importing nodes", plan.new_nodes + plan.existing_nodes, show=show_progress) as advance:
-        for batch in raw.batches(f"SELECT {', '.join(node_columns)} FROM db_node ORDER BY id", batch_size,
+        for node_batch in raw.batches(f"SELECT {', '.join(node_columns)} FROM db_node ORDER BY id", batch_size,
                                  on_decode_error=lambda: _refuse_undecodable(opened)):
-            rows = []
+            node_rows = []
             for (archive_id, uuid, node_type, process_type, label, description, ctime, mtime, user_id,
-                 computer_id, attributes, extras, tree, node_hash) in batch:
+                 computer_id, attributes, extras, tree, node_hash) in node_batch:
                 extras = extras or "{}"
                 if aiida and '"_aiida_' in extras:
                     extras = _dumps({k: v for k, v in json.loads(extras).items() if not k.startswith("_aiida_")})
@@ -380,11 +380,11 @@ def _write(opened: OpenedArchive, storage, conn, plan: _Plan, checks: NewNodeChe
                         marked = marked_extras[extras] = (_dumps({**loaded, **NOT_A_CACHE_SOURCE})
                                                           if isinstance(loaded, dict) else extras)
                     extras = marked
-                rows.append((pk, uuid, node_type, process_type, label, description, ctime, mtime,
+                node_rows.append((pk, uuid, node_type, process_type, label, description, ctime, mtime,
                              plan.user_map[user_id], None if computer_id is None else plan.computer_map[computer_id],
                              attributes, extras, tree or "{}", node_hash))
-            target.insert_encoded("db_node", node_columns, rows)
-            advance(len(batch))
+            target.insert_encoded("db_node", node_columns, node_rows)
+            advance(len(node_batch))
     counts["nodes"] = plan.new_nodes
     updated = 0
     for chunk in _chunks(extras_updates):
@@ -401,16 +401,16 @@ def _write(opened: OpenedArchive, storage, conn, plan: _Plan, checks: NewNodeChe
     new_links = 0
     with phase("importing links", None, show=show_progress) as advance:
         query = "SELECT input_id, output_id, label, type FROM db_link ORDER BY id"
-        for batch in raw.batches(query, batch_size * 10):
+        for link_batch in raw.batches(query, batch_size * 10):
             # a link into a stored node is in the profile already (merge.check_links_into_stored)
             links = [(node_map[input_id], node_map[output_id], label, link_type)
-                     for input_id, output_id, label, link_type in batch if output_id not in existing_ids]
+                     for input_id, output_id, label, link_type in link_batch if output_id not in existing_ids]
             if links:
                 ids = target.allocate_ids("db_link", len(links))
                 target.insert_encoded("db_link", ["id", "input_id", "output_id", "label", "type"],
                                       [(pk, *link) for pk, link in zip(ids, links)])
             new_links += len(links)
-            advance(len(batch))
+            advance(len(link_batch))
     counts["links"] = new_links
 
     # groups and their members

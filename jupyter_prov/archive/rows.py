@@ -115,7 +115,7 @@ def json_object(value: Any, what: str) -> tuple[str, dict]:
 
 #: the C scanner and encoder of :mod:`json`, called directly (``json.loads`` and ``json.dumps`` build a
 #: decoder or an encoder per call, which costs as much as parsing a small object)
-_scan = json.JSONDecoder().scan_once
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set in __init__; typeshed omits it
 _encode = c_make_encoder(None, None, encode_basestring, None, ":", ",", False, False, False)
 #: 19 digits in a row: in canonical text only an int outside the signed 64-bit range (or a string) has them
 _LONG_DIGITS = re.compile(r"[0-9]{19}").search
