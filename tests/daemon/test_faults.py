@@ -69,7 +69,9 @@ def test_kill_9_a_worker_mid_work_chain_finishes_exactly_once(daemon):
 
 
 def test_stop_and_restart_with_200_processes_in_flight(daemon):
-    nodes = [submit(slow_add, x=Int(i), y=Int(1), seconds=Float(0.3)) for i in range(200)]
+    # 2 workers x 8 threads: 200 x 2 s is 25 s of work, longer than submitting 200 takes even at load 15
+    # (with 0.3 s each, 3.75 s of work, all 200 had finished before the stop in a CI run at load 8-15)
+    nodes = [submit(slow_add, x=Int(i), y=Int(1), seconds=Float(2.0)) for i in range(200)]
     time.sleep(1.0)
     stop_daemon(daemon)
     unfinished = [n.pk for n in nodes if not load_node(n.pk).is_terminated]
