@@ -50,7 +50,8 @@ def _cell(text: str) -> str:
 
 
 def _option_name(option: click.Option) -> str:
-    names = ", ".join(option.opts)
+    # short names first: click builds the help option from a set (its order follows the string hash seed)
+    names = ", ".join(sorted(option.opts, key=lambda name: (name.startswith("--"), name)))
     if option.secondary_opts:
         names += " / " + ", ".join(option.secondary_opts)
     return names
