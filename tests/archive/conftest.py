@@ -75,3 +75,25 @@ def empty_profile_storage():
     if keys:
         storage.repository.delete(keys)
     return storage
+
+
+@pytest.fixture
+def exported(graph, tmp_path):
+    """The whole test graph exported to one archive (the hostile suites rewrite it)."""
+    from jupyter_prov.archive import create_archive
+
+    path = tmp_path / "graph.jprov"
+    create_archive(path, all=True)
+    return path
+
+
+@pytest.fixture
+def resident(exported, storage):
+    """A target that is not empty (so that "unchanged" means something): two nodes of its own, one with a file."""
+    from jupyter_prov.orm.nodes import Int
+    from jupyter_prov.orm.nodes.files import File
+
+    empty_profile_storage()
+    File(b"the target's own bytes\n", filename="own.txt").store()
+    Int(7, label="the target's own").store()
+    return storage

@@ -27,25 +27,6 @@ from .hostile import assert_refused_unchanged, copy_node, edit_archive, keep_onl
 KEY = "a" * 64
 
 
-@pytest.fixture
-def exported(graph, tmp_path) -> Path:
-    path = tmp_path / "graph.jprov"
-    create_archive(path, all=True)
-    return path
-
-
-@pytest.fixture
-def resident(exported, storage):
-    """A target that is not empty (so that "unchanged" means something): two nodes of its own, one with a file."""
-    from jupyter_prov.orm.nodes import Int
-    from jupyter_prov.orm.nodes.files import File
-
-    empty_profile_storage()
-    File(b"the target's own bytes\n", filename="own.txt").store()
-    Int(7, label="the target's own").store()
-    return storage
-
-
 # ---- processes ---------------------------------------------------------------------------------------
 def test_process_in_created_state_is_imported_killed_and_sealed(exported, resident, graph, tmp_path):
     new = str(uuid_module.uuid4())

@@ -12,16 +12,14 @@ non-UTF-8 text, ...)
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from sqlalchemy import JSON, DateTime, Integer, String, Text
 
-from jupyter_prov.archive import ArchiveIntegrityError, create_archive
+from jupyter_prov.archive import ArchiveIntegrityError
 from jupyter_prov.orm.validation import DESCRIPTION_MAX
 from jupyter_prov.storage import schema
 
-from .conftest import empty_profile_storage
 from .hostile import assert_refused_unchanged, edit_archive
 
 #: the tables an export of the test graph fills (settings, records and authinfos are empty in it)
@@ -49,24 +47,6 @@ CASES = [(table.name, column.name, case, value, named)
          for table in schema.metadata.sorted_tables if table.name in TABLES
          for column in table.c if not column.primary_key
          for case, value, named in _bad_values(column)]
-
-
-@pytest.fixture
-def exported(graph, tmp_path) -> Path:
-    path = tmp_path / "graph.jprov"
-    create_archive(path, all=True)
-    return path
-
-
-@pytest.fixture
-def resident(exported, storage):
-    from jupyter_prov.orm.nodes import Int
-    from jupyter_prov.orm.nodes.files import File
-
-    empty_profile_storage()
-    File(b"the target's own bytes\n", filename="own.txt").store()
-    Int(7, label="the target's own").store()
-    return storage
 
 
 def test_every_table_of_the_export_is_covered(exported):

@@ -21,34 +21,13 @@ import pytest
 from jupyter_prov.archive import (
     ArchiveError,
     ArchiveReader,
-    create_archive,
     import_archive,
     inspect_archive,
     migrate_archive,
 )
 from jupyter_prov.orm import load_node
 
-from .conftest import empty_profile_storage
 from .hostile import assert_refused_unchanged, edit_archive, snapshot
-
-
-@pytest.fixture
-def exported(graph, tmp_path) -> Path:
-    path = tmp_path / "graph.jprov"
-    create_archive(path, all=True)
-    return path
-
-
-@pytest.fixture
-def resident(exported, storage):
-    """A target that is not empty: two nodes of its own, one with a file."""
-    from jupyter_prov.orm.nodes import Int
-    from jupyter_prov.orm.nodes.files import File
-
-    empty_profile_storage()
-    File(b"the target's own bytes\n", filename="own.txt").store()
-    Int(7, label="the target's own").store()
-    return storage
 
 
 def _columns_of(exported: Path, table: str) -> str:

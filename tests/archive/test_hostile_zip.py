@@ -31,13 +31,6 @@ BUDGET_ENV = "JPROV_ARCHIVE_MAX_EXPANDED_SIZE"
 
 
 @pytest.fixture
-def exported(graph, tmp_path) -> Path:
-    path = tmp_path / "graph.jprov"
-    create_archive(path, all=True)
-    return path
-
-
-@pytest.fixture
 def resident(exported, storage):
     """A target that is not empty: nodes of its own, two with files (one large enough to be streamed)."""
     from jupyter_prov.orm.nodes import Int
