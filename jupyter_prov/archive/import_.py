@@ -85,6 +85,10 @@ def import_archive(filename: str | Path, *, storage=None, import_group: bool = T
     if getattr(storage, "read_only", False):
         raise ArchiveReadOnlyError(f"cannot import {filename} into a read-only storage")
     with OpenedArchive(filename) as opened:
+        if opened.family == "aiida":  # aiida-core's own extras (its hashes) go, as in migrate: this open's own copy
+            from ..interop.aiida import drop_aiida_extras
+
+            drop_aiida_extras(opened.database)
         checks = NewNodeChecks(opened.path)
         stored = _stored_nodes(opened, storage, checks, show_progress)
         # (the rows of stored nodes are not read: only their extras; a test run has no write that reads
@@ -316,7 +320,6 @@ def _write(opened: OpenedArchive, storage, conn, plan: _Plan, checks: NewNodeChe
            group_label: str | None, extras_mode_new: str, extras_mode_existing: str, comment_mode: str,
            batch_size: int, show_progress: bool) -> dict[str, Any]:
     target = ImportTarget(storage, conn)
-    aiida = opened.family == "aiida"
     counts: dict[str, int] = {}
     details: dict[str, Any] = {}
     target.defer_foreign_keys()
@@ -355,8 +358,6 @@ def _write(opened: OpenedArchive, storage, conn, plan: _Plan, checks: NewNodeChe
             for (archive_id, uuid, node_type, process_type, label, description, ctime, mtime, user_id,
                  computer_id, attributes, extras, tree, node_hash) in node_batch:
                 extras = extras or "{}"
-                if aiida and '"_aiida_' in extras:
-                    extras = _dumps({k: v for k, v in json.loads(extras).items() if not k.startswith("_aiida_")})
                 if archive_id in existing_ids:
                     if extras_mode_existing != "none" and not (only_new_keys and extras == "{}"):
                         incoming = incoming_extras.get(extras)
