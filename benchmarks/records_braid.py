@@ -54,7 +54,18 @@ POSTGRES_URL = os.environ.get("JPROV_BENCH_POSTGRES_URL", "postgresql+psycopg://
 BRAID_PYTHON = os.environ.get("JPROV_BENCH_BRAID_PYTHON", "/tmp/braid-venv/bin/python")
 
 
+def _time_lookups(result: dict, name: str, call, picks: list) -> None:
+    """Mean ms per lookup over ``picks`` (one warm-up call first) and a size check, into ``result`` (both sides)."""
+    call(picks[0])
+    start = time.perf_counter()
+    for pick in picks:
+        found = call(pick)
+    result[f"{name}_ms"] = (time.perf_counter() - start) / len(picks) * 1000
+    result[f"{name}_check"] = len(found) if isinstance(found, list) else int(found is not None)
+
+
 # ---- Braid DB (runs in Braid's own virtualenv; imports braid_db only) -------------------------------------
+
 def braid_db(url: str):
     from braid_db import BraidDB
     from sqlalchemy import event
@@ -93,12 +104,7 @@ def braid_insert(url: str, n: int, lookups: int) -> dict:
         ("back", lambda i: db.get_predecessors(i)),
         ("forward", lambda i: db.get_derivations(i)),
     ):
-        call(picks[0])
-        start = time.perf_counter()
-        for pick in picks:
-            found = call(pick)
-        result[f"{name}_ms"] = (time.perf_counter() - start) / len(picks) * 1000
-        result[f"{name}_check"] = len(found) if isinstance(found, list) else int(found is not None)
+        _time_lookups(result, name, call, picks)
     return result
 
 
@@ -269,12 +275,7 @@ def ours_insert(n: int, lookups: int, tag: str) -> dict:
         ("back", lambda pick: q.derivation_sources(pks[pick])),
         ("forward", lambda pick: forward(pks[pick])),
     ):
-        call(picks[0])
-        start = time.perf_counter()
-        for pick in picks:
-            found = call(pick)
-        result[f"{name}_ms"] = (time.perf_counter() - start) / len(picks) * 1000
-        result[f"{name}_check"] = len(found) if isinstance(found, list) else int(found is not None)
+        _time_lookups(result, name, call, picks)
     return result
 
 
